@@ -1,0 +1,527 @@
+// Package config owns feedwatch's configuration file: its schema, its
+// defaults, the FEEDWATCH_* environment overrides and validation. Errors name
+// the file, the line and the key. The package reads no file on its own beyond
+// what Load is given and holds no global state.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. Field tags are the YAML keys; the
+// environment variable for a key is FEEDWATCH_ followed by its dotted path in
+// upper case with dots as underscores (poll.workers -> FEEDWATCH_POLL_WORKERS).
+type Config struct {
+	DataDir      string    `yaml:"data_dir"`
+	Database     string    `yaml:"database"`
+	TopicsFile   string    `yaml:"topics_file"`
+	TemplatesDir string    `yaml:"templates_dir"`
+	Log          Log       `yaml:"log"`
+	Poll         Poll      `yaml:"poll"`
+	Feeds        []Feed    `yaml:"feeds"`
+	Mail         Mail      `yaml:"mail"`
+	Digest       Digest    `yaml:"digest"`
+	Web          Web       `yaml:"web"`
+	Retention    Retention `yaml:"retention"`
+
+	// Path is the file the configuration came from; empty for defaults only.
+	Path string `yaml:"-"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // auto, text, json
+}
+
+// Poll configures fetching.
+type Poll struct {
+	Schedule     string   `yaml:"schedule"`      // how often the daemon looks for due feeds
+	Interval     Duration `yaml:"interval"`      // default per-feed polling interval
+	MinInterval  Duration `yaml:"min_interval"`  // floor for feed hints
+	MaxInterval  Duration `yaml:"max_interval"`  // ceiling for feed hints and backoff
+	Workers      int      `yaml:"workers"`       // feeds fetched at once
+	PerHost      int      `yaml:"per_host"`      // feeds of one host fetched at once
+	Timeout      Duration `yaml:"timeout"`       // whole request
+	MaxBytes     int64    `yaml:"max_bytes"`     // body cap after decompression
+	MaxRedirects int      `yaml:"max_redirects"` //
+	Contact      string   `yaml:"contact"`       // URL named in the User-Agent
+}
+
+// Feed is one feed declared by the operator.
+type Feed struct {
+	URL         string   `yaml:"url"`
+	Title       string   `yaml:"title"`
+	Interval    Duration `yaml:"interval"`
+	Username    string   `yaml:"username"`
+	PasswordEnv string   `yaml:"password_env"`
+	Disabled    bool     `yaml:"disabled"`
+}
+
+// Mail configures sending.
+type Mail struct {
+	From      string  `yaml:"from"`
+	OutboxDir string  `yaml:"outbox_dir"` // .eml files when no SMTP host is set
+	SMTP      SMTP    `yaml:"smtp"`
+	Rate      float64 `yaml:"rate"` // messages per second, 0 = unlimited
+}
+
+// SMTP configures the relay. The password is only ever read from the
+// environment variable named by PasswordEnv, never from the file.
+type SMTP struct {
+	Host        string   `yaml:"host"`
+	Port        int      `yaml:"port"`
+	TLS         string   `yaml:"tls"`  // tls, starttls, opportunistic, none
+	Auth        string   `yaml:"auth"` // "", plain, login, cram-md5
+	Username    string   `yaml:"username"`
+	PasswordEnv string   `yaml:"password_env"`
+	Timeout     Duration `yaml:"timeout"`
+}
+
+// Digest holds settings shared by every topic's digest.
+type Digest struct {
+	SendMissed bool `yaml:"send_missed"` // at start, send digests whose time passed while down
+}
+
+// Web configures the HTTP server.
+type Web struct {
+	Listen  string `yaml:"listen"` // empty disables the server
+	BaseURL string `yaml:"base_url"`
+}
+
+// Retention configures pruning of old items.
+type Retention struct {
+	MaxAge Duration `yaml:"max_age"`
+}
+
+// Defaults returns the configuration used when no file sets a value.
+func Defaults() Config {
+	return Config{
+		DataDir:  "./data",
+		Log:      Log{Level: "info", Format: "auto"},
+		Poll: Poll{
+			Schedule:     "@every 5m",
+			Interval:     Duration(30 * time.Minute),
+			MinInterval:  Duration(5 * time.Minute),
+			MaxInterval:  Duration(24 * time.Hour),
+			Workers:      16,
+			PerHost:      2,
+			Timeout:      Duration(20 * time.Second),
+			MaxBytes:     16 << 20,
+			MaxRedirects: 5,
+			Contact:      "https://github.com/feedwatch/feedwatch",
+		},
+		Mail: Mail{
+			From: "feedwatch <feedwatch@localhost>",
+			SMTP: SMTP{Port: 587, TLS: "starttls", PasswordEnv: "FEEDWATCH_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
+		},
+		Digest:    Digest{SendMissed: true},
+		Web:       Web{Listen: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080"},
+		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
+	}
+}
+
+// Load reads path (when not empty) over the defaults, applies the
+// environment and validates. environ is os.Environ() in production.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Defaults()
+	var root *yaml.Node
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		root, err = decode(bytes.NewReader(data), path, &cfg)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.Path = path
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return Config{}, err
+	}
+	cfg.fillDerived()
+	if err := cfg.validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.File = path
+			if fe.Line == 0 && root != nil {
+				fe.Line = lineOf(root, fe.Key)
+			}
+		}
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Parse reads a configuration from r over the defaults without the
+// environment; name is used in errors.
+func Parse(r io.Reader, name string) (Config, error) {
+	cfg := Defaults()
+	root, err := decode(r, name, &cfg)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Path = name
+	cfg.fillDerived()
+	if err := cfg.validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.File = name
+			if fe.Line == 0 {
+				fe.Line = lineOf(root, fe.Key)
+			}
+		}
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// FieldError is a configuration mistake at a known place.
+type FieldError struct {
+	File string
+	Line int
+	Key  string // dotted path, e.g. poll.timeout
+	Msg  string
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	} else if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, "%s: ", e.Key)
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type`)
+
+func decode(r io.Reader, name string, cfg *Config) (*yaml.Node, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, nil, err)
+	}
+	if len(root.Content) == 0 {
+		return &root, nil // an empty file means all defaults
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, &root, err)
+	}
+	return &root, nil
+}
+
+// yamlError turns the yaml package's messages into FieldErrors that name the
+// file, the line and the key.
+func yamlError(name string, root *yaml.Node, err error) error {
+	var lineErr *lineError
+	if errors.As(err, &lineErr) {
+		return &FieldError{File: name, Line: lineErr.line, Key: keyAtLine(root, lineErr.line), Msg: lineErr.msg}
+	}
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	var out []error
+	for _, m := range msgs {
+		sub := yamlLineRE.FindStringSubmatch(m)
+		if sub == nil {
+			out = append(out, fmt.Errorf("%s: %s", name, strings.TrimPrefix(m, "yaml: ")))
+			continue
+		}
+		line, _ := strconv.Atoi(sub[1])
+		msg := sub[2]
+		key := keyAtLine(root, line)
+		if u := unknownFieldRE.FindStringSubmatch(msg); u != nil {
+			msg = fmt.Sprintf("unknown key %q", u[1])
+		} else {
+			msg = strings.ReplaceAll(msg, "!!", "")
+		}
+		out = append(out, &FieldError{File: name, Line: line, Key: key, Msg: msg})
+	}
+	return errors.Join(out...)
+}
+
+// lineError is returned by custom unmarshalers that know their node's line.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// keyAtLine returns the dotted path of the key whose key or value sits on
+// line, or "" when none does.
+func keyAtLine(root *yaml.Node, line int) string {
+	if root == nil {
+		return ""
+	}
+	var best string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if k.Line == line || (v.Kind == yaml.ScalarNode && v.Line == line) {
+					best = p
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if c.Kind == yaml.ScalarNode && c.Line == line {
+					best = p
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(root, "")
+	return best
+}
+
+// lineOf returns the line of the dotted key path in root, or 0.
+func lineOf(root *yaml.Node, key string) int {
+	if root == nil || key == "" {
+		return 0
+	}
+	line := 0
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if path != "" {
+					p = path + "." + p
+				}
+				if p == key {
+					line = n.Content[i].Line
+				}
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if p == key {
+					line = c.Line
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(root, "")
+	return line
+}
+
+// fillDerived sets values that default to others.
+func (c *Config) fillDerived() {
+	if c.Database == "" {
+		c.Database = filepath.Join(c.DataDir, "feedwatch.db")
+	}
+	if c.Mail.OutboxDir == "" {
+		c.Mail.OutboxDir = filepath.Join(c.DataDir, "outbox")
+	}
+	if c.Web.BaseURL == "" && c.Web.Listen != "" {
+		c.Web.BaseURL = "http://" + c.Web.Listen
+	}
+}
+
+func (c *Config) validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	if c.DataDir == "" {
+		return bad("data_dir", "must not be empty")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "auto", "text", "json":
+	default:
+		return bad("log.format", "%q is not one of auto, text, json", c.Log.Format)
+	}
+	if c.Poll.Schedule == "" {
+		return bad("poll.schedule", "must not be empty")
+	}
+	if c.Poll.Workers < 1 || c.Poll.Workers > 1024 {
+		return bad("poll.workers", "%d is outside 1..1024", c.Poll.Workers)
+	}
+	if c.Poll.PerHost < 1 {
+		return bad("poll.per_host", "%d must be at least 1", c.Poll.PerHost)
+	}
+	if c.Poll.Timeout <= 0 {
+		return bad("poll.timeout", "must be positive")
+	}
+	if c.Poll.Interval <= 0 {
+		return bad("poll.interval", "must be positive")
+	}
+	if c.Poll.MinInterval <= 0 || c.Poll.MaxInterval < c.Poll.MinInterval {
+		return bad("poll.max_interval", "must be at least poll.min_interval (%s)", c.Poll.MinInterval)
+	}
+	if c.Poll.MaxBytes < 1024 {
+		return bad("poll.max_bytes", "%d is below 1024", c.Poll.MaxBytes)
+	}
+	if c.Poll.MaxRedirects < 0 {
+		return bad("poll.max_redirects", "must not be negative")
+	}
+	seen := map[string]int{}
+	for i, f := range c.Feeds {
+		key := fmt.Sprintf("feeds[%d].url", i)
+		u, err := url.Parse(f.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key, "%q is not an http or https URL", f.URL)
+		}
+		if j, dup := seen[f.URL]; dup {
+			return bad(key, "%q is already listed as feeds[%d]", f.URL, j)
+		}
+		seen[f.URL] = i
+		if f.Interval < 0 {
+			return bad(fmt.Sprintf("feeds[%d].interval", i), "must not be negative")
+		}
+	}
+	if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+		return bad("mail.from", "%q is not a mail address: %v", c.Mail.From, err)
+	}
+	switch c.Mail.SMTP.TLS {
+	case "tls", "starttls", "opportunistic", "none":
+	default:
+		return bad("mail.smtp.tls", "%q is not one of tls, starttls, opportunistic, none", c.Mail.SMTP.TLS)
+	}
+	switch c.Mail.SMTP.Auth {
+	case "", "plain", "login", "cram-md5":
+	default:
+		return bad("mail.smtp.auth", "%q is not one of plain, login, cram-md5 (or empty)", c.Mail.SMTP.Auth)
+	}
+	if c.Mail.SMTP.Port < 1 || c.Mail.SMTP.Port > 65535 {
+		return bad("mail.smtp.port", "%d is not a port", c.Mail.SMTP.Port)
+	}
+	if c.Mail.Rate < 0 {
+		return bad("mail.rate", "must not be negative")
+	}
+	if c.Web.BaseURL != "" {
+		u, err := url.Parse(c.Web.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return bad("web.base_url", "%q is not an http or https URL", c.Web.BaseURL)
+		}
+	}
+	if c.Retention.MaxAge < 0 {
+		return bad("retention.max_age", "must not be negative")
+	}
+	return nil
+}
+
+// SMTPPassword returns the SMTP password from the environment variable the
+// configuration names.
+func (c Config) SMTPPassword(environ []string) string {
+	return lookupEnv(environ, c.Mail.SMTP.PasswordEnv)
+}
+
+// FeedPassword returns the password for f from its environment variable.
+func FeedPassword(f Feed, environ []string) string {
+	return lookupEnv(environ, f.PasswordEnv)
+}
+
+func lookupEnv(environ []string, name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// Duration is a time.Duration written as "30m", "20s" or "1h30m" in YAML;
+// "d" (days) is accepted too because retention is naturally said in days.
+type Duration time.Duration
+
+// UnmarshalYAML reports a bad value with its line.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return &lineError{line: n.Line, msg: err.Error()}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration the way it is read.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// ParseDuration accepts Go durations plus a whole number of days ("90d").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use e.g. 30s, 20m, 1h30m, 90d)", s)
+	}
+	return v, nil
+}
+
+func urlWithoutPassword(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String(), nil
+}

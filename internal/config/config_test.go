@@ -1,0 +1,127 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "feedwatch.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadErrorsNameFileLineAndKey(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want []string // substrings of the error
+	}{
+		{"malformed yaml", "data_dir: ./d\npoll:\n\tworkers: 3\n", []string{"feedwatch.yaml:3:", "cannot start any token"}},
+		{"unclosed flow mapping", "poll: {schedule: \"@every 1m\"\n", []string{"feedwatch.yaml:1:", "did not find expected"}},
+		{"unknown key", "data_dir: ./d\npoll:\n  workerz: 3\n", []string{"feedwatch.yaml:3:", "poll.workerz", `unknown key "workerz"`}},
+		{"unknown top key", "datadir: ./d\n", []string{"feedwatch.yaml:1:", `unknown key "datadir"`}},
+		{"bad duration", "poll:\n  schedule: \"@every 1m\"\n  timeout: 20 seconds\n", []string{"feedwatch.yaml:3:", "poll.timeout", `invalid duration "20 seconds"`}},
+		{"bad number", "poll:\n  workers: many\n", []string{"feedwatch.yaml:2:", "poll.workers"}},
+		{"bad tls mode", "mail:\n  smtp:\n    tls: maybe\n", []string{"feedwatch.yaml:3:", "mail.smtp.tls", `"maybe"`}},
+		{"bad feed url", "feeds:\n  - url: https://ok.example/a.rss\n  - url: ftp://x.example/feed\n", []string{"feedwatch.yaml:3:", "feeds[1].url", "ftp://x.example/feed"}},
+		{"duplicate feed", "feeds:\n  - url: https://ok.example/a.rss\n  - url: https://ok.example/a.rss\n", []string{"feedwatch.yaml:3:", "already listed"}},
+		{"workers out of range", "poll:\n  workers: 0\n", []string{"feedwatch.yaml:2:", "poll.workers"}},
+		{"bad from", "mail:\n  from: not an address\n", []string{"feedwatch.yaml:2:", "mail.from"}},
+		{"feed interval", "feeds:\n  - url: https://ok.example/a.rss\n    interval: soon\n", []string{"feedwatch.yaml:3:", "feeds[0].interval"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.body)
+			_, err := Load(path, nil)
+			if err == nil {
+				t.Fatalf("Load succeeded; want error containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNoFileRunsOnDefaults(t *testing.T) {
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database != filepath.Join("data", "feedwatch.db") && cfg.Database != "data/feedwatch.db" {
+		t.Errorf("Database = %q", cfg.Database)
+	}
+	if cfg.Mail.OutboxDir == "" || cfg.Poll.Workers != 16 || time.Duration(cfg.Poll.Timeout) != 20*time.Second {
+		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	path := writeFile(t, "data_dir: ./from-file\npoll:\n  workers: 4\n  timeout: 5s\nmail:\n  smtp:\n    host: file.example\n")
+	cfg, err := Load(path, []string{
+		"FEEDWATCH_POLL_WORKERS=32",
+		"FEEDWATCH_MAIL_SMTP_HOST=env.example",
+		"FEEDWATCH_POLL_TIMEOUT=1m",
+		"FEEDWATCH_DIGEST_SEND_MISSED=false",
+		"UNRELATED=1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Poll.Workers != 32 || cfg.Mail.SMTP.Host != "env.example" || time.Duration(cfg.Poll.Timeout) != time.Minute || cfg.Digest.SendMissed {
+		t.Errorf("environment not applied: %+v", cfg)
+	}
+	if cfg.DataDir != "./from-file" {
+		t.Errorf("DataDir = %q", cfg.DataDir)
+	}
+	if _, err := Load(path, []string{"FEEDWATCH_POLL_WORKERS=lots"}); err == nil || !strings.Contains(err.Error(), "FEEDWATCH_POLL_WORKERS") {
+		t.Errorf("bad env value error = %v", err)
+	}
+}
+
+func TestPasswordOnlyFromEnvironment(t *testing.T) {
+	path := writeFile(t, "mail:\n  smtp:\n    password: hunter2\n")
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), `unknown key "password"`) {
+		t.Fatalf("password in file: err = %v", err)
+	}
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.SMTPPassword([]string{"FEEDWATCH_SMTP_PASSWORD=s3cret"}); got != "s3cret" {
+		t.Errorf("SMTPPassword = %q", got)
+	}
+}
+
+func TestShippedConfigLoads(t *testing.T) {
+	path := filepath.Join("..", "..", "config", "feedwatch.yaml")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("shipped config missing: %v", err)
+	}
+	if _, err := Load(path, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "30m": 30 * time.Minute, "1h30m": 90 * time.Minute} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "soon", "-d", "3 days"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) succeeded", in)
+		}
+	}
+}

@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+// ErrDigestExists is returned when a digest for the same period was built
+// concurrently: the caller lost the race and must not send.
+var ErrDigestExists = errors.New("digest for this period already exists")
+
+// DigestRange is where a topic's next digest starts: the previous digest's
+// end, or zero values when the topic has had none.
+type DigestRange struct {
+	FromSeq     int64
+	PeriodStart time.Time
+	HasPrevious bool
+}
+
+// NextDigestStart returns where topicID's next digest begins.
+func (s *Store) NextDigestStart(ctx context.Context, topicID string) (DigestRange, error) {
+	var r DigestRange
+	var end string
+	err := s.db.QueryRowContext(ctx, "SELECT to_seq, period_end FROM digests WHERE topic_id = ? ORDER BY to_seq DESC LIMIT 1", topicID).Scan(&r.FromSeq, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DigestRange{}, nil
+	}
+	if err != nil {
+		return DigestRange{}, fmt.Errorf("last digest of %s: %w", topicID, err)
+	}
+	r.PeriodStart, r.HasPrevious = parseTS(end), true
+	return r, nil
+}
+
+// LastDigest returns topicID's newest digest or ErrNotFound.
+func (s *Store) LastDigest(ctx context.Context, topicID string) (model.Digest, error) {
+	ds, err := s.queryDigests(ctx, "WHERE topic_id = ? ORDER BY to_seq DESC LIMIT 1", false, topicID)
+	if err != nil {
+		return model.Digest{}, err
+	}
+	if len(ds) == 0 {
+		return model.Digest{}, fmt.Errorf("last digest of %s: %w", topicID, ErrNotFound)
+	}
+	return ds[0], nil
+}
+
+// Digest returns one digest with its archived renderings, or ErrNotFound.
+func (s *Store) Digest(ctx context.Context, id int64) (model.Digest, error) {
+	ds, err := s.queryDigests(ctx, "WHERE id = ?", true, id)
+	if err != nil {
+		return model.Digest{}, err
+	}
+	if len(ds) == 0 {
+		return model.Digest{}, fmt.Errorf("digest %d: %w", id, ErrNotFound)
+	}
+	return ds[0], nil
+}
+
+// Digests returns the newest digests (without their bodies), at most limit.
+func (s *Store) Digests(ctx context.Context, limit int) ([]model.Digest, error) {
+	return s.queryDigests(ctx, "ORDER BY id DESC LIMIT ?", false, limit)
+}
+
+func (s *Store) queryDigests(ctx context.Context, where string, bodies bool, args ...any) ([]model.Digest, error) {
+	cols := "id, topic_id, period_start, period_end, created_at, item_count, subject, '', ''"
+	if bodies {
+		cols = "id, topic_id, period_start, period_end, created_at, item_count, subject, html, text"
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+cols+" FROM digests "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query digests: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Digest
+	for rows.Next() {
+		var d model.Digest
+		var start, end, created string
+		if err := rows.Scan(&d.ID, &d.TopicID, &start, &end, &created, &d.ItemCount, &d.Subject, &d.HTML, &d.Text); err != nil {
+			return nil, fmt.Errorf("scan digest: %w", err)
+		}
+		d.PeriodStart, d.PeriodEnd, d.CreatedAt = parseTS(start), parseTS(end), parseTS(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// NewDigest is a digest about to be recorded with its outbox entries.
+type NewDigest struct {
+	Digest     model.Digest
+	FromSeq    int64
+	ToSeq      int64
+	Deliveries []model.Delivery // DigestID is filled in
+}
+
+// CreateDigest records a digest and its deliveries in one transaction, so
+// that every subscriber's message is in the outbox before any is sent. It
+// returns ErrDigestExists when the period was already taken.
+func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
+	d := nd.Digest
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	defer tx.Rollback()
+	// Re-check inside the write transaction: another process may have
+	// recorded this period since the caller looked.
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT max(to_seq) FROM digests WHERE topic_id = ?", d.TopicID).Scan(&last); err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	if last.Valid && last.Int64 != nd.FromSeq {
+		return model.Digest{}, fmt.Errorf("digest of %s from %d: %w", d.TopicID, nd.FromSeq, ErrDigestExists)
+	}
+	now := s.now()
+	d.CreatedAt = now
+	err = tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, item_count, subject, html, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.TopicID, nd.FromSeq, nd.ToSeq, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), d.ItemCount, d.Subject, d.HTML, d.Text).Scan(&d.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return model.Digest{}, fmt.Errorf("digest of %s from %d: %w", d.TopicID, nd.FromSeq, ErrDigestExists)
+		}
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`)
+	if err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	defer ins.Close()
+	for _, dl := range nd.Deliveries {
+		if _, err := ins.ExecContext(ctx, d.ID, dl.SubscriberID, dl.Email, ts(now), dl.MessageID, dl.Message, ts(now)); err != nil {
+			return model.Digest{}, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	return d, nil
+}
+
+// UpdateDigestArchive replaces a digest's archived rendering (used when the
+// archive copy is rendered after the id is known, for its own links).
+func (s *Store) UpdateDigestArchive(ctx context.Context, id int64, html, text string) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE digests SET html = ?, text = ? WHERE id = ?", html, text, id)
+	if err != nil {
+		return fmt.Errorf("update digest %d: %w", id, err)
+	}
+	return nil
+}
+
+const deliveryColumns = `id, digest_id, subscriber_id, email, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at`
+
+func scanDelivery(sc interface{ Scan(...any) error }, withMessage bool) (model.Delivery, error) {
+	var d model.Delivery
+	var next, created, sent string
+	dest := []any{&d.ID, &d.DigestID, &d.SubscriberID, &d.Email, &d.Status, &d.Attempts, &next, &d.LastError, &d.MessageID, &created, &sent}
+	if withMessage {
+		dest = append(dest, &d.Message)
+	}
+	err := sc.Scan(dest...)
+	d.NextAttemptAt, d.CreatedAt, d.SentAt = parseTS(next), parseTS(created), parseTS(sent)
+	return d, err
+}
+
+// DueDeliveries returns queued deliveries whose next attempt is due, with
+// their messages, oldest first.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]model.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+deliveryColumns+", message FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", ts(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows, true)
+		if err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Deliveries lists the outbox, newest first, optionally only one status.
+func (s *Store) Deliveries(ctx context.Context, status string, limit int) ([]model.Delivery, error) {
+	q := "SELECT " + deliveryColumns + " FROM deliveries"
+	args := []any{}
+	if status != "" {
+		q += " WHERE status = ?"
+		args = append(args, status)
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records that the server accepted delivery id. It only moves a
+// queued delivery, so a racing second sender cannot record it twice.
+func (s *Store) MarkSent(ctx context.Context, id int64, reply string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark delivery %d sent: %w", id, err)
+	}
+	defer tx.Rollback()
+	now := ts(s.now())
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?
+		WHERE id = ? AND status = 'queued'`, now, reply, id); err != nil {
+		return fmt.Errorf("mark delivery %d sent: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET bounces = 0 WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?)", id); err != nil {
+		return fmt.Errorf("mark delivery %d sent: %w", id, err)
+	}
+	return tx.Commit()
+}
+
+// MarkRetry records a temporary failure and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+		WHERE id = ? AND status = 'queued'`, reason, ts(next), id)
+	if err != nil {
+		return fmt.Errorf("mark delivery %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a permanent failure. The subscriber's bounce count
+// grows; at suspendAfter consecutive failures their subscriptions are
+// suspended. It reports whether that happened.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, suspendAfter int) (suspended bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("mark delivery %d failed: %w", id, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?
+		WHERE id = ? AND status = 'queued'`, reason, id); err != nil {
+		return false, fmt.Errorf("mark delivery %d failed: %w", id, err)
+	}
+	var bounces int
+	var subscriber int64
+	if err := tx.QueryRowContext(ctx, `UPDATE subscribers SET bounces = bounces + 1
+		WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?) RETURNING id, bounces`, id).Scan(&subscriber, &bounces); err != nil {
+		return false, fmt.Errorf("mark delivery %d failed: %w", id, err)
+	}
+	if suspendAfter > 0 && bounces >= suspendAfter {
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'suspended', changed_at = ?
+			WHERE subscriber_id = ? AND status = 'active'`, ts(s.now()), subscriber); err != nil {
+			return false, fmt.Errorf("suspend subscriber %d: %w", subscriber, err)
+		}
+		suspended = true
+	}
+	return suspended, tx.Commit()
+}
+
+// RetryFailed puts failed deliveries (all, or one digest's) back in the queue.
+func (s *Store) RetryFailed(ctx context.Context, id int64) (int, error) {
+	q := "UPDATE deliveries SET status = 'queued', next_attempt_at = ? WHERE status = 'failed'"
+	args := []any{ts(s.now())}
+	if id > 0 {
+		q += " AND id = ?"
+		args = append(args, id)
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("retry deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

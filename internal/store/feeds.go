@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+const feedColumns = `id, url, title, origin, enabled, interval_s, username, password, etag, last_modified,
+	body_hash, next_poll_at, last_poll_at, last_success_at, last_error_at, last_error, error_count,
+	redirect_url, redirect_count, (SELECT count(*) FROM items WHERE items.feed_id = feeds.id)`
+
+func scanFeed(sc interface{ Scan(...any) error }) (model.Feed, error) {
+	var f model.Feed
+	var intervalS int64
+	var next, lastPoll, lastOK, lastErr string
+	err := sc.Scan(&f.ID, &f.URL, &f.Title, &f.Origin, &f.Enabled, &intervalS, &f.Username, &f.Password,
+		&f.ETag, &f.LastModified, &f.BodyHash, &next, &lastPoll, &lastOK, &lastErr, &f.LastError,
+		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &f.ItemCount)
+	f.Interval = time.Duration(intervalS) * time.Second
+	f.NextPollAt, f.LastPollAt, f.LastSuccessAt, f.LastErrorAt = parseTS(next), parseTS(lastPoll), parseTS(lastOK), parseTS(lastErr)
+	return f, err
+}
+
+func (s *Store) queryFeeds(ctx context.Context, where string, args ...any) ([]model.Feed, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+feedColumns+" FROM feeds "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query feeds: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan feed: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Feeds returns every feed, ordered by id.
+func (s *Store) Feeds(ctx context.Context) ([]model.Feed, error) {
+	return s.queryFeeds(ctx, "ORDER BY id")
+}
+
+// DueFeeds returns enabled feeds whose next poll time has come (all enabled
+// feeds when all is true), the longest-waiting first.
+func (s *Store) DueFeeds(ctx context.Context, now time.Time, all bool) ([]model.Feed, error) {
+	if all {
+		return s.queryFeeds(ctx, "WHERE enabled = 1 ORDER BY next_poll_at, id")
+	}
+	return s.queryFeeds(ctx, "WHERE enabled = 1 AND next_poll_at <= ? ORDER BY next_poll_at, id", ts(now))
+}
+
+// FeedByURL returns the feed with url or ErrNotFound.
+func (s *Store) FeedByURL(ctx context.Context, url string) (model.Feed, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+feedColumns+" FROM feeds WHERE url = ?", url)
+	f, err := scanFeed(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Feed{}, fmt.Errorf("feed %s: %w", url, ErrNotFound)
+	}
+	if err != nil {
+		return model.Feed{}, fmt.Errorf("feed %s: %w", url, err)
+	}
+	return f, nil
+}
+
+// AddFeed inserts a feed added by hand (origin "db"); adding a URL that is
+// already stored returns the stored feed unchanged.
+func (s *Store) AddFeed(ctx context.Context, f model.Feed) (model.Feed, error) {
+	if f.Origin == "" {
+		f.Origin = "db"
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, next_poll_at, created_at)
+		VALUES (?, ?, ?, 1, ?, ?, ?, '', ?) ON CONFLICT (url) DO NOTHING`,
+		f.URL, f.Title, f.Origin, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
+	if err != nil {
+		return model.Feed{}, fmt.Errorf("add feed %s: %w", f.URL, err)
+	}
+	return s.FeedByURL(ctx, f.URL)
+}
+
+// SyncConfigFeeds makes the database agree with the feeds in the config
+// file: each is inserted or updated (title, interval, credentials, enabled)
+// and marked origin "config"; feeds that left the file return to origin "db"
+// so that they are kept but can be removed by hand.
+func (s *Store) SyncConfigFeeds(ctx context.Context, feeds []model.Feed) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE feeds SET origin = 'db' WHERE origin = 'config'"); err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	for _, f := range feeds {
+		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, created_at)
+			VALUES (?, ?, 'config', ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET origin = 'config', title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
+				enabled = excluded.enabled, interval_s = excluded.interval_s, username = excluded.username, password = excluded.password`,
+			f.URL, f.Title, f.Enabled, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
+		if err != nil {
+			return fmt.Errorf("sync config feed %s: %w", f.URL, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	return nil
+}
+
+// RemoveFeed deletes a feed added by hand, with its items. Feeds from the
+// config file must be removed there.
+func (s *Store) RemoveFeed(ctx context.Context, url string) error {
+	f, err := s.FeedByURL(ctx, url)
+	if err != nil {
+		return err
+	}
+	if f.Origin == "config" {
+		return fmt.Errorf("feed %s is declared in the config file: remove it there", url)
+	}
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM feeds WHERE id = ?", f.ID); err != nil {
+		return fmt.Errorf("remove feed %s: %w", url, err)
+	}
+	return nil
+}
+
+// SetFeedEnabled enables or disables polling of a feed.
+func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) error {
+	res, err := s.db.ExecContext(ctx, "UPDATE feeds SET enabled = ?, next_poll_at = '' WHERE url = ?", enabled, url)
+	if err != nil {
+		return fmt.Errorf("set feed %s enabled: %w", url, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("feed %s: %w", url, ErrNotFound)
+	}
+	return nil
+}
+
+// SaveFeedState records the outcome of one fetch (ETag, errors, schedule,
+// redirects, title) without touching items.
+func (s *Store) SaveFeedState(ctx context.Context, f model.Feed) error {
+	return saveFeedState(ctx, s.db, f)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func saveFeedState(ctx context.Context, db execer, f model.Feed) error {
+	// A feed moved permanently onto a URL another feed already has keeps its
+	// old URL rather than violating uniqueness; the operator sees both.
+	_, err := db.ExecContext(ctx, `UPDATE feeds SET
+		url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
+		title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
+		next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
+		redirect_url = ?12, redirect_count = ?13 WHERE id = ?14`,
+		f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt), ts(f.LastSuccessAt),
+		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID)
+	if err != nil {
+		return fmt.Errorf("save feed state %s: %w", f.URL, err)
+	}
+	return nil
+}

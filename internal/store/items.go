@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+// SaveResult counts what one SaveFetch stored.
+type SaveResult struct {
+	NewItems   int
+	SeenItems  int
+	NewMatches int
+}
+
+// SaveFetch stores one successful fetch in one transaction: the feed's new
+// state, the items not stored before (unique per feed by Item.Key), and the
+// matches of those new items. matches[i] belongs to items[i]. Items already
+// stored are left as they are, so an edited entry never re-enters a digest.
+func (s *Store) SaveFetch(ctx context.Context, feed model.Feed, items []model.Item, matches [][]model.Match) (SaveResult, error) {
+	var res SaveResult
+	if matches != nil && len(matches) != len(items) {
+		return res, fmt.Errorf("save fetch %s: %d items but %d match lists", feed.URL, len(items), len(matches))
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("save fetch %s: %w", feed.URL, err)
+	}
+	defer tx.Rollback()
+	insertItem, err := tx.PrepareContext(ctx, `INSERT INTO items (feed_id, key, guid, link, canonical_link, title, summary, content, author,
+		published_at, updated_at, date_missing, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`)
+	if err != nil {
+		return res, fmt.Errorf("save fetch %s: %w", feed.URL, err)
+	}
+	defer insertItem.Close()
+	insertMatch, err := tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic_id, item_id) DO NOTHING`)
+	if err != nil {
+		return res, fmt.Errorf("save fetch %s: %w", feed.URL, err)
+	}
+	defer insertMatch.Close()
+	now := ts(s.now())
+	for i, it := range items {
+		var id int64
+		err := insertItem.QueryRowContext(ctx, feed.ID, it.Key, it.GUID, it.Link, it.CanonicalLink, it.Title, it.Summary,
+			it.Content, it.Author, ts(it.Published), ts(it.Updated), it.DateMissing, ts(it.FetchedAt)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			res.SeenItems++
+			continue
+		}
+		if err != nil {
+			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
+		}
+		res.NewItems++
+		if matches == nil {
+			continue
+		}
+		for _, m := range matches[i] {
+			terms, _ := json.Marshal(m.Terms)
+			if _, err := insertMatch.ExecContext(ctx, id, m.TopicID, m.Score, string(terms), now); err != nil {
+				return SaveResult{}, fmt.Errorf("save match of %q to %s: %w", it.Key, m.TopicID, err)
+			}
+			res.NewMatches++
+		}
+	}
+	if err := saveFeedState(ctx, tx, feed); err != nil {
+		return SaveResult{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return SaveResult{}, fmt.Errorf("save fetch %s: %w", feed.URL, err)
+	}
+	return res, nil
+}
+
+// Counts are the totals shown by `feeds list` and the admin page.
+type Counts struct {
+	Feeds, Items, Matches, Subscribers, Digests, Queued int
+}
+
+// Count returns table sizes.
+func (s *Store) Count(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM feeds), (SELECT count(*) FROM items), (SELECT count(*) FROM matches),
+		(SELECT count(*) FROM subscribers), (SELECT count(*) FROM digests),
+		(SELECT count(*) FROM deliveries WHERE status = 'queued')`).Scan(
+		&c.Feeds, &c.Items, &c.Matches, &c.Subscribers, &c.Digests, &c.Queued)
+	if err != nil {
+		return Counts{}, fmt.Errorf("count rows: %w", err)
+	}
+	return c, nil
+}
+
+// MatchedItem is a stored item with its match for one topic and its feed's title.
+type MatchedItem struct {
+	Item      model.Item
+	Match     model.Match
+	Seq       int64
+	FeedTitle string
+	FeedURL   string
+}
+
+// MaxMatchSeq is the newest match's sequence number (0 when none).
+func (s *Store) MaxMatchSeq(ctx context.Context) (int64, error) {
+	var seq sql.NullInt64
+	err := s.db.QueryRowContext(ctx, "SELECT max(seq) FROM matches").Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("max match seq: %w", err)
+	}
+	return seq.Int64, nil
+}
+
+// MatchSeqBefore returns the newest sequence number of topic's matches made
+// before t (0 when none): where a topic's first digest starts.
+func (s *Store) MatchSeqBefore(ctx context.Context, topicID string, t time.Time) (int64, error) {
+	var seq sql.NullInt64
+	err := s.db.QueryRowContext(ctx, "SELECT max(seq) FROM matches WHERE topic_id = ? AND matched_at < ?", topicID, ts(t)).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("match seq before %s: %w", t, err)
+	}
+	return seq.Int64, nil
+}
+
+// MatchedItems returns topic's matches with fromSeq < seq <= toSeq, oldest first.
+func (s *Store) MatchedItems(ctx context.Context, topicID string, fromSeq, toSeq int64) ([]MatchedItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.seq, m.score, m.terms, m.matched_at,
+		i.id, i.feed_id, i.key, i.guid, i.link, i.canonical_link, i.title, i.summary, i.content, i.author,
+		i.published_at, i.updated_at, i.date_missing, i.fetched_at, f.title, f.url
+		FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id
+		WHERE m.topic_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq`, topicID, fromSeq, toSeq)
+	if err != nil {
+		return nil, fmt.Errorf("matched items of %s: %w", topicID, err)
+	}
+	defer rows.Close()
+	var out []MatchedItem
+	for rows.Next() {
+		var mi MatchedItem
+		var terms, matchedAt, published, updated, fetched string
+		it := &mi.Item
+		if err := rows.Scan(&mi.Seq, &mi.Match.Score, &terms, &matchedAt, &it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link,
+			&it.CanonicalLink, &it.Title, &it.Summary, &it.Content, &it.Author, &published, &updated, &it.DateMissing,
+			&fetched, &mi.FeedTitle, &mi.FeedURL); err != nil {
+			return nil, fmt.Errorf("scan matched item: %w", err)
+		}
+		_ = json.Unmarshal([]byte(terms), &mi.Match.Terms)
+		mi.Match.ItemID, mi.Match.TopicID, mi.Match.MatchedAt = it.ID, topicID, parseTS(matchedAt)
+		it.Published, it.Updated, it.FetchedAt = parseTS(published), parseTS(updated), parseTS(fetched)
+		out = append(out, mi)
+	}
+	return out, rows.Err()
+}
+
+// RecentItems returns items fetched since t, newest first, at most limit:
+// the sample that editors re-match against changed rules.
+func (s *Store) RecentItems(ctx context.Context, since time.Time, limit int) ([]model.Item, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, feed_id, key, guid, link, canonical_link, title, summary, content, author,
+		published_at, updated_at, date_missing, fetched_at FROM items WHERE fetched_at >= ? ORDER BY fetched_at DESC, id DESC LIMIT ?`,
+		ts(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent items: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Item
+	for rows.Next() {
+		var it model.Item
+		var published, updated, fetched string
+		if err := rows.Scan(&it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link, &it.CanonicalLink, &it.Title, &it.Summary,
+			&it.Content, &it.Author, &published, &updated, &it.DateMissing, &fetched); err != nil {
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		it.Published, it.Updated, it.FetchedAt = parseTS(published), parseTS(updated), parseTS(fetched)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}

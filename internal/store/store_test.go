@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+func mustOpen(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "feedwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// seedAt writes rows that are valid at schema version v, so that migrating
+// past v has data to carry.
+func seedAt(t *testing.T, s *Store, v int) {
+	t.Helper()
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("seed at v%d: %s: %v", v, q, err)
+		}
+	}
+	if v >= 1 {
+		exec("INSERT INTO feeds (url, created_at) VALUES ('https://a.example/feed', '2026-01-01T00:00:00.000Z')")
+		exec("INSERT INTO items (feed_id, key, title, published_at, fetched_at) VALUES (1, 'guid:1', 'kept', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
+	}
+	if v >= 2 {
+		exec("INSERT INTO matches (item_id, topic_id, score, matched_at) VALUES (1, 't', 1, '2026-01-01T00:00:00.000Z')")
+	}
+	if v >= 3 {
+		exec("INSERT INTO subscribers (email, created_at) VALUES ('a@example.org', '2026-01-01T00:00:00.000Z')")
+	}
+}
+
+func TestMigrateFromEveryEarlierVersion(t *testing.T) {
+	ctx := context.Background()
+	latest := LatestVersion()
+	if latest < 3 {
+		t.Fatalf("LatestVersion = %d", latest)
+	}
+	for v := 0; v <= latest; v++ {
+		path := filepath.Join(t.TempDir(), "feedwatch.db")
+		old, err := OpenAt(ctx, path, v)
+		if err != nil {
+			t.Fatalf("open at v%d: %v", v, err)
+		}
+		if got, _ := old.SchemaVersion(ctx); got != v {
+			t.Fatalf("schema version = %d, want %d", got, v)
+		}
+		seedAt(t, old, v)
+		old.Close()
+
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("migrate from v%d: %v", v, err)
+		}
+		if got, _ := s.SchemaVersion(ctx); got != latest {
+			t.Errorf("from v%d: schema version = %d, want %d", v, got, latest)
+		}
+		if v >= 1 {
+			var title string
+			if err := s.db.QueryRowContext(ctx, "SELECT title FROM items WHERE key = 'guid:1'").Scan(&title); err != nil || title != "kept" {
+				t.Errorf("from v%d: item lost: %q, %v", v, title, err)
+			}
+		}
+		if err := s.IntegrityCheck(ctx); err != nil {
+			t.Error(err)
+		}
+		var mode string
+		s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		var fk int
+		s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk)
+		if mode != "wal" || fk != 1 {
+			t.Errorf("journal_mode = %q, foreign_keys = %d", mode, fk)
+		}
+		s.Close()
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "feedwatch.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.ExecContext(ctx, "PRAGMA user_version = 999")
+	s.Close()
+	if _, err := Open(ctx, path); err == nil {
+		t.Fatal("opened a database from a newer feedwatch")
+	}
+}
+
+func TestSaveFetchStoresEachItemOnce(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	f, err := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	items := []model.Item{
+		{Key: "guid:1", GUID: "1", Title: "one", Published: now, FetchedAt: now},
+		{Key: "guid:2", GUID: "2", Title: "two", Published: now, FetchedAt: now},
+	}
+	matches := [][]model.Match{{{TopicID: "t", Score: 2, Terms: []string{"x"}}}, nil}
+	res, err := s.SaveFetch(ctx, f, items, matches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (SaveResult{NewItems: 2, NewMatches: 1}) {
+		t.Errorf("first save = %+v", res)
+	}
+	res, err = s.SaveFetch(ctx, f, items, matches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (SaveResult{SeenItems: 2}) {
+		t.Errorf("second save = %+v", res)
+	}
+	c, _ := s.Count(ctx)
+	if c.Items != 2 || c.Matches != 1 {
+		t.Errorf("counts = %+v", c)
+	}
+	got, err := s.MatchedItems(ctx, "t", 0, 1<<62)
+	if err != nil || len(got) != 1 || got[0].Item.Title != "one" || got[0].Match.Terms[0] != "x" || !got[0].Item.Published.Equal(now) {
+		t.Fatalf("MatchedItems = %+v, %v", got, err)
+	}
+}
+
+func TestCreateDigestRefusesOverlap(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	if _, err := s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive}); err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := s.ActiveSubscriptions(ctx, "t")
+	nd := NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 0, ToSeq: 5,
+		Deliveries: []model.Delivery{{SubscriberID: subs[0].SubscriberID, Email: "a@example.org", MessageID: "<1@x>", Message: []byte("m")}}}
+	if _, err := s.CreateDigest(ctx, nd); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateDigest(ctx, nd); !errors.Is(err, ErrDigestExists) {
+		t.Fatalf("second digest for same period: %v", err)
+	}
+	r, _ := s.NextDigestStart(ctx, "t")
+	if r.FromSeq != 5 || !r.HasPrevious {
+		t.Errorf("NextDigestStart = %+v", r)
+	}
+	due, _ := s.DueDeliveries(ctx, time.Now().Add(time.Minute), 10)
+	if len(due) != 1 || string(due[0].Message) != "m" {
+		t.Fatalf("due = %+v", due)
+	}
+	if err := s.MarkSent(ctx, due[0].ID, "250 ok"); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = s.DueDeliveries(ctx, time.Now().Add(time.Minute), 10)
+	if len(due) != 0 {
+		t.Fatalf("sent delivery still due: %+v", due)
+	}
+}
+
+func TestMarkFailedSuspendsAfterRepeatedBounces(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	sub, _ := s.Subscribe(ctx, model.Subscription{Email: "b@example.org", TopicID: "t", Status: model.SubscriptionActive})
+	for i := 0; i < 3; i++ {
+		d, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: int64(i), ToSeq: int64(i + 1),
+			Deliveries: []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<m>", Message: []byte("m")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dl, _ := s.Deliveries(ctx, "queued", 10)
+		if len(dl) != 1 || dl[0].DigestID != d.ID {
+			t.Fatalf("queued = %+v", dl)
+		}
+		suspended, err := s.MarkFailed(ctx, dl[0].ID, "550 no such user", 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if suspended != (i == 2) {
+			t.Errorf("attempt %d: suspended = %v", i, suspended)
+		}
+	}
+	got, _ := s.Subscription(ctx, "b@example.org", "t")
+	if got.Status != model.SubscriptionSuspended {
+		t.Errorf("status = %q", got.Status)
+	}
+}
