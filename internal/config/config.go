@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,6 +101,16 @@ type Digest struct {
 type Web struct {
 	Listen  string `yaml:"listen"` // empty disables the server
 	BaseURL string `yaml:"base_url"`
+	// SecretEnv names the variable holding the key that signs links; when
+	// it is unset a random key is made on first start and kept in the database.
+	SecretEnv string `yaml:"secret_env"`
+	// The admin pages are on only when a token or a user and password are set.
+	AdminUser        string   `yaml:"admin_user"`
+	AdminPasswordEnv string   `yaml:"admin_password_env"`
+	AdminTokenEnv    string   `yaml:"admin_token_env"`
+	SubscribeRate    float64  `yaml:"subscribe_rate"` // sign-ups per minute per client address
+	PreviewDays      int      `yaml:"preview_days"`   // days of stored items the rule editor previews
+	AllowPrivate     []string `yaml:"allow_private"`  // networks feeds added on the web may reach, e.g. 10.1.0.0/16
 }
 
 // Retention configures pruning of old items.
@@ -110,8 +121,8 @@ type Retention struct {
 // Defaults returns the configuration used when no file sets a value.
 func Defaults() Config {
 	return Config{
-		DataDir:  "./data",
-		Log:      Log{Level: "info", Format: "auto"},
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "auto"},
 		Poll: Poll{
 			Schedule:     "@every 5m",
 			Interval:     Duration(30 * time.Minute),
@@ -128,8 +139,9 @@ func Defaults() Config {
 			From: "feedwatch <feedwatch@localhost>",
 			SMTP: SMTP{Port: 587, TLS: "starttls", PasswordEnv: "FEEDWATCH_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 		},
-		Digest:    Digest{SendMissed: true},
-		Web:       Web{Listen: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080"},
+		Digest: Digest{SendMissed: true},
+		Web: Web{Listen: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
+			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", SubscribeRate: 5, PreviewDays: 7},
 		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
 	}
 }
@@ -451,6 +463,14 @@ func (c *Config) validate() error {
 			return bad("web.base_url", "%q is not an http or https URL", c.Web.BaseURL)
 		}
 	}
+	for i, n := range c.Web.AllowPrivate {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			return bad(fmt.Sprintf("web.allow_private[%d]", i), "%q is not a network such as 10.0.0.0/8", n)
+		}
+	}
+	if c.Web.PreviewDays < 1 {
+		return bad("web.preview_days", "must be at least 1")
+	}
 	if c.Retention.MaxAge < 0 {
 		return bad("retention.max_age", "must not be negative")
 	}
@@ -462,6 +482,17 @@ func (c *Config) validate() error {
 func (c Config) SMTPPassword(environ []string) string {
 	return lookupEnv(environ, c.Mail.SMTP.PasswordEnv)
 }
+
+// Secret returns the link-signing key from the environment, or "".
+func (c Config) Secret(environ []string) string { return lookupEnv(environ, c.Web.SecretEnv) }
+
+// AdminPassword returns the admin password from the environment, or "".
+func (c Config) AdminPassword(environ []string) string {
+	return lookupEnv(environ, c.Web.AdminPasswordEnv)
+}
+
+// AdminToken returns the admin bearer token from the environment, or "".
+func (c Config) AdminToken(environ []string) string { return lookupEnv(environ, c.Web.AdminTokenEnv) }
 
 // FeedPassword returns the password for f from its environment variable.
 func FeedPassword(f Feed, environ []string) string {

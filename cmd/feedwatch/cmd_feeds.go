@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/discover"
+	"github.com/feedwatch/feedwatch/internal/fetch"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/normalize"
+	"github.com/feedwatch/feedwatch/internal/opml"
+	"github.com/feedwatch/feedwatch/internal/parse"
+)
+
+func cmdFeeds(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: want a subcommand: add, list, remove, enable, disable, import, export", errUsage)
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "add":
+		return feedsAdd(ctx, a, rest)
+	case "list":
+		return feedsList(ctx, a, rest)
+	case "remove", "enable", "disable":
+		return feedsChange(ctx, a, sub, rest)
+	case "import":
+		return feedsImport(ctx, a, rest)
+	case "export":
+		return feedsExport(ctx, a, rest)
+	case "-h", "--help", "help":
+		fmt.Fprintln(a.stderr, "Usage: feedwatch feeds add|list|remove|enable|disable|import|export [flags]  (feedwatch feeds SUBCOMMAND --help)")
+		return nil
+	}
+	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
+}
+
+// feedStatus is what an operator needs to know at a glance.
+func feedStatus(f model.Feed, now time.Time) string {
+	switch {
+	case !f.Enabled:
+		return "disabled"
+	case f.ErrorCount == 0 && f.LastPollAt.IsZero():
+		return "new"
+	case f.ErrorCount == 0:
+		return "ok"
+	case !f.LastSuccessAt.IsZero() && now.Sub(f.LastSuccessAt) > 48*time.Hour, f.LastSuccessAt.IsZero() && f.ErrorCount >= 5:
+		return "failing"
+	default:
+		return "backing-off"
+	}
+}
+
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in " + (-d).Round(time.Minute).String()
+	case d < time.Minute:
+		return "just now"
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String() + " ago"
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func feedsList(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "feeds list", "[--failing]", "List feeds with status, last success, last error, items and next poll.")
+	a.configFlagVar(fs)
+	failing := fs.Bool("failing", false, "only feeds with errors")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	feeds, err := st.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tURL\tTITLE\tFROM\tITEMS\tLAST SUCCESS\tNEXT POLL\tLAST ERROR")
+	for _, f := range feeds {
+		if *failing && f.ErrorCount == 0 {
+			continue
+		}
+		next := "-"
+		if f.Enabled {
+			next = ago(f.NextPollAt, now)
+			if f.NextPollAt.IsZero() || f.NextPollAt.Before(now) {
+				next = "due"
+			}
+		}
+		lastErr := ""
+		if f.ErrorCount > 0 {
+			lastErr = fmt.Sprintf("%s (%d in a row, since %s)", truncate(f.LastError, 100), f.ErrorCount, ago(f.LastErrorAt, now))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", feedStatus(f, now), f.URL, truncate(f.Title, 40), f.Origin, f.ItemCount, ago(f.LastSuccessAt, now), next, lastErr)
+	}
+	return tw.Flush()
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func feedsAdd(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "feeds add", "URL... [--title T] [--pick N|--all-found] [--no-check]",
+		"Add feeds. Each URL is fetched once to check it is a feed; when it is a web page,\nthe feeds it advertises are listed and the one chosen with --pick (or all of them\nwith --all-found) is added; a page advertising one feed adds that one.")
+	a.configFlagVar(fs)
+	title := fs.String("title", "", "title (with one URL)")
+	pick := fs.Int("pick", 0, "when a URL is a page advertising several feeds: add the N-th")
+	allFound := fs.Bool("all-found", false, "when a URL is a page: add every feed it advertises")
+	noCheck := fs.Bool("no-check", false, "add without fetching")
+	urls, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(urls) == 0 {
+		return fmt.Errorf("%w: want at least one URL", errUsage)
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	client := a.fetcher(cfg)
+	var failed int
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			fmt.Fprintf(a.stderr, "%s: not an http or https URL\n", u)
+			failed++
+			continue
+		}
+		found := []feedCandidate{{url: u, title: *title}}
+		if !*noCheck {
+			found, err = checkFeed(ctx, client, u)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "%s: %v\n", u, err)
+				failed++
+				continue
+			}
+			if len(found) > 1 && !*allFound {
+				if *pick < 1 || *pick > len(found) {
+					fmt.Fprintf(a.stdout, "%s is a web page advertising %d feeds:\n", u, len(found))
+					for i, c := range found {
+						fmt.Fprintf(a.stdout, "  %d. %s  %s\n", i+1, c.url, c.title)
+					}
+					fmt.Fprintln(a.stdout, "Run again with --pick N to add one, or --all-found to add all.")
+					failed++
+					continue
+				}
+				found = found[*pick-1 : *pick]
+			}
+			if *title != "" && len(found) == 1 {
+				found[0].title = *title
+			}
+		}
+		for _, c := range found {
+			f, err := st.AddFeed(ctx, model.Feed{URL: c.url, Title: c.title})
+			if err != nil {
+				fmt.Fprintf(a.stderr, "%s: %v\n", c.url, err)
+				failed++
+				continue
+			}
+			fmt.Fprintf(a.stdout, "added %s (%s)\n", f.URL, f.Title)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d URLs not added", failed, len(urls))
+	}
+	return nil
+}
+
+type feedCandidate struct{ url, title string }
+
+// checkFeed fetches u: a feed is returned as itself, a page as the feeds it
+// advertises (each checked in turn).
+func checkFeed(ctx context.Context, client *fetch.Client, u string) ([]feedCandidate, error) {
+	resp, err := client.Fetch(ctx, fetch.Request{URL: u, Trusted: true})
+	if err != nil {
+		return nil, err
+	}
+	doc, perr := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	if perr == nil {
+		return []feedCandidate{{url: resp.URL, title: normalize.Text(doc.Title)}}, nil
+	}
+	if !errors.Is(perr, parse.ErrNotAFeed) {
+		return nil, fmt.Errorf("not a usable feed: %w", perr)
+	}
+	links := discover.Feeds(resp.Body, resp.URL)
+	if len(links) == 0 {
+		return nil, fmt.Errorf("neither a feed nor a page that advertises one (%v)", perr)
+	}
+	var out []feedCandidate
+	for _, l := range links {
+		r, err := client.Fetch(ctx, fetch.Request{URL: l.URL, Trusted: true})
+		if err != nil {
+			continue
+		}
+		d, err := parse.Parse(r.Body, r.ContentType, r.URL)
+		if err != nil {
+			continue
+		}
+		t := normalize.Text(d.Title)
+		if t == "" {
+			t = l.Title
+		}
+		out = append(out, feedCandidate{url: r.URL, title: t})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the page advertises %d feeds but none of them could be fetched and parsed", len(links))
+	}
+	return out, nil
+}
+
+func feedsChange(ctx context.Context, a *app, verb string, args []string) error {
+	fs := newFlags(a, "feeds "+verb, "URL...", map[string]string{
+		"remove":  "Remove feeds added by hand, with their items. Feeds from the config file are removed there.",
+		"enable":  "Enable polling of feeds.",
+		"disable": "Stop polling feeds; their items are kept.",
+	}[verb])
+	a.configFlagVar(fs)
+	urls, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(urls) == 0 {
+		return fmt.Errorf("%w: want at least one URL", errUsage)
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range urls {
+		switch verb {
+		case "remove":
+			err = st.RemoveFeed(ctx, u)
+		default:
+			err = st.SetFeedEnabled(ctx, u, verb == "enable")
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%sd %s\n", strings.TrimSuffix(verb, "e"), u)
+	}
+	return nil
+}
+
+func feedsImport(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "feeds import", "FILE.opml", "Add every feed of an OPML file (as exported by Miniflux, FreshRSS, newsboat…).\nFeeds already stored are left as they are.")
+	a.configFlagVar(fs)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("%w: want one OPML file", errUsage)
+	}
+	f, err := os.Open(rest[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	feeds, err := opml.Read(f, rest[0])
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	progress := newProgress(a.stderr, isTerminal(a.stderr))
+	added := 0
+	for _, o := range feeds {
+		if _, err := st.FeedByURL(ctx, o.URL); err == nil {
+			progress.step()
+			continue
+		}
+		if _, err := st.AddFeed(ctx, model.Feed{URL: o.URL, Title: o.Title}); err != nil {
+			progress.clear()
+			return fmt.Errorf("%s: feed %s: %w", rest[0], o.URL, err)
+		}
+		added++
+		progress.step()
+	}
+	progress.clear()
+	fmt.Fprintf(a.stdout, "imported %d feeds (%d already present) from %s\n", added, len(feeds)-added, rest[0])
+	return nil
+}
+
+func feedsExport(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "feeds export", "[--out FILE]", "Write every feed as OPML 2.0 (standard output by default).")
+	a.configFlagVar(fs)
+	out := fs.String("out", "", "file to write")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	feeds, err := st.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	list := make([]opml.Feed, 0, len(feeds))
+	for _, f := range feeds {
+		list = append(list, opml.Feed{URL: f.URL, Title: f.Title})
+	}
+	w := a.stdout
+	if *out != "" {
+		file, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	return opml.Write(w, "feedwatch feeds", list, time.Now())
+}

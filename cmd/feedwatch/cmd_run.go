@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/config"
+	"github.com/feedwatch/feedwatch/internal/daemon"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "run", "[--config F]", "Run the daemon: poll feeds and send each topic's digest on their schedules.\nSIGINT/SIGTERM stop it cleanly (a second signal exits at once); SIGHUP reloads\nthe feeds of the config file and the topics file.")
+	a.configFlagVar(fs)
+	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight work may take to finish on shutdown")
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	log := a.logger()
+	unlock, err := lockDaemon(cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	// Check everything before starting anything, so that a broken topics
+	// file or template fails at start, not at send time.
+	set, err := a.loadTopics("")
+	if err != nil {
+		return err
+	}
+	poller, err := a.poller(ctx)
+	if err != nil {
+		return err
+	}
+	builder, err := a.digestBuilder(ctx)
+	if err != nil {
+		return err
+	}
+	outbox, sender, where, err := a.outbox(ctx)
+	if err != nil {
+		return err
+	}
+	defer sender.Close()
+	st := a.store
+
+	sched := daemon.New(log, time.Local)
+	drain := func(ctx context.Context) error {
+		_, err := outbox.Drain(ctx)
+		return err
+	}
+	if err := sched.Add("poll", cfg.Poll.Schedule, func(ctx context.Context) error {
+		sum, err := poller.PollDue(ctx, false, nil)
+		if err == nil || errors.Is(err, context.Canceled) {
+			log.Info("poll done", "feeds", sum.Feeds, "ok", sum.OK, "failed", sum.Failed, "new_items", sum.New, "matches", sum.Matches, "duration_ms", sum.Duration.Milliseconds())
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("poll.schedule: %w", err)
+	}
+	if err := sched.Add("outbox", "@every 1m", drain); err != nil {
+		return err
+	}
+	scheduleDigests := func(set *topic.Set) error {
+		for _, t := range set.Topics() {
+			t := t
+			err := sched.Add("digest:"+t.ID, t.Digest.Schedule, func(ctx context.Context) error {
+				res, err := builder.Build(ctx, t)
+				if err != nil {
+					return err
+				}
+				if res.Skipped != "" {
+					log.Info("digest skipped", "topic", t.ID, "reason", res.Skipped)
+					return nil
+				}
+				return drain(ctx)
+			})
+			if err != nil {
+				return fmt.Errorf("topic %s: digest schedule: %w", t.ID, err)
+			}
+		}
+		return nil
+	}
+	if err := scheduleDigests(set); err != nil {
+		return err
+	}
+
+	reload := func(reason string) {
+		next, err := readTopics(cfg.TopicsFile)
+		if err != nil {
+			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
+			return
+		}
+		if err := scheduleDigests(next); err != nil {
+			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
+			scheduleDigests(a.topics)
+			return
+		}
+		for _, old := range a.topics.Topics() {
+			if _, ok := next.Topic(old.ID); !ok {
+				sched.Remove("digest:" + old.ID)
+			}
+		}
+		a.setTopics(next)
+		log.Info("topics reloaded", "reason", reason, "topics", len(next.Topics()))
+	}
+	reloadConfigFeeds := func() {
+		fresh, err := config.Load(cfg.Path, a.environ)
+		if err != nil {
+			log.Error("config not reloaded: the previous settings stay in force", "error", err)
+			return
+		}
+		feeds := make([]model.Feed, 0, len(fresh.Feeds))
+		for _, f := range fresh.Feeds {
+			feeds = append(feeds, model.Feed{URL: f.URL, Title: f.Title, Enabled: !f.Disabled, Interval: time.Duration(f.Interval),
+				Username: f.Username, Password: config.FeedPassword(f, a.environ)})
+		}
+		if err := st.SyncConfigFeeds(ctx, feeds); err != nil {
+			log.Error("config feeds not reloaded", "error", err)
+			return
+		}
+		log.Info("config feeds reloaded (other settings take effect at restart)", "feeds", len(feeds))
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watchFile(watchCtx, cfg.TopicsFile, 2*time.Second, func() { reload("topics file changed") })
+
+	log.Info("feedwatch started", "version", version, "config", cfg.Path, "database", cfg.Database, "mail", where,
+		"poll_schedule", cfg.Poll.Schedule, "topics", len(set.Topics()))
+	sched.Start()
+	// Poll at once rather than a schedule's length after start, and send
+	// what an earlier run left in the outbox.
+	go func() {
+		sched.RunNow("poll")
+		if cfg.Digest.SendMissed {
+			sendMissed(ctx, a, sched)
+		}
+		sched.RunNow("outbox")
+	}()
+
+	for {
+		select {
+		case <-hup:
+			reloadConfigFeeds()
+			reload("SIGHUP")
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	// A second signal now ends the process at once.
+	if a.stopSignals != nil {
+		a.stopSignals()
+	}
+	log.Info("shutting down: finishing in-flight work", "timeout", grace.String())
+	stopCtx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if !sched.Stop(stopCtx) {
+		log.Warn("shutdown deadline passed with jobs still running")
+	}
+	log.Info("feedwatch stopped")
+	return nil
+}
+
+// sendMissed runs the digest of each topic whose scheduled time passed
+// since its last digest while feedwatch was not running.
+func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
+	a.mu.RLock()
+	set := a.topics
+	a.mu.RUnlock()
+	for _, t := range set.Topics() {
+		last, err := a.store.LastDigest(ctx, t.ID)
+		if err != nil {
+			continue // no digest yet: the first one comes at its scheduled time
+		}
+		s, err := daemon.ParseSchedule(t.Digest.Schedule)
+		if err != nil {
+			continue
+		}
+		if due := s.Next(last.CreatedAt); due.Before(time.Now()) {
+			a.logger().Info("sending a digest missed while feedwatch was down", "topic", t.ID, "was_due_at", due)
+			sched.RunNow("digest:" + t.ID)
+		}
+	}
+}
+
+// watchFile calls changed when path's modification time or size changes.
+// Polling the file keeps this free of platform-specific notification APIs
+// and works on network file systems and with editors that replace files.
+func watchFile(ctx context.Context, path string, every time.Duration, changed func()) {
+	if path == "" {
+		return
+	}
+	stat := func() (time.Time, int64) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return time.Time{}, -1
+		}
+		return fi.ModTime(), fi.Size()
+	}
+	mod, size := stat()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, s := stat()
+		if s >= 0 && (!m.Equal(mod) || s != size) {
+			mod, size = m, s
+			changed()
+		}
+	}
+}
+
+// lockDaemon takes an exclusive lock beside the database so that a second
+// daemon on the same file refuses to start. CLI commands do not take it.
+func lockDaemon(dbPath string) (func(), error) {
+	path := dbPath + ".lock"
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		pid, _ := os.ReadFile(path)
+		return nil, fmt.Errorf("another feedwatch daemon is running on %s (pid %s, lock %s); stop it first", dbPath, string(pid), path)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d", os.Getpid())
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,154 @@
+// Package deliver drains the outbox: it takes queued deliveries from the
+// store, hands each message to a mail.Sender exactly as it was rendered, and
+// records the outcome in the same step. Temporary failures are retried with
+// capped exponential backoff; permanent ones are recorded with the server's
+// reply and never retried.
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/mail"
+	"time"
+
+	fwmail "github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/store"
+)
+
+// Options tune sending.
+type Options struct {
+	From string // envelope sender
+	// Rate limits messages per second (0: unlimited).
+	Rate float64
+	// RetryBase and RetryMax bound the backoff between attempts.
+	RetryBase, RetryMax time.Duration
+	// GiveUpAfter is how long a delivery keeps being retried after it was
+	// queued before it is failed for good.
+	GiveUpAfter time.Duration
+	// SuspendAfter consecutive permanent failures suspend a subscriber.
+	SuspendAfter int
+	Batch        int
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Outbox sends queued deliveries.
+type Outbox struct {
+	store  *store.Store
+	sender fwmail.Sender
+	opts   Options
+	log    *slog.Logger
+}
+
+// New returns an Outbox sending through sender.
+func New(st *store.Store, sender fwmail.Sender, opts Options) *Outbox {
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Minute
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 2 * time.Hour
+	}
+	if opts.GiveUpAfter <= 0 {
+		opts.GiveUpAfter = 72 * time.Hour
+	}
+	if opts.SuspendAfter <= 0 {
+		opts.SuspendAfter = 3
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 100
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{store: st, sender: sender, opts: opts, log: opts.Logger}
+}
+
+// Summary counts one drain.
+type Summary struct {
+	Sent, Retrying, Failed int
+}
+
+// Drain sends every due delivery, batch after batch, until none is due or
+// ctx ends. A delivery's outcome is committed right after the server's
+// answer, so a crash can at worst repeat the one message whose acceptance
+// had not yet been recorded.
+func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
+	var sum Summary
+	envelopeFrom := o.opts.From
+	if a, err := mail.ParseAddress(o.opts.From); err == nil {
+		envelopeFrom = a.Address
+	}
+	var tick *time.Ticker
+	if o.opts.Rate > 0 {
+		tick = time.NewTicker(time.Duration(float64(time.Second) / o.opts.Rate))
+		defer tick.Stop()
+	}
+	for {
+		due, err := o.store.DueDeliveries(ctx, o.opts.Now(), o.opts.Batch)
+		if err != nil {
+			return sum, fmt.Errorf("drain outbox: %w", err)
+		}
+		// Every delivery of a batch leaves the due set (sent, failed, or
+		// deferred to a later time), so this loop ends.
+		if len(due) == 0 {
+			return sum, nil
+		}
+		for _, d := range due {
+			if tick != nil {
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return sum, ctx.Err()
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+			log := o.log.With("delivery_id", d.ID, "digest_id", d.DigestID)
+			start := time.Now()
+			// A message already started is finished under the sender's own
+			// timeout: abandoning it mid-DATA is what risks a duplicate.
+			sendErr := o.sender.Send(context.WithoutCancel(ctx), envelopeFrom, []string{d.Email}, d.Message)
+			// Record with a context that survives shutdown: the server has
+			// answered, and forgetting its answer is what causes duplicates.
+			rec := context.WithoutCancel(ctx)
+			switch {
+			case sendErr == nil:
+				if err := o.store.MarkSent(rec, d.ID, "accepted"); err != nil {
+					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
+				}
+				sum.Sent++
+				log.Info("delivery sent", "duration_ms", time.Since(start).Milliseconds())
+			case fwmail.IsTemporary(sendErr) && o.opts.Now().Sub(d.CreatedAt) < o.opts.GiveUpAfter:
+				next := o.opts.Now().Add(o.backoff(d.Attempts + 1))
+				if err := o.store.MarkRetry(rec, d.ID, sendErr.Error(), next); err != nil {
+					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
+				}
+				sum.Retrying++
+				log.Warn("delivery deferred", "error", sendErr, "attempt", d.Attempts+1, "next_attempt_at", next)
+			default:
+				suspended, err := o.store.MarkFailed(rec, d.ID, sendErr.Error(), o.opts.SuspendAfter)
+				if err != nil {
+					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
+				}
+				sum.Failed++
+				log.Error("delivery failed", "error", sendErr, "subscriber_suspended", suspended)
+			}
+		}
+	}
+}
+
+// backoff is RetryBase·2^(n-1) capped at RetryMax, less up to 20% jitter.
+func (o *Outbox) backoff(n int) time.Duration {
+	d := o.opts.RetryBase
+	for i := 1; i < n && d < o.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, o.opts.RetryMax)
+	return d - time.Duration(float64(d)*0.2*rand.Float64())
+}

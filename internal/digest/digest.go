@@ -1,0 +1,289 @@
+// Package digest builds topics' digests: it selects the matches made since
+// the topic's previous digest, merges copies of one story from several
+// feeds, orders and cuts the list, renders one message per subscriber and
+// records the digest with its outbox entries in one step. Sending is the
+// deliver package's job.
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/token"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+// Options configure building.
+type Options struct {
+	From    string // sender address
+	BaseURL string // web base for archive and unsubscribe links
+	Secret  []byte // signs unsubscribe tokens
+	// UnsubscribeTTL is how long an unsubscribe link in a mail works.
+	UnsubscribeTTL time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+// Builder builds digests.
+type Builder struct {
+	store    *store.Store
+	renderer *render.Renderer
+	opts     Options
+	log      *slog.Logger
+}
+
+// New returns a Builder.
+func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.UnsubscribeTTL <= 0 {
+		opts.UnsubscribeTTL = 365 * 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger}
+}
+
+// Plan is the content of a topic's next digest, before rendering.
+type Plan struct {
+	Topic       topic.Topic
+	FromSeq     int64
+	ToSeq       int64
+	PeriodStart time.Time
+	PeriodEnd   time.Time
+	Items       []render.Item // merged, ordered and cut to the maximum
+	Total       int           // stories before the cut
+	More        int           // stories cut
+}
+
+// Plan selects what topic's next digest holds. It reads a snapshot and
+// changes nothing.
+func (b *Builder) Plan(ctx context.Context, t topic.Topic) (Plan, error) {
+	now := b.opts.Now().UTC()
+	start, err := b.store.NextDigestStart(ctx, t.ID)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{Topic: t, FromSeq: start.FromSeq, PeriodStart: start.PeriodStart, PeriodEnd: now}
+	if !start.HasPrevious {
+		lookback := t.Digest.Lookback
+		if lookback <= 0 {
+			lookback = 24 * time.Hour
+		}
+		p.PeriodStart = now.Add(-lookback)
+		if p.FromSeq, err = b.store.MatchSeqBefore(ctx, t.ID, p.PeriodStart); err != nil {
+			return Plan{}, err
+		}
+	}
+	if p.ToSeq, err = b.store.MaxMatchSeq(ctx); err != nil {
+		return Plan{}, err
+	}
+	p.ToSeq = max(p.ToSeq, p.FromSeq)
+	matched, err := b.store.MatchedItems(ctx, t.ID, p.FromSeq, p.ToSeq)
+	if err != nil {
+		return Plan{}, err
+	}
+	stories := merge(matched)
+	p.Total = len(stories)
+	maxItems := t.Digest.MaxItems
+	if maxItems <= 0 {
+		maxItems = 50
+	}
+	if len(stories) > maxItems {
+		p.More = len(stories) - maxItems
+		stories = stories[:maxItems]
+	}
+	p.Items = stories
+	return p, nil
+}
+
+// merge orders matched items by score then recency and folds copies of one
+// story (same canonical link, or similar titles) into the first, highest
+// ranked, as "also reported by".
+func merge(matched []store.MatchedItem) []render.Item {
+	sort.SliceStable(matched, func(i, j int) bool {
+		a, b := matched[i], matched[j]
+		if a.Match.Score != b.Match.Score {
+			return a.Match.Score > b.Match.Score
+		}
+		return a.Item.Published.After(b.Item.Published)
+	})
+	type story struct {
+		item     render.Item
+		link     string
+		shingles map[string]struct{}
+	}
+	var stories []*story
+	for _, m := range matched {
+		sh := shingles(m.Item.Title)
+		source := m.FeedTitle
+		if source == "" {
+			source = hostOf(m.FeedURL)
+		}
+		var same *story
+		for _, s := range stories {
+			if (m.Item.CanonicalLink != "" && m.Item.CanonicalLink == s.link) || jaccard(sh, s.shingles) >= SimilarityThreshold {
+				same = s
+				break
+			}
+		}
+		if same != nil {
+			if same.item.Source != source && !hasSource(same.item.AlsoReportedBy, source) {
+				same.item.AlsoReportedBy = append(same.item.AlsoReportedBy, render.Source{Name: source, Link: m.Item.Link})
+			}
+			continue
+		}
+		stories = append(stories, &story{
+			item: render.Item{
+				Title: m.Item.Title, Link: m.Item.Link, Source: source, Published: m.Item.Published,
+				SummaryHTML: m.Item.Summary, Terms: m.Match.Terms,
+			},
+			link:     m.Item.CanonicalLink,
+			shingles: sh,
+		})
+	}
+	out := make([]render.Item, len(stories))
+	for i, s := range stories {
+		out[i] = s.item
+	}
+	return out
+}
+
+func hasSource(list []render.Source, name string) bool {
+	for _, s := range list {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// Render renders plan for one recipient (empty recipient: the archive copy).
+func (b *Builder) Render(p Plan, sub model.Subscription, digestID int64) (render.Rendered, error) {
+	d := render.Digest{
+		TopicID: p.Topic.ID, TopicName: p.Topic.Name, TopicDescription: p.Topic.Description,
+		PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Items: p.Items, More: p.More,
+		Recipient: sub.Email, RecipientName: sub.Name,
+	}
+	if digestID > 0 {
+		d.ArchiveURL = b.url("/digests/%d", digestID)
+	} else {
+		d.ArchiveURL = b.url("/digests")
+	}
+	if sub.Email != "" {
+		d.UnsubscribeURL = b.UnsubscribeURL(sub.Email, p.Topic.ID)
+		if loc, err := time.LoadLocation(sub.TimeZone); err == nil && sub.TimeZone != "" {
+			d.Location = loc
+		}
+	}
+	return b.renderer.Digest(d)
+}
+
+// UnsubscribeURL is the signed one-click link for email and topicID.
+func (b *Builder) UnsubscribeURL(email, topicID string) string {
+	tok := token.Sign(b.opts.Secret, token.Claims{Purpose: token.Unsubscribe, Email: email, Topic: topicID,
+		Expires: b.opts.Now().Add(b.opts.UnsubscribeTTL)})
+	return b.url("/unsubscribe?token=%s", url.QueryEscape(tok))
+}
+
+func (b *Builder) url(format string, args ...any) string {
+	return strings.TrimRight(b.opts.BaseURL, "/") + fmt.Sprintf(format, args...)
+}
+
+// Result says what Build did for one topic.
+type Result struct {
+	Digest  model.Digest
+	Queued  int
+	Skipped string // why nothing was built, when nothing was
+}
+
+// Build builds topic's due digest and queues one message per active
+// subscriber. Messages are rendered before the transaction that records the
+// digest and its deliveries, so that either all of them are in the outbox or
+// none is and the period stays open for the next run.
+func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
+	p, err := b.Plan(ctx, t)
+	if err != nil {
+		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
+	}
+	if len(p.Items) == 0 && t.Digest.Empty != "note" {
+		return Result{Skipped: "no new items"}, nil
+	}
+	subs, err := b.store.ActiveSubscriptions(ctx, t.ID)
+	if err != nil {
+		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
+	}
+	archive, err := b.Render(p, model.Subscription{}, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("digest %s: render archive copy: %w", t.ID, err)
+	}
+	nd := store.NewDigest{
+		Digest: model.Digest{TopicID: t.ID, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd,
+			ItemCount: len(p.Items) + p.More, Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text},
+		FromSeq: p.FromSeq, ToSeq: p.ToSeq,
+	}
+	for _, sub := range subs {
+		r, err := b.Render(p, sub, 0)
+		if err != nil {
+			return Result{}, fmt.Errorf("digest %s: render for %s: %w", t.ID, sub.Email, err)
+		}
+		raw, msgID, err := mail.Build(mail.Message{
+			From: b.opts.From, To: sub.Email, ToName: sub.Name,
+			Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
+			ListID:         fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL)),
+			UnsubscribeURL: b.UnsubscribeURL(sub.Email, t.ID),
+			Headers:        map[string]string{"X-Feedwatch-Topic": t.ID},
+		})
+		if err != nil {
+			return Result{}, fmt.Errorf("digest %s: build message for %s: %w", t.ID, sub.Email, err)
+		}
+		nd.Deliveries = append(nd.Deliveries, model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw})
+	}
+	d, err := b.store.CreateDigest(ctx, nd)
+	if errors.Is(err, store.ErrDigestExists) {
+		return Result{Skipped: "built concurrently by another process"}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
+	}
+	// The archive copy links to itself once its id is known.
+	if final, err := b.Render(p, model.Subscription{}, d.ID); err == nil {
+		if err := b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text); err != nil {
+			b.log.Warn("update archive copy", "digest_id", d.ID, "error", err)
+		}
+	}
+	b.log.Info("digest built", "topic", t.ID, "digest_id", d.ID, "items", d.ItemCount, "deliveries", len(nd.Deliveries))
+	return Result{Digest: d, Queued: len(nd.Deliveries)}, nil
+}
+
+// listID is the RFC 2919 list identifier: topic id under the web host.
+func listID(topicID, baseURL string) string {
+	host := "feedwatch.localhost"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") && !isIP(u.Hostname()) {
+		host = u.Hostname()
+	}
+	return topicID + "." + host
+}
+
+func isIP(h string) bool { return net.ParseIP(h) != nil }

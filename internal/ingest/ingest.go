@@ -1,0 +1,404 @@
+// Package ingest polls feeds: for each due feed it fetches, parses,
+// normalises, matches and stores, and schedules the next poll. It is the
+// orchestrator of those steps and the only place that knows their order; a
+// failing feed is recorded on that feed and never stops the others.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/fetch"
+	"github.com/feedwatch/feedwatch/internal/match"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/normalize"
+	"github.com/feedwatch/feedwatch/internal/parse"
+	"github.com/feedwatch/feedwatch/internal/store"
+)
+
+// Matcher classifies one item against every topic.
+type Matcher interface {
+	Match(doc match.Document) []match.Result
+}
+
+// Options tune polling.
+type Options struct {
+	Workers     int           // feeds fetched at once
+	PerHost     int           // feeds of one host fetched at once
+	Interval    time.Duration // default interval between polls of a feed
+	MinInterval time.Duration // floor for feeds' hints
+	MaxInterval time.Duration // ceiling for hints and error backoff
+	// PermanentRedirects is how many polls in a row must see the same
+	// 301/308 target before the feed's stored URL moves.
+	PermanentRedirects int
+	Now                func() time.Time
+	Logger             *slog.Logger
+}
+
+// Poller polls feeds into the store.
+type Poller struct {
+	store   *store.Store
+	fetcher *fetch.Client
+	matcher func() Matcher // current rules; reloads swap what it returns
+	opts    Options
+	log     *slog.Logger
+}
+
+// New returns a Poller. matcher is called once per feed so that reloaded
+// rules take effect on the next feed.
+func New(st *store.Store, fetcher *fetch.Client, matcher func() Matcher, opts Options) *Poller {
+	if opts.Workers < 1 {
+		opts.Workers = 16
+	}
+	if opts.PerHost < 1 {
+		opts.PerHost = 2
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 30 * time.Minute
+	}
+	if opts.MinInterval <= 0 {
+		opts.MinInterval = time.Minute
+	}
+	if opts.MaxInterval < opts.MinInterval {
+		opts.MaxInterval = 24 * time.Hour
+	}
+	if opts.PermanentRedirects < 1 {
+		opts.PermanentRedirects = 3
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{store: st, fetcher: fetcher, matcher: matcher, opts: opts, log: opts.Logger}
+}
+
+// Outcome says what happened to one feed in one poll.
+type Outcome string
+
+const (
+	OutcomeOK          Outcome = "ok"           // fetched and parsed
+	OutcomeNotModified Outcome = "not-modified" // 304
+	OutcomeUnchanged   Outcome = "unchanged"    // same body as last time; not parsed
+	OutcomeFailed      Outcome = "failed"
+)
+
+// FeedResult is the outcome of polling one feed.
+type FeedResult struct {
+	Feed     model.Feed // state after the poll
+	Outcome  Outcome
+	Items    int // entries in the document
+	New      int
+	Seen     int
+	Matches  int
+	Err      error
+	Duration time.Duration
+}
+
+// Summary totals one run.
+type Summary struct {
+	Feeds, OK, Failed, New, Seen, Matches int
+	Duration                              time.Duration
+}
+
+func (s *Summary) add(r FeedResult) {
+	s.Feeds++
+	if r.Outcome == OutcomeFailed {
+		s.Failed++
+	} else {
+		s.OK++
+	}
+	s.New += r.New
+	s.Seen += r.Seen
+	s.Matches += r.Matches
+}
+
+// PollDue polls every due feed (every enabled feed when all is true) and
+// calls report, from one goroutine at a time, as each finishes. The error is
+// only for a run that could not happen (the store failed); feeds' own
+// failures are in their results.
+func (p *Poller) PollDue(ctx context.Context, all bool, report func(FeedResult)) (Summary, error) {
+	start := p.opts.Now()
+	feeds, err := p.store.DueFeeds(ctx, start, all)
+	if err != nil {
+		return Summary{}, fmt.Errorf("poll: %w", err)
+	}
+	sum := p.PollFeeds(ctx, feeds, report)
+	sum.Duration = p.opts.Now().Sub(start)
+	return sum, ctx.Err()
+}
+
+// PollFeeds polls the given feeds with the worker pool and per-host limit.
+func (p *Poller) PollFeeds(ctx context.Context, feeds []model.Feed, report func(FeedResult)) Summary {
+	feeds = interleaveByHost(feeds)
+	jobs := make(chan model.Feed)
+	results := make(chan FeedResult)
+	limits := newHostLimiter(p.opts.PerHost)
+	var wg sync.WaitGroup
+	workers := min(p.opts.Workers, max(len(feeds), 1))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				host := hostOf(f.URL)
+				if err := limits.acquire(ctx, host); err != nil {
+					results <- FeedResult{Feed: f, Outcome: OutcomeFailed, Err: err}
+					continue
+				}
+				// A feed already started finishes under the fetch timeout
+				// even when ctx ends: shutdown stops new feeds, not this one.
+				r := p.PollFeed(context.WithoutCancel(ctx), f)
+				limits.release(host)
+				results <- r
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, f := range feeds {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var sum Summary
+	for r := range results {
+		sum.add(r)
+		if report != nil {
+			report(r)
+		}
+	}
+	return sum
+}
+
+// PollFeed polls one feed and records the outcome on it. It never returns
+// without recording: a failure is stored as the feed's last error.
+func (p *Poller) PollFeed(ctx context.Context, f model.Feed) FeedResult {
+	start := p.opts.Now()
+	log := p.log.With("feed_url", f.URL)
+	r := p.poll(ctx, f, start)
+	r.Duration = p.opts.Now().Sub(start)
+	if r.Err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: leave the feed's state as it was so that the
+			// next start polls it again instead of backing off.
+			return r
+		}
+		r.Outcome = OutcomeFailed
+		r.Feed = p.failed(f, start, r.Err)
+		if err := p.store.SaveFeedState(context.WithoutCancel(ctx), r.Feed); err != nil {
+			log.Error("save feed state", "error", err)
+		}
+		log.Warn("poll failed", "error", r.Err, "errors_in_a_row", r.Feed.ErrorCount, "next_poll_at", r.Feed.NextPollAt)
+		return r
+	}
+	log.Debug("polled", "outcome", r.Outcome, "new", r.New, "seen", r.Seen, "matches", r.Matches, "duration_ms", r.Duration.Milliseconds())
+	return r
+}
+
+func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResult {
+	resp, err := p.fetcher.Fetch(ctx, fetch.Request{
+		URL: f.URL, ETag: f.ETag, LastModified: f.LastModified,
+		Username: f.Username, Password: f.Password, Trusted: f.Origin == "config" || f.Origin == "db",
+	})
+	if err != nil {
+		return FeedResult{Feed: f, Err: err}
+	}
+	f.LastPollAt = now
+	f = p.trackRedirect(f, resp.PermanentURL)
+	if resp.NotModified {
+		f = p.succeeded(f, now, resp.MaxAge)
+		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeNotModified})
+	}
+	f.ETag, f.LastModified = resp.ETag, resp.LastModified
+	sum := sha256.Sum256(resp.Body)
+	hash := hex.EncodeToString(sum[:])
+	if hash == f.BodyHash {
+		f = p.succeeded(f, now, resp.MaxAge)
+		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeUnchanged})
+	}
+	doc, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	if err != nil {
+		return FeedResult{Feed: f, Err: fmt.Errorf("parse %s: %w", f.URL, err)}
+	}
+	f.BodyHash = hash
+	if f.Title == "" {
+		f.Title = strings.TrimSpace(normalize.Text(doc.Title))
+	}
+	items := normalize.Items(doc, resp.URL, now)
+	matcher := p.matcher()
+	matches := make([][]model.Match, len(items))
+	for i, it := range items {
+		for _, res := range matcher.Match(match.Document{Title: it.Title, Summary: it.SummaryText, Content: it.ContentText}) {
+			if res.Matched {
+				matches[i] = append(matches[i], model.Match{TopicID: res.TopicID, Score: res.Score, Terms: res.Terms})
+			}
+		}
+	}
+	f = p.succeeded(f, now, max(resp.MaxAge, doc.TTL))
+	saved, err := p.store.SaveFetch(ctx, f, items, matches)
+	if err != nil {
+		return FeedResult{Feed: f, Err: err}
+	}
+	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: len(items), New: saved.NewItems, Seen: saved.SeenItems, Matches: saved.NewMatches}
+}
+
+func (p *Poller) saveState(ctx context.Context, r FeedResult) FeedResult {
+	if err := p.store.SaveFeedState(ctx, r.Feed); err != nil {
+		r.Err = err
+	}
+	return r
+}
+
+// trackRedirect moves the feed's URL once the same permanent redirect has
+// been seen PermanentRedirects times in a row; a single 301 from a
+// misconfigured server should not lose the feed's address.
+func (p *Poller) trackRedirect(f model.Feed, permanent string) model.Feed {
+	switch {
+	case permanent == "" || permanent == f.URL:
+		f.RedirectURL, f.RedirectCount = "", 0
+	case permanent == f.RedirectURL:
+		f.RedirectCount++
+	default:
+		f.RedirectURL, f.RedirectCount = permanent, 1
+	}
+	if f.RedirectCount >= p.opts.PermanentRedirects {
+		p.log.Info("feed moved permanently", "feed_url", f.URL, "new_url", f.RedirectURL)
+		f.URL, f.RedirectURL, f.RedirectCount = f.RedirectURL, "", 0
+	}
+	return f
+}
+
+func (p *Poller) interval(f model.Feed) time.Duration {
+	if f.Interval > 0 {
+		return f.Interval
+	}
+	return p.opts.Interval
+}
+
+// succeeded schedules the next poll: the feed's interval, raised by the
+// feed's own hint (<ttl>, Cache-Control, Expires) within the floor and
+// ceiling.
+func (p *Poller) succeeded(f model.Feed, now time.Time, hint time.Duration) model.Feed {
+	next := max(p.interval(f), p.opts.MinInterval)
+	if hint > next {
+		next = min(hint, p.opts.MaxInterval)
+	}
+	f.NextPollAt = now.Add(next)
+	f.LastSuccessAt = now
+	f.LastError, f.ErrorCount = "", 0
+	return f
+}
+
+// failed schedules a retry: the server's Retry-After exactly when it gave
+// one, otherwise exponential backoff from the feed's interval, capped, with
+// jitter so that feeds failing together do not retry together.
+func (p *Poller) failed(f model.Feed, now time.Time, err error) model.Feed {
+	f.LastPollAt = now
+	f.LastErrorAt = now
+	f.LastError = err.Error()
+	f.ErrorCount++
+	var se *fetch.StatusError
+	if errors.As(err, &se) && se.RetryAfter > 0 {
+		f.NextPollAt = now.Add(min(se.RetryAfter, 7*24*time.Hour))
+		return f
+	}
+	f.NextPollAt = now.Add(Backoff(p.interval(f), p.opts.MaxInterval, f.ErrorCount, rand.Float64()))
+	return f
+}
+
+// Backoff is the wait after the n-th consecutive failure: base·2^(n-1),
+// capped at ceiling, then reduced by up to 20% by jitter (0 ≤ jitter < 1).
+func Backoff(base, ceiling time.Duration, n int, jitter float64) time.Duration {
+	d := base
+	for i := 1; i < n && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	return d - time.Duration(float64(d)*0.2*jitter)
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// interleaveByHost orders feeds so that consecutive jobs come from different
+// hosts, keeping workers busy while one host's limit is reached.
+func interleaveByHost(feeds []model.Feed) []model.Feed {
+	byHost := map[string][]model.Feed{}
+	var hosts []string
+	for _, f := range feeds {
+		h := hostOf(f.URL)
+		if _, ok := byHost[h]; !ok {
+			hosts = append(hosts, h)
+		}
+		byHost[h] = append(byHost[h], f)
+	}
+	// Hosts with many feeds first, so that their tail does not end the run alone.
+	sort.SliceStable(hosts, func(i, j int) bool { return len(byHost[hosts[i]]) > len(byHost[hosts[j]]) })
+	out := make([]model.Feed, 0, len(feeds))
+	for len(out) < len(feeds) {
+		for _, h := range hosts {
+			if q := byHost[h]; len(q) > 0 {
+				out = append(out, q[0])
+				byHost[h] = q[1:]
+			}
+		}
+	}
+	return out
+}
+
+// hostLimiter bounds concurrent fetches per host.
+type hostLimiter struct {
+	mu    sync.Mutex
+	limit int
+	sems  map[string]chan struct{}
+}
+
+func newHostLimiter(limit int) *hostLimiter {
+	return &hostLimiter{limit: limit, sems: map[string]chan struct{}{}}
+}
+
+func (l *hostLimiter) sem(host string) chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok := l.sems[host]
+	if !ok {
+		s = make(chan struct{}, l.limit)
+		l.sems[host] = s
+	}
+	return s
+}
+
+func (l *hostLimiter) acquire(ctx context.Context, host string) error {
+	select {
+	case l.sem(host) <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *hostLimiter) release(host string) { <-l.sem(host) }

@@ -1,0 +1,225 @@
+// Package render turns a digest or a confirmation request into the subject,
+// HTML and plain-text parts of a mail, using templates read from an fs.FS.
+//
+// It owns sanitising feed HTML for mail (bluemonday), inlining CSS
+// (go-premailer) and converting summaries to text (html2text). It knows
+// nothing of SMTP, storage or subscribers beyond the values it is handed, and
+// it must never fetch anything: mails it renders carry no remote resources.
+package render
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/vanng822/go-premailer/premailer"
+)
+
+// Template file names. Operators override them by name (see Overlay).
+const (
+	DigestHTML     = "digest.html.tmpl"
+	DigestText     = "digest.txt.tmpl"
+	DigestSubject  = "subject.txt.tmpl"
+	ConfirmHTML    = "confirm.html.tmpl"
+	ConfirmText    = "confirm.txt.tmpl"
+	ConfirmSubject = "confirm_subject.txt.tmpl"
+)
+
+var required = []string{DigestHTML, DigestText, DigestSubject, ConfirmHTML, ConfirmText, ConfirmSubject}
+
+// Source is another feed that carried the same story.
+type Source struct {
+	Name, Link string
+}
+
+// Item is one story in a digest.
+type Item struct {
+	Title, Link, Source string
+	Published           time.Time
+	// SummaryHTML is the feed's HTML as stored; render sanitises and
+	// shortens it, so callers pass it unchanged.
+	SummaryHTML    string
+	Terms          []string
+	AlsoReportedBy []Source
+}
+
+// Digest is everything one subscriber's copy of a topic digest shows.
+type Digest struct {
+	TopicID, TopicName, TopicDescription string
+	PeriodStart, PeriodEnd               time.Time
+	Items                                []Item
+	More                                 int // items left out because of the maximum
+	ArchiveURL, UnsubscribeURL           string
+	ManageURL                            string
+	Recipient                            string
+	RecipientName                        string
+	Location                             *time.Location // subscriber's zone; nil = UTC
+	Preheader                            string         // derived from the top titles when empty
+}
+
+// Rendered is a mail's subject and bodies.
+type Rendered struct {
+	Subject, HTML, Text string
+}
+
+// Confirm is a double opt-in request.
+type Confirm struct {
+	TopicNames []string
+	ConfirmURL string
+	Recipient  string
+	Expires    time.Time
+}
+
+// Renderer holds the parsed templates. It is safe for concurrent use.
+type Renderer struct {
+	html *htmltemplate.Template
+	text *texttemplate.Template
+}
+
+// New parses every *.tmpl file at the root of fsys and dry-runs the required
+// ones on sample data, so a broken template (including html/template's
+// context errors, which only surface on execution) stops the program at start
+// with the file and line in the message rather than at digest time.
+func New(fsys fs.FS) (*Renderer, error) {
+	names, err := fs.Glob(fsys, "*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("render: list templates: %w", err)
+	}
+	r := &Renderer{
+		html: htmltemplate.New("").Funcs(htmlFuncs),
+		text: texttemplate.New("").Funcs(textFuncs),
+	}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("render: read %s: %w", name, err)
+		}
+		// Errors from Parse start with "template: NAME:LINE:", and NAME is
+		// the file name because each file is parsed under its own name.
+		if strings.HasSuffix(name, ".html.tmpl") {
+			if _, err := r.html.New(name).Parse(string(b)); err != nil {
+				return nil, fmt.Errorf("render: parse %s: %w", name, err)
+			}
+		} else {
+			if _, err := r.text.New(name).Parse(string(b)); err != nil {
+				return nil, fmt.Errorf("render: parse %s: %w", name, err)
+			}
+		}
+	}
+	for _, name := range required {
+		if !hasTemplate(r, name) {
+			return nil, fmt.Errorf("render: template %s missing", name)
+		}
+	}
+	if _, err := r.Digest(sampleDigest()); err != nil {
+		return nil, fmt.Errorf("render: check digest templates: %w", err)
+	}
+	if _, err := r.Digest(Digest{TopicName: "sample"}); err != nil {
+		return nil, fmt.Errorf("render: check digest templates with no items: %w", err)
+	}
+	if _, err := r.Confirm(sampleConfirm()); err != nil {
+		return nil, fmt.Errorf("render: check confirm templates: %w", err)
+	}
+	return r, nil
+}
+
+func hasTemplate(r *Renderer, name string) bool {
+	if strings.HasSuffix(name, ".html.tmpl") {
+		return r.html.Lookup(name) != nil
+	}
+	return r.text.Lookup(name) != nil
+}
+
+// Digest renders one subscriber's digest.
+func (r *Renderer) Digest(d Digest) (Rendered, error) {
+	v, err := newDigestView(d)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return r.render(v, DigestSubject, DigestHTML, DigestText)
+}
+
+// Confirm renders a double opt-in confirmation request.
+func (r *Renderer) Confirm(c Confirm) (Rendered, error) {
+	names := make([]string, len(c.TopicNames))
+	for i, n := range c.TopicNames {
+		names[i] = oneLine(n)
+	}
+	v := confirmView{
+		TopicNames: names,
+		ConfirmURL: c.ConfirmURL,
+		Recipient:  oneLine(c.Recipient),
+		Expires:    c.Expires.UTC(),
+		Preheader:  "Confirm your subscription to " + strings.Join(names, ", "),
+	}
+	return r.render(v, ConfirmSubject, ConfirmHTML, ConfirmText)
+}
+
+func (r *Renderer) render(data any, subject, htmlName, textName string) (Rendered, error) {
+	var out Rendered
+	var buf bytes.Buffer
+	if err := r.text.ExecuteTemplate(&buf, subject, data); err != nil {
+		return out, fmt.Errorf("render %s: %w", subject, err)
+	}
+	out.Subject = oneLine(buf.String())
+	if out.Subject == "" {
+		return out, fmt.Errorf("render %s: empty subject", subject)
+	}
+
+	buf.Reset()
+	if err := r.html.ExecuteTemplate(&buf, htmlName, data); err != nil {
+		return out, fmt.Errorf("render %s: %w", htmlName, err)
+	}
+	inlined, err := inlineCSS(buf.String())
+	if err != nil {
+		return out, fmt.Errorf("render %s: %w", htmlName, err)
+	}
+	out.HTML = inlined
+
+	buf.Reset()
+	if err := r.text.ExecuteTemplate(&buf, textName, data); err != nil {
+		return out, fmt.Errorf("render %s: %w", textName, err)
+	}
+	out.Text = tidyText(buf.String())
+	return out, nil
+}
+
+// inlineCSS moves the <style> rules into style attributes, because Gmail and
+// Outlook drop or ignore <style> blocks in many situations. Rules that cannot
+// be inlined (the dark-mode media query) stay in a <style> block.
+func inlineCSS(doc string) (string, error) {
+	p, err := premailer.NewPremailerFromString(doc, premailer.NewOptions())
+	if err != nil {
+		return "", fmt.Errorf("inline css: %w", err)
+	}
+	out, err := p.Transform()
+	if err != nil {
+		return "", fmt.Errorf("inline css: %w", err)
+	}
+	return out, nil
+}
+
+// tidyText trims trailing spaces and squeezes blank-line runs that template
+// actions leave behind, so the text part reads as if typed.
+func tidyText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	var out []string
+	blank := 0
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			blank++
+			if blank > 1 {
+				continue
+			}
+		} else {
+			blank = 0
+		}
+		out = append(out, l)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
+}
