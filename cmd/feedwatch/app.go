@@ -234,7 +234,7 @@ func (a *app) poller(ctx context.Context) (*ingest.Poller, error) {
 	return ingest.New(st, a.fetcher(cfg), a.currentTopics, ingest.Options{
 		Workers: cfg.Poll.Workers, PerHost: cfg.Poll.PerHost,
 		Interval: time.Duration(cfg.Poll.Interval), MinInterval: time.Duration(cfg.Poll.MinInterval),
-		MaxInterval: time.Duration(cfg.Poll.MaxInterval), Logger: a.logger(),
+		MaxInterval: time.Duration(cfg.Poll.MaxInterval), MaxAge: time.Duration(cfg.Retention.MaxAge), Logger: a.logger(),
 	}), nil
 }
 

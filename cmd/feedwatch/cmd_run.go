@@ -74,6 +74,17 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err := sched.Add("outbox", "@every 1m", drain); err != nil {
 		return err
 	}
+	if maxAge := time.Duration(cfg.Retention.MaxAge); maxAge > 0 {
+		if err := sched.Add("prune", "@every 1h", func(ctx context.Context) error {
+			n, err := st.PruneItems(ctx, time.Now().Add(-maxAge), 500)
+			if n > 0 {
+				log.Info("pruned old items", "items", n, "older_than", maxAge.String())
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+	}
 	scheduleDigests := func(set *topic.Set) error {
 		for _, t := range set.Topics() {
 			t := t

@@ -48,6 +48,7 @@ func commands() []command {
 		{"parse", "parse one feed document and print what feedwatch extracts", cmdParse},
 		{"config", "check the configuration and print the effective settings", cmdConfig},
 		{"demo", "run the whole pipeline once, offline, on bundled sample feeds", cmdDemo},
+		{"healthcheck", "exit 0 when the daemon's web server is healthy (for containers)", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 	}
 }

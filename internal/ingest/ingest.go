@@ -41,8 +41,12 @@ type Options struct {
 	// PermanentRedirects is how many polls in a row must see the same
 	// 301/308 target before the feed's stored URL moves.
 	PermanentRedirects int
-	Now                func() time.Time
-	Logger             *slog.Logger
+	// MaxAge drops entries published longer ago than this (0: keep all):
+	// retention prunes such items, and storing them again would make them
+	// look new.
+	MaxAge time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Poller polls feeds into the store.
@@ -244,6 +248,9 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 		f.Title = strings.TrimSpace(normalize.Text(doc.Title))
 	}
 	items := normalize.Items(doc, resp.URL, now)
+	if p.opts.MaxAge > 0 {
+		items = dropOlder(items, now.Add(-p.opts.MaxAge))
+	}
 	matcher := p.matcher()
 	matches := make([][]model.Match, len(items))
 	for i, it := range items {
@@ -259,6 +266,18 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 		return FeedResult{Feed: f, Err: err}
 	}
 	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: len(items), New: saved.NewItems, Seen: saved.SeenItems, Matches: saved.NewMatches}
+}
+
+// dropOlder keeps the items published at or after cutoff (and those
+// without a date of their own).
+func dropOlder(items []model.Item, cutoff time.Time) []model.Item {
+	kept := items[:0]
+	for _, it := range items {
+		if it.DateMissing || !it.Published.Before(cutoff) {
+			kept = append(kept, it)
+		}
+	}
+	return kept
 }
 
 func (p *Poller) saveState(ctx context.Context, r FeedResult) FeedResult {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -196,5 +197,37 @@ func TestMarkFailedSuspendsAfterRepeatedBounces(t *testing.T) {
 	got, _ := s.Subscription(ctx, "b@example.org", "t")
 	if got.Status != model.SubscriptionSuspended {
 		t.Errorf("status = %q", got.Status)
+	}
+}
+
+func TestPruneItemsKeepsRecentAndMatchesFollow(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	f, _ := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var items []model.Item
+	var matches [][]model.Match
+	for i := 0; i < 1200; i++ {
+		at := old
+		if i%3 == 0 {
+			at = recent
+		}
+		items = append(items, model.Item{Key: fmt.Sprintf("k%d", i), Published: at, FetchedAt: at})
+		matches = append(matches, []model.Match{{TopicID: "t", Score: 1}})
+	}
+	if _, err := s.SaveFetch(ctx, f, items, matches); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneItems(ctx, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 800 {
+		t.Errorf("pruned %d, want 800", n)
+	}
+	c, _ := s.Count(ctx)
+	if c.Items != 400 || c.Matches != 400 {
+		t.Errorf("after prune: %+v", c)
 	}
 }
