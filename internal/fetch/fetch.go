@@ -1,0 +1,475 @@
+// Package fetch performs one HTTP GET of a feed URL done right: conditional
+// headers, size and time limits counted on decompressed bytes, checked
+// redirects, refusal of private addresses, and Retry-After/Cache-Control
+// parsing. It owns HTTP only and must never look at what the body contains;
+// parsing is internal/parse's job.
+package fetch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultTimeout               = 20 * time.Second
+	DefaultConnectTimeout        = 10 * time.Second
+	DefaultTLSHandshakeTimeout   = 10 * time.Second
+	DefaultResponseHeaderTimeout = 15 * time.Second
+	DefaultMaxBytes              = 16 << 20
+	DefaultMaxRedirects          = 5
+	DefaultUserAgent             = "feedwatch/dev (+https://github.com/feedwatch/feedwatch)"
+)
+
+// accept prefers feed types but still takes anything: many servers label
+// feeds text/html or application/octet-stream, and parse decides.
+const accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+
+// Options configures a Client. Zero fields take the defaults above.
+type Options struct {
+	Timeout               time.Duration // total per request, body included
+	ConnectTimeout        time.Duration
+	TLSHandshakeTimeout   time.Duration
+	ResponseHeaderTimeout time.Duration
+	MaxBytes              int64 // counted after decompression, so a gzip bomb stops at the cap
+	MaxRedirects          int
+	UserAgent             string
+
+	// DenyPrivate refuses connections to loopback, private, link-local,
+	// CGNAT, multicast and unspecified addresses (cloud metadata services
+	// live there). The check runs on the resolved IP at dial time, so a
+	// hostname that resolves differently on the second lookup (DNS
+	// rebinding) is still caught. Redirect hops are always checked this way,
+	// whatever DenyPrivate says, unless the address is in AllowNets: a public
+	// feed must not be able to bounce the daemon into the local network.
+	//
+	// With an HTTP proxy from the environment the dial goes to the proxy,
+	// so the check sees the proxy's address; a proxy on a private address
+	// therefore needs to be listed in AllowNets, and the proxy must then do
+	// its own filtering.
+	DenyPrivate bool
+	AllowNets   []netip.Prefix
+}
+
+// Request is one fetch of one feed.
+type Request struct {
+	URL          string
+	ETag         string
+	LastModified string
+	Username     string
+	Password     string
+	// Trusted marks an operator-configured feed: its first hop may use any
+	// address (an intranet feed is legitimate). Redirects are still checked.
+	Trusted bool
+}
+
+// Response is a successful (2xx or 304) fetch.
+type Response struct {
+	URL          string // final URL after redirects
+	StatusCode   int
+	NotModified  bool // 304: Body is empty, keep the previous parse
+	Body         []byte
+	ContentType  string
+	ETag         string
+	LastModified string
+	// PermanentURL is set when every redirect hop was 301 or 308, so the
+	// subscription may be moved to the new location. A single 302/307 hop
+	// anywhere in the chain leaves it empty.
+	PermanentURL string
+	MaxAge       time.Duration // from Cache-Control max-age, else Expires; 0 if none
+	Duration     time.Duration
+}
+
+// StatusError is a response with a status other than 2xx or 304.
+type StatusError struct {
+	URL        string
+	Code       int
+	RetryAfter time.Duration // from Retry-After (seconds or HTTP date); 0 if none
+}
+
+func (e *StatusError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("fetch %s: HTTP %d %s (retry after %s)", e.URL, e.Code, http.StatusText(e.Code), e.RetryAfter)
+	}
+	return fmt.Sprintf("fetch %s: HTTP %d %s", e.URL, e.Code, http.StatusText(e.Code))
+}
+
+// ErrPrivateAddress is returned (wrapped) when a connection to a refused
+// address was attempted.
+var ErrPrivateAddress = errors.New("refusing to connect to a private or local address")
+
+// Client fetches feeds. It is safe for concurrent use and should be reused so
+// that connections are pooled.
+type Client struct {
+	opts Options
+	// open may dial any address; it serves only first hops that are trusted
+	// or made while DenyPrivate is off. guarded checks every dialled IP.
+	// Two transports, not one with a per-request flag, because a pooled
+	// connection opened to a private host for a trusted first hop must never
+	// be reused by a redirect hop to the same host.
+	open    *http.Transport
+	guarded *http.Transport
+	hc      *http.Client
+	now     func() time.Time
+}
+
+// New returns a Client with opts, defaults filled in.
+func New(opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.TLSHandshakeTimeout <= 0 {
+		opts.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
+	}
+	if opts.ResponseHeaderTimeout <= 0 {
+		opts.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.MaxRedirects <= 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	c := &Client{opts: opts, now: time.Now}
+	c.open = c.transport(nil)
+	c.guarded = c.transport(c.checkDial)
+	c.hc = &http.Client{
+		Transport:     roundTripper{c},
+		CheckRedirect: c.checkRedirect,
+	}
+	return c
+}
+
+func (c *Client) transport(control func(string, string, syscall.RawConn) error) *http.Transport {
+	d := &net.Dialer{Timeout: c.opts.ConnectTimeout, KeepAlive: 30 * time.Second, Control: control}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   c.opts.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: c.opts.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		// We send Accept-Encoding and inflate ourselves so that MaxBytes
+		// counts decompressed bytes and deflate is supported too.
+		DisableCompression: true,
+	}
+}
+
+// Close releases idle connections.
+func (c *Client) Close() {
+	c.open.CloseIdleConnections()
+	c.guarded.CloseIdleConnections()
+}
+
+// fetchState follows one Fetch across its redirect hops.
+type fetchState struct {
+	trusted   bool
+	hops      int  // round trips started
+	permanent bool // every redirect so far was 301/308
+}
+
+type stateKey struct{}
+
+type roundTripper struct{ c *Client }
+
+func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	st, _ := req.Context().Value(stateKey{}).(*fetchState)
+	first := st == nil || st.hops == 0
+	if st != nil {
+		st.hops++
+	}
+	if first && (!rt.c.opts.DenyPrivate || (st != nil && st.trusted)) {
+		return rt.c.open.RoundTrip(req)
+	}
+	return rt.c.guarded.RoundTrip(req)
+}
+
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if s := req.URL.Scheme; s != "http" && s != "https" {
+		return fmt.Errorf("redirect to unsupported scheme %q (%s)", s, req.URL.Redacted())
+	}
+	if len(via) > c.opts.MaxRedirects {
+		return fmt.Errorf("stopped after %d redirects", c.opts.MaxRedirects)
+	}
+	for _, v := range via {
+		if v.URL.String() == req.URL.String() {
+			return fmt.Errorf("redirect loop at %s", req.URL.Redacted())
+		}
+	}
+	if st, ok := req.Context().Value(stateKey{}).(*fetchState); ok && req.Response != nil {
+		if code := req.Response.StatusCode; code != http.StatusMovedPermanently && code != http.StatusPermanentRedirect {
+			st.permanent = false
+		}
+	}
+	return nil
+}
+
+// checkDial runs after DNS resolution with the concrete IP about to be
+// dialled, which is what makes the check immune to DNS rebinding.
+func (c *Client) checkDial(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range c.opts.AllowNets {
+		if p.Contains(ip) {
+			return nil
+		}
+	}
+	if !IsPublic(ip) {
+		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
+	}
+	return nil
+}
+
+// nonPublic lists ranges that IsPrivate/IsLoopback & co. do not cover but
+// that still must not be reachable from feed URLs.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, includes broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64 can embed private v4
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
+	netip.MustParsePrefix("2002::/16"),      // 6to4 can embed private v4
+}
+
+// IsPublic reports whether ip is a globally routable unicast address.
+func IsPublic(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// Fetch GETs req.URL. A 2xx or 304 gives a Response; any other status gives
+// a *StatusError; everything else (DNS, TLS, timeouts, limits, refused
+// redirects) an error naming the URL.
+func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
+	start := c.now()
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("fetch %s: unsupported scheme %q", req.URL, u.Scheme)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	st := &fetchState{trusted: req.Trusted, permanent: true}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+	}
+	hreq.Header.Set("User-Agent", c.opts.UserAgent)
+	hreq.Header.Set("Accept", accept)
+	hreq.Header.Set("Accept-Encoding", "gzip, deflate")
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	if req.Username != "" || req.Password != "" {
+		// net/http drops Authorization when a redirect leaves the host,
+		// so credentials are not leaked to a third party.
+		hreq.SetBasicAuth(req.Username, req.Password)
+	}
+
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+
+	out := &Response{
+		URL:          resp.Request.URL.String(),
+		StatusCode:   resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+	}
+	if st.hops > 1 && st.permanent {
+		out.PermanentURL = out.URL
+	}
+	now := c.now()
+	out.MaxAge = maxAge(resp.Header, now)
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		out.NotModified = true
+		// A 304 need not repeat the validators; keep the ones we sent so
+		// the caller can store the response as is.
+		if out.ETag == "" {
+			out.ETag = req.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = req.LastModified
+		}
+		out.Duration = c.now().Sub(start)
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		// Drain a little so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		return nil, &StatusError{URL: req.URL, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
+	}
+
+	body, err := c.readBody(resp)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+	}
+	out.Body = body
+	out.Duration = c.now().Sub(start)
+	return out, nil
+}
+
+// unwrapURLError drops the *url.Error layer, which repeats the method and
+// URL that our own wrapping already names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// readBody inflates the body by its Content-Encoding and reads at most
+// MaxBytes of the result.
+func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	case "deflate":
+		// "deflate" is meant to be zlib-wrapped, but some servers send raw
+		// DEFLATE; peek at the header to tell them apart.
+		br := bufio.NewReader(resp.Body)
+		hdr, _ := br.Peek(2)
+		if len(hdr) == 2 && hdr[0]&0x0f == 8 && (uint16(hdr[0])<<8|uint16(hdr[1]))%31 == 0 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("deflate body: %w", err)
+			}
+			defer zr.Close()
+			r = zr
+		} else {
+			fr := flate.NewReader(br)
+			defer fr.Close()
+			r = fr
+		}
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, c.opts.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n > c.opts.MaxBytes {
+		return nil, fmt.Errorf("body exceeds the %d-byte limit", c.opts.MaxBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// retryAfter parses Retry-After as delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		// Cap absurd values instead of overflowing Duration.
+		if secs > 365*24*3600 {
+			secs = 365 * 24 * 3600
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// maxAge reads how long the server says the response stays fresh:
+// Cache-Control max-age wins over Expires (RFC 9111 5.3).
+func maxAge(h http.Header, now time.Time) time.Duration {
+	for _, cc := range h.Values("Cache-Control") {
+		for _, part := range strings.Split(cc, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch strings.ToLower(k) {
+			case "no-store", "no-cache":
+				return 0
+			case "max-age":
+				secs, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+				if err != nil || secs <= 0 {
+					return 0
+				}
+				if secs > 365*24*3600 {
+					secs = 365 * 24 * 3600
+				}
+				return time.Duration(secs) * time.Second
+			}
+		}
+	}
+	if e := h.Get("Expires"); e != "" {
+		t, err := http.ParseTime(e)
+		if err != nil {
+			return 0
+		}
+		// Measure against the server's clock when it gave one, so skew
+		// between the two machines does not matter.
+		if d, err := http.ParseTime(h.Get("Date")); err == nil {
+			now = d
+		}
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,574 @@
+// Package match owns the topic rules engine: it turns the text of an item
+// into words, finds every rule term in one pass, and decides per topic
+// whether the item matches, with a score and an explanation an editor can
+// read. It is pure: no I/O, no configuration files, no knowledge of feeds.
+package match
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Document is the plain text of one item (HTML already stripped, entities decoded).
+type Document struct{ Title, Summary, Content string }
+
+// Hit is one occurrence of a term.
+type Hit struct {
+	Term  string
+	Field string // "title", "summary", "content"
+	Pos   int    // word index within the field
+}
+
+// Result is the decision for one topic on one document.
+type Result struct {
+	TopicID string
+	Matched bool
+	Score   float64
+	Terms   []string // distinct terms that fired (rule spelling), stable order
+	Hits    []Hit
+	Missing []string // on a miss: names of required groups with no hit
+	Vetoed  string   // the exclusion term that vetoed, if any
+	Reason  string   // one human-readable line explaining the decision
+}
+
+// Field names, in the order documents are scanned.
+const (
+	FieldTitle   = "title"
+	FieldSummary = "summary"
+	FieldContent = "content"
+)
+
+// Fields lists the document fields in scanning order.
+var Fields = []string{FieldTitle, FieldSummary, FieldContent}
+
+// DefaultWeights apply when a topic does not say which fields to search:
+// a word in the headline says more about the story than one in the body.
+var DefaultWeights = map[string]float64{FieldTitle: 2, FieldSummary: 1, FieldContent: 1}
+
+// Group is a named list of alternatives; at least one must be present.
+type Group struct {
+	Name  string
+	Terms []string
+}
+
+// Rules is one topic's rules in the editor's spelling.
+type Rules struct {
+	TopicID string
+	// Any terms match the topic on their own.
+	Any []string
+	// All groups must each have a hit (and within Near words, if set).
+	All []Group
+	// Not terms veto the item wherever they occur in a searched field.
+	Not []string
+	// Ignore phrases hide the words they cover from every other term:
+	// "Washington Post" stops "Washington" counting without vetoing a story
+	// that quotes the newspaper.
+	Ignore []string
+	// Near, when positive, requires the groups' hits to fall within Near
+	// words of each other (title, summary and content read as one text).
+	Near int
+	// Weights says which fields are searched and how much a hit in each
+	// counts. Nil means DefaultWeights.
+	Weights map[string]float64
+	// MinScore is the score a match must reach.
+	MinScore float64
+	// FoldDiacritics makes "Müller" and "Muller" the same word.
+	FoldDiacritics bool
+}
+
+// Section names a part of Rules, for errors that point at one term.
+type Section string
+
+// Rule sections.
+const (
+	SectionAny    Section = "any"
+	SectionAll    Section = "all"
+	SectionNot    Section = "not"
+	SectionIgnore Section = "ignore"
+)
+
+// TermError reports a term that does not compile.
+type TermError struct {
+	TopicID string
+	Section Section
+	Group   string // for SectionAll
+	Index   int    // position in its list
+	Term    string
+	Err     error
+}
+
+func (e *TermError) Error() string {
+	where := string(e.Section)
+	if e.Group != "" {
+		where += " group " + fmt.Sprintf("%q", e.Group)
+	}
+	return fmt.Sprintf("topic %s: %s: term %d: %v", e.TopicID, where, e.Index+1, e.Err)
+}
+
+func (e *TermError) Unwrap() error { return e.Err }
+
+// role says what a pattern means to one topic.
+type role struct {
+	topic int
+	sect  Section
+	group int // index into the topic's groups for SectionAll
+	term  string
+	tid   int // distinct spelling within the topic, for bitmaps
+}
+
+type pattern struct {
+	term  Term
+	roles []role
+}
+
+// compiledTopic is one topic's rules ready to be evaluated against hits.
+type compiledTopic struct {
+	id       string
+	groups   []string
+	near     int
+	weights  [3]float64 // per field, 0 = not searched
+	minScore float64
+	nterms   int // distinct spellings
+}
+
+// Engine matches documents against several topics at once.
+type Engine struct {
+	topics []compiledTopic
+	fold   [2]bool // which tokenisations are needed: [0] plain, [1] diacritics folded
+	// Per tokenisation: the index from a pattern's first word to patterns.
+	idx [2]index
+}
+
+// index finds, for one word of the text, the patterns that can start there.
+// Exact first words are one map lookup; prefix first words are filed under
+// their first MinPrefix letters, so they are one more lookup and a short
+// list to check. The cost per word does not grow with the number of terms.
+type index struct {
+	patterns []pattern
+	exact    map[string][]int32
+	prefix   map[string][]int32 // by stemKey of the first word
+	keys     map[string]int32
+	topicOn  []bool // topics that use this tokenisation
+}
+
+// stemKey returns the first MinPrefix letters of a folded word, or false
+// when the word is shorter than that.
+func stemKey(fold string) (string, bool) {
+	n := 0
+	for i := range fold {
+		if n == MinPrefix {
+			return fold[:i], true
+		}
+		n++
+	}
+	return fold, n == MinPrefix
+}
+
+// Compile builds an engine for the topics, in order. Errors are
+// *TermError values naming the topic, section and term.
+func Compile(rules []Rules) (*Engine, error) {
+	e := &Engine{}
+	for f := range e.idx {
+		e.idx[f] = index{exact: map[string][]int32{}, prefix: map[string][]int32{}, keys: map[string]int32{}, topicOn: make([]bool, len(rules))}
+	}
+	for ti, r := range rules {
+		ct := compiledTopic{id: r.TopicID, near: r.Near, minScore: r.MinScore}
+		weights := r.Weights
+		if weights == nil {
+			weights = DefaultWeights
+		}
+		for fi, name := range Fields {
+			ct.weights[fi] = weights[name]
+		}
+		for name := range weights {
+			if fieldIndex(name) < 0 {
+				return nil, fmt.Errorf("topic %s: unknown field %q (want title, summary or content)", r.TopicID, name)
+			}
+		}
+		f := 0
+		if r.FoldDiacritics {
+			f = 1
+		}
+		e.fold[f] = true
+		ix := &e.idx[f]
+		ix.topicOn[ti] = true
+		tids := map[string]int{}
+		add := func(sect Section, group int, groupName string, terms []string) error {
+			for i, s := range terms {
+				t, err := ParseTerm(s, r.FoldDiacritics)
+				if err != nil {
+					return &TermError{TopicID: r.TopicID, Section: sect, Group: groupName, Index: i, Term: s, Err: err}
+				}
+				tid, ok := tids[s]
+				if !ok {
+					tid = len(tids)
+					tids[s] = tid
+				}
+				ix.add(t, role{topic: ti, sect: sect, group: group, term: s, tid: tid})
+			}
+			return nil
+		}
+		if err := add(SectionAny, 0, "", r.Any); err != nil {
+			return nil, err
+		}
+		for gi, g := range r.All {
+			ct.groups = append(ct.groups, g.Name)
+			if err := add(SectionAll, gi, g.Name, g.Terms); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(SectionNot, 0, "", r.Not); err != nil {
+			return nil, err
+		}
+		if err := add(SectionIgnore, 0, "", r.Ignore); err != nil {
+			return nil, err
+		}
+		ct.nterms = len(tids)
+		e.topics = append(e.topics, ct)
+	}
+	return e, nil
+}
+
+func fieldIndex(name string) int {
+	for i, f := range Fields {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (ix *index) add(t Term, r role) {
+	k := t.key()
+	if id, ok := ix.keys[k]; ok {
+		ix.patterns[id].roles = append(ix.patterns[id].roles, r)
+		return
+	}
+	id := int32(len(ix.patterns))
+	ix.keys[k] = id
+	ix.patterns = append(ix.patterns, pattern{term: t, roles: []role{r}})
+	// Case-sensitive terms are indexed by their folded form too, and then
+	// checked against the original spelling: one lookup serves both.
+	first := t.Words[0]
+	if first.Prefix {
+		// ParseTerm guarantees a stem of at least MinPrefix letters.
+		k, _ := stemKey(first.Fold)
+		ix.prefix[k] = append(ix.prefix[k], id)
+		return
+	}
+	ix.exact[first.Fold] = append(ix.exact[first.Fold], id)
+}
+
+// occurrence is one pattern found in one field.
+type occurrence struct {
+	pat        int32
+	field      int
+	start, end int // word positions in the field, end exclusive
+	// gstart numbers words across title, summary and content read as one
+	// text, so that proximity works when the two sides of a story are in
+	// the headline and the first sentence.
+	gstart int
+}
+
+type scratch struct {
+	tz      tokenizer
+	toks    []token
+	occ     []occurrence
+	buckets [][]topicHit // per topic
+	ignores []topicHit
+	count   []int
+	seen    []uint8 // per term id: seenTerm, seenAny, then one bit per field
+}
+
+const (
+	seenTerm uint8 = 1 << iota
+	seenAny
+	seenField // seenField << field index
+)
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+// scan finds every pattern of ix in text and appends the occurrences.
+func (ix *index) scan(toks []token, field, offset int, occ []occurrence) []occurrence {
+	for i, tok := range toks {
+		if ids, ok := ix.exact[tok.Fold]; ok {
+			occ = ix.verify(ids, toks, i, field, offset, occ)
+		}
+		if len(ix.prefix) > 0 {
+			if k, ok := stemKey(tok.Fold); ok {
+				if ids, ok := ix.prefix[k]; ok {
+					occ = ix.verify(ids, toks, i, field, offset, occ)
+				}
+			}
+		}
+	}
+	return occ
+}
+
+func (ix *index) verify(ids []int32, toks []token, i, field, offset int, occ []occurrence) []occurrence {
+	for _, id := range ids {
+		t := &ix.patterns[id].term
+		if i+len(t.Words) > len(toks) {
+			continue
+		}
+		ok := true
+		for k, w := range t.Words {
+			if !t.matchWord(w, toks[i+k]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			occ = append(occ, occurrence{pat: id, field: field, start: i, end: i + len(t.Words), gstart: offset + i})
+		}
+	}
+	return occ
+}
+
+// Len reports the number of topics.
+func (e *Engine) Len() int { return len(e.topics) }
+
+// Match evaluates every topic against doc, in the order they were compiled.
+// The text is tokenised once per diacritics setting in use, however many
+// topics and terms there are.
+func (e *Engine) Match(doc Document) []Result {
+	return e.match(doc, -1)
+}
+
+// MatchTopic evaluates only the topic at index i.
+func (e *Engine) MatchTopic(i int, doc Document) Result {
+	return e.match(doc, i)[0]
+}
+
+func (e *Engine) match(doc Document, only int) []Result {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	for len(sc.buckets) < len(e.topics) {
+		sc.buckets = append(sc.buckets, nil)
+	}
+	for ti := range e.topics {
+		sc.buckets[ti] = sc.buckets[ti][:0]
+	}
+	texts := [3]string{doc.Title, doc.Summary, doc.Content}
+	for f := range e.idx {
+		if !e.fold[f] {
+			continue
+		}
+		ix := &e.idx[f]
+		if only >= 0 && !ix.topicOn[only] {
+			continue
+		}
+		sc.occ = sc.occ[:0]
+		offset := 0
+		for fi, text := range texts {
+			if text == "" || !e.fieldUsed(fi, f, only) {
+				continue
+			}
+			sc.toks = sc.tz.tokenize(text, f == 1, sc.toks[:0])
+			sc.occ = ix.scan(sc.toks, fi, offset, sc.occ)
+			offset += len(sc.toks)
+		}
+		// Hand each occurrence to the topics that use its term, so each
+		// topic later looks only at its own hits.
+		for _, o := range sc.occ {
+			roles := ix.patterns[o.pat].roles
+			for ri := range roles {
+				r := &roles[ri]
+				if only >= 0 && r.topic != only || e.topics[r.topic].weights[o.field] <= 0 {
+					continue
+				}
+				sc.buckets[r.topic] = append(sc.buckets[r.topic], topicHit{r, o})
+			}
+		}
+	}
+	var out []Result
+	for ti := range e.topics {
+		if only >= 0 && ti != only {
+			continue
+		}
+		out = append(out, e.evaluate(ti, sc))
+	}
+	return out
+}
+
+// fieldUsed reports whether any topic on tokenisation f searches field fi,
+// so that a long content body nobody asked for is not tokenised.
+func (e *Engine) fieldUsed(fi, f int, only int) bool {
+	for ti, t := range e.topics {
+		if (only < 0 || ti == only) && e.idx[f].topicOn[ti] && t.weights[fi] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type topicHit struct {
+	r   *role
+	occ occurrence
+}
+
+func (e *Engine) evaluate(ti int, sc *scratch) Result {
+	t := &e.topics[ti]
+	res := Result{TopicID: t.id}
+	all := sc.buckets[ti]
+	hits, ignores := all[:0], sc.ignores[:0]
+	defer func() { sc.ignores = ignores[:0] }()
+	for _, h := range all {
+		if h.r.sect == SectionIgnore {
+			ignores = append(ignores, h)
+		} else {
+			hits = append(hits, h)
+		}
+	}
+	// Hide hits that lie inside an ignored phrase; an exclusion inside one
+	// is hidden too, so "ignore: Moscow Mule" can soften "not: Moscow".
+	kept := hits[:0]
+	for _, h := range hits {
+		if !insideAny(h.occ, ignores) {
+			kept = append(kept, h)
+		}
+	}
+	hits = kept
+	// Reading order: gstart already orders by field, then position.
+	slices.SortStableFunc(hits, func(a, b topicHit) int { return a.occ.gstart - b.occ.gstart })
+	for _, h := range hits {
+		if h.r.sect == SectionNot {
+			res.Vetoed = h.r.term
+			res.Reason = fmt.Sprintf("vetoed by exclusion %q in %s", h.r.term, Fields[h.occ.field])
+			return res
+		}
+	}
+
+	groupHit := make([]bool, len(t.groups))
+	var anyTerms []string
+	seen := append(sc.seen[:0], make([]uint8, t.nterms)...)
+	defer func() { sc.seen = seen }()
+	res.Hits = make([]Hit, 0, len(hits))
+	for _, h := range hits {
+		res.Hits = append(res.Hits, Hit{Term: h.r.term, Field: Fields[h.occ.field], Pos: h.occ.start})
+		st := &seen[h.r.tid]
+		if *st&seenTerm == 0 {
+			*st |= seenTerm
+			res.Terms = append(res.Terms, h.r.term)
+		}
+		// A term repeated in one field is one piece of evidence, not several.
+		if fb := seenField << h.occ.field; *st&fb == 0 {
+			*st |= fb
+			res.Score += t.weights[h.occ.field]
+		}
+		switch h.r.sect {
+		case SectionAny:
+			if *st&seenAny == 0 {
+				*st |= seenAny
+				anyTerms = append(anyTerms, h.r.term)
+			}
+		case SectionAll:
+			groupHit[h.r.group] = true
+		}
+	}
+	for gi, ok := range groupHit {
+		if !ok {
+			res.Missing = append(res.Missing, t.groups[gi])
+		}
+	}
+	groupsOK := len(t.groups) > 0 && len(res.Missing) == 0
+	if groupsOK && t.near > 0 && !near(t, hits, sc) {
+		groupsOK = false
+		res.Missing = append(res.Missing, "all groups within "+strconv.Itoa(t.near)+" words")
+	}
+	var b []byte
+	switch {
+	case len(anyTerms) == 0 && !groupsOK:
+		switch {
+		case len(res.Hits) == 0:
+			b = append(b, "no rule term found"...)
+		case len(t.groups) == 0:
+			b = append(b, "found "...)
+			b = appendQuoted(b, res.Terms)
+			b = append(b, " but no term that matches alone"...)
+		default:
+			b = append(b, "found "...)
+			b = appendQuoted(b, res.Terms)
+		}
+		if len(t.groups) > 0 {
+			b = append(b, "; missing "...)
+			b = append(b, strings.Join(res.Missing, ", ")...)
+		}
+	case res.Score < t.minScore:
+		b = append(b, "found "...)
+		b = appendQuoted(b, res.Terms)
+		b = fmt.Appendf(b, " but score %.1f is below %.1f", res.Score, t.minScore)
+	default:
+		res.Matched = true
+		res.Missing = nil
+		b = append(b, "matched by "...)
+		if len(anyTerms) > 0 {
+			b = appendQuoted(b, anyTerms)
+		} else {
+			b = append(b, "all groups"...)
+		}
+		b = append(b, " (terms "...)
+		b = appendQuoted(b, res.Terms)
+		b = fmt.Appendf(b, "; score %.1f)", res.Score)
+	}
+	res.Reason = string(b)
+	return res
+}
+
+// near reports whether hits of every group fall within t.near words of
+// each other, reading title, summary and content as one text. hits are in
+// reading order; the window slides over the group hits among them.
+func near(t *compiledTopic, hits []topicHit, sc *scratch) bool {
+	n := len(t.groups)
+	count := append(sc.count[:0], make([]int, n)...)
+	defer func() { sc.count = count }()
+	have, lo := 0, 0
+	for _, h := range hits {
+		if h.r.sect != SectionAll {
+			continue
+		}
+		if count[h.r.group] == 0 {
+			have++
+		}
+		count[h.r.group]++
+		for ; hits[lo].occ.gstart < h.occ.gstart-t.near; lo++ {
+			if hits[lo].r.sect != SectionAll {
+				continue
+			}
+			g := hits[lo].r.group
+			count[g]--
+			if count[g] == 0 {
+				have--
+			}
+		}
+		if have == n {
+			return true
+		}
+	}
+	return false
+}
+
+func insideAny(o occurrence, spans []topicHit) bool {
+	for _, s := range spans {
+		if s.occ.field == o.field && s.occ.pat != o.pat && o.start >= s.occ.start && o.end <= s.occ.end {
+			return true
+		}
+	}
+	return false
+}
+
+func appendQuoted(b []byte, terms []string) []byte {
+	for i, t := range terms {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		// Plain quotes rather than Go escaping: editors read these.
+		b = append(b, '"')
+		b = append(b, t...)
+		b = append(b, '"')
+	}
+	return b
+}

@@ -1,0 +1,309 @@
+package match
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func words(text string, fold bool) []string {
+	var out []string
+	for _, t := range tokenize(text, fold, nil) {
+		out = append(out, t.Fold)
+	}
+	return out
+}
+
+func TestTokenize(t *testing.T) {
+	tests := []struct {
+		name, in string
+		fold     bool
+		want     []string
+	}{
+		{"hyphen", "US-Russia talks", false, []string{"us", "russia", "talks"}},
+		{"en dash and dots", "U.S.–Russian talks", false, []string{"us", "russian", "talks"}},
+		{"slash", "US/Russia", false, []string{"us", "russia"}},
+		{"abbreviation at end", "sanctions by the U.S.", false, []string{"sanctions", "by", "the", "us"}},
+		{"abbreviation without final dot", "U.S talks", false, []string{"us", "talks"}},
+		{"initial is not an abbreviation", "J. Smith said", false, []string{"j", "smith", "said"}},
+		{"possessive dropped", "Russia's envoy, Washington’s plan", false, []string{"russia", "envoy", "washington", "plan"}},
+		{"inner apostrophe joined", "O'Brien met", false, []string{"obrien", "met"}},
+		{"cyrillic case", "КРЕМЛЬ Кремля", false, []string{"кремль", "кремля"}},
+		{"yo folded", "Пётр ещё", false, []string{"петр", "еще"}},
+		{"diacritics kept", "Müller café", false, []string{"müller", "café"}},
+		{"diacritics folded", "Müller café Łukasz", true, []string{"muller", "cafe", "lukasz"}},
+		{"combining accent folded", "cafe\u0301", true, []string{"cafe"}},
+		{"digits", "S&P 500 up 2.5%", false, []string{"s", "p", "500", "up", "2", "5"}},
+		{"quotes and guillemets", "«Вашингтона» \"US\"", false, []string{"вашингтона", "us"}},
+		{"invalid utf8", "a\xffb", false, []string{"a", "b"}},
+		{"empty", "", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := words(tt.in, tt.fold); !slices.Equal(got, tt.want) {
+				t.Errorf("tokenize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTokenizeKeepsCase(t *testing.T) {
+	toks := tokenize("U.S. and us", false, nil)
+	if toks[0].Orig != "US" || toks[2].Orig != "us" {
+		t.Fatalf("Orig = %q, %q; want US, us", toks[0].Orig, toks[2].Orig)
+	}
+	if toks[2].Pos != 2 {
+		t.Fatalf("Pos = %d, want 2", toks[2].Pos)
+	}
+}
+
+func TestParseTermErrors(t *testing.T) {
+	tests := []struct{ term, want string }{
+		{"", "empty term"},
+		{"   ", "empty term"},
+		{"---", "can never match"},
+		{"=", "can never match"},
+		{"*", "must follow a word"},
+		{"Russia *", "directly follow a word"},
+		{"us*", "shorter than 3"},
+		{"ру*", "shorter than 3"},
+		{"ab*cd", "end of a word"},
+	}
+	for _, tt := range tests {
+		_, err := ParseTerm(tt.term, false)
+		if err == nil || !errors.Is(err, ErrTerm) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseTerm(%q) error = %v, want one containing %q", tt.term, err, tt.want)
+		}
+	}
+	for _, ok := range []string{"Russia", "=US", "New START", "sanction*", "Росси*", "Бел* дом*", "US-Russia", "U.S."} {
+		if _, err := ParseTerm(ok, false); err != nil {
+			t.Errorf("ParseTerm(%q) = %v, want no error", ok, err)
+		}
+	}
+}
+
+func TestCovers(t *testing.T) {
+	tests := []struct {
+		term, excl string
+		want       bool
+	}{
+		{"Moscow Idaho police", "Moscow Idaho", true},
+		{"Moscow", "Moscow Idaho", false},
+		{"Russian River", "Russian river", true},
+		{"sanctions", "sanction*", true},
+		{"sanction*", "sanctions", false},
+		{"Росси*", "Рос*", true},
+		{"=US", "us", true},
+		{"us", "=US", false},
+	}
+	for _, tt := range tests {
+		a, _ := ParseTerm(tt.term, false)
+		b, _ := ParseTerm(tt.excl, false)
+		if got := a.Covers(b); got != tt.want {
+			t.Errorf("%q covered by %q = %v, want %v", tt.term, tt.excl, got, tt.want)
+		}
+	}
+}
+
+func compile(t *testing.T, r Rules) *Engine {
+	t.Helper()
+	if r.TopicID == "" {
+		r.TopicID = "t"
+	}
+	e, err := Compile([]Rules{r})
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return e
+}
+
+// twoSides is the shape of the shipped topic, small enough to reason about.
+var twoSides = Rules{
+	All: []Group{
+		{Name: "Russia", Terms: []string{"Russia", "Kremlin", "Росси*", "Кремл*", "Москв*"}},
+		{Name: "US", Terms: []string{"=US", "United States", "Washington", "США", "Вашингтон*", "Бел* дом*"}},
+	},
+	Any:    []string{"New START", "US-Russia", "российско-американск*"},
+	Not:    []string{"Moscow Idaho", "Russian dressing"},
+	Ignore: []string{"Washington Post"},
+}
+
+func TestMatchConstructs(t *testing.T) {
+	tests := []struct {
+		name    string
+		rules   Rules
+		doc     Document
+		matched bool
+		terms   []string // when set, the terms that must have fired
+	}{
+		{"groups both present", twoSides, Document{Title: "Kremlin rejects Washington's offer"}, true, []string{"Kremlin", "Washington"}},
+		{"group missing", twoSides, Document{Title: "Kremlin hosts Chinese leader"}, false, nil},
+		{"sides across fields", twoSides, Document{Title: "Kremlin comments", Summary: "Talks with the United States stalled."}, true, []string{"Kremlin", "United States"}},
+		{"any term alone", twoSides, Document{Title: "New START expires in February"}, true, []string{"New START"}},
+		{"any phrase needs its order", twoSides, Document{Title: "START a new chapter"}, false, nil},
+		{"case-sensitive US", twoSides, Document{Title: "Russia tells US to leave"}, true, []string{"Russia", "=US"}},
+		{"us pronoun does not count", twoSides, Document{Title: "Russia: tell us what you think"}, false, nil},
+		{"U.S. is US", twoSides, Document{Title: "U.S. warns Russia"}, true, []string{"=US", "Russia"}},
+		{"all-caps US still counts", twoSides, Document{Title: "RUSSIA AND US HOLD TALKS"}, true, nil},
+		{"hyphen variant", twoSides, Document{Title: "U.S.–Russia ties"}, true, []string{"US-Russia"}},
+		{"slash variant", twoSides, Document{Title: "US/Russia ties"}, true, []string{"US-Russia"}},
+		{"spaced variant", twoSides, Document{Title: "the US Russia channel"}, true, []string{"US-Russia"}},
+		{"cyrillic inflections", twoSides, Document{Title: "Посол России в Вашингтоне"}, true, []string{"Росси*", "Вашингтон*"}},
+		{"cyrillic prefix catches adjective", twoSides, Document{Title: "Российский дипломат в США"}, true, []string{"Росси*", "США"}},
+		{"cyrillic phrase of prefixes", twoSides, Document{Title: "В Белом доме ответили Москве"}, true, []string{"Бел* дом*", "Москв*"}},
+		{"cyrillic any prefix", twoSides, Document{Title: "Российско-американский саммит"}, true, []string{"российско-американск*"}},
+		{"exclusion vetoes", twoSides, Document{Title: "Moscow, Idaho mayor visits Russia and the US"}, false, nil},
+		{"exclusion beats any", twoSides, Document{Title: "New START of Russian dressing brand"}, false, nil},
+		{"ignore hides a word", twoSides, Document{Title: "Kremlin bans Washington Post reporter"}, false, nil},
+		{"ignore keeps the rest", twoSides, Document{Title: "Kremlin tells Washington it disputes Washington Post report"}, true, []string{"Kremlin", "Washington"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compile(t, tt.rules).Match(tt.doc)[0]
+			if res.Matched != tt.matched {
+				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
+			}
+			for _, term := range tt.terms {
+				if !slices.Contains(res.Terms, term) {
+					t.Errorf("Terms = %q, want %q among them", res.Terms, term)
+				}
+			}
+			if res.Reason == "" {
+				t.Error("empty Reason")
+			}
+		})
+	}
+}
+
+func TestMatchExplains(t *testing.T) {
+	e := compile(t, twoSides)
+
+	res := e.Match(Document{Title: "Kremlin hosts Chinese leader"})[0]
+	if !slices.Equal(res.Missing, []string{"US"}) {
+		t.Errorf("Missing = %q, want [US]", res.Missing)
+	}
+	if !strings.Contains(res.Reason, "missing US") {
+		t.Errorf("Reason = %q, want it to name the missing group", res.Reason)
+	}
+
+	res = e.Match(Document{Title: "Moscow, Idaho council meets", Summary: "Russia and the US"})[0]
+	if res.Vetoed != "Moscow Idaho" || !strings.Contains(res.Reason, "Moscow Idaho") {
+		t.Errorf("Vetoed = %q, Reason = %q; want the exclusion named", res.Vetoed, res.Reason)
+	}
+
+	res = e.Match(Document{Title: "Russia says", Summary: "the United States and Russia"})[0]
+	want := []Hit{{"Russia", "title", 0}, {"United States", "summary", 1}, {"Russia", "summary", 4}}
+	if !slices.Equal(res.Hits, want) {
+		t.Errorf("Hits = %v, want %v", res.Hits, want)
+	}
+	if !slices.Equal(res.Terms, []string{"Russia", "United States"}) {
+		t.Errorf("Terms = %q, want first-seen order without repeats", res.Terms)
+	}
+	if res.TopicID != "t" {
+		t.Errorf("TopicID = %q", res.TopicID)
+	}
+}
+
+func TestNear(t *testing.T) {
+	r := twoSides
+	r.Near = 5
+	e := compile(t, r)
+	filler := strings.Repeat("word ", 10)
+	tests := []struct {
+		doc  Document
+		want bool
+	}{
+		{Document{Title: "Kremlin and Washington"}, true},
+		{Document{Title: "Kremlin " + filler + "Washington"}, false},
+		{Document{Title: "Kremlin " + filler + "Kremlin and Washington"}, true},
+		// Title and summary read as one text: the last title word and the
+		// first summary word are neighbours.
+		{Document{Title: "statement from the Kremlin", Summary: "Washington replied"}, true},
+		{Document{Title: "Kremlin " + filler, Summary: "Washington replied"}, false},
+	}
+	for _, tt := range tests {
+		res := e.Match(tt.doc)[0]
+		if res.Matched != tt.want {
+			t.Errorf("%+v: Matched = %v, want %v (%s)", tt.doc, res.Matched, tt.want, res.Reason)
+		}
+	}
+	res := e.Match(Document{Title: "Kremlin " + filler + "Washington"})[0]
+	if !slices.Contains(res.Missing, "all groups within 5 words") {
+		t.Errorf("Missing = %q, want the proximity named", res.Missing)
+	}
+}
+
+func TestFieldsAndScore(t *testing.T) {
+	r := twoSides
+	r.Weights = map[string]float64{FieldTitle: 3, FieldSummary: 1}
+	r.MinScore = 3
+	e := compile(t, r)
+	tests := []struct {
+		name  string
+		doc   Document
+		want  bool
+		score float64
+	}{
+		{"title hits", Document{Title: "Kremlin and Washington"}, true, 6},
+		{"summary hits below min_score", Document{Summary: "Kremlin and Washington"}, false, 2},
+		{"three summary terms reach it", Document{Summary: "Kremlin, Russia and Washington"}, true, 3},
+		{"repeats count once", Document{Summary: "Kremlin Kremlin Kremlin and Washington"}, false, 2},
+		{"content not searched", Document{Title: "Kremlin", Content: "Washington"}, false, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.Match(tt.doc)[0]
+			if res.Matched != tt.want || res.Score != tt.score {
+				t.Errorf("Matched %v score %v, want %v score %v (%s)", res.Matched, res.Score, tt.want, tt.score, res.Reason)
+			}
+		})
+	}
+}
+
+func TestFoldDiacritics(t *testing.T) {
+	r := Rules{Any: []string{"Lukasenka", "Muller"}, FoldDiacritics: true}
+	e := compile(t, r)
+	if !e.Match(Document{Title: "Łukašenka meets Müller"})[0].Matched {
+		t.Error("diacritics folding did not match")
+	}
+	strict := compile(t, Rules{Any: []string{"Muller"}})
+	if strict.Match(Document{Title: "Müller"})[0].Matched {
+		t.Error("without folding, Müller must not match Muller")
+	}
+}
+
+func TestSeveralTopics(t *testing.T) {
+	e, err := Compile([]Rules{
+		{TopicID: "a", Any: []string{"sanction*"}},
+		{TopicID: "b", Any: []string{"sanctions", "tariff*"}, FoldDiacritics: true},
+		{TopicID: "c", Any: []string{"=Tariff"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.Match(Document{Title: "New sanctions and tariffs"})
+	var got []string
+	for _, r := range res {
+		got = append(got, r.TopicID+":"+strings.Join(r.Terms, ","))
+	}
+	want := []string{"a:sanction*", "b:sanctions,tariff*", "c:"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	one := e.MatchTopic(1, Document{Title: "tariffs"})
+	if one.TopicID != "b" || !one.Matched {
+		t.Errorf("MatchTopic(1) = %+v", one)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	_, err := Compile([]Rules{{TopicID: "x", All: []Group{{Name: "side", Terms: []string{"ok", "ab*c"}}}}})
+	var te *TermError
+	if !errors.As(err, &te) || te.Group != "side" || te.Index != 1 || te.Term != "ab*c" {
+		t.Fatalf("err = %v, want a TermError for group side, term 2", err)
+	}
+	if _, err := Compile([]Rules{{TopicID: "x", Any: []string{"a"}, Weights: map[string]float64{"body": 1}}}); err == nil {
+		t.Fatal("unknown field accepted")
+	}
+}

@@ -1,0 +1,470 @@
+package topic
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/match"
+	"gopkg.in/yaml.v3"
+)
+
+// parser walks the yaml.Node tree rather than decoding into structs, so
+// that every mistake can be reported with the line the editor must fix.
+type parser struct {
+	file string
+}
+
+func (p *parser) errf(n *yaml.Node, format string, args ...any) error {
+	line := 1
+	if n != nil && n.Line > 0 {
+		line = n.Line
+	}
+	return &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fields checks that n is a mapping with only the allowed keys and returns
+// key -> value node, plus the key nodes for line numbers.
+func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[string]*yaml.Node, map[string]*yaml.Node, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, nil, p.errf(n, "%s: expected a mapping of keys (key: value), found %s", what, kindName(n))
+	}
+	vals := map[string]*yaml.Node{}
+	keys := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if prev, dup := keys[k.Value]; dup {
+			return nil, nil, p.errf(k, "%s: key %q given twice (first on line %d)", what, k.Value, prev.Line)
+		}
+		if allowed != nil && !contains(allowed, k.Value) {
+			return nil, nil, p.errf(k, "%s: unknown key %q (allowed: %s)", what, k.Value, strings.Join(allowed, ", "))
+		}
+		vals[k.Value] = v
+		keys[k.Value] = k
+	}
+	return vals, keys, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "an empty document"
+}
+
+func (p *parser) scalar(n *yaml.Node, what string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", p.errf(n, "%s: expected a single value, found %s", what, kindName(n))
+	}
+	return n.Value, nil
+}
+
+func (p *parser) number(n *yaml.Node, what string) (float64, error) {
+	s, err := p.scalar(n, what)
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, p.errf(n, "%s: %q is not a number", what, s)
+	}
+	if f < 0 {
+		return 0, p.errf(n, "%s: must not be negative", what)
+	}
+	return f, nil
+}
+
+var topicID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+func (p *parser) file_(doc *yaml.Node) ([]Topic, error) {
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, p.errf(doc, "file is empty; expected \"topics:\"")
+	}
+	root := doc.Content[0]
+	vals, keys, err := p.mapping(root, "file", "topics")
+	if err != nil {
+		return nil, err
+	}
+	list, ok := vals["topics"]
+	if !ok {
+		return nil, p.errf(root, "missing key \"topics\"")
+	}
+	if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
+		return nil, p.errf(keys["topics"], "topics: expected a list with at least one topic")
+	}
+	var topics []Topic
+	seen := map[string]int{}
+	for _, tn := range list.Content {
+		t, err := p.topic(tn)
+		if err != nil {
+			return nil, err
+		}
+		if line, dup := seen[t.ID]; dup {
+			return nil, p.errf(tn, "topic %q: duplicate id (first used on line %d)", t.ID, line)
+		}
+		seen[t.ID] = t.Line
+		topics = append(topics, t)
+	}
+	return topics, nil
+}
+
+func (p *parser) topic(n *yaml.Node) (Topic, error) {
+	t := Topic{Line: n.Line}
+	vals, keys, err := p.mapping(n, "topic", "id", "name", "description", "digest", "rules")
+	if err != nil {
+		return t, err
+	}
+	idn, ok := vals["id"]
+	if !ok {
+		return t, p.errf(n, "topic: missing key \"id\"")
+	}
+	if t.ID, err = p.scalar(idn, "topic id"); err != nil {
+		return t, err
+	}
+	if !topicID.MatchString(t.ID) {
+		return t, p.errf(idn, "topic id %q: use lower-case letters, digits, '-' and '_' (it appears in URLs)", t.ID)
+	}
+	what := fmt.Sprintf("topic %q", t.ID)
+	nn, ok := vals["name"]
+	if !ok {
+		return t, p.errf(n, "%s: missing key \"name\"", what)
+	}
+	if t.Name, err = p.scalar(nn, what+": name"); err != nil {
+		return t, err
+	}
+	if dn, ok := vals["description"]; ok {
+		if t.Description, err = p.scalar(dn, what+": description"); err != nil {
+			return t, err
+		}
+		t.Description = strings.TrimSpace(t.Description)
+	}
+	t.Digest = Digest{Schedule: DefaultSchedule, Lookback: DefaultLookback, MaxItems: DefaultMaxItems, Empty: EmptySkip}
+	if dn, ok := vals["digest"]; ok {
+		if err := p.digest(dn, what, &t.Digest); err != nil {
+			return t, err
+		}
+	}
+	rn, ok := vals["rules"]
+	if !ok {
+		return t, p.errf(n, "%s: missing key \"rules\"", what)
+	}
+	_ = keys
+	if t.Rules, err = p.rules(rn, t.ID); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
+func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
+	vals, _, err := p.mapping(n, what+": digest", "schedule", "lookback", "max_items", "empty")
+	if err != nil {
+		return err
+	}
+	if v, ok := vals["schedule"]; ok {
+		s, err := p.scalar(v, what+": digest schedule")
+		if err != nil {
+			return err
+		}
+		if err := checkSchedule(s); err != nil {
+			return p.errf(v, "%s: digest schedule %q: %v", what, s, err)
+		}
+		d.Schedule = s
+	}
+	if v, ok := vals["lookback"]; ok {
+		s, err := p.scalar(v, what+": digest lookback")
+		if err != nil {
+			return err
+		}
+		dur, err := parseDuration(s)
+		if err != nil || dur <= 0 {
+			return p.errf(v, "%s: digest lookback %q: want a positive duration such as 24h or 7d", what, s)
+		}
+		d.Lookback = dur
+	}
+	if v, ok := vals["max_items"]; ok {
+		s, err := p.scalar(v, what+": digest max_items")
+		if err != nil {
+			return err
+		}
+		k, err := strconv.Atoi(s)
+		if err != nil || k <= 0 {
+			return p.errf(v, "%s: digest max_items %q: want a whole number above 0", what, s)
+		}
+		d.MaxItems = k
+	}
+	if v, ok := vals["empty"]; ok {
+		s, err := p.scalar(v, what+": digest empty")
+		if err != nil {
+			return err
+		}
+		if s != EmptySkip && s != EmptyNote {
+			return p.errf(v, "%s: digest empty %q: want \"skip\" (send nothing) or \"note\" (send a short note)", what, s)
+		}
+		d.Empty = s
+	}
+	return nil
+}
+
+// parseDuration accepts Go durations plus whole days ("7d"), which is how
+// editors think about digest periods.
+func parseDuration(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+var cronField = regexp.MustCompile(`^[0-9A-Za-z*?/,\-]+$`)
+
+// checkSchedule catches the mistakes an editor makes in a cron spec; the
+// daemon's cron parser has the final word on the values themselves.
+func checkSchedule(s string) error {
+	spec := strings.TrimSpace(s)
+	if tz, ok := strings.CutPrefix(spec, "CRON_TZ="); ok {
+		name, rest, found := strings.Cut(tz, " ")
+		if !found {
+			return fmt.Errorf("CRON_TZ= must be followed by a time zone and the 5 fields")
+		}
+		if _, err := time.LoadLocation(name); err != nil {
+			return fmt.Errorf("unknown time zone %q", name)
+		}
+		spec = strings.TrimSpace(rest)
+	}
+	fields := strings.Fields(spec)
+	if len(fields) != 5 {
+		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
+	}
+	for _, f := range fields {
+		if !cronField.MatchString(f) {
+			return fmt.Errorf("field %q is not a cron field", f)
+		}
+	}
+	return nil
+}
+
+func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
+	what := fmt.Sprintf("topic %q: rules", id)
+	r := match.Rules{TopicID: id}
+	vals, keys, err := p.mapping(n, what, "any", "all", "not", "ignore", "near", "fields", "min_score", "fold_diacritics")
+	if err != nil {
+		return r, err
+	}
+	// Term lines, to point an engine error back at the file.
+	lines := map[string]int{}
+	terms := func(key string, v *yaml.Node, label string) ([]string, []match.Term, error) {
+		if v.Kind != yaml.SequenceNode {
+			return nil, nil, p.errf(v, "%s: %s: expected a list of terms (lines starting with \"- \"), found %s", what, label, kindName(v))
+		}
+		if len(v.Content) == 0 {
+			return nil, nil, p.errf(v, "%s: %s: is empty; add terms or remove it", what, label)
+		}
+		var out []string
+		var compiled []match.Term
+		seen := map[string]int{}
+		for _, tn := range v.Content {
+			s, err := p.scalar(tn, what+": "+label)
+			if err != nil {
+				return nil, nil, err
+			}
+			t, err := match.ParseTerm(s, r.FoldDiacritics)
+			if err != nil {
+				return nil, nil, p.errf(tn, "%s: %s: %v", what, label, err)
+			}
+			norm := termKey(t)
+			if line, dup := seen[norm]; dup {
+				return nil, nil, p.errf(tn, "%s: %s: term %q repeats the term on line %d", what, label, s, line)
+			}
+			seen[norm] = tn.Line
+			lines[key+"\x00"+s] = tn.Line
+			out = append(out, s)
+			compiled = append(compiled, t)
+		}
+		return out, compiled, nil
+	}
+	if v, ok := vals["fold_diacritics"]; ok {
+		s, err := p.scalar(v, what+": fold_diacritics")
+		if err != nil {
+			return r, err
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return r, p.errf(v, "%s: fold_diacritics: want true or false, found %q", what, s)
+		}
+		r.FoldDiacritics = b
+	}
+	var positive []struct {
+		t    match.Term
+		line int
+		sect string
+	}
+	if v, ok := vals["any"]; ok {
+		ss, ts, err := terms("any", v, "any")
+		if err != nil {
+			return r, err
+		}
+		r.Any = ss
+		for i, t := range ts {
+			positive = append(positive, struct {
+				t    match.Term
+				line int
+				sect string
+			}{t, v.Content[i].Line, "any"})
+		}
+	}
+	if v, ok := vals["all"]; ok {
+		if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+			return r, p.errf(v, "%s: all: expected named groups (group name: list of terms), found %s", what, kindName(v))
+		}
+		gvals, gkeys, err := p.mapping(v, what+": all")
+		if err != nil {
+			return r, err
+		}
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			name := v.Content[i].Value
+			if strings.TrimSpace(name) == "" {
+				return r, p.errf(v.Content[i], "%s: all: a group needs a name", what)
+			}
+			label := fmt.Sprintf("all: group %q", name)
+			ss, ts, err := terms("all:"+name, gvals[name], label)
+			if err != nil {
+				return r, err
+			}
+			_ = gkeys
+			r.All = append(r.All, match.Group{Name: name, Terms: ss})
+			for k, t := range ts {
+				positive = append(positive, struct {
+					t    match.Term
+					line int
+					sect string
+				}{t, gvals[name].Content[k].Line, label})
+			}
+		}
+	}
+	if len(r.Any) == 0 && len(r.All) == 0 {
+		return r, p.errf(n, "%s: needs \"any\" terms or \"all\" groups, otherwise nothing can match", what)
+	}
+	var nots []match.Term
+	if v, ok := vals["not"]; ok {
+		ss, ts, err := terms("not", v, "not")
+		if err != nil {
+			return r, err
+		}
+		r.Not, nots = ss, ts
+	}
+	var ignores []match.Term
+	if v, ok := vals["ignore"]; ok {
+		ss, ts, err := terms("ignore", v, "ignore")
+		if err != nil {
+			return r, err
+		}
+		r.Ignore, ignores = ss, ts
+	}
+	for _, pt := range positive {
+		for k, nt := range nots {
+			if pt.t.Covers(nt) && !hiddenBy(nt, ignores) {
+				return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: every item containing it is vetoed by not %q", what, pt.sect, pt.t.Spelling, r.Not[k])
+			}
+		}
+		for k, it := range ignores {
+			if termKey(it) == termKey(pt.t) {
+				return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: it is also in ignore (%q)", what, pt.sect, pt.t.Spelling, r.Ignore[k])
+			}
+		}
+	}
+	if v, ok := vals["near"]; ok {
+		f, err := p.number(v, what+": near")
+		if err != nil {
+			return r, err
+		}
+		if f != float64(int(f)) {
+			return r, p.errf(v, "%s: near: want a whole number of words", what)
+		}
+		if f > 0 && len(r.All) < 2 {
+			return r, p.errf(v, "%s: near: needs at least two \"all\" groups to bring together", what)
+		}
+		r.Near = int(f)
+	}
+	if v, ok := vals["min_score"]; ok {
+		if r.MinScore, err = p.number(v, what+": min_score"); err != nil {
+			return r, err
+		}
+	}
+	if v, ok := vals["fields"]; ok {
+		fv, fk, err := p.mapping(v, what+": fields", match.Fields...)
+		if err != nil {
+			return r, err
+		}
+		r.Weights = map[string]float64{}
+		total := 0.0
+		for name, wn := range fv {
+			w, err := p.number(wn, what+": fields: "+name)
+			if err != nil {
+				return r, err
+			}
+			_ = fk
+			r.Weights[name] = w
+			total += w
+		}
+		if total == 0 {
+			return r, p.errf(v, "%s: fields: at least one field needs a weight above 0", what)
+		}
+	}
+	_ = keys
+	_ = lines
+	return r, nil
+}
+
+// hiddenBy reports whether an exclusion is itself inside an ignored phrase,
+// in which case it does not always veto.
+func hiddenBy(t match.Term, ignores []match.Term) bool {
+	for _, it := range ignores {
+		if it.Covers(t) && termKey(it) != termKey(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func termKey(t match.Term) string {
+	var b strings.Builder
+	if t.CaseSensitive {
+		b.WriteByte('=')
+	}
+	for _, w := range t.Words {
+		if t.CaseSensitive {
+			b.WriteString(w.Orig)
+		} else {
+			b.WriteString(w.Fold)
+		}
+		if w.Prefix {
+			b.WriteByte('*')
+		}
+		b.WriteByte(' ')
+	}
+	return b.String()
+}

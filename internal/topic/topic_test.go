@@ -1,0 +1,245 @@
+package topic
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/match"
+)
+
+const valid = `# a comment
+topics:
+  - id: us-russia
+    name: US–Russia relations
+    description: >
+      Diplomacy between the two.
+    digest:
+      schedule: "CRON_TZ=UTC 30 6 * * 1-5"
+      lookback: 7d
+      max_items: 20
+      empty: note
+    rules:
+      fields: {title: 3, summary: 1}
+      near: 10
+      min_score: 2
+      any: [New START]
+      all:
+        Russia: [Russia, Kremlin, Росси*]
+        US: [=US, Washington]
+      not: [Moscow Idaho]
+      ignore: [Washington Post]
+  - id: energy
+    name: Energy
+    rules:
+      any: [oil price*]
+`
+
+func TestParseValid(t *testing.T) {
+	s, err := Parse(strings.NewReader(valid), "topics.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := s.Topics()
+	if len(ts) != 2 || ts[0].ID != "us-russia" || ts[1].ID != "energy" {
+		t.Fatalf("topics = %+v", ts)
+	}
+	us := ts[0]
+	if us.Description != "Diplomacy between the two." || us.Line != 3 {
+		t.Errorf("description %q line %d", us.Description, us.Line)
+	}
+	wantDigest := Digest{Schedule: "CRON_TZ=UTC 30 6 * * 1-5", Lookback: 7 * 24 * time.Hour, MaxItems: 20, Empty: EmptyNote}
+	if us.Digest != wantDigest {
+		t.Errorf("digest = %+v, want %+v", us.Digest, wantDigest)
+	}
+	if got := ts[1].Digest; got != (Digest{Schedule: DefaultSchedule, Lookback: DefaultLookback, MaxItems: DefaultMaxItems, Empty: EmptySkip}) {
+		t.Errorf("default digest = %+v", got)
+	}
+	if us.Rules.Near != 10 || us.Rules.MinScore != 2 || us.Rules.Weights["title"] != 3 || len(us.Rules.All) != 2 || us.Rules.All[1].Name != "US" {
+		t.Errorf("rules = %+v", us.Rules)
+	}
+	if _, ok := s.Topic("energy"); !ok {
+		t.Error("Topic(energy) not found")
+	}
+	if _, ok := s.Topic("nope"); ok {
+		t.Error("Topic(nope) found")
+	}
+
+	res := s.Match(match.Document{Title: "Kremlin answers Washington", Summary: "Markets were calm."})
+	if len(res) != 2 || !res[0].Matched || res[0].TopicID != "us-russia" || res[1].Matched {
+		t.Errorf("Match = %+v", res)
+	}
+	r, err := s.MatchTopic("energy", match.Document{Title: "Oil prices fall"})
+	if err != nil || !r.Matched {
+		t.Errorf("MatchTopic(energy) = %+v, %v", r, err)
+	}
+	if _, err := s.MatchTopic("nope", match.Document{}); !errors.Is(err, ErrUnknownTopic) {
+		t.Errorf("MatchTopic(nope) err = %v, want ErrUnknownTopic", err)
+	}
+}
+
+// Each case is a broken file and the line and words its error must name,
+// because the editor fixing it sees nothing else.
+func TestParseErrors(t *testing.T) {
+	const head = "topics:\n  - id: t\n    name: T\n    rules:\n"
+	tests := []struct {
+		name, yaml string
+		line       int
+		want       string
+	}{
+		{"syntax", "topics:\n  - id: [\n", 2, "did not find"},
+		{"empty file", "", 1, "empty"},
+		{"not topics", "feeds: []\n", 1, `unknown key "feeds"`},
+		{"unknown topic key", "topics:\n  - id: t\n    name: T\n    colour: red\n    rules: {any: [x]}\n", 4, `unknown key "colour"`},
+		{"unknown rules key", head + "      any: [x]\n      exclude: [y]\n", 6, `topic "t": rules: unknown key "exclude"`},
+		{"unknown digest key", "topics:\n  - id: t\n    name: T\n    digest:\n      when: daily\n    rules: {any: [x]}\n", 5, `unknown key "when"`},
+		{"missing id", "topics:\n  - name: T\n    rules: {any: [x]}\n", 2, `missing key "id"`},
+		{"bad id", "topics:\n  - id: US Russia\n    name: T\n    rules: {any: [x]}\n", 2, "lower-case"},
+		{"missing name", "topics:\n  - id: t\n    rules: {any: [x]}\n", 2, `missing key "name"`},
+		{"missing rules", "topics:\n  - id: t\n    name: T\n", 2, `missing key "rules"`},
+		{"duplicate id", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n  - id: t\n    name: U\n    rules: {any: [y]}\n", 5, `duplicate id (first used on line 2)`},
+		{"nothing to match", head + "      not: [x]\n", 5, "needs \"any\" terms or \"all\" groups"},
+		{"empty group", head + "      all:\n        Russia: [Russia]\n        US: []\n", 7, `group "US": is empty`},
+		{"group not a list", head + "      all:\n        Russia: Russia\n", 6, `expected a list of terms`},
+		{"bad term", head + "      any:\n        - Russia\n        - ab*cd\n", 7, `"*" is only allowed at the end of a word`},
+		{"term without letters", head + "      all:\n        g:\n          - \"--\"\n", 7, "can never match"},
+		{"short prefix", head + "      any: [ok, \"us*\"]\n", 5, "shorter than 3"},
+		{"vetoed term", head + "      any:\n        - Moscow Idaho police\n      not:\n        - Moscow Idaho\n", 6, `"Moscow Idaho police" can never match`},
+		{"ignored term", head + "      any: [x]\n      all:\n        g:\n          - Washington Post\n      ignore: [washington post]\n", 8, "also in ignore"},
+		{"repeated term", head + "      any:\n        - Kremlin\n        - kremlin\n", 7, "repeats the term on line 6"},
+		{"near needs groups", head + "      any: [x]\n      near: 5\n", 6, "at least two"},
+		{"near not whole", head + "      all: {a: [x], b: [y]}\n      near: 2.5\n", 6, "whole number"},
+		{"negative score", head + "      any: [x]\n      min_score: -1\n", 6, "negative"},
+		{"unknown field", head + "      any: [x]\n      fields: {body: 1}\n", 6, `unknown key "body"`},
+		{"all fields zero", head + "      any: [x]\n      fields: {title: 0}\n", 6, "above 0"},
+		{"bad schedule", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"every day\"}\n    rules: {any: [x]}\n", 4, "want 5 fields"},
+		{"bad time zone", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"CRON_TZ=Mars/Olympus 0 7 * * *\"}\n    rules: {any: [x]}\n", 4, "unknown time zone"},
+		{"bad lookback", "topics:\n  - id: t\n    name: T\n    digest: {lookback: soon}\n    rules: {any: [x]}\n", 4, "lookback"},
+		{"bad max_items", "topics:\n  - id: t\n    name: T\n    digest: {max_items: 0}\n    rules: {any: [x]}\n", 4, "above 0"},
+		{"bad empty", "topics:\n  - id: t\n    name: T\n    digest: {empty: drop}\n    rules: {any: [x]}\n", 4, `"skip"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.yaml), "topics.yaml")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *topic.Error", err)
+			}
+			if pe.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want line %d and %q", err, tt.line, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "topics.yaml:") {
+				t.Errorf("error %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+func TestLoadNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "topics.yaml")
+	if err := os.WriteFile(path, []byte("topics:\n  - id: t\n    name: T\n    rules:\n      any: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.HasPrefix(err.Error(), path+":5: ") {
+		t.Fatalf("Load error = %v, want it to start with %s:5:", err, path)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load(missing) = %v, want os.ErrNotExist", err)
+	}
+}
+
+func TestReadLabelled(t *testing.T) {
+	in := `{"id": "a", "title": "T", "summary": "S", "relevant": true, "why": "w", "lang": "en"}
+
+# comment
+{"id": "b", "title": "U", "relevant": false}
+`
+	items, err := ReadLabelled(strings.NewReader(in), "l.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || !items[0].Relevant || items[0].Why != "w" || items[1].Relevant || items[1].Title != "U" {
+		t.Fatalf("items = %+v", items)
+	}
+	bad := []struct{ in, want string }{
+		{`{"id": "a", "relevant": true}` + "\n" + `{"id": "b"`, "l.jsonl:2: "},
+		{`{"title": "x", "relevant": true}`, `l.jsonl:1: missing "id"`},
+		{"\n" + `{"id": "a"}`, `l.jsonl:2: item a: missing "relevant"`},
+		{`{"id": "a", "relevant": true}` + "\n" + `{"id": "a", "relevant": false}`, "l.jsonl:2: item a: duplicate id"},
+		{`{"id": "a", "relevant": "yes"}`, "l.jsonl:1: "},
+	}
+	for _, b := range bad {
+		if _, err := ReadLabelled(strings.NewReader(b.in), "l.jsonl"); err == nil || !strings.HasPrefix(err.Error(), b.want) {
+			t.Errorf("ReadLabelled(%q) = %v, want prefix %q", b.in, err, b.want)
+		}
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	s, err := Parse(strings.NewReader(valid), "topics.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []Labelled{
+		{ID: "tp", Title: "Kremlin warns Washington", Relevant: true},
+		{ID: "fp", Title: "Kremlin fan visits Washington", Relevant: false, Why: "tourism"},
+		{ID: "fn", Title: "Lavrov calls Rubio", Relevant: true, Why: "ministers"},
+		{ID: "tn", Title: "Moscow, Idaho and Russia and US", Relevant: false},
+	}
+	rep, err := Evaluate(s, "us-russia", items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TP != 1 || rep.FP != 1 || rep.FN != 1 || rep.TN != 1 || rep.Precision != 0.5 || rep.Recall != 0.5 || rep.F1 != 0.5 {
+		t.Fatalf("report = %+v", rep)
+	}
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"precision 0.500", "False positives (1)", "fp  Kremlin fan visits Washington", "label: tourism", "False negatives (1)", "fn  Lavrov calls Rubio", "missing Russia, US"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := Evaluate(s, "nope", items); !errors.Is(err, ErrUnknownTopic) {
+		t.Errorf("Evaluate(nope) err = %v", err)
+	}
+	empty, _ := Evaluate(s, "us-russia", nil)
+	if empty.Precision != 0 || empty.Recall != 0 || empty.F1 != 0 {
+		t.Errorf("empty report = %+v, want zeros rather than NaN", empty)
+	}
+}
+
+// FuzzCompile feeds arbitrary files to the rules parser: it must never
+// panic, every error must name the file and a line, and whatever it
+// accepts must be usable by the matcher.
+func FuzzCompile(f *testing.F) {
+	f.Add(valid)
+	f.Fuzz(func(t *testing.T, src string) {
+		s, err := Parse(strings.NewReader(src), "f.yaml")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml:") {
+				t.Fatalf("error without file name: %v", err)
+			}
+			return
+		}
+		topics := s.Topics()
+		if len(topics) == 0 {
+			t.Fatal("accepted a file with no topics")
+		}
+		res := s.Match(match.Document{Title: src, Summary: "Kremlin Washington US Россия"})
+		if len(res) != len(topics) {
+			t.Fatalf("%d results for %d topics", len(res), len(topics))
+		}
+	})
+}
