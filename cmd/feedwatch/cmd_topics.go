@@ -9,6 +9,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/normalize"
 
 	"github.com/feedwatch/feedwatch/internal/match"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -16,7 +20,7 @@ import (
 
 func cmdTopics(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want a subcommand: list, test, eval", errUsage)
+		return fmt.Errorf("%w: want a subcommand: list, test, eval, rematch", errUsage)
 	}
 	switch args[0] {
 	case "list":
@@ -25,11 +29,13 @@ func cmdTopics(ctx context.Context, a *app, args []string) error {
 		return topicsTest(a, args[1:])
 	case "eval":
 		return topicsEval(a, args[1:])
+	case "rematch":
+		return topicsRematch(ctx, a, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(a.stderr, "Usage: feedwatch topics list|test|eval [flags]  (feedwatch topics SUBCOMMAND --help)")
+		fmt.Fprintln(a.stderr, "Usage: feedwatch topics list|test|eval|rematch [flags]  (feedwatch topics SUBCOMMAND --help)")
 		return nil
 	}
-	return fmt.Errorf("%w: unknown subcommand %q (want list, test, eval)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown subcommand %q (want list, test, eval, rematch)", errUsage, args[0])
 }
 
 // topicsFlags adds --config, --topics and --topic.
@@ -195,4 +201,56 @@ func topicsEval(a *app, args []string) error {
 type flagSetWithTopics struct {
 	*flag.FlagSet
 	file, topic string
+}
+
+func topicsRematch(ctx context.Context, a *app, args []string) error {
+	fs, _ := topicsFlags(a, "rematch", "[--days N] [--topic ID]",
+		"Match the items stored in the last N days against the current rules. Items that\nmatch now are added to the topic's next digest; matches the rules no longer make\nare dropped unless a digest already carried them.")
+	days := fs.Int("days", 7, "how many days of stored items")
+	if _, err := parseFlags(fs.FlagSet, args); err != nil {
+		return err
+	}
+	set, err := a.loadTopics(fs.file)
+	if err != nil {
+		return err
+	}
+	topics, err := topicsToRun(set, fs.topic)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	items, err := st.RecentItems(ctx, time.Now().Add(-time.Duration(*days)*24*time.Hour), 1<<30)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	var matches [][]model.Match
+	var topicIDs []string
+	for _, t := range topics {
+		topicIDs = append(topicIDs, t.ID)
+	}
+	for _, it := range items {
+		doc := match.Document{Title: it.Title, Summary: normalize.Text(it.Summary), Content: normalize.Text(it.Content)}
+		var ms []model.Match
+		for _, t := range topics {
+			r, err := set.MatchTopic(t.ID, doc)
+			if err != nil {
+				return err
+			}
+			if r.Matched {
+				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms})
+			}
+		}
+		ids = append(ids, it.ID)
+		matches = append(matches, ms)
+	}
+	added, removed, err := st.Rematch(ctx, topicIDs, ids, matches)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "rematched %d items of the last %d days: %d new matches, %d dropped\n", len(items), *days, added, removed)
+	return nil
 }

@@ -231,3 +231,38 @@ func TestPruneItemsKeepsRecentAndMatchesFollow(t *testing.T) {
 		t.Errorf("after prune: %+v", c)
 	}
 }
+
+func TestRematchKeepsWhatDigestsCarried(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	f, _ := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
+	now := time.Now().UTC()
+	items := []model.Item{{Key: "a", Published: now, FetchedAt: now}, {Key: "b", Published: now, FetchedAt: now}, {Key: "c", Published: now, FetchedAt: now}}
+	m := []model.Match{{TopicID: "t", Score: 1}}
+	if _, err := s.SaveFetch(ctx, f, items, [][]model.Match{m, nil, nil}); err != nil {
+		t.Fatal(err)
+	}
+	// A digest covers item a's match.
+	seq, _ := s.MaxMatchSeq(ctx)
+	if _, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 0, ToSeq: seq}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.RecentItems(ctx, now.Add(-time.Hour), 10)
+	ids := make([]int64, 3)
+	for _, it := range got {
+		ids[map[string]int{"a": 0, "b": 1, "c": 2}[it.Key]] = it.ID
+	}
+	// New rules: a no longer matches (but was sent), b matches, c does not.
+	added, removed, err := s.Rematch(ctx, []string{"t"}, ids, [][]model.Match{nil, m, nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added != 1 || removed != 0 {
+		t.Errorf("added %d removed %d, want 1 and 0", added, removed)
+	}
+	// Rules change back before the next digest: b's unsent match goes.
+	added, removed, err = s.Rematch(ctx, []string{"t"}, ids, [][]model.Match{m, nil, nil})
+	if err != nil || added != 0 || removed != 1 {
+		t.Errorf("added %d removed %d (%v), want 0 and 1", added, removed, err)
+	}
+}

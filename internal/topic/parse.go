@@ -25,7 +25,7 @@ func (p *parser) errf(n *yaml.Node, format string, args ...any) error {
 	return &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// fields checks that n is a mapping with only the allowed keys and returns
+// mapping checks that n is a mapping with only the allowed keys and returns
 // key -> value node, plus the key nodes for line numbers.
 func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[string]*yaml.Node, map[string]*yaml.Node, error) {
 	if n.Kind != yaml.MappingNode {
@@ -97,7 +97,7 @@ func (p *parser) number(n *yaml.Node, what string) (float64, error) {
 
 var topicID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-func (p *parser) file_(doc *yaml.Node) ([]Topic, error) {
+func (p *parser) topicsFile(doc *yaml.Node) ([]Topic, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, p.errf(doc, "file is empty; expected \"topics:\"")
 	}
@@ -131,7 +131,7 @@ func (p *parser) file_(doc *yaml.Node) ([]Topic, error) {
 
 func (p *parser) topic(n *yaml.Node) (Topic, error) {
 	t := Topic{Line: n.Line}
-	vals, keys, err := p.mapping(n, "topic", "id", "name", "description", "digest", "rules")
+	vals, _, err := p.mapping(n, "topic", "id", "name", "description", "digest", "rules")
 	if err != nil {
 		return t, err
 	}
@@ -169,7 +169,6 @@ func (p *parser) topic(n *yaml.Node) (Topic, error) {
 	if !ok {
 		return t, p.errf(n, "%s: missing key \"rules\"", what)
 	}
-	_ = keys
 	if t.Rules, err = p.rules(rn, t.ID); err != nil {
 		return t, err
 	}
@@ -255,6 +254,16 @@ func checkSchedule(s string) error {
 		}
 		spec = strings.TrimSpace(rest)
 	}
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if v, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || v <= 0 {
+			return fmt.Errorf("@every needs a positive duration such as 15m or 24h")
+		}
+		return nil
+	}
+	switch spec {
+	case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
+		return nil
+	}
 	fields := strings.Fields(spec)
 	if len(fields) != 5 {
 		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
@@ -270,13 +279,11 @@ func checkSchedule(s string) error {
 func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	what := fmt.Sprintf("topic %q: rules", id)
 	r := match.Rules{TopicID: id}
-	vals, keys, err := p.mapping(n, what, "any", "all", "not", "ignore", "near", "fields", "min_score", "fold_diacritics")
+	vals, _, err := p.mapping(n, what, "any", "all", "not", "ignore", "near", "fields", "min_score", "fold_diacritics")
 	if err != nil {
 		return r, err
 	}
-	// Term lines, to point an engine error back at the file.
-	lines := map[string]int{}
-	terms := func(key string, v *yaml.Node, label string) ([]string, []match.Term, error) {
+	terms := func(v *yaml.Node, label string) ([]string, []match.Term, error) {
 		if v.Kind != yaml.SequenceNode {
 			return nil, nil, p.errf(v, "%s: %s: expected a list of terms (lines starting with \"- \"), found %s", what, label, kindName(v))
 		}
@@ -300,7 +307,6 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 				return nil, nil, p.errf(tn, "%s: %s: term %q repeats the term on line %d", what, label, s, line)
 			}
 			seen[norm] = tn.Line
-			lines[key+"\x00"+s] = tn.Line
 			out = append(out, s)
 			compiled = append(compiled, t)
 		}
@@ -323,7 +329,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		sect string
 	}
 	if v, ok := vals["any"]; ok {
-		ss, ts, err := terms("any", v, "any")
+		ss, ts, err := terms(v, "any")
 		if err != nil {
 			return r, err
 		}
@@ -340,7 +346,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
 			return r, p.errf(v, "%s: all: expected named groups (group name: list of terms), found %s", what, kindName(v))
 		}
-		gvals, gkeys, err := p.mapping(v, what+": all")
+		gvals, _, err := p.mapping(v, what+": all")
 		if err != nil {
 			return r, err
 		}
@@ -350,11 +356,10 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 				return r, p.errf(v.Content[i], "%s: all: a group needs a name", what)
 			}
 			label := fmt.Sprintf("all: group %q", name)
-			ss, ts, err := terms("all:"+name, gvals[name], label)
+			ss, ts, err := terms(gvals[name], label)
 			if err != nil {
 				return r, err
 			}
-			_ = gkeys
 			r.All = append(r.All, match.Group{Name: name, Terms: ss})
 			for k, t := range ts {
 				positive = append(positive, struct {
@@ -370,7 +375,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	}
 	var nots []match.Term
 	if v, ok := vals["not"]; ok {
-		ss, ts, err := terms("not", v, "not")
+		ss, ts, err := terms(v, "not")
 		if err != nil {
 			return r, err
 		}
@@ -378,7 +383,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	}
 	var ignores []match.Term
 	if v, ok := vals["ignore"]; ok {
-		ss, ts, err := terms("ignore", v, "ignore")
+		ss, ts, err := terms(v, "ignore")
 		if err != nil {
 			return r, err
 		}
@@ -415,7 +420,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		}
 	}
 	if v, ok := vals["fields"]; ok {
-		fv, fk, err := p.mapping(v, what+": fields", match.Fields...)
+		fv, _, err := p.mapping(v, what+": fields", match.Fields...)
 		if err != nil {
 			return r, err
 		}
@@ -426,7 +431,6 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			if err != nil {
 				return r, err
 			}
-			_ = fk
 			r.Weights[name] = w
 			total += w
 		}
@@ -434,8 +438,6 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			return r, p.errf(v, "%s: fields: at least one field needs a weight above 0", what)
 		}
 	}
-	_ = keys
-	_ = lines
 	return r, nil
 }
 

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/smtptest"
+	"github.com/feedwatch/feedwatch/internal/store"
+)
+
+// buildBinary compiles feedwatch once per test run.
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+func feedwatchBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "feedwatch-bin-")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "feedwatch")
+		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
+		if err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatal(buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// shippedTopicsWithSchedule copies the shipped topics file with every
+// digest schedule replaced.
+func shippedTopicsWithSchedule(t *testing.T, path, schedule string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "config", "topics.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), `schedule: "0 7 * * *"`, fmt.Sprintf("schedule: %q", schedule))
+	if s == string(b) {
+		t.Fatal("shipped topics file has no schedule \"0 7 * * *\" to replace")
+	}
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the daemon as a process")
+	}
+	bin := feedwatchBinary(t)
+	feeds := feedServer(t)
+	smtpSrv, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+
+	dir := t.TempDir()
+	topicsPath := filepath.Join(dir, "topics.yaml")
+	shippedTopicsWithSchedule(t, topicsPath, "@every 2s")
+	cfgPath := filepath.Join(dir, "feedwatch.yaml")
+	cfg := fmt.Sprintf(`data_dir: %[1]s
+topics_file: %[2]s
+log: {level: info, format: json}
+poll: {schedule: "@every 1s", interval: 1s, min_interval: 1s, timeout: 5s}
+feeds:
+  - url: %[3]s/wire.rss
+  - url: %[3]s/sports.rss
+mail:
+  from: "feedwatch <digest@feedwatch.test>"
+  smtp: {host: 127.0.0.1, port: %[4]d, tls: none}
+web: {listen: "", base_url: "https://news.feedwatch.test"}
+retention: {max_age: 0s}
+`, dir, topicsPath, feeds.URL, smtpSrv.Port)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, nil, "subscribers", "add", "reader@feedwatch.test", "--topic", "us-russia", "--config", cfgPath); code != 0 {
+		t.Fatalf("subscribers add: %d %s %s", code, out, errOut)
+	}
+
+	var logs syncBuffer
+	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "10s")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	}()
+
+	waitFor(t, 30*time.Second, "a digest to reach the SMTP server", func() bool { return len(smtpSrv.Messages()) >= 1 })
+	msg := string(smtpSrv.Messages()[0].Data)
+	if !strings.Contains(msg, "US and Russia open arms control talks in Geneva") {
+		t.Errorf("digest lacks the relevant story:\n%.800s", msg)
+	}
+
+	// A second daemon on the same database refuses to start.
+	second := exec.Command(bin, "run", "--config", cfgPath)
+	out, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another feedwatch daemon is running") {
+		t.Errorf("second daemon: err %v, output:\n%s", err, out)
+	}
+
+	// CLI commands work while the daemon runs.
+	if code, out, errOut := runCLI(t, nil, "feeds", "list", "--config", cfgPath); code != 0 || !strings.Contains(out, "wire.rss") {
+		t.Errorf("feeds list during run: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// A broken topics file is reported and the old rules stay in force.
+	if err := os.WriteFile(topicsPath, []byte("topics:\n  - id: broken\n    rules: {any: [}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "the rejected reload in the log", func() bool {
+		return strings.Contains(logs.String(), "topics not reloaded")
+	})
+	select {
+	case err := <-exited:
+		t.Fatalf("daemon exited after a bad reload: %v\n%s", err, logs.String())
+	case <-time.After(1500 * time.Millisecond):
+	}
+
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("daemon still running 15s after SIGTERM\n%s", logs.String())
+	}
+	t.Logf("stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(logs.String(), "feedwatch stopped") {
+		t.Errorf("no clean stop in the log:\n%s", logs.String())
+	}
+
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.IntegrityCheck(context.Background()); err != nil {
+		t.Error(err)
+	}
+	sent, _ := st.Deliveries(context.Background(), "sent", 10)
+	if len(sent) != len(smtpSrv.Messages()) {
+		t.Errorf("%d deliveries recorded sent, server received %d", len(sent), len(smtpSrv.Messages()))
+	}
+}

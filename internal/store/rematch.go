@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+// Rematch applies new rules' verdicts to stored items in one transaction.
+// matches[i] holds item ids[i]'s matches among topics. A new match is added
+// (and so enters the topic's next digest); a match the rules no longer make
+// is removed only while no digest has covered it, so the archive and the
+// record of what was sent stay as they were.
+func (s *Store) Rematch(ctx context.Context, topics []string, ids []int64, matches [][]model.Match) (added, removed int, err error) {
+	if len(ids) != len(matches) {
+		return 0, 0, fmt.Errorf("rematch: %d items but %d match lists", len(ids), len(matches))
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("rematch: %w", err)
+	}
+	defer tx.Rollback()
+	covered := map[string]int64{}
+	for _, t := range topics {
+		var seq int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(to_seq), 0) FROM digests WHERE topic_id = ?", t).Scan(&seq); err != nil {
+			return 0, 0, fmt.Errorf("rematch: %w", err)
+		}
+		covered[t] = seq
+	}
+	now := ts(s.now())
+	for i, id := range ids {
+		hit := map[string]bool{}
+		for _, m := range matches[i] {
+			hit[m.TopicID] = true
+			terms, _ := json.Marshal(m.Terms)
+			res, err := tx.ExecContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (topic_id, item_id) DO NOTHING`, id, m.TopicID, m.Score, string(terms), now)
+			if err != nil {
+				return 0, 0, fmt.Errorf("rematch item %d: %w", id, err)
+			}
+			n, _ := res.RowsAffected()
+			added += int(n)
+		}
+		for _, t := range topics {
+			if hit[t] {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, "DELETE FROM matches WHERE item_id = ? AND topic_id = ? AND seq > ?", id, t, covered[t])
+			if err != nil {
+				return 0, 0, fmt.Errorf("rematch item %d: %w", id, err)
+			}
+			n, _ := res.RowsAffected()
+			removed += int(n)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("rematch: %w", err)
+	}
+	return added, removed, nil
+}
