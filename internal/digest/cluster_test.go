@@ -1,6 +1,9 @@
 package digest
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSimilar(t *testing.T) {
 	tests := []struct {
@@ -21,5 +24,13 @@ func TestSimilar(t *testing.T) {
 		if (got >= SimilarityThreshold) != tt.want {
 			t.Errorf("similarity(%q, %q) = %.2f; want same story = %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestShownTerms(t *testing.T) {
+	got := shownTerms([]string{"=US", "Russia", "sanction*", "russia", "a", "b", "c", "d", "e", "f"})
+	want := []string{"US", "Russia", "sanction", "a", "b", "c", "d", "e"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("shownTerms = %q, want %q", got, want)
 	}
 }

@@ -142,14 +142,14 @@ func merge(matched []store.MatchedItem) []render.Item {
 		}
 		if same != nil {
 			if same.item.Source != source && !hasSource(same.item.AlsoReportedBy, source) {
-				same.item.AlsoReportedBy = append(same.item.AlsoReportedBy, render.Source{Name: source, Link: m.Item.Link})
+				same.item.AlsoReportedBy = append(same.item.AlsoReportedBy, render.Source{Name: source, Link: linkOf(m.Item)})
 			}
 			continue
 		}
 		stories = append(stories, &story{
 			item: render.Item{
-				Title: m.Item.Title, Link: m.Item.Link, Source: source, Published: m.Item.Published,
-				SummaryHTML: m.Item.Summary, Terms: m.Match.Terms,
+				Title: m.Item.Title, Link: linkOf(m.Item), Source: source, Published: m.Item.Published,
+				SummaryHTML: m.Item.Summary, Terms: shownTerms(m.Match.Terms),
 			},
 			link:     m.Item.CanonicalLink,
 			shingles: sh,
@@ -158,6 +158,38 @@ func merge(matched []store.MatchedItem) []render.Item {
 	out := make([]render.Item, len(stories))
 	for i, s := range stories {
 		out[i] = s.item
+	}
+	return out
+}
+
+// linkOf is the link a reader follows: the canonical one, without the
+// trackers the publisher added.
+func linkOf(it model.Item) string {
+	if it.CanonicalLink != "" {
+		return it.CanonicalLink
+	}
+	return it.Link
+}
+
+// maxShownTerms keeps the "matched" line readable; the rules list the
+// defining terms (places, people, treaties) before the supporting ones.
+const maxShownTerms = 8
+
+// shownTerms turns rule spellings into what a reader recognises: without
+// the editor's "=" (exact case) and "*" (prefix) marks, once each.
+func shownTerms(terms []string) []string {
+	out := make([]string, 0, min(len(terms), maxShownTerms))
+	seen := map[string]bool{}
+	for _, t := range terms {
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "="), "*")
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		seen[strings.ToLower(t)] = true
+		out = append(out, t)
+		if len(out) == maxShownTerms {
+			break
+		}
 	}
 	return out
 }
