@@ -21,6 +21,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/fetch"
 	"github.com/feedwatch/feedwatch/internal/ingest"
 	"github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -44,6 +45,7 @@ type app struct {
 	cfg        config.Config
 	log        *slog.Logger
 	store      *store.Store
+	metrics    *metrics.Metrics // nil outside the daemon; its methods are nil-safe
 
 	mu     sync.RWMutex
 	topics *topic.Set
@@ -244,6 +246,11 @@ func (a *app) secret(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, err := a.loadConfig(); err == nil {
+		if env := cfg.Secret(a.environ); env != "" {
+			return []byte(env), nil
+		}
+	}
 	s, err := st.SettingOrInit(ctx, "token_secret", token.NewSecret)
 	if err != nil {
 		return nil, err
@@ -293,7 +300,8 @@ func (a *app) outbox(ctx context.Context) (*deliver.Outbox, mail.Sender, string,
 		return nil, nil, "", err
 	}
 	sender, where := a.sender(cfg)
-	return deliver.New(st, sender, deliver.Options{From: cfg.Mail.From, Rate: cfg.Mail.Rate, Logger: a.logger()}), sender, where, nil
+	return deliver.New(st, sender, deliver.Options{From: cfg.Mail.From, Rate: cfg.Mail.Rate, Logger: a.logger(),
+		Observe: a.metrics.ObserveDelivery}), sender, where, nil
 }
 
 // topicsToRun returns the topic named by id, or all topics when id is empty.

@@ -4,16 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/config"
 	"github.com/feedwatch/feedwatch/internal/daemon"
+	"github.com/feedwatch/feedwatch/internal/ingest"
+	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/topic"
+	"github.com/feedwatch/feedwatch/internal/web"
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
@@ -50,6 +57,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.metrics = metrics.New(a.store)
 	outbox, sender, where, err := a.outbox(ctx)
 	if err != nil {
 		return err
@@ -58,12 +66,17 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	st := a.store
 
 	sched := daemon.New(log, time.Local)
+	var lastPoll atomic.Int64 // unix nanoseconds of the last finished poll run
 	drain := func(ctx context.Context) error {
 		_, err := outbox.Drain(ctx)
 		return err
 	}
 	if err := sched.Add("poll", cfg.Poll.Schedule, func(ctx context.Context) error {
-		sum, err := poller.PollDue(ctx, false, nil)
+		sum, err := poller.PollDue(ctx, false, func(r ingest.FeedResult) {
+			a.metrics.ObservePoll(string(r.Outcome), r.Err, r.New, r.MatchesByTopic)
+		})
+		a.metrics.ObservePollRun(time.Now())
+		lastPoll.Store(time.Now().UnixNano())
 		if err == nil || errors.Is(err, context.Canceled) {
 			log.Info("poll done", "feeds", sum.Feeds, "ok", sum.OK, "failed", sum.Failed, "new_items", sum.New, "matches", sum.Matches, "duration_ms", sum.Duration.Milliseconds())
 		}
@@ -97,6 +110,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 					log.Info("digest skipped", "topic", t.ID, "reason", res.Skipped)
 					return nil
 				}
+				a.metrics.ObserveDigest(t.ID, res.Digest.CreatedAt)
 				return drain(ctx)
 			})
 			if err != nil {
@@ -153,6 +167,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	defer stopWatch()
 	go watchFile(watchCtx, cfg.TopicsFile, 2*time.Second, func() { reload("topics file changed") })
 
+	httpSrv, err := startWeb(ctx, a, cfg, &lastPoll)
+	if err != nil {
+		return err
+	}
+
 	log.Info("feedwatch started", "version", version, "config", cfg.Path, "database", cfg.Database, "mail", where,
 		"poll_schedule", cfg.Poll.Schedule, "topics", len(set.Topics()))
 	sched.Start()
@@ -183,11 +202,83 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	log.Info("shutting down: finishing in-flight work", "timeout", grace.String())
 	stopCtx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
+	if httpSrv != nil {
+		if err := httpSrv.Shutdown(stopCtx); err != nil {
+			log.Warn("web server shutdown", "error", err)
+		}
+	}
 	if !sched.Stop(stopCtx) {
 		log.Warn("shutdown deadline passed with jobs still running")
 	}
 	log.Info("feedwatch stopped")
 	return nil
+}
+
+// startWeb starts the web server when web.listen is set. Listening happens
+// here, so that a taken port fails the start instead of a later log line.
+func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.Int64) (*http.Server, error) {
+	if cfg.Web.Listen == "" {
+		return nil, nil
+	}
+	log := a.logger()
+	r, err := a.renderer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := a.secret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sender, _ := a.sender(cfg)
+	pollSched, err := daemon.ParseSchedule(cfg.Poll.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	// The last poll is late when two of its periods (at least 15 minutes)
+	// have passed without one finishing.
+	next := pollSched.Next(time.Now())
+	late := max(2*pollSched.Next(next).Sub(next), 15*time.Minute)
+	started := time.Now()
+	ready := func(ctx context.Context) error {
+		last := time.Unix(0, lastPoll.Load())
+		if lastPoll.Load() == 0 {
+			last = started
+		}
+		if time.Since(last) > late {
+			return fmt.Errorf("last poll finished %s ago (expected every %s)", time.Since(last).Round(time.Second), late/2)
+		}
+		return nil
+	}
+	h, err := web.New(web.Options{
+		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
+		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
+		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
+		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
+		Ready: ready, Metrics: a.metrics, Logger: log.With("component", "web"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Web.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("web.listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("web server stopped", "error", err)
+		}
+	}()
+	log.Info("web server listening", "addr", ln.Addr().String(), "base_url", cfg.Web.BaseURL,
+		"admin", cfg.Web.AdminUser != "" || cfg.AdminToken(a.environ) != "")
+	return srv, nil
 }
 
 // sendMissed runs the digest of each topic whose scheduled time passed

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +93,17 @@ func shippedTopicsWithSchedule(t *testing.T, path, schedule string) {
 	}
 }
 
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func TestDaemon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon as a process")
@@ -103,6 +117,7 @@ func TestDaemon(t *testing.T) {
 	defer smtpSrv.Close()
 
 	dir := t.TempDir()
+	webAddr := freeAddr(t)
 	topicsPath := filepath.Join(dir, "topics.yaml")
 	shippedTopicsWithSchedule(t, topicsPath, "@every 2s")
 	cfgPath := filepath.Join(dir, "feedwatch.yaml")
@@ -116,9 +131,9 @@ feeds:
 mail:
   from: "feedwatch <digest@feedwatch.test>"
   smtp: {host: 127.0.0.1, port: %[4]d, tls: none}
-web: {listen: "", base_url: "https://news.feedwatch.test"}
+web: {listen: "%[5]s", base_url: "https://news.feedwatch.test"}
 retention: {max_age: 0s}
-`, dir, topicsPath, feeds.URL, smtpSrv.Port)
+`, dir, topicsPath, feeds.URL, smtpSrv.Port, webAddr)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +159,19 @@ retention: {max_age: 0s}
 	msg := string(smtpSrv.Messages()[0].Data)
 	if !strings.Contains(msg, "US and Russia open arms control talks in Geneva") {
 		t.Errorf("digest lacks the relevant story:\n%.800s", msg)
+	}
+
+	// The web server answers health, readiness and metrics.
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "feedwatch_polls_total"} {
+		resp, err := http.Get("http://" + webAddr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, body)
+		}
 	}
 
 	// A second daemon on the same database refuses to start.

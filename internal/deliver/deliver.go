@@ -2,11 +2,13 @@
 // store, hands each message to a mail.Sender exactly as it was rendered, and
 // records the outcome in the same step. Temporary failures are retried with
 // capped exponential backoff; permanent ones are recorded with the server's
-// reply and never retried.
+// reply and never retried. Only a recipient rejected at RCPT counts as a
+// bounce against the subscriber.
 package deliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -30,8 +32,11 @@ type Options struct {
 	// SuspendAfter consecutive permanent failures suspend a subscriber.
 	SuspendAfter int
 	Batch        int
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// Observe, when set, is told each attempt's result ("sent", "retry",
+	// "failed") and how long the exchange with the server took.
+	Observe func(state string, d time.Duration)
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Outbox sends queued deliveries.
@@ -40,6 +45,11 @@ type Outbox struct {
 	sender fwmail.Sender
 	opts   Options
 	log    *slog.Logger
+	// draining admits one Drain at a time. The daemon runs Drain from the
+	// outbox job and from every digest job, and two drains would each read
+	// the same queued deliveries and send them twice; MarkSent only keeps
+	// the second from being recorded, not from being sent.
+	draining chan struct{}
 }
 
 // New returns an Outbox sending through sender.
@@ -65,7 +75,7 @@ func New(st *store.Store, sender fwmail.Sender, opts Options) *Outbox {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Outbox{store: st, sender: sender, opts: opts, log: opts.Logger}
+	return &Outbox{store: st, sender: sender, opts: opts, log: opts.Logger, draining: make(chan struct{}, 1)}
 }
 
 // Summary counts one drain.
@@ -76,9 +86,16 @@ type Summary struct {
 // Drain sends every due delivery, batch after batch, until none is due or
 // ctx ends. A delivery's outcome is committed right after the server's
 // answer, so a crash can at worst repeat the one message whose acceptance
-// had not yet been recorded.
+// had not yet been recorded. Concurrent calls on one Outbox wait for each
+// other; two processes draining one database can still send a message twice.
 func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
 	var sum Summary
+	select {
+	case o.draining <- struct{}{}:
+		defer func() { <-o.draining }()
+	case <-ctx.Done():
+		return sum, ctx.Err()
+	}
 	envelopeFrom := o.opts.From
 	if a, err := mail.ParseAddress(o.opts.From); err == nil {
 		envelopeFrom = a.Address
@@ -117,30 +134,63 @@ func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
 			// Record with a context that survives shutdown: the server has
 			// answered, and forgetting its answer is what causes duplicates.
 			rec := context.WithoutCancel(ctx)
+			took := time.Since(start)
 			switch {
 			case sendErr == nil:
 				if err := o.store.MarkSent(rec, d.ID, "accepted"); err != nil {
 					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
 				}
 				sum.Sent++
+				o.observe("sent", took)
 				log.Info("delivery sent", "duration_ms", time.Since(start).Milliseconds())
-			case fwmail.IsTemporary(sendErr) && o.opts.Now().Sub(d.CreatedAt) < o.opts.GiveUpAfter:
+			case !rejected(sendErr) && o.opts.Now().Sub(d.CreatedAt) < o.opts.GiveUpAfter:
 				next := o.opts.Now().Add(o.backoff(d.Attempts + 1))
 				if err := o.store.MarkRetry(rec, d.ID, sendErr.Error(), next); err != nil {
 					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
 				}
 				sum.Retrying++
+				o.observe("retry", took)
 				log.Warn("delivery deferred", "error", sendErr, "attempt", d.Attempts+1, "next_attempt_at", next)
 			default:
-				suspended, err := o.store.MarkFailed(rec, d.ID, sendErr.Error(), o.opts.SuspendAfter)
+				// Only an address refused at RCPT is the subscriber's doing.
+				// A relay down for days, a full disk or a message refused at
+				// DATA (content filters refuse the same digest for everyone)
+				// must not suspend the whole list.
+				suspendAfter := 0
+				if bounced(sendErr) {
+					suspendAfter = o.opts.SuspendAfter
+				}
+				suspended, err := o.store.MarkFailed(rec, d.ID, sendErr.Error(), suspendAfter)
 				if err != nil {
 					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
 				}
 				sum.Failed++
-				log.Error("delivery failed", "error", sendErr, "subscriber_suspended", suspended)
+				o.observe("failed", took)
+				log.Error("delivery failed", "error", sendErr, "attempt", d.Attempts+1, "subscriber_suspended", suspended)
 			}
 		}
 	}
+}
+
+func (o *Outbox) observe(state string, d time.Duration) {
+	if o.opts.Observe != nil {
+		o.opts.Observe(state, d)
+	}
+}
+
+// rejected reports whether the server refused the recipient or the message
+// for good (a 5xx to RCPT or DATA), so that sending again cannot help. Every
+// other error, including ones that are not a *mail.SendError (the .eml
+// folder's disk is full, say), is worth another attempt until GiveUpAfter.
+func rejected(err error) bool {
+	var se *fwmail.SendError
+	return errors.As(err, &se) && !se.Temporary
+}
+
+// bounced reports whether err is the recipient's address being refused.
+func bounced(err error) bool {
+	var se *fwmail.SendError
+	return errors.As(err, &se) && !se.Temporary && se.Stage == "rcpt"
 }
 
 // backoff is RetryBase·2^(n-1) capped at RetryMax, less up to 20% jitter.

@@ -16,6 +16,8 @@ type SaveResult struct {
 	NewItems   int
 	SeenItems  int
 	NewMatches int
+	// ByTopic counts NewMatches per topic (nil when there are none).
+	ByTopic map[string]int
 }
 
 // SaveFetch stores one successful fetch in one transaction: the feed's new
@@ -67,6 +69,10 @@ func (s *Store) SaveFetch(ctx context.Context, feed model.Feed, items []model.It
 				return SaveResult{}, fmt.Errorf("save match of %q to %s: %w", it.Key, m.TopicID, err)
 			}
 			res.NewMatches++
+			if res.ByTopic == nil {
+				res.ByTopic = map[string]int{}
+			}
+			res.ByTopic[m.TopicID]++
 		}
 	}
 	if err := saveFeedState(ctx, tx, feed); err != nil {

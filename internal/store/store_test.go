@@ -120,14 +120,14 @@ func TestSaveFetchStoresEachItemOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (SaveResult{NewItems: 2, NewMatches: 1}) {
+	if res.NewItems != 2 || res.SeenItems != 0 || res.NewMatches != 1 || res.ByTopic["t"] != 1 {
 		t.Errorf("first save = %+v", res)
 	}
 	res, err = s.SaveFetch(ctx, f, items, matches)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (SaveResult{SeenItems: 2}) {
+	if res.NewItems != 0 || res.SeenItems != 2 || res.NewMatches != 0 {
 		t.Errorf("second save = %+v", res)
 	}
 	c, _ := s.Count(ctx)

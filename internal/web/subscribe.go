@@ -1,0 +1,249 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	fwmail "github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/token"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+// confirmTTL is how long a confirmation link works.
+const confirmTTL = 72 * time.Hour
+
+type indexData struct {
+	Topics   []topic.Topic
+	Email    string
+	Checked  map[string]bool
+	Error    string
+	Sent     bool
+	SentAddr string
+}
+
+func (s *server) index(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "index", page{Title: "Subscribe", Data: indexData{Topics: s.opts.Topics().Topics()}})
+}
+
+// parseEmail accepts a bare address only: a display name or comment would
+// end up in mail headers and means nothing here.
+func parseEmail(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 254 {
+		return "", errors.New("empty or too long")
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil {
+		return "", err
+	}
+	if a.Name != "" || a.Address != raw {
+		return "", errors.New("not a bare address")
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	if at < 1 || !strings.Contains(a.Address[at+1:], ".") {
+		return "", errors.New("domain has no dot")
+	}
+	return a.Address, nil
+}
+
+func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
+	set := s.opts.Topics()
+	data := indexData{Topics: set.Topics(), Email: r.PostForm.Get("email"), Checked: map[string]bool{}}
+	var ids []string
+	for _, id := range r.PostForm["topic"] {
+		if _, ok := set.Topic(id); ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+			data.Checked[id] = true
+		}
+	}
+	email, err := parseEmail(data.Email)
+	if err != nil {
+		data.Error = "That does not look like an e-mail address. Please check it."
+		s.log.Info("subscribe: invalid address", "path", r.URL.Path, "error", err)
+		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Data: data})
+		return
+	}
+	if len(ids) == 0 {
+		data.Error = "Please choose at least one topic."
+		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Data: data})
+		return
+	}
+
+	ctx := r.Context()
+	var names []string
+	for _, id := range ids {
+		t, _ := set.Topic(id)
+		names = append(names, t.Name)
+		cur, err := s.opts.Store.Subscription(ctx, email, id)
+		if err == nil && cur.Status == model.SubscriptionActive {
+			// Already receiving it: a sign-up, possibly by someone else, must
+			// not stop their digests until they click again.
+			continue
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
+			return
+		}
+		if _, err := s.opts.Store.Subscribe(ctx, model.Subscription{Email: email, TopicID: id, Status: model.SubscriptionPending}); err != nil {
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
+			return
+		}
+	}
+
+	// The mail goes out whether or not the address was known, so neither
+	// the page nor the mail tells a stranger who is subscribed.
+	expires := s.now().Add(confirmTTL)
+	tok := token.Sign(s.opts.Secret, token.Claims{Purpose: token.Confirm, Email: email, Topic: strings.Join(ids, ","), Expires: expires})
+	rendered, err := s.opts.Renderer.Confirm(render.Confirm{
+		TopicNames: names,
+		ConfirmURL: s.link("/confirm", url.Values{"token": {tok}}),
+		Recipient:  email,
+		Expires:    expires,
+	})
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("render confirmation for %s: %w", email, err))
+		return
+	}
+	raw, _, err := fwmail.Build(fwmail.Message{From: s.opts.From, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, Date: s.now()})
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("build confirmation for %s: %w", email, err))
+		return
+	}
+	from := s.opts.From
+	if a, err := mail.ParseAddress(from); err == nil {
+		from = a.Address
+	}
+	if err := s.opts.Sender.Send(ctx, from, []string{email}, raw); err != nil {
+		s.fail(w, r, http.StatusServiceUnavailable, "We could not send the confirmation mail just now. Please try again later.", fmt.Errorf("send confirmation to %s: %w", email, err))
+		return
+	}
+	s.log.Info("confirmation sent", "path", r.URL.Path, "topics", strings.Join(ids, ","))
+	s.render(w, r, http.StatusOK, "sent", page{Title: "Check your mail", Data: email})
+}
+
+type doneData struct {
+	Topics []string
+	All    bool
+}
+
+func (s *server) badToken(w http.ResponseWriter, r *http.Request, err error) {
+	msg := "This link is not valid. Please copy the whole link from the mail."
+	if errors.Is(err, token.ErrExpired) {
+		msg = "This link has expired. Please sign up again to get a new one."
+	}
+	s.fail(w, r, http.StatusBadRequest, msg, err)
+}
+
+func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
+	c, err := token.Verify(s.opts.Secret, r.URL.Query().Get("token"), token.Confirm, s.now())
+	if err != nil {
+		s.badToken(w, r, err)
+		return
+	}
+	set := s.opts.Topics()
+	var names []string
+	for _, id := range strings.Split(c.Topic, ",") {
+		t, ok := set.Topic(id)
+		if !ok {
+			// Removed from the topics file since the mail went out.
+			continue
+		}
+		if _, err := s.opts.Store.Subscribe(r.Context(), model.Subscription{Email: c.Email, TopicID: id, Status: model.SubscriptionActive}); err != nil {
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
+			return
+		}
+		names = append(names, t.Name)
+	}
+	if len(names) == 0 {
+		s.fail(w, r, http.StatusBadRequest, "The topics in this link no longer exist.", fmt.Errorf("confirm %q: no current topic", c.Topic))
+		return
+	}
+	s.log.Info("subscription confirmed", "path", r.URL.Path, "topics", c.Topic)
+	s.render(w, r, http.StatusOK, "confirmed", page{Title: "Subscribed", Data: doneData{Topics: names}})
+}
+
+type unsubData struct {
+	Token  string
+	Topics []string
+	All    bool
+}
+
+// topicNames names the topics of an unsubscribe token ("" is every topic).
+func (s *server) topicNames(ids string) ([]string, bool) {
+	if ids == "" {
+		return nil, true
+	}
+	set := s.opts.Topics()
+	var names []string
+	for _, id := range strings.Split(ids, ",") {
+		if t, ok := set.Topic(id); ok {
+			names = append(names, t.Name)
+		} else {
+			names = append(names, id)
+		}
+	}
+	return names, false
+}
+
+// unsubscribePage asks for a click rather than acting on GET, because mail
+// scanners and link previews fetch every link in a message.
+func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	c, err := token.Verify(s.opts.Secret, tok, token.Unsubscribe, s.now())
+	if err != nil {
+		s.badToken(w, r, err)
+		return
+	}
+	names, all := s.topicNames(c.Topic)
+	s.render(w, r, http.StatusOK, "unsubscribe", page{Title: "Unsubscribe", Data: unsubData{Token: tok, Topics: names, All: all}})
+}
+
+// unsubscribe serves both the page's button and RFC 8058 one-click posts
+// (body "List-Unsubscribe=One-Click", token in the query).
+func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large.", err)
+			return
+		}
+		s.fail(w, r, http.StatusBadRequest, "The form could not be read.", err)
+		return
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		tok = r.URL.Query().Get("token")
+	}
+	c, err := token.Verify(s.opts.Secret, tok, token.Unsubscribe, s.now())
+	if err != nil {
+		s.badToken(w, r, err)
+		return
+	}
+	ids := []string{""}
+	if c.Topic != "" {
+		ids = strings.Split(c.Topic, ",")
+	}
+	changed := 0
+	for _, id := range ids {
+		n, err := s.opts.Store.Unsubscribe(r.Context(), c.Email, id)
+		if err != nil {
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
+			return
+		}
+		changed += n
+	}
+	s.log.Info("unsubscribed", "path", r.URL.Path, "topics", c.Topic, "changed", changed,
+		"one_click", r.PostForm.Get("List-Unsubscribe") == "One-Click")
+	names, all := s.topicNames(c.Topic)
+	s.render(w, r, http.StatusOK, "unsubscribed", page{Title: "Unsubscribed", Data: unsubData{Topics: names, All: all}})
+}

@@ -1,0 +1,296 @@
+// Package web serves feedwatch's HTTP side: the public subscribe, confirm,
+// unsubscribe (including RFC 8058 one-click) and digest archive pages, the
+// admin overview and topics editor, and the health, readiness and metrics
+// endpoints. Pages are server-rendered html/template with a little CSS and
+// work without JavaScript.
+//
+// It reads and writes subscriptions through the store, renders confirmation
+// mails with render and sends them through the given mail.Sender; it never
+// fetches feeds, builds digests or touches the scheduler.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/metrics"
+	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+//go:embed pages/*.html static/*
+var assets embed.FS
+
+// Body limits. Forms are a few fields; the topics editor posts a whole file.
+const (
+	maxFormBytes   = 64 << 10
+	maxTopicsBytes = 1 << 20
+)
+
+// Options is everything the web server needs; cmd/feedwatch fills it from
+// the configuration.
+type Options struct {
+	Store    *store.Store
+	Topics   func() *topic.Set // current rules (reloads swap them)
+	Renderer *render.Renderer
+	Sender   mail.Sender // for confirmation mails
+	From     string      // sender address
+	BaseURL  string      // absolute links in mails, e.g. https://news.example.org
+	Secret   []byte      // token HMAC key (also for CSRF)
+
+	// Admin pages are on only when a token or a user and password are set.
+	AdminUser, AdminPassword, AdminToken string
+	// TopicsFile is the file the admin editor writes; empty disables editing
+	// (the built-in topics are in use).
+	TopicsFile string
+
+	PreviewDays   int
+	SubscribeRate float64 // sign-ups per minute per client address; <= 0 means 5
+	// TrustProxy takes the client address for rate limiting from the last
+	// X-Forwarded-For entry, which is right only behind a reverse proxy that
+	// sets it; otherwise every client could pick its own address.
+	TrustProxy bool
+
+	Ready   func(ctx context.Context) error // readiness from the daemon; nil = only the DB check
+	Metrics *metrics.Metrics                // may be nil: /metrics is then 404
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+type server struct {
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+	base    *url.URL
+	pages   map[string]*template.Template
+	limiter *limiter
+	csrf    *csrf
+
+	metricsHandler http.Handler
+}
+
+// New checks opts and returns the handler for every route.
+func New(opts Options) (http.Handler, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("web: no store")
+	case opts.Topics == nil:
+		return nil, errors.New("web: no topics")
+	case opts.Renderer == nil:
+		return nil, errors.New("web: no renderer")
+	case opts.Sender == nil:
+		return nil, errors.New("web: no mail sender")
+	case len(opts.Secret) < 16:
+		return nil, errors.New("web: secret shorter than 16 bytes")
+	case (opts.AdminUser == "") != (opts.AdminPassword == ""):
+		// Half a login is a configuration mistake; saying so beats an
+		// admin page that silently refuses every sign-in.
+		return nil, errors.New("web: admin user and admin password must be set together")
+	}
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("web: base url %q: want an absolute http(s) URL", opts.BaseURL)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PreviewDays <= 0 {
+		opts.PreviewDays = 7
+	}
+	if opts.SubscribeRate <= 0 {
+		opts.SubscribeRate = 5
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		opts:    opts,
+		log:     opts.Logger.With("component", "web"),
+		now:     opts.Now,
+		base:    base,
+		pages:   pages,
+		limiter: newLimiter(opts.SubscribeRate, opts.Now),
+		csrf:    newCSRF(opts.Secret, base.Scheme == "https"),
+	}
+	s.metricsHandler = s.newMetricsHandler()
+	return s.routes(), nil
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("POST /subscribe", s.form(maxFormBytes, s.rateLimited(s.subscribe)))
+	mux.HandleFunc("GET /confirm", s.confirm)
+	mux.HandleFunc("GET /unsubscribe", s.unsubscribePage)
+	// The token in the link is the capability, and mail clients post RFC
+	// 8058 one-click requests from their own servers with no cookie, so
+	// this is the one POST without a CSRF check.
+	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
+
+	mux.HandleFunc("GET /digests", s.digests)
+	mux.HandleFunc("GET /digests/{id}", s.digest)
+
+	mux.HandleFunc("GET /admin", s.admin(s.overview))
+	mux.HandleFunc("GET /admin/topics", s.admin(s.topicsEditor))
+	mux.HandleFunc("POST /admin/topics/preview", s.admin(s.form(maxTopicsBytes, s.topicsPreview)))
+	mux.HandleFunc("POST /admin/topics", s.admin(s.form(maxTopicsBytes, s.topicsSave)))
+	mux.HandleFunc("/admin/", s.admin(s.notFound))
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.HandleFunc("/", s.notFound)
+
+	// Browsers' Sec-Fetch-Site and Origin headers stop cross-site form
+	// posts before any handler runs; the double-submit token in s.form is
+	// the second line for clients that send neither.
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(s.base.Scheme + "://" + s.base.Host); err != nil {
+		s.log.Warn("trusted origin", "error", err)
+	}
+	cop.AddInsecureBypassPattern("POST /unsubscribe")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden, "This form was sent from another site. Go back, reload the page and try again.", errors.New("cross-origin request refused"))
+	}))
+	return s.headers(cop.Handler(mux))
+}
+
+// headers sets the security headers every response carries; handlers that
+// serve other content (the digest archive) tighten them further.
+func (s *server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		// Confirm and unsubscribe URLs carry tokens: never pass them on.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// form limits the body, parses it (413 when too large) and checks the CSRF
+// token (403), in that order, before h runs.
+func (s *server) form(limit int64, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.fail(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large.", err)
+				return
+			}
+			s.fail(w, r, http.StatusBadRequest, "The form could not be read.", err)
+			return
+		}
+		if !adminByBearer(r) && !s.csrf.valid(r) {
+			s.fail(w, r, http.StatusForbidden, "This form has expired. Go back, reload the page and try again.", errors.New("csrf token missing or wrong"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// page is the data every page template gets.
+type page struct {
+	Title string
+	CSRF  string
+	Admin bool
+	Data  any
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"day": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	}
+	names, err := fs.Glob(assets, "pages/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: list pages: %w", err)
+	}
+	out := map[string]*template.Template{}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "pages/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(assets, "pages/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// render writes a page; it renders into a buffer first so that a template
+// error becomes a clean 500 rather than half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.Error("unknown page", "page", name, "path", r.URL.Path)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	// Only pages with a form get (and so set) the CSRF cookie.
+	if p.CSRF == "" && (name == "index" || name == "topics") {
+		p.CSRF = s.csrf.token(w, r)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("render page", "page", name, "path", r.URL.Path, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail logs err for the operator and shows the user msg alone.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(r.Context(), level, "request failed", "path", r.URL.Path, "method", r.Method, "status", status, "error", err)
+	s.render(w, r, status, "error", page{Title: http.StatusText(status), Data: msg})
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "error", page{Title: "Not found", Data: "There is nothing here."})
+}
+
+// link is an absolute URL under BaseURL, for mails.
+func (s *server) link(path string, q url.Values) string {
+	u := *s.base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
