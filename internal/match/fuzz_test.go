@@ -43,6 +43,12 @@ func FuzzMatch(f *testing.F) {
 			if r.Reason == "" || !utf8.ValidString(r.Reason) && utf8.ValidString(title+summary) {
 				t.Fatalf("bad reason %q", r.Reason)
 			}
+			for k := 1; k < len(r.Hits); k++ {
+				a, b := r.Hits[k-1], r.Hits[k]
+				if fa, fb := slices.Index(Fields, a.Field), slices.Index(Fields, b.Field); fa > fb || fa == fb && a.Pos > b.Pos {
+					t.Fatalf("hits out of reading order: %+v before %+v", a, b)
+				}
+			}
 			for _, h := range r.Hits {
 				if h.Pos < 0 || h.Pos >= counts[h.Field] {
 					t.Fatalf("hit %+v outside %s of %d words", h, h.Field, counts[h.Field])

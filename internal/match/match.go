@@ -6,7 +6,6 @@ package match
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,9 +43,9 @@ const (
 // Fields lists the document fields in scanning order.
 var Fields = []string{FieldTitle, FieldSummary, FieldContent}
 
-// DefaultWeights apply when a topic does not say which fields to search:
+// defaultWeights apply when a topic does not say which fields to search:
 // a word in the headline says more about the story than one in the body.
-var DefaultWeights = map[string]float64{FieldTitle: 2, FieldSummary: 1, FieldContent: 1}
+var defaultWeights = map[string]float64{FieldTitle: 2, FieldSummary: 1, FieldContent: 1}
 
 // Group is a named list of alternatives; at least one must be present.
 type Group struct {
@@ -71,7 +70,7 @@ type Rules struct {
 	// words of each other (title, summary and content read as one text).
 	Near int
 	// Weights says which fields are searched and how much a hit in each
-	// counts. Nil means DefaultWeights.
+	// counts. Nil means title 2, summary 1, content 1.
 	Weights map[string]float64
 	// MinScore is the score a match must reach.
 	MinScore float64
@@ -143,28 +142,29 @@ type Engine struct {
 }
 
 // index finds, for one word of the text, the patterns that can start there.
-// Exact first words are one map lookup; prefix first words are filed under
-// their first MinPrefix letters, so they are one more lookup and a short
-// list to check. The cost per word does not grow with the number of terms.
+// Every pattern is filed under the stem of its first word (its first
+// MinPrefix letters, or the whole word if shorter), whether that word is
+// exact or a prefix: one map lookup per word of text, then a short list to
+// check. The cost per word does not grow with the number of terms.
 type index struct {
 	patterns []pattern
-	exact    map[string][]int32
-	prefix   map[string][]int32 // by stemKey of the first word
+	byStem   map[string][]int32
 	keys     map[string]int32
 	topicOn  []bool // topics that use this tokenisation
 }
 
-// stemKey returns the first MinPrefix letters of a folded word, or false
-// when the word is shorter than that.
-func stemKey(fold string) (string, bool) {
+// stem returns the first MinPrefix letters of a folded word, or the word
+// if it is shorter. A prefix term's stem is never shorter (ParseTerm), so
+// a short word can only start exact patterns filed under itself.
+func stem(fold string) string {
 	n := 0
 	for i := range fold {
 		if n == MinPrefix {
-			return fold[:i], true
+			return fold[:i]
 		}
 		n++
 	}
-	return fold, n == MinPrefix
+	return fold
 }
 
 // Compile builds an engine for the topics, in order. Errors are
@@ -172,13 +172,13 @@ func stemKey(fold string) (string, bool) {
 func Compile(rules []Rules) (*Engine, error) {
 	e := &Engine{}
 	for f := range e.idx {
-		e.idx[f] = index{exact: map[string][]int32{}, prefix: map[string][]int32{}, keys: map[string]int32{}, topicOn: make([]bool, len(rules))}
+		e.idx[f] = index{byStem: map[string][]int32{}, keys: map[string]int32{}, topicOn: make([]bool, len(rules))}
 	}
 	for ti, r := range rules {
 		ct := compiledTopic{id: r.TopicID, near: r.Near, minScore: r.MinScore}
 		weights := r.Weights
 		if weights == nil {
-			weights = DefaultWeights
+			weights = defaultWeights
 		}
 		for fi, name := range Fields {
 			ct.weights[fi] = weights[name]
@@ -250,16 +250,10 @@ func (ix *index) add(t Term, r role) {
 	id := int32(len(ix.patterns))
 	ix.keys[k] = id
 	ix.patterns = append(ix.patterns, pattern{term: t, roles: []role{r}})
-	// Case-sensitive terms are indexed by their folded form too, and then
+	// Case-sensitive terms are filed by their folded form too, and then
 	// checked against the original spelling: one lookup serves both.
-	first := t.Words[0]
-	if first.Prefix {
-		// ParseTerm guarantees a stem of at least MinPrefix letters.
-		k, _ := stemKey(first.Fold)
-		ix.prefix[k] = append(ix.prefix[k], id)
-		return
-	}
-	ix.exact[first.Fold] = append(ix.exact[first.Fold], id)
+	st := stem(t.Words[0].Fold)
+	ix.byStem[st] = append(ix.byStem[st], id)
 }
 
 // occurrence is one pattern found in one field.
@@ -293,16 +287,9 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
 // scan finds every pattern of ix in text and appends the occurrences.
 func (ix *index) scan(toks []token, field, offset int, occ []occurrence) []occurrence {
-	for i, tok := range toks {
-		if ids, ok := ix.exact[tok.Fold]; ok {
+	for i := range toks {
+		if ids, ok := ix.byStem[stem(toks[i].Fold)]; ok {
 			occ = ix.verify(ids, toks, i, field, offset, occ)
-		}
-		if len(ix.prefix) > 0 {
-			if k, ok := stemKey(tok.Fold); ok {
-				if ids, ok := ix.prefix[k]; ok {
-					occ = ix.verify(ids, toks, i, field, offset, occ)
-				}
-			}
 		}
 	}
 	return occ
@@ -315,8 +302,8 @@ func (ix *index) verify(ids []int32, toks []token, i, field, offset int, occ []o
 			continue
 		}
 		ok := true
-		for k, w := range t.Words {
-			if !t.matchWord(w, toks[i+k]) {
+		for k := range t.Words {
+			if !t.matchWord(&t.Words[k], &toks[i+k]) {
 				ok = false
 				break
 			}
@@ -432,8 +419,8 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 		}
 	}
 	hits = kept
-	// Reading order: gstart already orders by field, then position.
-	slices.SortStableFunc(hits, func(a, b topicHit) int { return a.occ.gstart - b.occ.gstart })
+	// hits are in reading order already: scan walks the fields and their
+	// words in order, and a topic's hits all come from one tokenisation.
 	for _, h := range hits {
 		if h.r.sect == SectionNot {
 			res.Vetoed = h.r.term
@@ -447,6 +434,7 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	seen := append(sc.seen[:0], make([]uint8, t.nterms)...)
 	defer func() { sc.seen = seen }()
 	res.Hits = make([]Hit, 0, len(hits))
+	res.Terms = make([]string, 0, min(len(hits), t.nterms))
 	for _, h := range hits {
 		res.Hits = append(res.Hits, Hit{Term: h.r.term, Field: Fields[h.occ.field], Pos: h.occ.start})
 		st := &seen[h.r.tid]
@@ -479,7 +467,11 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 		groupsOK = false
 		res.Missing = append(res.Missing, "all groups within "+strconv.Itoa(t.near)+" words")
 	}
-	var b []byte
+	size := 64
+	for _, term := range res.Terms {
+		size += len(term) + 4
+	}
+	b := make([]byte, 0, size+len(anyTerms)*16)
 	switch {
 	case len(anyTerms) == 0 && !groupsOK:
 		switch {

@@ -307,3 +307,35 @@ func TestCompileErrors(t *testing.T) {
 		t.Fatal("unknown field accepted")
 	}
 }
+
+// TestRulesDocTable keeps the term table in docs/rules.md honest.
+func TestRulesDocTable(t *testing.T) {
+	tests := []struct {
+		term    string
+		yes, no []string
+	}{
+		{"Kremlin", []string{"Kremlin", "KREMLIN", "kremlin", "Kremlin's"}, []string{"Kremlinology"}},
+		{"White House", []string{"White House", "white-house"}, []string{"House is white"}},
+		{"sanction*", []string{"sanction", "sanctions", "sanctioned"}, []string{"unsanctioned"}},
+		{"Росси*", []string{"Россия", "России", "Россией", "российский", "россиянин"}, []string{"Белоруссия"}},
+		{"Бел* дом*", []string{"Белый дом", "Белого дома", "в Белом доме"}, nil},
+		{"=US", []string{"US", "U.S.", "U.S"}, []string{"us", "Us"}},
+		{"US-Russia", []string{"US-Russia", "U.S.–Russia", "US/Russia", "US — Russia", "US Russia"}, nil},
+		{"New START", []string{"New START", "new start"}, []string{"START", "start anew"}},
+		{"Moscow Idaho", []string{"Moscow, Idaho"}, nil},
+		{"Washington", []string{"Washington's"}, nil},
+	}
+	for _, tt := range tests {
+		e := compile(t, Rules{Any: []string{tt.term}})
+		for _, s := range tt.yes {
+			if !e.Match(Document{Title: s})[0].Matched {
+				t.Errorf("%q does not match %q", tt.term, s)
+			}
+		}
+		for _, s := range tt.no {
+			if e.Match(Document{Title: s})[0].Matched {
+				t.Errorf("%q matches %q", tt.term, s)
+			}
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (t Term) key() string {
 }
 
 // matchWord reports whether tok satisfies w.
-func (t Term) matchWord(w Word, tok token) bool {
+func (t *Term) matchWord(w *Word, tok *token) bool {
 	if t.CaseSensitive {
 		if w.Prefix {
 			return strings.HasPrefix(tok.Orig, w.Orig)

@@ -310,6 +310,15 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			out = append(out, s)
 			compiled = append(compiled, t)
 		}
+		// A term that only ever matches where another term of the same list
+		// matches adds nothing, and usually means the editor misread one.
+		for i, t := range compiled {
+			for j, o := range compiled {
+				if i != j && t.Covers(o) {
+					return nil, nil, p.errf(v.Content[i], "%s: %s: term %q adds nothing: %q on line %d already matches everything it matches", what, label, out[i], out[j], v.Content[j].Line)
+				}
+			}
+		}
 		return out, compiled, nil
 	}
 	if v, ok := vals["fold_diacritics"]; ok {

@@ -85,7 +85,7 @@ func Parse(r io.Reader, filename string) (*Set, error) {
 		return nil, yamlError(filename, err)
 	}
 	p := &parser{file: filename}
-	topics, err := p.file_(&doc)
+	topics, err := p.topicsFile(&doc)
 	if err != nil {
 		return nil, err
 	}

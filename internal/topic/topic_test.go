@@ -110,6 +110,7 @@ func TestParseErrors(t *testing.T) {
 		{"vetoed term", head + "      any:\n        - Moscow Idaho police\n      not:\n        - Moscow Idaho\n", 6, `"Moscow Idaho police" can never match`},
 		{"ignored term", head + "      any: [x]\n      all:\n        g:\n          - Washington Post\n      ignore: [washington post]\n", 8, "also in ignore"},
 		{"repeated term", head + "      any:\n        - Kremlin\n        - kremlin\n", 7, "repeats the term on line 6"},
+		{"redundant term", head + "      all:\n        g:\n          - visit*\n          - vis*\n", 7, `term "visit*" adds nothing: "vis*" on line 8`},
 		{"near needs groups", head + "      any: [x]\n      near: 5\n", 6, "at least two"},
 		{"near not whole", head + "      all: {a: [x], b: [y]}\n      near: 2.5\n", 6, "whole number"},
 		{"negative score", head + "      any: [x]\n      min_score: -1\n", 6, "negative"},
