@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // CRON_TZ and subscribers' zones work on hosts and images without tzdata
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

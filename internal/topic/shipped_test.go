@@ -102,3 +102,9 @@ func TestShippedTopicDev(t *testing.T) {
 func TestShippedTopicExtra(t *testing.T) {
 	checkQuality(t, filepath.Join(repoRoot(t), "testdata", "relevance", "extra.jsonl"))
 }
+
+// TestShippedTopicHoldout measures the topic on items written after the
+// rules, by someone who had not seen them, and never used to tune them.
+func TestShippedTopicHoldout(t *testing.T) {
+	checkQuality(t, filepath.Join(repoRoot(t), "testdata", "relevance", "holdout.jsonl"))
+}
