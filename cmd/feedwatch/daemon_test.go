@@ -186,6 +186,12 @@ retention: {max_age: 0s}
 		t.Errorf("feeds list during run: %d\n%s\n%s", code, out, errOut)
 	}
 
+	// A good edit of the topics file is picked up without a signal.
+	shippedTopicsWithSchedule(t, topicsPath, "@every 3s")
+	waitFor(t, 10*time.Second, "the edited topics file to be reloaded", func() bool {
+		return strings.Contains(logs.String(), `"msg":"topics reloaded","reason":"topics file changed"`)
+	})
+
 	// A broken topics file is reported and the old rules stay in force.
 	if err := os.WriteFile(topicsPath, []byte("topics:\n  - id: broken\n    rules: {any: [}\n"), 0o600); err != nil {
 		t.Fatal(err)
