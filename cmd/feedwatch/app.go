@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,11 +214,18 @@ func (a *app) renderer(cfg config.Config) (*render.Renderer, error) {
 }
 
 func (a *app) fetcher(cfg config.Config) *fetch.Client {
+	var allow []netip.Prefix
+	for _, n := range cfg.Web.AllowPrivate {
+		if p, err := netip.ParsePrefix(n); err == nil { // validated with the config
+			allow = append(allow, p)
+		}
+	}
 	return fetch.New(fetch.Options{
 		Timeout:      time.Duration(cfg.Poll.Timeout),
 		MaxBytes:     cfg.Poll.MaxBytes,
 		MaxRedirects: cfg.Poll.MaxRedirects,
 		UserAgent:    fmt.Sprintf("feedwatch/%s (+%s)", version, cfg.Poll.Contact),
+		AllowNets:    allow,
 	})
 }
 

@@ -126,6 +126,8 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 	pick := fs.Int("pick", 0, "when a URL is a page advertising several feeds: add the N-th")
 	allFound := fs.Bool("all-found", false, "when a URL is a page: add every feed it advertises")
 	noCheck := fs.Bool("no-check", false, "add without fetching")
+	username := fs.String("username", "", "HTTP basic auth user for feeds that need it")
+	passwordEnv := fs.String("password-env", "", "environment variable holding the basic auth password (stored in the database)")
 	urls, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -142,6 +144,13 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	client := a.fetcher(cfg)
+	password := ""
+	if *passwordEnv != "" {
+		password = a.getenv(*passwordEnv)
+		if password == "" {
+			return fmt.Errorf("--password-env %s: the variable is empty or unset", *passwordEnv)
+		}
+	}
 	var failed int
 	for _, u := range urls {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
@@ -151,7 +160,7 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 		}
 		found := []feedCandidate{{url: u, title: *title}}
 		if !*noCheck {
-			found, err = checkFeed(ctx, client, u)
+			found, err = checkFeed(ctx, client, u, *username, password)
 			if err != nil {
 				fmt.Fprintf(a.stderr, "%s: %v\n", u, err)
 				failed++
@@ -174,7 +183,7 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 			}
 		}
 		for _, c := range found {
-			f, err := st.AddFeed(ctx, model.Feed{URL: c.url, Title: c.title})
+			f, err := st.AddFeed(ctx, model.Feed{URL: c.url, Title: c.title, Username: *username, Password: password})
 			if err != nil {
 				fmt.Fprintf(a.stderr, "%s: %v\n", c.url, err)
 				failed++
@@ -193,8 +202,8 @@ type feedCandidate struct{ url, title string }
 
 // checkFeed fetches u: a feed is returned as itself, a page as the feeds it
 // advertises (each checked in turn).
-func checkFeed(ctx context.Context, client *fetch.Client, u string) ([]feedCandidate, error) {
-	resp, err := client.Fetch(ctx, fetch.Request{URL: u, Trusted: true})
+func checkFeed(ctx context.Context, client *fetch.Client, u, username, password string) ([]feedCandidate, error) {
+	resp, err := client.Fetch(ctx, fetch.Request{URL: u, Trusted: true, Username: username, Password: password})
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +220,7 @@ func checkFeed(ctx context.Context, client *fetch.Client, u string) ([]feedCandi
 	}
 	var out []feedCandidate
 	for _, l := range links {
-		r, err := client.Fetch(ctx, fetch.Request{URL: l.URL, Trusted: true})
+		r, err := client.Fetch(ctx, fetch.Request{URL: l.URL, Trusted: true, Username: username, Password: password})
 		if err != nil {
 			continue
 		}
