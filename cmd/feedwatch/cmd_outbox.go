@@ -66,6 +66,10 @@ func sendDue(ctx context.Context, a *app) error {
 	}
 	defer sender.Close()
 	sum, err := ob.Drain(ctx)
-	fmt.Fprintf(a.stdout, "outbox: %d sent, %d to retry, %d failed (%s)\n", sum.Sent, sum.Retrying, sum.Failed, where)
+	if sum.BusyBy != "" {
+		fmt.Fprintf(a.stdout, "outbox: another process is sending (%s); it will send what is queued\n", sum.BusyBy)
+		return err
+	}
+	fmt.Fprintf(a.stdout, "outbox: %d sent, %d to retry, %d failed, %d cancelled (%s)\n", sum.Sent, sum.Retrying, sum.Failed, sum.Cancelled, where)
 	return err
 }

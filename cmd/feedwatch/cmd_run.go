@@ -93,6 +93,15 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			if n > 0 {
 				log.Info("pruned old items", "items", n, "older_than", maxAge.String())
 			}
+			if err != nil {
+				return err
+			}
+			// Sent messages are kept a month for inquiries, then only
+			// their record (Message-ID, reply, time) stays.
+			m, err := st.PruneSentMessages(ctx, time.Now().Add(-30*24*time.Hour))
+			if m > 0 {
+				log.Info("emptied old sent messages", "deliveries", m)
+			}
 			return err
 		}); err != nil {
 			return err

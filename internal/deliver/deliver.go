@@ -43,6 +43,7 @@ type Options struct {
 type Outbox struct {
 	store  *store.Store
 	sender fwmail.Sender
+	owner  string // this process, as named in the outbox lease
 	opts   Options
 	log    *slog.Logger
 	// draining admits one Drain at a time. The daemon runs Drain from the
@@ -75,13 +76,22 @@ func New(st *store.Store, sender fwmail.Sender, opts Options) *Outbox {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Outbox{store: st, sender: sender, opts: opts, log: opts.Logger, draining: make(chan struct{}, 1)}
+	return &Outbox{store: st, sender: sender, opts: opts, log: opts.Logger, draining: make(chan struct{}, 1), owner: processOwner()}
 }
 
 // Summary counts one drain.
 type Summary struct {
 	Sent, Retrying, Failed int
+	Cancelled              int    // the subscriber left before the message went out
+	BusyBy                 string // another process was sending; nothing was done
 }
+
+// leaseName is the store lease that admits one sending process per database.
+const leaseName = "outbox"
+
+// leaseTTL bounds how long a sender that stopped renewing (a hung process)
+// keeps others out; a killed one is recognised at once by its process id.
+const leaseTTL = 5 * time.Minute
 
 // Drain sends every due delivery, batch after batch, until none is due or
 // ctx ends. A delivery's outcome is committed right after the server's
@@ -96,13 +106,26 @@ func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
 	case <-ctx.Done():
 		return sum, ctx.Err()
 	}
+	// One process at a time sends from a database: two would each read the
+	// same queued deliveries and send them twice.
+	if err := o.store.AcquireLease(ctx, leaseName, o.owner, leaseTTL, ownerGone); err != nil {
+		if errors.Is(err, store.ErrLeaseHeld) {
+			sum.BusyBy = err.Error()
+			o.log.Info("outbox is being sent by another process", "detail", err.Error())
+			return sum, nil
+		}
+		return sum, fmt.Errorf("drain outbox: %w", err)
+	}
+	defer o.store.ReleaseLease(context.WithoutCancel(ctx), leaseName, o.owner)
 	envelopeFrom := o.opts.From
 	if a, err := mail.ParseAddress(o.opts.From); err == nil {
 		envelopeFrom = a.Address
 	}
 	var tick *time.Ticker
-	if o.opts.Rate > 0 {
-		tick = time.NewTicker(time.Duration(float64(time.Second) / o.opts.Rate))
+	// A rate above a billion a second rounds to a zero interval, which
+	// NewTicker refuses with a panic; it means no limit anyway.
+	if every := time.Duration(float64(time.Second) / o.opts.Rate); o.opts.Rate > 0 && every > 0 {
+		tick = time.NewTicker(every)
 		defer tick.Stop()
 	}
 	for {
@@ -127,6 +150,19 @@ func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
 				return sum, err
 			}
 			log := o.log.With("delivery_id", d.ID, "digest_id", d.DigestID)
+			if err := o.store.AcquireLease(ctx, leaseName, o.owner, leaseTTL, ownerGone); err != nil {
+				return sum, fmt.Errorf("drain outbox: %w", err)
+			}
+			if wanted, err := o.store.DeliveryWanted(ctx, d.ID); err != nil {
+				return sum, err
+			} else if !wanted {
+				if _, err := o.store.MarkFailed(ctx, d.ID, "not sent: the subscription ended before sending", 0); err != nil {
+					return sum, fmt.Errorf("delivery %d: %w", d.ID, err)
+				}
+				sum.Cancelled++
+				log.Info("delivery cancelled: subscription no longer active")
+				continue
+			}
 			start := time.Now()
 			// A message already started is finished under the sender's own
 			// timeout: abandoning it mid-DATA is what risks a duplicate.

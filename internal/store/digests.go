@@ -243,9 +243,10 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next tim
 	return nil
 }
 
-// MarkFailed records a permanent failure. The subscriber's bounce count
-// grows; at suspendAfter consecutive failures their subscriptions are
-// suspended. It reports whether that happened.
+// MarkFailed records a permanent failure. With suspendAfter > 0 the failure
+// is the address's (a 5xx to RCPT): the subscriber's bounce count grows, and
+// at suspendAfter consecutive bounces their subscriptions are suspended. It
+// reports whether that happened.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, suspendAfter int) (suspended bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -256,13 +257,18 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, suspend
 		WHERE id = ? AND status = 'queued'`, reason, id); err != nil {
 		return false, fmt.Errorf("mark delivery %d failed: %w", id, err)
 	}
+	if suspendAfter <= 0 {
+		// Not the address's fault (a refused message, a relay down for
+		// days, a subscription that ended): no bounce is counted.
+		return false, tx.Commit()
+	}
 	var bounces int
 	var subscriber int64
 	if err := tx.QueryRowContext(ctx, `UPDATE subscribers SET bounces = bounces + 1
 		WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?) RETURNING id, bounces`, id).Scan(&subscriber, &bounces); err != nil {
 		return false, fmt.Errorf("mark delivery %d failed: %w", id, err)
 	}
-	if suspendAfter > 0 && bounces >= suspendAfter {
+	if bounces >= suspendAfter {
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'suspended', changed_at = ?
 			WHERE subscriber_id = ? AND status = 'active'`, ts(s.now()), subscriber); err != nil {
 			return false, fmt.Errorf("suspend subscriber %d: %w", subscriber, err)
