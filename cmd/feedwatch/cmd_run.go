@@ -301,11 +301,7 @@ func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 		if err != nil {
 			continue // no digest yet: the first one comes at its scheduled time
 		}
-		s, err := daemon.ParseSchedule(t.Digest.Schedule)
-		if err != nil {
-			continue
-		}
-		if due := s.Next(last.CreatedAt); due.Before(time.Now()) {
+		if due, missed, err := daemon.Missed(t.Digest.Schedule, last.CreatedAt, time.Now()); err == nil && missed {
 			a.logger().Info("sending a digest missed while feedwatch was down", "topic", t.ID, "was_due_at", due)
 			sched.RunNow("digest:" + t.ID)
 		}

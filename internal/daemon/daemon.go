@@ -51,6 +51,9 @@ type Scheduler struct {
 
 	mu   sync.Mutex
 	jobs map[string]*job
+	// running counts runs in progress, whether cron or RunNow started them,
+	// so that Stop waits for both.
+	running sync.WaitGroup
 }
 
 type job struct {
@@ -119,9 +122,14 @@ func (s *Scheduler) runJob(j *job) (ran bool) {
 		return false
 	}
 	defer j.mu.Unlock()
+	s.mu.Lock()
 	if s.ctx.Err() != nil {
+		s.mu.Unlock()
 		return false
 	}
+	s.running.Add(1)
+	s.mu.Unlock()
+	defer s.running.Done()
 	start := s.now()
 	s.setStatus(j, func(st *JobStatus) { st.Running, st.LastStart = true, start })
 	err := s.safeRun(j)
@@ -183,11 +191,31 @@ func (s *Scheduler) Start() { s.cron.Start() }
 // until ctx ends and reports whether they all finished.
 func (s *Scheduler) Stop(ctx context.Context) bool {
 	done := s.cron.Stop()
-	s.stop()
+	s.mu.Lock()
+	s.stop() // under mu: no run can register after this
+	s.mu.Unlock()
+	all := make(chan struct{})
+	go func() {
+		<-done.Done()
+		s.running.Wait()
+		close(all)
+	}()
 	select {
-	case <-done.Done():
+	case <-all:
 		return true
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// Missed reports whether a job on spec that last ran at last should have run
+// again before now, and when: a digest whose time passed while the daemon
+// was down is sent at start rather than a period later.
+func Missed(spec string, last, now time.Time) (due time.Time, missed bool, err error) {
+	s, err := ParseSchedule(spec)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	due = s.Next(last)
+	return due, !due.IsZero() && due.Before(now), nil
 }
