@@ -251,7 +251,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	doc, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
 	if err != nil {
-		return FeedResult{Feed: f, Err: fmt.Errorf("parse %s: %w", f.URL, err)}
+		return FeedResult{Feed: f, Err: err} // parse's errors name the URL already
 	}
 	f.BodyHash = hash
 	if f.Title == "" {
@@ -430,12 +430,20 @@ func (l *hostLimiter) sem(host string) chan struct{} {
 }
 
 func (l *hostLimiter) acquire(ctx context.Context, host string) error {
+	sem := l.sem(host)
 	select {
-	case l.sem(host) <- struct{}{}:
-		return nil
+	case sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// select picks at random when a slot and the cancellation are both
+	// ready, and PollFeeds' sender may hand out a job just as ctx ends;
+	// no feed may start after cancellation all the same.
+	if err := ctx.Err(); err != nil {
+		<-sem
+		return err
+	}
+	return nil
 }
 
 func (l *hostLimiter) release(host string) { <-l.sem(host) }
