@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test demo vet fmt fuzz bench clean
+.PHONY: build test demo vet fmt fuzz killtest bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o feedwatch ./cmd/feedwatch
@@ -24,9 +24,11 @@ fmt:
 # Each fuzz target for a bounded time (not part of `make test`).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./internal/match/ -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/match/ -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/parse/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+# Kill -9 the daemon at random moments and check nothing is lost (minutes).
+killtest:
+	scripts/killtest.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/match/ ./internal/ingest/

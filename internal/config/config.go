@@ -238,6 +238,11 @@ func decode(r io.Reader, name string, cfg *Config) (*yaml.Node, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		if msg := strings.TrimPrefix(err.Error(), "yaml: "); !yamlLineRE.MatchString(msg) {
+			if line := controlLine(data); line > 0 {
+				return nil, &FieldError{File: name, Line: line, Msg: msg}
+			}
+		}
 		return nil, yamlError(name, nil, err)
 	}
 	if len(root.Content) == 0 {
@@ -275,12 +280,120 @@ func yamlError(name string, root *yaml.Node, err error) error {
 		key := keyAtLine(root, line)
 		if u := unknownFieldRE.FindStringSubmatch(msg); u != nil {
 			msg = fmt.Sprintf("unknown key %q", u[1])
+		} else if t := typeMismatchRE.FindStringSubmatch(msg); t != nil {
+			// A mapping or list in the wrong place is reported on the line
+			// of its first entry, whose key is not the one at fault.
+			if t[1] == "map" || t[1] == "seq" {
+				key = keyOfValueAt(root, line, t[1] == "seq")
+			}
+			msg = typeMismatch(t[1], t[2], t[3])
+			if key == "" && (t[1] == "map" || t[1] == "seq") {
+				msg = "the file must be a mapping of keys (key: value), found " + kindWords[t[1]]
+			}
 		} else {
 			msg = strings.ReplaceAll(msg, "!!", "")
 		}
-		out = append(out, &FieldError{File: name, Line: line, Key: key, Msg: msg})
+		fe := &FieldError{File: name, Line: line, Key: key, Msg: msg}
+		// Elements of one list all fail on one line; say it once.
+		if len(out) > 0 && out[len(out)-1].Error() == fe.Error() {
+			continue
+		}
+		out = append(out, fe)
 	}
 	return errors.Join(out...)
+}
+
+var typeMismatchRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `([^`]*)`)? into (.+)$")
+
+var kindWords = map[string]string{"map": "a mapping (key: value lines)", "seq": "a list", "str": "text", "int": "a number",
+	"float": "a number", "bool": "true or false", "null": "nothing", "timestamp": "a date"}
+
+// typeMismatch words yaml.v3's "cannot unmarshal !!str `many` into int"
+// for an operator: what the key wants, and what the file gave.
+func typeMismatch(kind, value, goType string) string {
+	var want string
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		want = "a list"
+	case strings.HasPrefix(goType, "config.") || strings.HasPrefix(goType, "map["):
+		want = "a mapping (key: value lines)"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
+		want = "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		want = "a number"
+	case goType == "bool":
+		want = "true or false"
+	case goType == "string":
+		want = "text"
+	default:
+		want = goType
+	}
+	got := kindWords[kind]
+	if got == "" {
+		got = kind
+	}
+	if value != "" {
+		got = fmt.Sprintf("%q", value)
+	}
+	return fmt.Sprintf("want %s, found %s", want, got)
+}
+
+// keyOfValueAt returns the dotted path of the key whose mapping or list
+// value starts on line, or "" when that value is the document itself.
+func keyOfValueAt(root *yaml.Node, line int, seq bool) string {
+	if root == nil {
+		return ""
+	}
+	kind := yaml.MappingNode
+	if seq {
+		kind = yaml.SequenceNode
+	}
+	var best string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if v.Kind == kind && v.Line == line && best == "" {
+					best = p
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if c.Kind == kind && c.Line == line && best == "" {
+					best = p
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(root, "")
+	return best
+}
+
+// controlLine returns the line of the first byte YAML refuses (a control
+// character other than tab, CR and LF), for errors that carry no line.
+func controlLine(data []byte) int {
+	line := 1
+	for _, c := range data {
+		if c == '\n' {
+			line++
+		} else if c < 0x20 && c != '\t' && c != '\r' || c == 0x7f {
+			return line
+		}
+	}
+	return 0
 }
 
 // lineError is returned by custom unmarshalers that know their node's line.
@@ -331,8 +444,23 @@ func keyAtLine(root *yaml.Node, line int) string {
 	return best
 }
 
-// lineOf returns the line of the dotted key path in root, or 0.
+// lineOf returns the line of the dotted key path in root or, when that key
+// is absent (a feed without url), of its nearest present parent; 0 if none.
 func lineOf(root *yaml.Node, key string) int {
+	for key != "" {
+		if line := lineOfKey(root, key); line > 0 {
+			return line
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < 0 {
+			return 0
+		}
+		key = key[:i]
+	}
+	return 0
+}
+
+func lineOfKey(root *yaml.Node, key string) int {
 	if root == nil || key == "" {
 		return 0
 	}
@@ -402,6 +530,9 @@ func (c *Config) validate() error {
 	if c.Poll.Schedule == "" {
 		return bad("poll.schedule", "must not be empty")
 	}
+	if err := checkSchedule(c.Poll.Schedule); err != nil {
+		return bad("poll.schedule", "%q: %v", c.Poll.Schedule, err)
+	}
 	if c.Poll.Workers < 1 || c.Poll.Workers > 1024 {
 		return bad("poll.workers", "%d is outside 1..1024", c.Poll.Workers)
 	}
@@ -426,6 +557,9 @@ func (c *Config) validate() error {
 	seen := map[string]int{}
 	for i, f := range c.Feeds {
 		key := fmt.Sprintf("feeds[%d].url", i)
+		if strings.TrimSpace(f.URL) == "" {
+			return bad(key, "missing: every feed needs a url")
+		}
 		u, err := url.Parse(f.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return bad(key, "%q is not an http or https URL", f.URL)
@@ -555,4 +689,44 @@ func urlWithoutPassword(raw string) (string, error) {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String(), nil
+}
+
+var cronField = regexp.MustCompile(`^[0-9A-Za-z*?/,\-]+$`)
+
+// checkSchedule catches the mistakes an operator makes in a cron spec at
+// load time, with the file and line, rather than when the daemon starts;
+// the daemon's cron parser (the only importer of cron) still has the final
+// word on the values. internal/topic checks digest schedules the same way.
+func checkSchedule(s string) error {
+	spec := strings.TrimSpace(s)
+	if tz, ok := strings.CutPrefix(spec, "CRON_TZ="); ok {
+		name, rest, found := strings.Cut(tz, " ")
+		if !found {
+			return errors.New("CRON_TZ= must be followed by a time zone and the 5 fields")
+		}
+		if _, err := time.LoadLocation(name); err != nil {
+			return fmt.Errorf("unknown time zone %q", name)
+		}
+		spec = strings.TrimSpace(rest)
+	}
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if v, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || v <= 0 {
+			return errors.New("@every needs a positive duration such as 5m")
+		}
+		return nil
+	}
+	switch spec {
+	case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
+		return nil
+	}
+	fields := strings.Fields(spec)
+	if len(fields) != 5 {
+		return fmt.Errorf("want @every DURATION or 5 cron fields (minute hour day-of-month month day-of-week), found %d fields", len(fields))
+	}
+	for _, f := range fields {
+		if !cronField.MatchString(f) {
+			return fmt.Errorf("field %q is not a cron field", f)
+		}
+	}
+	return nil
 }

@@ -57,7 +57,9 @@ func TestOneSenderPerDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	sender := func() mail.Sender { return mail.NewSMTP(mail.SMTPOptions{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second}) }
+	sender := func() mail.Sender {
+		return mail.NewSMTP(mail.SMTPOptions{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second})
+	}
 
 	// Another sender holds the lease: this one sends nothing.
 	if err := st.AcquireLease(ctx, leaseName, "otherhost:1:1", time.Minute, ownerGone); err != nil {

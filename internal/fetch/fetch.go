@@ -36,6 +36,9 @@ const (
 	DefaultUserAgent             = "feedwatch/dev (+https://github.com/feedwatch/feedwatch)"
 )
 
+// maxHeaderBytes caps a response's header block.
+const maxHeaderBytes = 256 << 10
+
 // accept prefers feed types but still takes anything: many servers label
 // feeds text/html or application/octet-stream, and parse decides.
 const accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
@@ -170,9 +173,12 @@ func (c *Client) transport(control func(string, string, syscall.RawConn) error) 
 		TLSHandshakeTimeout:   c.opts.TLSHandshakeTimeout,
 		ResponseHeaderTimeout: c.opts.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
+		// Feed servers need a few kilobytes of headers; the default 10 MB
+		// per response lets a hostile one pin that much per worker.
+		MaxResponseHeaderBytes: maxHeaderBytes,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
 		// We send Accept-Encoding and inflate ourselves so that MaxBytes
 		// counts decompressed bytes and deflate is supported too.
 		DisableCompression: true,
@@ -209,15 +215,16 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	// Fetch names the target ("redirected to URL: ..."), so these do not.
 	if s := req.URL.Scheme; s != "http" && s != "https" {
-		return fmt.Errorf("redirect to unsupported scheme %q (%s)", s, req.URL.Redacted())
+		return fmt.Errorf("redirect to unsupported scheme %q", s)
 	}
 	if len(via) > c.opts.MaxRedirects {
 		return fmt.Errorf("stopped after %d redirects", c.opts.MaxRedirects)
 	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
-			return fmt.Errorf("redirect loop at %s", req.URL.Redacted())
+			return errors.New("redirect loop")
 		}
 	}
 	if st, ok := req.Context().Value(stateKey{}).(*fetchState); ok && req.Response != nil {
@@ -242,7 +249,9 @@ func (c *Client) checkDial(network, address string, _ syscall.RawConn) error {
 		}
 	}
 	if !IsPublic(ip) {
-		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
+		// net wraps this as "dial tcp ADDRESS: ...", which names the address
+		// already; Control runs before connect(2), so nothing was sent.
+		return ErrPrivateAddress
 	}
 	return nil
 }
@@ -282,10 +291,13 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 	start := c.now()
 	u, err := url.Parse(req.URL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	// Errors are logged and shown in `feeds list`: never with a password
+	// that the URL itself carries.
+	name := u.Redacted()
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("fetch %s: unsupported scheme %q", req.URL, u.Scheme)
+		return nil, fmt.Errorf("fetch %s: unsupported scheme %q", name, u.Scheme)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -294,7 +306,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+		return nil, fmt.Errorf("fetch %s: %w", name, err)
 	}
 	hreq.Header.Set("User-Agent", c.opts.UserAgent)
 	hreq.Header.Set("Accept", accept)
@@ -313,7 +325,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", req.URL, unwrapURLError(err))
+		return nil, fmt.Errorf("fetch %s: %w", name, c.explain(ctx, hreq.URL, err))
 	}
 	defer resp.Body.Close()
 
@@ -346,26 +358,52 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Drain a little so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return nil, &StatusError{URL: req.URL, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
+		return nil, &StatusError{URL: name, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
 	}
 
 	body, err := c.readBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+		return nil, fmt.Errorf("fetch %s: %w", name, c.explain(ctx, hreq.URL, err))
 	}
 	out.Body = body
 	out.Duration = c.now().Sub(start)
 	return out, nil
 }
 
-// unwrapURLError drops the *url.Error layer, which repeats the method and
-// URL that our own wrapping already names.
-func unwrapURLError(err error) error {
+// explain rewrites a client error for the operator: the *url.Error layer
+// repeats the method and URL our own wrapping names, except when the failing
+// request was a redirect hop, whose URL is then the useful part; and a bare
+// "context deadline exceeded" does not say which limit was hit.
+func (c *Client) explain(ctx context.Context, first *url.URL, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		err = ue.Err
+		if ue.URL != "" && ue.URL != first.String() && ue.URL != starred(first) {
+			err = fmt.Errorf("redirected to %s: %w", redactURL(ue.URL), err)
+		}
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("no complete response within %s (timeout): %w", c.opts.Timeout, err)
 	}
 	return err
+}
+
+// starred is u as net/http names it in a *url.Error when it carries a
+// password: "user:***@host".
+func starred(u *url.URL) string {
+	if _, ok := u.User.Password(); !ok {
+		return u.String()
+	}
+	// Built as net/http builds it: url.UserPassword would escape the stars.
+	return strings.Replace(u.String(), u.User.String()+"@", u.User.Username()+":***@", 1)
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // readBody inflates the body by its Content-Encoding and reads at most
@@ -473,3 +511,7 @@ func maxAge(h http.Header, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Redacted returns raw with any password in it replaced, for logs and
+// error messages.
+func Redacted(raw string) string { return redactURL(raw) }

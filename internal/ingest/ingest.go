@@ -207,7 +207,7 @@ func (p *Poller) PollFeeds(ctx context.Context, feeds []model.Feed, report func(
 // without recording: a failure is stored as the feed's last error.
 func (p *Poller) PollFeed(ctx context.Context, f model.Feed) FeedResult {
 	start := p.opts.Now()
-	log := p.log.With("feed_url", f.URL)
+	log := p.log.With("feed_url", fetch.Redacted(f.URL))
 	r := p.poll(ctx, f, start)
 	r.Duration = p.opts.Now().Sub(start)
 	if r.Err != nil {
@@ -255,7 +255,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	f.BodyHash = hash
 	if f.Title == "" {
-		f.Title = strings.TrimSpace(normalize.Text(doc.Title))
+		f.Title = strings.TrimSpace(normalize.Title(doc.Title))
 	}
 	items := normalize.Items(doc, resp.URL, now)
 	if p.opts.MaxAge > 0 {
@@ -318,7 +318,7 @@ func (p *Poller) trackRedirect(f model.Feed, permanent string) model.Feed {
 		f.RedirectURL, f.RedirectCount = permanent, 1
 	}
 	if f.RedirectCount >= p.opts.PermanentRedirects {
-		p.log.Info("feed moved permanently", "feed_url", f.URL, "new_url", f.RedirectURL)
+		p.log.Info("feed moved permanently", "feed_url", fetch.Redacted(f.URL), "new_url", fetch.Redacted(f.RedirectURL))
 		f.URL, f.RedirectURL, f.RedirectCount = f.RedirectURL, "", 0
 	}
 	return f

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,13 @@ const (
 	MaxBodyBytes  = 64 << 10
 	MaxGUIDBytes  = 2048
 	MaxLinkBytes  = 4096
+	// MaxItems bounds the entries kept from one document. Real feeds carry
+	// tens to a few thousand; a hostile one with 100,000 would hold the
+	// database's single write lock for longer than other feeds wait for it
+	// (busy_timeout), so their polls would fail. The newest are kept.
+	MaxItems = 5000
+	// MaxFutureSkew is how far after the fetch an item's date may lie.
+	MaxFutureSkew = 24 * time.Hour
 )
 
 // Items normalises every entry of feed, fetched from feedURL at fetchedAt.
@@ -32,11 +40,45 @@ func Items(feed *parse.Feed, feedURL string, fetchedAt time.Time) []model.Item {
 		return nil
 	}
 	fetchedAt = fetchedAt.UTC()
-	items := make([]model.Item, 0, len(feed.Entries))
-	for _, e := range feed.Entries {
+	entries := newest(feed.Entries, MaxItems, fetchedAt)
+	items := make([]model.Item, 0, len(entries))
+	for _, e := range entries {
 		items = append(items, item(e, feed, feedURL, fetchedAt))
 	}
 	return items
+}
+
+// newest keeps the n most recently published entries in document order,
+// choosing before normalising so that a huge feed costs no more than n
+// entries. Undated entries count as published at the fetch, so they are
+// kept first; among equal dates the document's order decides, so a feed
+// that lists newest first keeps its head.
+func newest(entries []parse.Entry, n int, fetchedAt time.Time) []parse.Entry {
+	if len(entries) <= n {
+		return entries
+	}
+	date := func(e parse.Entry) time.Time {
+		d := e.Published
+		if d.IsZero() {
+			d = e.Updated
+		}
+		if d.IsZero() || d.After(fetchedAt.Add(MaxFutureSkew)) {
+			d = fetchedAt
+		}
+		return d
+	}
+	idx := make([]int, len(entries))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return date(entries[idx[a]]).After(date(entries[idx[b]])) })
+	idx = idx[:n]
+	sort.Ints(idx)
+	out := make([]parse.Entry, n)
+	for i, j := range idx {
+		out[i] = entries[j]
+	}
+	return out
 }
 
 func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) model.Item {
@@ -67,6 +109,12 @@ func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) 
 	default:
 		it.Published = fetchedAt
 		it.DateMissing = true
+	}
+	// A date after the fetch (beyond a day of zone mistakes) is a typo or a
+	// trick to stay on top of every list sorted by recency; the fetch time is
+	// the best estimate of when the item appeared.
+	if it.Published.After(fetchedAt.Add(MaxFutureSkew)) {
+		it.Published = fetchedAt
 	}
 	it.Key = key(it)
 	return it
@@ -132,3 +180,7 @@ func truncateRunes(s string, n int) string {
 	}
 	return s
 }
+
+// Title is a feed's or entry's title as feedwatch stores it: plain text,
+// at most MaxTitleRunes.
+func Title(s string) string { return truncateRunes(Text(s), MaxTitleRunes) }

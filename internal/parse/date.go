@@ -15,8 +15,10 @@ const (
 	maxYear = 2200
 )
 
+// Exactly the Unix epoch is also a placeholder: it is what a publisher's
+// unset timestamp (0) prints as.
 func clamp(t time.Time) time.Time {
-	if t.IsZero() || t.Year() < minYear || t.Year() >= maxYear {
+	if t.IsZero() || t.Unix() == 0 || t.Year() < minYear || t.Year() >= maxYear {
 		return time.Time{}
 	}
 	return t.UTC()

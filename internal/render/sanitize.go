@@ -64,7 +64,13 @@ func truncateHTML(s string, limit int) string {
 		switch tt {
 		case html.ErrorToken:
 			// io.EOF: the whole summary fits. Other errors cannot happen
-			// on an in-memory reader.
+			// on an in-memory reader. Elements the feed left open are
+			// closed here too: an unclosed <b> or <s> would otherwise be
+			// reopened by the browser after the summary's </div> and
+			// restyle the rest of the digest.
+			for i := len(open) - 1; i >= 0; i-- {
+				out.WriteString("</" + open[i] + ">")
+			}
 			return out.String()
 		case html.TextToken:
 			text := string(z.Text())
@@ -94,6 +100,11 @@ func truncateHTML(s string, limit int) string {
 			tok := z.Token()
 			for i := len(open) - 1; i >= 0; i-- {
 				if open[i] == tok.Data {
+					// Mis-nested markup (<b><i></b>) closes what was opened
+					// inside first, so the output nests properly.
+					for j := len(open) - 1; j > i; j-- {
+						out.WriteString("</" + open[j] + ">")
+					}
 					open = open[:i]
 					out.WriteString(tok.String())
 					break

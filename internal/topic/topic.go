@@ -7,6 +7,7 @@
 package topic
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -82,7 +83,7 @@ func Parse(r io.Reader, filename string) (*Set, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(filename, err)
+		return nil, yamlError(filename, data, err)
 	}
 	p := &parser{file: filename}
 	topics, err := p.topicsFile(&doc)
@@ -141,13 +142,22 @@ func (s *Set) MatchTopic(id string, doc match.Document) (match.Result, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlError turns yaml.v3's "yaml: line N: msg" into "file:N: msg".
-func yamlError(file string, err error) error {
+// yamlError turns yaml.v3's "yaml: line N: msg" into "file:N: msg". The
+// reader's own errors ("control characters are not allowed") carry no line;
+// the first byte YAML refuses gives it, else line 1.
+func yamlError(file string, data []byte, err error) error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
 		return &Error{File: file, Line: line, Msg: m[2]}
 	}
-	return &Error{File: file, Line: 1, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	line := 1
+	for i, c := range data {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			line += bytes.Count(data[:i], []byte("\n"))
+			break
+		}
+	}
+	return &Error{File: file, Line: line, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }
