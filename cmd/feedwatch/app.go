@@ -283,7 +283,8 @@ func (a *app) digestBuilder(ctx context.Context) (*digest.Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return digest.New(st, r, digest.Options{From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret, Logger: a.logger()}), nil
+	return digest.New(st, r, digest.Options{From: cfg.Mail.From, UnsubscribeMailto: cfg.Mail.UnsubscribeMailto,
+		BaseURL: cfg.Web.BaseURL, Secret: secret, Logger: a.logger()}), nil
 }
 
 // sender is SMTP when a host is configured, else .eml files in the outbox folder.

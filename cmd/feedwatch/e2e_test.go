@@ -166,7 +166,7 @@ func checkMessage(t *testing.T, path, story string) {
 			t.Errorf("header %s missing", h)
 		}
 	}
-	if got := msg.Header.Get("List-Unsubscribe"); !strings.Contains(got, "https://news.feedwatch.test/unsubscribe?token=") {
+	if got := msg.Header.Get("List-Unsubscribe"); !strings.Contains(got, "<https://news.feedwatch.test/unsubscribe?token=") || !strings.Contains(got, "<mailto:digest@feedwatch.test?subject=unsubscribe>") {
 		t.Errorf("List-Unsubscribe = %q", got)
 	}
 	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))

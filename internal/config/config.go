@@ -78,6 +78,9 @@ type Mail struct {
 	OutboxDir string  `yaml:"outbox_dir"` // .eml files when no SMTP host is set
 	SMTP      SMTP    `yaml:"smtp"`
 	Rate      float64 `yaml:"rate"` // messages per second, 0 = unlimited
+	// UnsubscribeMailto is the address in List-Unsubscribe's mailto link;
+	// empty: the From address.
+	UnsubscribeMailto string `yaml:"unsubscribe_mailto"`
 }
 
 // SMTP configures the relay. The password is only ever read from the

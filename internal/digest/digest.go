@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"sort"
 	"strings"
@@ -26,9 +27,12 @@ import (
 
 // Options configure building.
 type Options struct {
-	From    string // sender address
-	BaseURL string // web base for archive and unsubscribe links
-	Secret  []byte // signs unsubscribe tokens
+	From string // sender address
+	// UnsubscribeMailto receives "unsubscribe" mails (List-Unsubscribe's
+	// mailto); empty: the From address.
+	UnsubscribeMailto string
+	BaseURL           string // web base for archive and unsubscribe links
+	Secret            []byte // signs unsubscribe tokens
 	// UnsubscribeTTL is how long an unsubscribe link in a mail works.
 	UnsubscribeTTL time.Duration
 	Now            func() time.Time
@@ -98,6 +102,18 @@ func (b *Builder) Plan(ctx context.Context, t topic.Topic) (Plan, error) {
 	}
 	stories := merge(matched)
 	p.Total = len(stories)
+	if t.Digest.Sections == topic.SectionsSource {
+		// Cut first, so that the maximum keeps the best stories, then
+		// group what is left by source, keeping each source's order.
+		if maxItems := t.Digest.MaxItems; maxItems > 0 && len(stories) > maxItems {
+			p.More = len(stories) - maxItems
+			stories = stories[:maxItems]
+		}
+		for i := range stories {
+			stories[i].Section = stories[i].Source
+		}
+		sort.SliceStable(stories, func(i, j int) bool { return stories[i].Section < stories[j].Section })
+	}
 	maxItems := t.Digest.MaxItems
 	if maxItems <= 0 {
 		maxItems = 50
@@ -232,6 +248,16 @@ func (b *Builder) Render(p Plan, sub model.Subscription, digestID int64) (render
 	return b.renderer.Digest(d)
 }
 
+func (b *Builder) unsubscribeMailto() string {
+	if b.opts.UnsubscribeMailto != "" {
+		return b.opts.UnsubscribeMailto
+	}
+	if a, err := netmail.ParseAddress(b.opts.From); err == nil {
+		return a.Address
+	}
+	return ""
+}
+
 // UnsubscribeURL is the signed one-click link for email and topicID.
 func (b *Builder) UnsubscribeURL(email, topicID string) string {
 	tok := token.Sign(b.opts.Secret, token.Claims{Purpose: token.Unsubscribe, Email: email, Topic: topicID,
@@ -283,9 +309,10 @@ func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
 		raw, msgID, err := mail.Build(mail.Message{
 			From: b.opts.From, To: sub.Email, ToName: sub.Name,
 			Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
-			ListID:         fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL)),
-			UnsubscribeURL: b.UnsubscribeURL(sub.Email, t.ID),
-			Headers:        map[string]string{"X-Feedwatch-Topic": t.ID},
+			ListID:            fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL)),
+			UnsubscribeURL:    b.UnsubscribeURL(sub.Email, t.ID),
+			UnsubscribeMailto: b.unsubscribeMailto(),
+			Headers:           map[string]string{"X-Feedwatch-Topic": t.ID},
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("digest %s: build message for %s: %w", t.ID, sub.Email, err)

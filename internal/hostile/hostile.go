@@ -14,6 +14,7 @@
 package hostile
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
@@ -185,6 +186,19 @@ func (s *Set) acceptAndHold(ln net.Listener, fn func(net.Conn)) {
 // the status line itself never completes within a sane timeout.
 func (s *Set) slowHeaders(c net.Conn) {
 	defer c.Close()
+	// Read the request first, as a server does: bytes sent before the
+	// request has been written reach the client as an unsolicited response
+	// on an idle connection, and the case would test that race instead.
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if line == "\r\n" || line == "\n" {
+			break
+		}
+	}
 	resp := "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n" + rss("slow", 1)
 	for i := range len(resp) {
 		if _, err := c.Write([]byte{resp[i]}); err != nil {

@@ -45,6 +45,9 @@ type Item struct {
 	SummaryHTML    string
 	Terms          []string
 	AlsoReportedBy []Source
+	// Section, when set, groups the item under a heading; items of one
+	// section must be adjacent.
+	Section string
 }
 
 // Digest is everything one subscriber's copy of a topic digest shows.

@@ -33,6 +33,8 @@ type itemView struct {
 	SummaryText    string
 	Terms          []string
 	AlsoReportedBy []Source
+	Section        string
+	SectionStart   bool // the first item of its section: the template heads it
 }
 
 func newDigestView(d Digest) (digestView, error) {
@@ -73,6 +75,8 @@ func newDigestView(d Digest) (digestView, error) {
 			SummaryText:    wrapText(text, textWidth),
 			Terms:          it.Terms,
 			AlsoReportedBy: also,
+			Section:        oneLine(it.Section),
+			SectionStart:   it.Section != "" && (i == 0 || d.Items[i-1].Section != it.Section),
 		})
 	}
 	v.Preheader = oneLine(d.Preheader)

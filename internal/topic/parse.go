@@ -176,7 +176,7 @@ func (p *parser) topic(n *yaml.Node) (Topic, error) {
 }
 
 func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
-	vals, _, err := p.mapping(n, what+": digest", "schedule", "lookback", "max_items", "empty")
+	vals, _, err := p.mapping(n, what+": digest", "schedule", "lookback", "max_items", "empty", "sections")
 	if err != nil {
 		return err
 	}
@@ -221,6 +221,18 @@ func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
 			return p.errf(v, "%s: digest empty %q: want \"skip\" (send nothing) or \"note\" (send a short note)", what, s)
 		}
 		d.Empty = s
+	}
+	if v, ok := vals["sections"]; ok {
+		s, err := p.scalar(v, what+": digest sections")
+		if err != nil {
+			return err
+		}
+		if s != "none" && s != SectionsSource {
+			return p.errf(v, "%s: digest sections %q: want \"source\" (a section per feed) or \"none\"", what, s)
+		}
+		if s == SectionsSource {
+			d.Sections = s
+		}
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ type Digest struct {
 	Lookback time.Duration // first digest's period, default 24h
 	MaxItems int           // default 50
 	Empty    string        // "skip" (default) or "note"
+	Sections string        // "" (one list, default) or "source" (grouped by feed)
 }
 
 // Digest defaults.
@@ -36,6 +37,7 @@ const (
 	DefaultMaxItems = 50
 	EmptySkip       = "skip"
 	EmptyNote       = "note"
+	SectionsSource  = "source"
 )
 
 // Topic is one topic as declared in the file.
