@@ -16,7 +16,10 @@ import (
 
 	"github.com/feedwatch/feedwatch/internal/config"
 	"github.com/feedwatch/feedwatch/internal/daemon"
+	"github.com/feedwatch/feedwatch/internal/deliver"
+	"github.com/feedwatch/feedwatch/internal/digest"
 	"github.com/feedwatch/feedwatch/internal/ingest"
+	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -24,7 +27,7 @@ import (
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "run", "[--config F]", "Run the daemon: poll feeds and send each topic's digest on their schedules.\nSIGINT/SIGTERM stop it cleanly (a second signal exits at once); SIGHUP reloads\nthe feeds of the config file and the topics file.")
+	fs := newFlags(a, "run", "[--config F]", "Run the daemon: poll feeds and send each topic's digest on their schedules.\nSIGINT/SIGTERM stop it cleanly (a second signal exits at once); SIGHUP reloads\nthe config file (feeds, polling, mail, templates) and the topics file.")
 	a.configFlagVar(fs)
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight work may take to finish on shutdown")
 	if rest, err := parseFlags(fs, args); err != nil {
@@ -49,30 +52,25 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	poller, err := a.poller(ctx)
-	if err != nil {
-		return err
-	}
-	builder, err := a.digestBuilder(ctx)
-	if err != nil {
-		return err
-	}
 	a.metrics = metrics.New(a.store)
-	outbox, sender, where, err := a.outbox(ctx)
+	first, err := newPipeline(ctx, a)
 	if err != nil {
 		return err
 	}
-	defer sender.Close()
+	var cur atomic.Pointer[pipeline] // swapped whole by a reload
+	cur.Store(first)
+	defer func() { cur.Load().sender.Close() }()
+	where := first.where
 	st := a.store
 
 	sched := daemon.New(log, time.Local)
 	var lastPoll atomic.Int64 // unix nanoseconds of the last finished poll run
 	drain := func(ctx context.Context) error {
-		_, err := outbox.Drain(ctx)
+		_, err := cur.Load().outbox.Drain(ctx)
 		return err
 	}
-	if err := sched.Add("poll", cfg.Poll.Schedule, func(ctx context.Context) error {
-		sum, err := poller.PollDue(ctx, false, func(r ingest.FeedResult) {
+	pollJob := func(ctx context.Context) error {
+		sum, err := cur.Load().poller.PollDue(ctx, false, func(r ingest.FeedResult) {
 			a.metrics.ObservePoll(string(r.Outcome), r.Err, r.New, r.MatchesByTopic)
 		})
 		a.metrics.ObservePollRun(time.Now())
@@ -81,7 +79,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			log.Info("poll done", "feeds", sum.Feeds, "ok", sum.OK, "failed", sum.Failed, "new_items", sum.New, "matches", sum.Matches, "duration_ms", sum.Duration.Milliseconds())
 		}
 		return err
-	}); err != nil {
+	}
+	if err := sched.Add("poll", cfg.Poll.Schedule, pollJob); err != nil {
 		return fmt.Errorf("poll.schedule: %w", err)
 	}
 	if err := sched.Add("outbox", "@every 1m", drain); err != nil {
@@ -111,7 +110,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		for _, t := range set.Topics() {
 			t := t
 			err := sched.Add("digest:"+t.ID, t.Digest.Schedule, func(ctx context.Context) error {
-				res, err := builder.Build(ctx, t)
+				res, err := cur.Load().builder.Build(ctx, t)
 				if err != nil {
 					return err
 				}
@@ -151,12 +150,30 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		a.setTopics(next)
 		log.Info("topics reloaded", "reason", reason, "topics", len(next.Topics()))
 	}
-	reloadConfigFeeds := func() {
-		fresh, err := config.Load(cfg.Path, a.environ)
+	// reloadConfig applies a changed config file: its feeds, the polling and
+	// mail settings and the templates. The database, the web server and
+	// logging keep their settings until a restart.
+	reloadConfig := func() {
+		old := a.cfg
+		fresh, err := config.Load(old.Path, a.environ)
 		if err != nil {
 			log.Error("config not reloaded: the previous settings stay in force", "error", err)
 			return
 		}
+		a.cfg = fresh
+		next, err := newPipeline(ctx, a)
+		if err == nil && fresh.Poll.Schedule != old.Poll.Schedule {
+			err = sched.Add("poll", fresh.Poll.Schedule, pollJob)
+		}
+		if err != nil {
+			a.cfg = old
+			log.Error("config not reloaded: the previous settings stay in force", "error", err)
+			return
+		}
+		prev := cur.Swap(next)
+		// A drain may still be using the old sender: close it once that
+		// has had time to end.
+		time.AfterFunc(2*time.Minute, func() { prev.sender.Close() })
 		feeds := make([]model.Feed, 0, len(fresh.Feeds))
 		for _, f := range fresh.Feeds {
 			feeds = append(feeds, model.Feed{URL: f.URL, Title: f.Title, Enabled: !f.Disabled, Interval: time.Duration(f.Interval),
@@ -164,9 +181,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		}
 		if err := st.SyncConfigFeeds(ctx, feeds); err != nil {
 			log.Error("config feeds not reloaded", "error", err)
-			return
 		}
-		log.Info("config feeds reloaded (other settings take effect at restart)", "feeds", len(feeds))
+		if fresh.Database != old.Database || fresh.Web.Listen != old.Web.Listen || fresh.Log != old.Log || fresh.TopicsFile != old.TopicsFile {
+			log.Warn("database, web.listen, log and topics_file changes take effect at the next start")
+		}
+		a.cfg.Database, a.cfg.Web.Listen, a.cfg.Log, a.cfg.TopicsFile = old.Database, old.Web.Listen, old.Log, old.TopicsFile
+		log.Info("config reloaded", "feeds", len(feeds), "mail", next.where, "poll_schedule", fresh.Poll.Schedule)
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -197,7 +217,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	for {
 		select {
 		case <-hup:
-			reloadConfigFeeds()
+			reloadConfig()
 			reload("SIGHUP")
 			continue
 		case <-ctx.Done():
@@ -221,6 +241,32 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	log.Info("feedwatch stopped")
 	return nil
+}
+
+// pipeline is what the daemon's jobs run with; a config reload builds a
+// new one and swaps it in whole.
+type pipeline struct {
+	poller  *ingest.Poller
+	builder *digest.Builder
+	outbox  *deliver.Outbox
+	sender  mail.Sender
+	where   string
+}
+
+func newPipeline(ctx context.Context, a *app) (*pipeline, error) {
+	poller, err := a.poller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	builder, err := a.digestBuilder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outbox, sender, where, err := a.outbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pipeline{poller: poller, builder: builder, outbox: outbox, sender: sender, where: where}, nil
 }
 
 // startWeb starts the web server when web.listen is set. Listening happens

@@ -200,6 +200,9 @@ retention: {max_age: 0s}
 	waitFor(t, 10*time.Second, "the rejected reload in the log", func() bool {
 		return strings.Contains(logs.String(), "topics not reloaded")
 	})
+	waitFor(t, 5*time.Second, "the config reload in the log", func() bool {
+		return strings.Contains(logs.String(), `"msg":"config reloaded"`)
+	})
 	select {
 	case err := <-exited:
 		t.Fatalf("daemon exited after a bad reload: %v\n%s", err, logs.String())
