@@ -104,7 +104,10 @@ func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 		Format:   gf.FeedType,
 	}
 	var raw *rawDoc
-	if feed.Format != "json" {
+	if feed.Format == "rss" {
+		feed.TTL = quickTTL(data)
+	}
+	if feed.Format != "json" && needsRawScan(gf, data) {
 		raw = scanRaw(data, feedURL)
 		if raw.ttl > 0 {
 			feed.TTL = time.Duration(raw.ttl) * time.Minute
@@ -176,6 +179,46 @@ func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 
 // fillDate sets *t from the first candidate that parses, when gofeed found
 // nothing usable.
+// needsRawScan reports whether the document may hold what only the second,
+// raw pass recovers: xml:base, <ttl>, base64 or media titles, Atom's several
+// links per entry, or an entry gofeed left without a link, date or title.
+// An ordinary RSS feed needs none of it, and the pass costs half as much as
+// gofeed's own parse.
+func needsRawScan(gf *gofeed.Feed, data []byte) bool {
+	if gf.FeedType != "rss" && gf.FeedType != "atom" {
+		return true
+	}
+	for _, marker := range rawMarkers {
+		if bytes.Contains(data, marker) {
+			return true
+		}
+	}
+	for _, it := range gf.Items {
+		if it == nil || strings.TrimSpace(it.Link) == "" || strings.TrimSpace(it.Title) == "" ||
+			(it.PublishedParsed == nil && it.UpdatedParsed == nil) || len(it.Links) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+var rawMarkers = [][]byte{[]byte("xml:base"), []byte("base64"), []byte("media:")}
+
+// quickTTL finds an RSS channel's <ttl> (minutes) without the raw pass.
+func quickTTL(data []byte) time.Duration {
+	i := bytes.Index(data, []byte("<ttl>"))
+	if i < 0 {
+		return 0
+	}
+	rest := data[i+len("<ttl>"):]
+	j := bytes.Index(rest, []byte("</ttl>"))
+	if j < 0 || j > 16 {
+		return 0
+	}
+	n := atoiPositive(strings.TrimSpace(string(rest[:j])))
+	return time.Duration(n) * time.Minute
+}
+
 func fillDate(t *time.Time, rawText *string, candidates []string) {
 	if !t.IsZero() {
 		return
