@@ -103,7 +103,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "Digest %q: nothing to send (%s)\n", t.Name, res.Skipped)
 			continue
 		}
-		fmt.Fprintf(a.stdout, "Digest %q: %d stories (of %d matching items), subject %q\n", t.Name, len(p.Items), res.Digest.ItemCount, r.Subject)
+		fmt.Fprintf(a.stdout, "Digest %q: %d stories, subject %q\n", t.Name, len(p.Items), r.Subject)
 		for _, it := range p.Items {
 			also := ""
 			if n := len(it.AlsoReportedBy); n > 0 {
