@@ -283,8 +283,21 @@ func (a *app) digestBuilder(ctx context.Context) (*digest.Builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	dkim, err := loadDKIM(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return digest.New(st, r, digest.Options{From: cfg.Mail.From, UnsubscribeMailto: cfg.Mail.UnsubscribeMailto,
-		BaseURL: cfg.Web.BaseURL, Secret: secret, Logger: a.logger()}), nil
+		BaseURL: cfg.Web.BaseURL, Secret: secret, DKIM: dkim, Logger: a.logger()}), nil
+}
+
+// loadDKIM reads the signing key when mail.dkim is set (nil otherwise).
+func loadDKIM(cfg config.Config) (*mail.DKIM, error) {
+	d := cfg.Mail.DKIM
+	if d.Domain == "" {
+		return nil, nil
+	}
+	return mail.LoadDKIM(d.Domain, d.Selector, d.KeyFile)
 }
 
 // sender is SMTP when a host is configured, else .eml files in the outbox folder.

@@ -122,7 +122,11 @@ func digestTo(ctx context.Context, a *app, b *digest.Builder, topics []topic.Top
 		if err != nil {
 			return err
 		}
-		raw, _, err := fwmail.Build(fwmail.Message{From: cfg.Mail.From, To: addr.Address, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		dkim, err := loadDKIM(cfg)
+		if err != nil {
+			return err
+		}
+		raw, _, err := fwmail.Build(fwmail.Message{DKIM: dkim, From: cfg.Mail.From, To: addr.Address, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 			Date: time.Now(), UnsubscribeURL: b.UnsubscribeURL(addr.Address, t.ID), Headers: map[string]string{"X-Feedwatch-Topic": t.ID}})
 		if err != nil {
 			return err

@@ -304,7 +304,12 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		}
 		return nil
 	}
+	dkim, err := loadDKIM(cfg)
+	if err != nil {
+		return nil, err
+	}
 	h, err := web.New(web.Options{
+		DKIM:  dkim,
 		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),

@@ -81,6 +81,14 @@ type Mail struct {
 	// UnsubscribeMailto is the address in List-Unsubscribe's mailto link;
 	// empty: the From address.
 	UnsubscribeMailto string `yaml:"unsubscribe_mailto"`
+	DKIM              DKIM   `yaml:"dkim"`
+}
+
+// DKIM signs outgoing mail when all three are set.
+type DKIM struct {
+	Domain   string `yaml:"domain"`
+	Selector string `yaml:"selector"`
+	KeyFile  string `yaml:"key_file"` // PEM private key, RSA or Ed25519
 }
 
 // SMTP configures the relay. The password is only ever read from the
@@ -590,6 +598,9 @@ func (c *Config) validate() error {
 	}
 	if c.Mail.SMTP.Port < 1 || c.Mail.SMTP.Port > 65535 {
 		return bad("mail.smtp.port", "%d is not a port", c.Mail.SMTP.Port)
+	}
+	if d := c.Mail.DKIM; (d.Domain != "" || d.Selector != "" || d.KeyFile != "") && (d.Domain == "" || d.Selector == "" || d.KeyFile == "") {
+		return bad("mail.dkim", "domain, selector and key_file are all needed to sign")
 	}
 	if c.Mail.Rate < 0 {
 		return bad("mail.rate", "must not be negative")

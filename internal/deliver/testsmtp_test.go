@@ -91,12 +91,13 @@ func newSMTPServer(t testing.TB, so smtpServerOptions) *smtpServer {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("smtp server: %v", err)
 		}
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		_ = l.Close() // Serve may not have registered it yet
 		<-done
 	})
 	return s

@@ -31,8 +31,10 @@ type Options struct {
 	// UnsubscribeMailto receives "unsubscribe" mails (List-Unsubscribe's
 	// mailto); empty: the From address.
 	UnsubscribeMailto string
-	BaseURL           string // web base for archive and unsubscribe links
-	Secret            []byte // signs unsubscribe tokens
+	// DKIM, when set, signs every message.
+	DKIM    *mail.DKIM
+	BaseURL string // web base for archive and unsubscribe links
+	Secret  []byte // signs unsubscribe tokens
 	// UnsubscribeTTL is how long an unsubscribe link in a mail works.
 	UnsubscribeTTL time.Duration
 	Now            func() time.Time
@@ -312,6 +314,7 @@ func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
 			ListID:            fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL)),
 			UnsubscribeURL:    b.UnsubscribeURL(sub.Email, t.ID),
 			UnsubscribeMailto: b.unsubscribeMailto(),
+			DKIM:              b.opts.DKIM,
 			Headers:           map[string]string{"X-Feedwatch-Topic": t.ID},
 		})
 		if err != nil {

@@ -40,6 +40,8 @@ type Message struct {
 	UnsubscribeURL    string
 	UnsubscribeMailto string // address; "?subject=unsubscribe" is added
 	Headers           map[string]string
+	// DKIM, when set, signs the message.
+	DKIM *DKIM
 }
 
 // Build renders m as RFC 5322 bytes: multipart/alternative with the text part
@@ -135,6 +137,13 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, "", fmt.Errorf("build mail to %s: %w", to.Address, err)
+	}
+	if m.DKIM != nil {
+		signed, err := m.DKIM.Sign(buf.Bytes())
+		if err != nil {
+			return nil, "", fmt.Errorf("build mail: %w", err)
+		}
+		return signed, messageID, nil
 	}
 	return buf.Bytes(), messageID, nil
 }

@@ -68,7 +68,11 @@ func Start() (*Server, error) {
 func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
 // Close stops the server.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	s.ln.Close() // Serve may not have registered the listener yet
+	return err
+}
 
 // Messages returns a copy of what was accepted so far.
 func (s *Server) Messages() []Message {

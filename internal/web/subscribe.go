@@ -113,7 +113,7 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("render confirmation for %s: %w", email, err))
 		return
 	}
-	raw, _, err := fwmail.Build(fwmail.Message{From: s.opts.From, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, Date: s.now()})
+	raw, _, err := fwmail.Build(fwmail.Message{DKIM: s.opts.DKIM, From: s.opts.From, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, Date: s.now()})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("build confirmation for %s: %w", email, err))
 		return

@@ -42,6 +42,8 @@ const (
 // Options is everything the web server needs; cmd/feedwatch fills it from
 // the configuration.
 type Options struct {
+	// DKIM, when set, signs confirmation mails.
+	DKIM     *mail.DKIM
 	Store    *store.Store
 	Topics   func() *topic.Set // current rules (reloads swap them)
 	Renderer *render.Renderer
