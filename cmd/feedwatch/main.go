@@ -46,6 +46,7 @@ func commands() []command {
 		{"feeds", "add, list, remove, enable, disable, import and export feeds", cmdFeeds},
 		{"subscribers", "add, list and remove subscribers", cmdSubscribers},
 		{"topics", "list topics, test and evaluate their rules", cmdTopics},
+		{"search", "search the stored items' titles and summaries", cmdSearch},
 		{"parse", "parse one feed document and print what feedwatch extracts", cmdParse},
 		{"config", "check the configuration and print the effective settings", cmdConfig},
 		{"demo", "run the whole pipeline once, offline, on bundled sample feeds", cmdDemo},
