@@ -153,6 +153,7 @@ func (s *server) routes() http.Handler {
 
 	mux.HandleFunc("GET /admin", s.admin(s.overview))
 	mux.HandleFunc("GET /admin/topics", s.admin(s.topicsEditor))
+	mux.HandleFunc("GET /admin/search", s.admin(s.search))
 	mux.HandleFunc("POST /admin/topics/preview", s.admin(s.form(maxTopicsBytes, s.topicsPreview)))
 	mux.HandleFunc("POST /admin/topics", s.admin(s.form(maxTopicsBytes, s.topicsSave)))
 	mux.HandleFunc("/admin/", s.admin(s.notFound))
