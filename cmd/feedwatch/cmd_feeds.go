@@ -300,7 +300,7 @@ func feedsImport(ctx context.Context, a *app, args []string) error {
 	added := 0
 	for _, o := range feeds {
 		if _, err := st.FeedByURL(ctx, o.URL); err == nil {
-			progress.step()
+			progress.step(len(feeds))
 			continue
 		}
 		if _, err := st.AddFeed(ctx, model.Feed{URL: o.URL, Title: o.Title}); err != nil {
@@ -308,7 +308,7 @@ func feedsImport(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("%s: feed %s: %w", rest[0], o.URL, err)
 		}
 		added++
-		progress.step()
+		progress.step(len(feeds))
 	}
 	progress.clear()
 	fmt.Fprintf(a.stdout, "imported %d feeds (%d already present) from %s\n", added, len(feeds)-added, rest[0])

@@ -28,7 +28,7 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 			progress.clear()
 			fmt.Fprintln(a.stdout, feedLine(r))
 		}
-		progress.step()
+		progress.step(r.Total)
 	})
 	progress.clear()
 	if err != nil {

@@ -179,6 +179,9 @@ type FeedResult struct {
 	New     int
 	Seen    int
 	Matches int
+	// Done and Total place this result in its run (Done counts it), for
+	// progress displays.
+	Done, Total int
 	// MatchesByTopic counts Matches per topic.
 	MatchesByTopic map[string]int
 	Err            error
@@ -261,6 +264,7 @@ func (p *Poller) PollFeeds(ctx context.Context, feeds []model.Feed, report func(
 	var sum Summary
 	for r := range results {
 		sum.add(r)
+		r.Done, r.Total = sum.Feeds, len(feeds)
 		if report != nil {
 			report(r)
 		}
