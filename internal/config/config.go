@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/feedwatch/feedwatch/internal/schedule"
 )
 
 // Config is the whole configuration. Field tags are the YAML keys; the
@@ -541,7 +543,7 @@ func (c *Config) validate() error {
 	if c.Poll.Schedule == "" {
 		return bad("poll.schedule", "must not be empty")
 	}
-	if err := checkSchedule(c.Poll.Schedule); err != nil {
+	if err := schedule.Check(c.Poll.Schedule); err != nil {
 		return bad("poll.schedule", "%q: %v", c.Poll.Schedule, err)
 	}
 	if c.Poll.Workers < 1 || c.Poll.Workers > 1024 {
@@ -703,44 +705,4 @@ func urlWithoutPassword(raw string) (string, error) {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String(), nil
-}
-
-var cronField = regexp.MustCompile(`^[0-9A-Za-z*?/,\-]+$`)
-
-// checkSchedule catches the mistakes an operator makes in a cron spec at
-// load time, with the file and line, rather than when the daemon starts;
-// the daemon's cron parser (the only importer of cron) still has the final
-// word on the values. internal/topic checks digest schedules the same way.
-func checkSchedule(s string) error {
-	spec := strings.TrimSpace(s)
-	if tz, ok := strings.CutPrefix(spec, "CRON_TZ="); ok {
-		name, rest, found := strings.Cut(tz, " ")
-		if !found {
-			return errors.New("CRON_TZ= must be followed by a time zone and the 5 fields")
-		}
-		if _, err := time.LoadLocation(name); err != nil {
-			return fmt.Errorf("unknown time zone %q", name)
-		}
-		spec = strings.TrimSpace(rest)
-	}
-	if d, ok := strings.CutPrefix(spec, "@every "); ok {
-		if v, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || v <= 0 {
-			return errors.New("@every needs a positive duration such as 5m")
-		}
-		return nil
-	}
-	switch spec {
-	case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
-		return nil
-	}
-	fields := strings.Fields(spec)
-	if len(fields) != 5 {
-		return fmt.Errorf("want @every DURATION or 5 cron fields (minute hour day-of-month month day-of-week), found %d fields", len(fields))
-	}
-	for _, f := range fields {
-		if !cronField.MatchString(f) {
-			return fmt.Errorf("field %q is not a cron field", f)
-		}
-	}
-	return nil
 }

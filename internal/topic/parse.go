@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/match"
+	"github.com/feedwatch/feedwatch/internal/schedule"
 	"gopkg.in/yaml.v3"
 )
 
@@ -185,7 +186,7 @@ func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
 		if err != nil {
 			return err
 		}
-		if err := checkSchedule(s); err != nil {
+		if err := schedule.Check(s); err != nil {
 			return p.errf(v, "%s: digest schedule %q: %v", what, s, err)
 		}
 		d.Schedule = s
@@ -248,44 +249,6 @@ func parseDuration(s string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(s)
-}
-
-var cronField = regexp.MustCompile(`^[0-9A-Za-z*?/,\-]+$`)
-
-// checkSchedule catches the mistakes an editor makes in a cron spec; the
-// daemon's cron parser has the final word on the values themselves.
-func checkSchedule(s string) error {
-	spec := strings.TrimSpace(s)
-	if tz, ok := strings.CutPrefix(spec, "CRON_TZ="); ok {
-		name, rest, found := strings.Cut(tz, " ")
-		if !found {
-			return fmt.Errorf("CRON_TZ= must be followed by a time zone and the 5 fields")
-		}
-		if _, err := time.LoadLocation(name); err != nil {
-			return fmt.Errorf("unknown time zone %q", name)
-		}
-		spec = strings.TrimSpace(rest)
-	}
-	if d, ok := strings.CutPrefix(spec, "@every "); ok {
-		if v, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || v <= 0 {
-			return fmt.Errorf("@every needs a positive duration such as 15m or 24h")
-		}
-		return nil
-	}
-	switch spec {
-	case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
-		return nil
-	}
-	fields := strings.Fields(spec)
-	if len(fields) != 5 {
-		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
-	}
-	for _, f := range fields {
-		if !cronField.MatchString(f) {
-			return fmt.Errorf("field %q is not a cron field", f)
-		}
-	}
-	return nil
 }
 
 func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {

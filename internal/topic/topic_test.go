@@ -116,7 +116,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative score", head + "      any: [x]\n      min_score: -1\n", 6, "negative"},
 		{"unknown field", head + "      any: [x]\n      fields: {body: 1}\n", 6, `unknown key "body"`},
 		{"all fields zero", head + "      any: [x]\n      fields: {title: 0}\n", 6, "above 0"},
-		{"bad schedule", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"every day\"}\n    rules: {any: [x]}\n", 4, "want 5 fields"},
+		{"bad schedule", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"every day\"}\n    rules: {any: [x]}\n", 4, "5 cron fields"},
 		{"bad time zone", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"CRON_TZ=Mars/Olympus 0 7 * * *\"}\n    rules: {any: [x]}\n", 4, "unknown time zone"},
 		{"bad lookback", "topics:\n  - id: t\n    name: T\n    digest: {lookback: soon}\n    rules: {any: [x]}\n", 4, "lookback"},
 		{"bad max_items", "topics:\n  - id: t\n    name: T\n    digest: {max_items: 0}\n    rules: {any: [x]}\n", 4, "above 0"},
