@@ -351,50 +351,6 @@ func typeMismatch(kind, value, goType string) string {
 	return fmt.Sprintf("want %s, found %s", want, got)
 }
 
-// keyOfValueAt returns the dotted path of the key whose mapping or list
-// value starts on line, or "" when that value is the document itself.
-func keyOfValueAt(root *yaml.Node, line int, seq bool) string {
-	if root == nil {
-		return ""
-	}
-	kind := yaml.MappingNode
-	if seq {
-		kind = yaml.SequenceNode
-	}
-	var best string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				if v.Kind == kind && v.Line == line && best == "" {
-					best = p
-				}
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if c.Kind == kind && c.Line == line && best == "" {
-					best = p
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(root, "")
-	return best
-}
-
 // controlLine returns the line of the first byte YAML refuses (a control
 // character other than tab, CR and LF), for errors that carry no line.
 func controlLine(data []byte) int {
@@ -417,46 +373,6 @@ type lineError struct {
 
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
-// keyAtLine returns the dotted path of the key whose key or value sits on
-// line, or "" when none does.
-func keyAtLine(root *yaml.Node, line int) string {
-	if root == nil {
-		return ""
-	}
-	var best string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				if k.Line == line || (v.Kind == yaml.ScalarNode && v.Line == line) {
-					best = p
-				}
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if c.Kind == yaml.ScalarNode && c.Line == line {
-					best = p
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(root, "")
-	return best
-}
-
 // lineOf returns the line of the dotted key path in root or, when that key
 // is absent (a feed without url), of its nearest present parent; 0 if none.
 func lineOf(root *yaml.Node, key string) int {
@@ -471,43 +387,6 @@ func lineOf(root *yaml.Node, key string) int {
 		key = key[:i]
 	}
 	return 0
-}
-
-func lineOfKey(root *yaml.Node, key string) int {
-	if root == nil || key == "" {
-		return 0
-	}
-	line := 0
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				p := n.Content[i].Value
-				if path != "" {
-					p = path + "." + p
-				}
-				if p == key {
-					line = n.Content[i].Line
-				}
-				walk(n.Content[i+1], p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if p == key {
-					line = c.Line
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(root, "")
-	return line
 }
 
 // fillDerived sets values that default to others.
@@ -705,4 +584,84 @@ func urlWithoutPassword(raw string) (string, error) {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String(), nil
+}
+
+// entry is one place in a YAML tree: a mapping's key with its value, or a
+// list element (key nil), with its dotted path (poll.timeout, feeds[2].url).
+type entry struct {
+	path       string
+	key, value *yaml.Node
+}
+
+// entries lists every entry of root in document order.
+func entries(root *yaml.Node) []entry {
+	var out []entry
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if path != "" {
+					p = path + "." + p
+				}
+				out = append(out, entry{p, n.Content[i], n.Content[i+1]})
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				out = append(out, entry{p, nil, c})
+				walk(c, p)
+			}
+		}
+	}
+	if root != nil {
+		walk(root, "")
+	}
+	return out
+}
+
+// keyOfValueAt returns the dotted path of the key whose mapping or list
+// value starts on line, or "" when that value is the document itself.
+func keyOfValueAt(root *yaml.Node, line int, seq bool) string {
+	kind := yaml.MappingNode
+	if seq {
+		kind = yaml.SequenceNode
+	}
+	for _, e := range entries(root) {
+		if e.value.Kind == kind && e.value.Line == line {
+			return e.path
+		}
+	}
+	return ""
+}
+
+// keyAtLine returns the dotted path of the last key whose key or scalar
+// value sits on line, or "" when none does.
+func keyAtLine(root *yaml.Node, line int) string {
+	best := ""
+	for _, e := range entries(root) {
+		if (e.key != nil && e.key.Line == line) || (e.value.Kind == yaml.ScalarNode && e.value.Line == line) {
+			best = e.path
+		}
+	}
+	return best
+}
+
+func lineOfKey(root *yaml.Node, key string) int {
+	line := 0
+	for _, e := range entries(root) {
+		if e.path == key {
+			line = e.value.Line
+			if e.key != nil {
+				line = e.key.Line
+			}
+		}
+	}
+	return line
 }
