@@ -275,20 +275,30 @@ func (a *app) digestBuilder(ctx context.Context) (*digest.Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.renderer(cfg)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := a.secret(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dkim, err := loadDKIM(cfg)
+	r, secret, dkim, err := a.mailParts(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return digest.New(st, r, digest.Options{From: cfg.Mail.From, UnsubscribeMailto: cfg.Mail.UnsubscribeMailto,
 		BaseURL: cfg.Web.BaseURL, Secret: secret, DKIM: dkim, Logger: a.logger()}), nil
+}
+
+// mailParts are what every mail feedwatch writes needs: the templates, the
+// key that signs its links and the DKIM signer.
+func (a *app) mailParts(ctx context.Context, cfg config.Config) (*render.Renderer, []byte, *mail.DKIM, error) {
+	r, err := a.renderer(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	secret, err := a.secret(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dkim, err := loadDKIM(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return r, secret, dkim, nil
 }
 
 // loadDKIM reads the signing key when mail.dkim is set (nil otherwise).

@@ -276,11 +276,7 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		return nil, nil
 	}
 	log := a.logger()
-	r, err := a.renderer(cfg)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := a.secret(ctx)
+	r, secret, dkim, err := a.mailParts(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -303,10 +299,6 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 			return fmt.Errorf("last poll finished %s ago (expected every %s)", time.Since(last).Round(time.Second), late/2)
 		}
 		return nil
-	}
-	dkim, err := loadDKIM(cfg)
-	if err != nil {
-		return nil, err
 	}
 	h, err := web.New(web.Options{
 		DKIM:  dkim,
