@@ -6,12 +6,16 @@
 # same documents with gofeed alone (bench/parsebare) so the pipeline's CPU can
 # be read as a multiple of the bare parse.
 #
-#   bench/poll.sh [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2]
+#   bench/poll.sh [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-profile DIR]
+#
+# -profile DIR writes a CPU profile of each poll (DIR/first.prof,
+# DIR/second.prof) through FEEDWATCH_CPUPROFILE, and the binary beside them
+# for `go tool pprof DIR/feedwatch DIR/first.prof`.
 #
 # Results are printed; docs/performance.md ("Polling") records runs.
 set -euo pipefail
 
-n=2000 latency=0s hosts=64 workers=32 per_host=2 port=18700
+n=2000 latency=0s hosts=64 workers=32 per_host=2 port=18700 profile=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) n=$2; shift 2 ;;
@@ -20,7 +24,8 @@ while [ $# -gt 0 ]; do
 	-workers) workers=$2; shift 2 ;;
 	-per-host) per_host=$2; shift 2 ;;
 	-port) port=$2; shift 2 ;;
-	*) echo "usage: $0 [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-port 18700]" >&2; exit 2 ;;
+	-profile) profile=$(realpath -m "$2"); shift 2 ;;
+	*) echo "usage: $0 [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-port 18700] [-profile DIR]" >&2; exit 2 ;;
 	esac
 done
 
@@ -82,7 +87,12 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the first 
 echo "command: feedwatch poll --config feedwatch.yaml --all --quiet"
 echo
 
+if [ -n "$profile" ]; then
+	mkdir -p "$profile"
+	cp "$work/feedwatch" "$profile/feedwatch"
+fi
 for run in first second; do
+	if [ -n "$profile" ]; then export FEEDWATCH_CPUPROFILE="$profile/$run.prof"; fi
 	/usr/bin/time -v -o "$work/time.$run" "${cmd[@]}" >"$work/out.$run" 2>"$work/err.$run" || {
 		cat "$work/err.$run" "$work/time.$run" >&2
 		exit 1

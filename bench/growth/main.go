@@ -424,6 +424,13 @@ func fill(ctx context.Context, db *sql.DB, nItems, nMatches, nTopics, nFeeds, da
 		}
 		insItem.Close()
 		insMatch.Close()
+		// The search index, as store.SaveFetches writes it: once per
+		// transaction, after the other writes (html_text is registered by
+		// internal/store).
+		if _, err := tx.ExecContext(ctx, `INSERT INTO items_fts (rowid, title, summary)
+			SELECT id, title, html_text(summary) FROM items WHERE id > ?`, lo); err != nil {
+			return err
+		}
 		if err := tx.Commit(); err != nil {
 			return err
 		}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
@@ -53,10 +53,26 @@ func (s *Store) SaveFetches(ctx context.Context, fetches []Fetch) ([]SaveResult,
 		return nil, fmt.Errorf("save fetch %s: %w", fetches[0].Feed.URL, err)
 	}
 	defer tx.Rollback()
+	w, err := prepareItemWriter(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("save fetch %s: %w", fetches[0].Feed.URL, err)
+	}
+	defer w.close()
+	w.now = ts(s.now())
 	out := make([]SaveResult, len(fetches))
 	for i, f := range fetches {
-		if out[i], err = s.saveFetchTx(ctx, tx, f.Feed, f.Items, f.Matches); err != nil {
+		if out[i], err = w.saveFetch(ctx, tx, f.Feed, f.Items, f.Matches); err != nil {
 			return nil, err
+		}
+	}
+	// The search index comes last: FTS5 writes its pending terms out as a
+	// new segment whenever a later statement of the transaction opens a
+	// savepoint, so indexing between the other writes made one small
+	// segment per statement, each merged again later (docs/performance.md,
+	// "Profiles"). Last, the whole batch becomes one segment.
+	for _, it := range w.indexed {
+		if _, err := w.insertSearch.ExecContext(ctx, it.id, it.title, it.text); err != nil {
+			return nil, fmt.Errorf("save fetch %s: search index: %w", fetches[0].Feed.URL, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -65,70 +81,78 @@ func (s *Store) SaveFetches(ctx context.Context, fetches []Fetch) ([]SaveResult,
 	return out, nil
 }
 
-func (s *Store) saveFetchTx(ctx context.Context, tx *sql.Tx, feed model.Feed, items []model.Item, matches [][]model.Match) (SaveResult, error) {
+// itemWriter holds one transaction's prepared statements: preparing is a
+// large part of a short statement's cost, and one batch runs each of them
+// hundreds of times.
+type itemWriter struct {
+	insertItem, insertMatch, insertSearch *sql.Stmt
+	now                                   string // matched_at of new matches
+	indexed                               []searchRow
+}
+
+// searchRow is one new item's entry in the search index.
+type searchRow struct {
+	id          int64
+	title, text string
+}
+
+func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
+	w := &itemWriter{}
+	var err error
+	if w.insertItem, err = tx.PrepareContext(ctx, `INSERT INTO items (feed_id, key, guid, link, canonical_link,
+		title, summary, content, author, published_at, updated_at, date_missing, fetched_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`); err != nil {
+		return nil, err
+	}
+	if w.insertMatch, err = tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic_id, item_id) DO NOTHING`); err != nil {
+		w.close()
+		return nil, err
+	}
+	if w.insertSearch, err = tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, title, summary) VALUES (?, ?, ?)`); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *itemWriter) close() {
+	for _, st := range []*sql.Stmt{w.insertItem, w.insertMatch, w.insertSearch} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed, items []model.Item, matches [][]model.Match) (SaveResult, error) {
 	var res SaveResult
 	if matches != nil && len(matches) != len(items) {
 		return res, fmt.Errorf("save fetch %s: %d items but %d match lists", feed.URL, len(items), len(matches))
 	}
-	// The items go in with one statement per saveChunk rows rather than
-	// one per item: the search index's trigger runs inside the statement,
-	// and FTS5 writes its pending terms out as a new segment at every
-	// statement's end, so per-item statements wrote 25 tiny segments per
-	// feed and merged them again (a fifth of a first poll's CPU,
-	// docs/performance.md "Profiles").
-	newIDs := map[string]int64{}
-	for lo := 0; lo < len(items); lo += saveChunk {
-		chunk := items[lo:min(lo+saveChunk, len(items))]
-		q := `INSERT INTO items (feed_id, key, guid, link, canonical_link, title, summary, content, author,
-			published_at, updated_at, date_missing, fetched_at) VALUES ` +
-			strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)-1) + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
-			` ON CONFLICT (feed_id, key) DO NOTHING RETURNING id, key`
-		args := make([]any, 0, 13*len(chunk))
-		for _, it := range chunk {
-			args = append(args, feed.ID, it.Key, it.GUID, it.Link, it.CanonicalLink, it.Title, it.Summary,
-				it.Content, it.Author, ts(it.Published), ts(it.Updated), it.DateMissing, ts(it.FetchedAt))
-		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return SaveResult{}, fmt.Errorf("save items of %s: %w", feed.URL, err)
-		}
-		for rows.Next() {
-			var id int64
-			var key string
-			if err := rows.Scan(&id, &key); err != nil {
-				rows.Close()
-				return SaveResult{}, fmt.Errorf("save items of %s: %w", feed.URL, err)
-			}
-			newIDs[key] = id
-		}
-		if err := rows.Close(); err != nil {
-			return SaveResult{}, fmt.Errorf("save items of %s: %w", feed.URL, err)
-		}
-		if err := rows.Err(); err != nil {
-			return SaveResult{}, fmt.Errorf("save items of %s: %w", feed.URL, err)
-		}
-	}
-	insertMatch, err := tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic_id, item_id) DO NOTHING`)
-	if err != nil {
-		return res, fmt.Errorf("save fetch %s: %w", feed.URL, err)
-	}
-	defer insertMatch.Close()
-	now := ts(s.now())
 	for i, it := range items {
-		id, ok := newIDs[it.Key]
-		if !ok {
+		var id int64
+		err := w.insertItem.QueryRowContext(ctx, feed.ID, it.Key, it.GUID, it.Link, it.CanonicalLink, it.Title, it.Summary,
+			it.Content, it.Author, ts(it.Published), ts(it.Updated), it.DateMissing, ts(it.FetchedAt)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Stored by an earlier fetch, or listed twice in this document.
 			res.SeenItems++
 			continue
 		}
-		delete(newIDs, it.Key) // a second entry with the same key was seen
+		if err != nil {
+			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
+		}
 		res.NewItems++
+		text := it.SummaryText
+		if text == "" && it.Summary != "" {
+			text = htmlText(it.Summary)
+		}
+		w.indexed = append(w.indexed, searchRow{id: id, title: it.Title, text: text})
 		if matches == nil {
 			continue
 		}
 		for _, m := range matches[i] {
 			terms, _ := json.Marshal(m.Terms)
-			if _, err := insertMatch.ExecContext(ctx, id, m.TopicID, m.Score, string(terms), now); err != nil {
+			if _, err := w.insertMatch.ExecContext(ctx, id, m.TopicID, m.Score, string(terms), w.now); err != nil {
 				return SaveResult{}, fmt.Errorf("save match of %q to %s: %w", it.Key, m.TopicID, err)
 			}
 			res.NewMatches++
@@ -143,10 +167,6 @@ func (s *Store) saveFetchTx(ctx context.Context, tx *sql.Tx, feed model.Feed, it
 	}
 	return res, nil
 }
-
-// saveChunk is how many items one INSERT statement stores: 13 parameters
-// each stays far below SQLite's limit of 32,766.
-const saveChunk = 200
 
 // Counts are the totals shown by `feeds list` and the admin page.
 type Counts struct {

@@ -9,10 +9,11 @@ import (
 	"github.com/feedwatch/feedwatch/internal/model"
 )
 
-// TestSaveFetchInChunks: SaveFetch inserts items with multi-row statements
-// (items.go); a document longer than one chunk, with an entry listed twice
-// and entries stored before, must come out as item-by-item saving did.
-func TestSaveFetchInChunks(t *testing.T) {
+// TestSaveFetchCounts: a long document with an entry listed twice and
+// entries stored before stores each entry once, with its own matches, and
+// the search index holds every stored item once.
+func TestSaveFetchCounts(t *testing.T) {
+	const saveChunk = 200
 	ctx := context.Background()
 	s := mustOpen(t)
 	f, err := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
@@ -52,5 +53,46 @@ func TestSaveFetchInChunks(t *testing.T) {
 	}
 	if hits, _ := s.Search(ctx, "story", 1000); len(hits) != saveChunk+50 {
 		t.Errorf("search index holds %d items, want %d", len(hits), saveChunk+50)
+	}
+}
+
+// TestSaveFetchesSearchIndex: SaveFetches indexes a batch's new items after
+// its other writes (items.go); every item of every feed in the batch must be
+// found by a word of its own summary text, and by nothing of another's.
+func TestSaveFetchesSearchIndex(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var batch []Fetch
+	for f := range 3 {
+		feed, err := s.AddFeed(ctx, model.Feed{URL: fmt.Sprintf("https://%d.example/feed", f)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []model.Item
+		for k := range 4 {
+			word := fmt.Sprintf("zeta%dx%d", f, k)
+			it := model.Item{Key: word, Title: "Story " + word, Published: at, FetchedAt: at,
+				Summary: "<p>About <b>" + word + "</b></p>"}
+			if k%2 == 0 {
+				it.SummaryText = "About " + word // as normalize gives it
+			}
+			items = append(items, it)
+		}
+		batch = append(batch, Fetch{Feed: feed, Items: items})
+	}
+	if _, err := s.SaveFetches(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range batch {
+		for _, it := range f.Items {
+			hits, err := s.Search(ctx, "about "+it.Key, 10)
+			if err != nil || len(hits) != 1 || hits[0].FeedID != f.Feed.ID || hits[0].Title != "Story "+MarkStart+it.Key+MarkEnd {
+				t.Errorf("search %q = %+v, %v; want the one item of feed %d", it.Key, hits, err, f.Feed.ID)
+			}
+		}
+	}
+	if hits, _ := s.Search(ctx, "about", 100); len(hits) != 12 {
+		t.Errorf("search index holds %d items, want 12", len(hits))
 	}
 }

@@ -176,8 +176,17 @@ func TestSearchIndexFollowsItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	saveItems(t, old, "https://old.example/feed", []model.Item{{Key: "1", Title: "Stored before search existed", Summary: "<p>Старая новость</p>", Published: at, FetchedAt: at}}, nil)
+	// Plain SQL of that schema: this version's SaveFetch writes the search
+	// index, which version 3 does not have.
+	for _, q := range []string{
+		`INSERT INTO feeds (url, created_at) VALUES ('https://old.example/feed', '2026-01-01T00:00:00.000Z')`,
+		`INSERT INTO items (feed_id, key, title, summary, published_at, fetched_at) VALUES
+			(1, '1', 'Stored before search existed', '<p>Старая новость</p>', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+	} {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	old.Close()
 
 	s, err := Open(ctx, path)
