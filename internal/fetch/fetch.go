@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 // Defaults applied by New to zero Options fields.
@@ -180,7 +182,7 @@ func (c *Client) transport(control func(string, string, syscall.RawConn) error) 
 		MaxIdleConnsPerHost:    4,
 		IdleConnTimeout:        90 * time.Second,
 		// We send Accept-Encoding and inflate ourselves so that MaxBytes
-		// counts decompressed bytes and deflate is supported too.
+		// counts decompressed bytes and deflate and brotli are supported too.
 		DisableCompression: true,
 	}
 }
@@ -310,7 +312,7 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	hreq.Header.Set("User-Agent", c.opts.UserAgent)
 	hreq.Header.Set("Accept", accept)
-	hreq.Header.Set("Accept-Encoding", "gzip, deflate")
+	hreq.Header.Set("Accept-Encoding", "gzip, deflate, br")
 	if req.ETag != "" {
 		hreq.Header.Set("If-None-Match", req.ETag)
 	}
@@ -436,12 +438,17 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 			defer fr.Close()
 			r = fr
 		}
+	case "br":
+		r = brotli.NewReader(resp.Body)
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(r, c.opts.MaxBytes+1))
 	if err != nil {
+		if enc := resp.Header.Get("Content-Encoding"); enc != "" {
+			return nil, fmt.Errorf("read %s body: %w", strings.ToLower(strings.TrimSpace(enc)), err)
+		}
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	if n > c.opts.MaxBytes {

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 const feedBody = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>`
@@ -94,12 +97,22 @@ func TestFetchNotModified(t *testing.T) {
 	}
 }
 
-func TestFetchGzipAndDeflate(t *testing.T) {
+func TestFetchCompressed(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-			t.Errorf("Accept-Encoding = %q", r.Header.Get("Accept-Encoding"))
+		if ae := r.Header.Get("Accept-Encoding"); ae != "gzip, deflate, br" {
+			t.Errorf("Accept-Encoding = %q", ae)
 		}
 		switch r.URL.Path {
+		case "/br":
+			w.Header().Set("Content-Encoding", "br")
+			zw := brotli.NewWriter(w)
+			io.WriteString(zw, feedBody)
+			zw.Close()
+		case "/raw-deflate":
+			w.Header().Set("Content-Encoding", "deflate")
+			zw, _ := flate.NewWriter(w, flate.DefaultCompression)
+			io.WriteString(zw, feedBody)
+			zw.Close()
 		case "/gz":
 			w.Header().Set("Content-Encoding", "gzip")
 			zw := gzip.NewWriter(w)
@@ -113,7 +126,7 @@ func TestFetchGzipAndDeflate(t *testing.T) {
 		}
 	})
 	c := newClient(t, Options{})
-	for _, p := range []string{"/gz", "/deflate"} {
+	for _, p := range []string{"/gz", "/deflate", "/raw-deflate", "/br"} {
 		resp, err := c.Fetch(context.Background(), Request{URL: srv.URL + p})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -139,24 +152,34 @@ func (z *zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestFetchGzipBomb(t *testing.T) {
+func TestFetchCompressionBomb(t *testing.T) {
 	// 1 GB of zeros, compressed while streaming: the server only ever
 	// produces what the client reads, so the test is cheap as long as the
 	// client stops at the cap.
-	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Encoding", "gzip")
-		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		io.Copy(zw, &zeros{n: 1 << 30})
-		zw.Close()
-	})
-	c := newClient(t, Options{MaxBytes: 1 << 20})
-	start := time.Now()
-	_, err := c.Fetch(context.Background(), Request{URL: srv.URL})
-	if err == nil || !strings.Contains(err.Error(), "1048576-byte limit") || !strings.Contains(err.Error(), srv.URL) {
-		t.Fatalf("err = %v, want the cap and URL named", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v: the bomb was inflated past the cap", d)
+	for _, tc := range []struct {
+		encoding string
+		writer   func(io.Writer) io.WriteCloser
+	}{
+		{"gzip", func(w io.Writer) io.WriteCloser { zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed); return zw }},
+		{"br", func(w io.Writer) io.WriteCloser { return brotli.NewWriterLevel(w, brotli.BestSpeed) }},
+	} {
+		t.Run(tc.encoding, func(t *testing.T) {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", tc.encoding)
+				zw := tc.writer(w)
+				io.Copy(zw, &zeros{n: 1 << 30})
+				zw.Close()
+			})
+			c := newClient(t, Options{MaxBytes: 1 << 20})
+			start := time.Now()
+			_, err := c.Fetch(context.Background(), Request{URL: srv.URL})
+			if err == nil || !strings.Contains(err.Error(), "1048576-byte limit") || !strings.Contains(err.Error(), srv.URL) {
+				t.Fatalf("err = %v, want the cap and URL named", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v: the bomb was inflated past the cap", d)
+			}
+		})
 	}
 }
 

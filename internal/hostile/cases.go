@@ -99,8 +99,15 @@ var cases = []hostileCase{
 	}},
 	{name: "gzip-garbage", what: "Content-Encoding: gzip on a body that is not gzip",
 		serve: fixed(200, "application/rss+xml", rss("plain", 1), "Content-Encoding", "gzip")},
-	{name: "encoding-br", what: "a Content-Encoding that was not asked for (br)",
-		serve: fixed(200, "application/rss+xml", "\x1b\x00\x00", "Content-Encoding", "br")},
+	{name: "brotli-bomb", what: "a brotli stream of a few hundred bytes that inflates to 64 MiB", serve: func(s *Set, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("Content-Encoding", "br")
+		w.Write(brotliBomb())
+	}},
+	{name: "brotli-garbage", what: "Content-Encoding: br on a body that is not brotli",
+		serve: fixed(200, "application/rss+xml", rss("plain", 1), "Content-Encoding", "br")},
+	{name: "encoding-zstd", what: "a Content-Encoding that was not asked for (zstd)",
+		serve: fixed(200, "application/rss+xml", "\x28\xb5\x2f\xfd", "Content-Encoding", "zstd")},
 	{name: "short-body", what: "Content-Length promises more than is sent", serve: func(s *Set, w http.ResponseWriter, r *http.Request) {
 		c, err := hijack(w)
 		if err != nil {

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 // HostileNet holds the addresses of the hostile cases.
@@ -423,6 +425,19 @@ var zlibBomb = sync.OnceValue(func() []byte {
 		zw.Write(block)
 	}
 	zw.Close()
+	return buf.Bytes()
+})
+
+// brotliBomb is a brotli stream inflating to 64 MiB of spaces; brotli's
+// back-references make it a few hundred bytes.
+var brotliBomb = sync.OnceValue(func() []byte {
+	var buf bytes.Buffer
+	bw := brotli.NewWriterLevel(&buf, brotli.BestSpeed)
+	block := bytes.Repeat([]byte(" "), 1<<20)
+	for range 64 {
+		bw.Write(block)
+	}
+	bw.Close()
 	return buf.Bytes()
 })
 

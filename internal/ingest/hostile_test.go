@@ -108,7 +108,9 @@ var hostileWants = map[string]hostileWant{
 	"gzip-bomb":         tooBig,
 	"deflate-bomb":      tooBig,
 	"gzip-garbage":      wantErr("gzip body", "invalid header"),
-	"encoding-br":       wantErr(`unsupported Content-Encoding "br"`),
+	"brotli-bomb":       tooBig,
+	"brotli-garbage":    wantErr("read br body"),
+	"encoding-zstd":     wantErr(`unsupported Content-Encoding "zstd"`),
 	"short-body":        wantErr("read body", "unexpected EOF"),
 	"huge-header":       wantErr("server response headers exceeded"),
 
@@ -398,7 +400,7 @@ func TestHostileLimits(t *testing.T) {
 	const limit = 1 << 20
 	client := fetch.New(fetch.Options{Timeout: 30 * time.Second, MaxBytes: limit, AllowNets: []netip.Prefix{hostile.HostileNet}})
 	defer client.Close()
-	for _, name := range []string{"huge-body", "huge-body-chunked", "gzip-bomb", "deflate-bomb"} {
+	for _, name := range []string{"huge-body", "huge-body-chunked", "gzip-bomb", "deflate-bomb", "brotli-bomb"} {
 		start := time.Now()
 		_, err := client.Fetch(context.Background(), fetch.Request{URL: set.Hostile()[name], Trusted: true})
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("body exceeds the %d-byte limit", limit)) {
