@@ -3,9 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,4 +68,76 @@ func BenchmarkPollFeeds(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N*perIter)/float64(time.Millisecond), "ms/feed")
+}
+
+// BenchmarkPollChangedFeeds is a later poll: 100 feeds stored before, each
+// of whose documents has gained one entry at the top since; 1 of its 25
+// entries is new.
+//
+//	go test -run '^$' -bench PollChangedFeeds -benchtime 20x ./internal/ingest/
+func BenchmarkPollChangedFeeds(b *testing.B) {
+	const feeds = 100
+	paths, _ := filepath.Glob("testdata/bench/*.xml")
+	if len(paths) == 0 {
+		b.Fatal("no testdata/bench/*.xml")
+	}
+	var docs []string
+	for _, p := range paths {
+		d, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, string(d))
+	}
+	var round atomic.Int64
+	srv := newServer(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		fmt.Sscanf(r.URL.Path, "/feed%d.xml", &i)
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, withNewEntry(docs[i%len(docs)], i, int(round.Load())))
+	}))
+	topics, err := topic.Load("../../config/topics.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := mustOpenStore(b)
+	p := New(st, fetch.New(fetch.Options{}), func() Matcher { return topics }, Options{Workers: 32, PerHost: 32})
+	ctx := context.Background()
+	for i := range feeds {
+		addFeed(b, st, fmt.Sprintf("%s/feed%d.xml", srv.URL, i))
+	}
+	poll := func(wantNew int) {
+		list, err := st.Feeds(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum := p.PollFeeds(ctx, list, nil)
+		if sum.Failed > 0 || sum.New != wantNew {
+			b.Fatalf("summary %+v, want %d new", sum, wantNew)
+		}
+	}
+	poll(feeds * 26) // the first poll stores every entry
+	b.ResetTimer()
+	for range b.N {
+		round.Add(1)
+		poll(feeds)
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N*feeds)/float64(time.Millisecond), "ms/feed")
+}
+
+// withNewEntry puts one entry, unique to feed and round, before the first
+// of doc's (RSS or Atom).
+func withNewEntry(doc string, feed, round int) string {
+	for _, tag := range []string{"<item>", "<entry>"} {
+		if i := strings.Index(doc, tag); i >= 0 {
+			var e string
+			if tag == "<item>" {
+				e = fmt.Sprintf("<item><title>Round %d of feed %d</title><link>https://bench.example/%d/%d</link><guid>r%d-%d</guid><description>New.</description></item>", round, feed, feed, round, feed, round)
+			} else {
+				e = fmt.Sprintf("<entry><title>Round %d of feed %d</title><link href=\"https://bench.example/%d/%d\"/><id>r%d-%d</id><updated>2026-11-25T12:00:00Z</updated><summary>New.</summary></entry>", round, feed, feed, round, feed, round)
+			}
+			return doc[:i] + e + doc[i:]
+		}
+	}
+	return doc
 }

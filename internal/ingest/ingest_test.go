@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/fetch"
+	"github.com/feedwatch/feedwatch/internal/match"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -909,5 +910,79 @@ func TestCancel(t *testing.T) {
 	}
 	if polled != 1 {
 		t.Errorf("%d feeds polled, want 1", polled)
+	}
+}
+
+// countingMatcher passes documents to the real rules and records the titles
+// it was asked about.
+type countingMatcher struct {
+	Matcher
+	mu     sync.Mutex
+	titles []string
+}
+
+func (m *countingMatcher) Match(doc match.Document) []match.Result {
+	m.mu.Lock()
+	m.titles = append(m.titles, doc.Title)
+	m.mu.Unlock()
+	return m.Matcher.Match(doc)
+}
+
+func (m *countingMatcher) take() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.titles
+	m.titles = nil
+	return out
+}
+
+// TestStoredEntriesSkipped: when a feed changes, the entries it stored
+// before are neither normalised nor matched again, whatever identifies
+// them (GUID, relative link, or neither), and still count as seen.
+func TestStoredEntriesSkipped(t *testing.T) {
+	entry := func(guid, link, title string) string {
+		var b strings.Builder
+		b.WriteString("<item>")
+		if guid != "" {
+			fmt.Fprintf(&b, `<guid isPermaLink="false">%s</guid>`, guid)
+		}
+		if link != "" {
+			fmt.Fprintf(&b, "<link>%s</link>", link)
+		}
+		fmt.Fprintf(&b, "<title>%s</title><description>&lt;p&gt;Envoys met in &lt;b&gt;Geneva&lt;/b&gt;.&lt;/p&gt;</description></item>", title)
+		return b.String()
+	}
+	doc := func(entries ...string) string {
+		return `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://example.org/</link>` +
+			strings.Join(entries, "") + "</channel></rss>"
+	}
+	old := []string{
+		entry("g1", "", "Kremlin answers Washington on arms control"),
+		entry("", "/2026/talks.html?utm_source=rss", "Lavrov and Rubio to meet"),
+		entry("", "", "Sanctions: Treasury names new Russian entities"),
+	}
+	var body atomic.Value
+	body.Store(doc(old...))
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body.Load()) }))
+	st := mustOpenStore(t)
+	m := &countingMatcher{Matcher: mustTopics(t, "")}
+	p := New(st, fetch.New(fetch.Options{AllowNets: loopback}), func() Matcher { return m }, testOptions(newClock()))
+	ctx := context.Background()
+
+	r := p.PollFeed(ctx, addFeed(t, st, srv.URL))
+	if r.Outcome != OutcomeOK || r.New != 3 || len(m.take()) != 3 {
+		t.Fatalf("first poll: %s, %d new (err %v)", r.Outcome, r.New, r.Err)
+	}
+	body.Store(doc(append([]string{entry("g2", "", "Washington and Moscow agree on prisoner swap")}, old...)...))
+	r = p.PollFeed(ctx, feedByURL(t, st, srv.URL))
+	if got := m.take(); len(got) != 1 || got[0] != "Washington and Moscow agree on prisoner swap" {
+		t.Errorf("second poll matched %q, want only the new entry", got)
+	}
+	if r.Outcome != OutcomeOK || r.New != 1 || r.Seen != 3 || r.Items != 4 || r.Matches != 1 {
+		t.Errorf("second poll: %s, items %d, new %d, seen %d, matches %d; want ok, 4, 1, 3, 1 (err %v)",
+			r.Outcome, r.Items, r.New, r.Seen, r.Matches, r.Err)
+	}
+	if c, _ := st.Count(ctx); c.Items != 4 {
+		t.Errorf("stored %d items, want 4", c.Items)
 	}
 }

@@ -36,16 +36,64 @@ const (
 // Items normalises every entry of feed, fetched from feedURL at fetchedAt.
 // ID and FeedID are left zero for the store to set.
 func Items(feed *parse.Feed, feedURL string, fetchedAt time.Time) []model.Item {
+	items, _ := ItemsExcept(feed, feedURL, fetchedAt, nil)
+	return items
+}
+
+// ItemsExcept is Items without the entries whose Key is in known, and
+// reports how many it left out. A changed feed mostly repeats entries
+// stored before; a poll asks the store which of Keys it holds and
+// normalises and matches only the rest.
+func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, known map[string]bool) (items []model.Item, skipped int) {
 	if feed == nil {
-		return nil
+		return nil, 0
 	}
 	fetchedAt = fetchedAt.UTC()
 	entries := newest(feed.Entries, MaxItems, fetchedAt)
-	items := make([]model.Item, 0, len(entries))
+	items = make([]model.Item, 0, len(entries))
 	for _, e := range entries {
+		if len(known) > 0 && known[entryKey(e, feedURL)] {
+			skipped++
+			continue
+		}
 		items = append(items, item(e, feed, feedURL, fetchedAt))
 	}
-	return items
+	return items, skipped
+}
+
+// Keys returns the Key of every entry Items keeps, in the same order,
+// without normalising the entries' text.
+func Keys(feed *parse.Feed, feedURL string, fetchedAt time.Time) []string {
+	if feed == nil {
+		return nil
+	}
+	entries := newest(feed.Entries, MaxItems, fetchedAt.UTC())
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = entryKey(e, feedURL)
+	}
+	return keys
+}
+
+// entryKey is key(item(e, ...)) computed from what the key needs alone:
+// the GUID or the link, and only for an entry with neither the text.
+func entryKey(e parse.Entry, feedURL string) string {
+	if guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes); guid != "" {
+		return "guid:" + guid
+	}
+	if canonical := CanonicalLink(entryLink(e, feedURL)); canonical != "" {
+		return "link:" + canonical
+	}
+	return hashKey(truncateRunes(Text(e.Title), MaxTitleRunes), Text(truncateBytes(e.Summary, MaxBodyBytes)))
+}
+
+// entryLink is e's link made absolute against its xml:base or the feed.
+func entryLink(e parse.Entry, feedURL string) string {
+	base := feedURL
+	if e.Base != "" {
+		base = e.Base
+	}
+	return truncateBytes(Resolve(base, e.Link), MaxLinkBytes)
 }
 
 // newest keeps the n most recently published entries in document order,
@@ -82,11 +130,7 @@ func newest(entries []parse.Entry, n int, fetchedAt time.Time) []parse.Entry {
 }
 
 func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) model.Item {
-	base := feedURL
-	if e.Base != "" {
-		base = e.Base
-	}
-	link := truncateBytes(Resolve(base, e.Link), MaxLinkBytes)
+	link := entryLink(e, feedURL)
 	it := model.Item{
 		GUID:          truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes),
 		Link:          link,
@@ -130,9 +174,13 @@ func key(it model.Item) string {
 	case it.CanonicalLink != "":
 		return "link:" + it.CanonicalLink
 	default:
-		sum := sha256.Sum256([]byte(it.Title + "\x00" + it.SummaryText))
-		return "hash:" + hex.EncodeToString(sum[:])[:32]
+		return hashKey(it.Title, it.SummaryText)
 	}
+}
+
+func hashKey(title, summaryText string) string {
+	sum := sha256.Sum256([]byte(title + "\x00" + summaryText))
+	return "hash:" + hex.EncodeToString(sum[:])[:32]
 }
 
 // Resolve makes ref absolute against base. An unparseable ref is returned

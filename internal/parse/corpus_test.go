@@ -89,7 +89,19 @@ func TestCorpusRobustness(t *testing.T) {
 		feed, perr := parse.Parse(doc, ct, base)
 		var items int
 		if perr == nil {
-			items = len(normalize.Items(feed, base, start))
+			all := normalize.Items(feed, base, start)
+			items = len(all)
+			// A poll skips stored entries by Keys; they must be the
+			// keys Items gives, or stored entries would come back.
+			keys := normalize.Keys(feed, base, start)
+			if len(keys) != len(all) {
+				t.Errorf("%s: %d keys for %d items", rel, len(keys), len(all))
+			}
+			for i := range min(len(keys), len(all)) {
+				if keys[i] != all[i].Key {
+					t.Errorf("%s: entry %d: Keys gives %q, Items %q", rel, i, keys[i], all[i].Key)
+				}
+			}
 		}
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("%s: took %v", rel, d)

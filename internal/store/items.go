@@ -168,6 +168,38 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 	return res, nil
 }
 
+// KnownKeys returns which of keys feedID has stored, so that a poll of a
+// changed feed need not normalise and match the entries it has seen.
+func (s *Store) KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	// One JSON array rather than one parameter per key: a document may
+	// carry thousands of entries.
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key FROM items
+		WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))`, feedID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
+	}
+	defer rows.Close()
+	known := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
+		}
+		known[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
+	}
+	return known, nil
+}
+
 // Counts are the totals shown by `feeds list` and the admin page.
 type Counts struct {
 	Feeds, Items, Matches, Subscribers, Digests, Queued int

@@ -281,6 +281,11 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	}
 	_, err = s.SaveFetch(ctx, f, items, matches)
 	must(err)
+	known, err := s.KnownKeys(ctx, f.ID, []string{"1", "2", "absent"})
+	must(err)
+	if len(known) != 2 || !known["1"] || !known["2"] {
+		t.Errorf("KnownKeys = %v, want 1 and 2", known)
+	}
 	f.ETag = "x"
 	must(s.SaveFeedState(ctx, f))
 	must(s.SetFeedEnabled(ctx, f.URL, true))
