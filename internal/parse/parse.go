@@ -86,7 +86,12 @@ func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 		data = toUTF8(body, contentType)
 	}
 
-	gf, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	parser := gofeed.NewParser()
+	// gofeed looks for an entry's image by parsing its HTML when the feed
+	// names none; feedwatch shows no images, and that parse was a sixth of
+	// gofeed's time on RSS.
+	parser.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	gf, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if cdf := parseCDF(data, feedURL); cdf != nil {
