@@ -95,4 +95,8 @@ func TestSaveFetchesSearchIndex(t *testing.T) {
 	if hits, _ := s.Search(ctx, "about", 100); len(hits) != 12 {
 		t.Errorf("search index holds %d items, want 12", len(hits))
 	}
+	var automerge int
+	if err := s.db.QueryRowContext(ctx, "SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&automerge); err != nil || automerge != 8 {
+		t.Errorf("automerge = %d, %v; want 8 (migration 0006)", automerge, err)
+	}
 }
