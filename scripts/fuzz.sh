@@ -28,6 +28,7 @@ fi
 targets="
 ./internal/parse FuzzParse
 ./internal/normalize FuzzNormalize
+./internal/normalize FuzzText
 ./internal/match FuzzMatch
 ./internal/match FuzzParseTerm
 ./internal/topic FuzzCompile

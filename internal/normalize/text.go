@@ -2,6 +2,8 @@ package normalize
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -25,18 +27,19 @@ func Text(s string) string {
 	// Plain text without markup or entities needs no tokenizer; this is
 	// the common case for titles.
 	if !strings.ContainsAny(s, "<&") {
-		return strings.Join(strings.Fields(s), " ")
+		return collapseSpace(s)
 	}
-	var b strings.Builder
+	var out spaceCollapser
+	out.b = make([]byte, 0, len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0 // depth inside elements whose text is not content
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return strings.Join(strings.Fields(b.String()), " ")
+			return string(out.b)
 		case html.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				out.write(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, _ := z.TagName()
@@ -51,11 +54,71 @@ func Text(s string) string {
 				continue
 			}
 			if !inline[a] {
-				b.WriteByte(' ')
+				out.space = true
 			}
 		}
 	}
 }
+
+// collapseSpace is strings.Join(strings.Fields(s), " ") without building
+// the list of fields when s needs no change.
+func collapseSpace(s string) string {
+	var out spaceCollapser
+	out.b = make([]byte, 0, len(s))
+	out.write([]byte(s))
+	if string(out.b) == s {
+		return s
+	}
+	return string(out.b)
+}
+
+// spaceCollapser appends text with every run of white space (as
+// unicode.IsSpace, the definition strings.Fields uses) turned into one
+// space and none at either end, in one pass over the text.
+type spaceCollapser struct {
+	b     []byte
+	space bool // white space was seen since the last word
+}
+
+func (c *spaceCollapser) write(p []byte) {
+	for len(p) > 0 {
+		if n := spaceRun(p, true); n > 0 {
+			c.space = true
+			p = p[n:]
+			continue
+		}
+		word := spaceRun(p, false)
+		if c.space && len(c.b) > 0 {
+			c.b = append(c.b, ' ')
+		}
+		c.space = false
+		c.b = append(c.b, p[:word]...)
+		p = p[word:]
+	}
+}
+
+// spaceRun is the length of p's leading run of white space (space true)
+// or of other characters (space false).
+func spaceRun(p []byte, space bool) int {
+	i := 0
+	for i < len(p) {
+		if b := p[i]; b < utf8.RuneSelf {
+			if asciiSpace[b] != space {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if unicode.IsSpace(r) != space {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // inline lists elements that do not separate words.
 var inline = map[atom.Atom]bool{
