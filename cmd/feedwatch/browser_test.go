@@ -44,11 +44,7 @@ func TestBrowser(t *testing.T) {
 	wire := &gatedFeed{upstream: feeds.URL}
 	wireSrv := httptest.NewServer(wire)
 	t.Cleanup(wireSrv.Close)
-	smtpSrv, err := smtptest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smtpSrv.Close() })
+	smtpSrv := smtptest.Start(t, smtptest.Options{})
 
 	dir := t.TempDir()
 	webAddr := freeAddr(t)

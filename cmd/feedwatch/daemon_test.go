@@ -110,11 +110,7 @@ func TestDaemon(t *testing.T) {
 	}
 	bin := feedwatchBinary(t)
 	feeds := feedServer(t)
-	smtpSrv, err := smtptest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
+	smtpSrv := smtptest.Start(t, smtptest.Options{})
 
 	dir := t.TempDir()
 	webAddr := freeAddr(t)

@@ -57,11 +57,7 @@ func newKillEnv(t *testing.T, feeds, subscribers int, smtpDelay time.Duration) *
 		t.Fatal(err)
 	}
 	t.Cleanup(e.feeds.Close)
-	if e.smtp, err = smtptest.Start(); err != nil {
-		t.Fatal(err)
-	}
-	e.smtp.Delay = smtpDelay
-	t.Cleanup(func() { e.smtp.Close() })
+	e.smtp = smtptest.Start(t, smtptest.Options{Delay: smtpDelay})
 
 	topicsPath := filepath.Join(e.dir, "topics.yaml")
 	shippedTopicsWithSchedule(t, topicsPath, "@every 2s")

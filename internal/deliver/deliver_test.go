@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	fwmail "github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/smtptest"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -146,6 +148,20 @@ func newOutbox(st *store.Store, s fwmail.Sender, clk *clock, opts Options) *Outb
 	return New(st, s, opts)
 }
 
+// smtpOptions points a sender at srv without TLS.
+func smtpOptions(srv *smtptest.Server, timeout time.Duration) fwmail.SMTPOptions {
+	return fwmail.SMTPOptions{Host: srv.Host, Port: srv.Port, TLS: fwmail.TLSNone, Timeout: timeout, HELO: "client.test"}
+}
+
+func smtpSender(srv *smtptest.Server, timeout time.Duration) *fwmail.SMTPSender {
+	return fwmail.NewSMTP(smtpOptions(srv, timeout))
+}
+
+// smtpReply is an SMTP error reply with an enhanced status code.
+func smtpReply(code int, enhanced smtp.EnhancedCode, msg string) error {
+	return &smtp.SMTPError{Code: code, EnhancedCode: enhanced, Message: msg}
+}
+
 func drain(tb testing.TB, o *Outbox) Summary {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -178,9 +194,9 @@ func wantDelivery(tb testing.TB, d model.Delivery, status string, attempts int, 
 
 // wantReceived checks that the server accepted exactly one message for each
 // of emails and nothing else.
-func wantReceived(tb testing.TB, srv *smtpServer, emails ...string) {
+func wantReceived(tb testing.TB, srv *smtptest.Server, emails ...string) {
 	tb.Helper()
-	got := srv.perRecipient()
+	got := perRecipient(srv)
 	total := 0
 	for _, n := range got {
 		total += n
@@ -193,6 +209,17 @@ func wantReceived(tb testing.TB, srv *smtpServer, emails ...string) {
 			tb.Errorf("server accepted %d messages for %s, want 1", got[e], e)
 		}
 	}
+}
+
+// perRecipient counts accepted messages by envelope recipient.
+func perRecipient(srv *smtptest.Server) map[string]int {
+	out := map[string]int{}
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			out[to]++
+		}
+	}
+	return out
 }
 
 func bounces(tb testing.TB, st *store.Store, email string) int {
@@ -218,31 +245,31 @@ func TestDrainSendsEveryMessageOnceOverOneConnection(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(5)
 	queueDigest(t, st, clk, subscribe(t, st, emails...))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	sender := srv.sender(5 * time.Second)
+	srv := smtptest.Start(t, smtptest.Options{})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
 	wantSummary(t, drain(t, ob), Summary{Sent: 5})
 	wantReceived(t, srv, emails...)
 	stored := deliveries(t, st)
-	for _, m := range srv.messages() {
-		if m.from != "bounces@feedwatch.test" {
-			t.Errorf("envelope sender %q, want the bare address of Options.From", m.from)
+	for _, m := range srv.Messages() {
+		if m.From != "bounces@feedwatch.test" {
+			t.Errorf("envelope sender %q, want the bare address of Options.From", m.From)
 		}
-		d := stored[m.to[0]]
+		d := stored[m.To[0]]
 		wantDelivery(t, d, "sent", 1, "")
 		if !d.SentAt.Equal(clk.Now()) {
 			t.Errorf("delivery to %s sent_at %v, want %v", d.Email, d.SentAt, clk.Now())
 		}
-		if !bytes.Contains(m.data, []byte("Message-ID: <"+d.MessageID+">")) {
+		if !bytes.Contains(m.Data, []byte("Message-ID: <"+d.MessageID+">")) {
 			t.Errorf("message to %s does not carry the recorded Message-ID %s", d.Email, d.MessageID)
 		}
 	}
 	if full, err := st.DueDeliveries(context.Background(), clk.Now(), 10); err != nil || len(full) != 0 {
 		t.Errorf("after drain: %d due deliveries (%v)", len(full), err)
 	}
-	if conns, _, _ := srv.counts(); conns != 1 {
+	if conns := srv.Sessions(); conns != 1 {
 		t.Errorf("%d SMTP connections for 5 messages, want 1 kept open", conns)
 	}
 
@@ -261,18 +288,18 @@ func TestDrainSendsStoredBytesUnchanged(t *testing.T) {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due deliveries: %d, %v", len(due), err)
 	}
-	srv := newSMTPServer(t, smtpServerOptions{})
-	sender := srv.sender(5 * time.Second)
+	srv := smtptest.Start(t, smtptest.Options{})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	drain(t, newOutbox(st, sender, clk, Options{}))
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server accepted %d messages, want 1", len(got))
 	}
 	// go-smtp hands the body over with CRLF line ends and the dot-stuffing
 	// undone, which is what the stored message holds.
-	if !bytes.Equal(got[0].data, due[0].Message) {
-		t.Errorf("delivered bytes differ from the outbox copy:\n%q\nwant\n%q", got[0].data, due[0].Message)
+	if !bytes.Equal(got[0].Data, due[0].Message) {
+		t.Errorf("delivered bytes differ from the outbox copy:\n%q\nwant\n%q", got[0].Data, due[0].Message)
 	}
 }
 
@@ -280,14 +307,13 @@ func TestDrainRetriesTemporaryRcptFailure(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	queueDigest(t, st, clk, subscribe(t, st, "reader@example.net"))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onRcpt = func(n int, _ string) error {
+	srv := smtptest.Start(t, smtptest.Options{OnRcpt: func(n int, _ string) error {
 		if n == 1 {
 			return smtpReply(451, smtp.EnhancedCode{4, 3, 0}, "mailbox busy, try again later")
 		}
 		return nil
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{RetryBase: time.Minute, RetryMax: time.Hour})
 
@@ -306,7 +332,7 @@ func TestDrainRetriesTemporaryRcptFailure(t *testing.T) {
 	// Not due yet: nothing is tried.
 	clk.Advance(30 * time.Second)
 	wantSummary(t, drain(t, ob), Summary{})
-	if _, rcpts, _ := srv.counts(); rcpts != 1 {
+	if rcpts := srv.Rcpts(); rcpts != 1 {
 		t.Errorf("%d RCPT commands before the retry was due, want 1", rcpts)
 	}
 
@@ -321,14 +347,13 @@ func TestDrainPermanentFailureBouncesAndSuspends(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	const bad, good = "gone@example.net", "reader@example.net"
 	subs := subscribe(t, st, bad, good)
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onRcpt = func(_ int, to string) error {
+	srv := smtptest.Start(t, smtptest.Options{OnRcpt: func(_ int, to string) error {
 		if to == bad {
 			return smtpReply(550, smtp.EnhancedCode{5, 1, 1}, "no such mailbox here")
 		}
 		return nil
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{SuspendAfter: 2})
 
@@ -343,10 +368,10 @@ func TestDrainPermanentFailureBouncesAndSuspends(t *testing.T) {
 	}
 
 	// Permanent means never retried, however long we wait.
-	_, rcptsBefore, _ := srv.counts()
+	rcptsBefore := srv.Rcpts()
 	clk.Advance(48 * time.Hour)
 	wantSummary(t, drain(t, ob), Summary{})
-	if _, rcpts, _ := srv.counts(); rcpts != rcptsBefore {
+	if rcpts := srv.Rcpts(); rcpts != rcptsBefore {
 		t.Errorf("a permanently failed delivery was tried again (%d RCPT, want %d)", rcpts, rcptsBefore)
 	}
 
@@ -361,10 +386,10 @@ func TestDrainPermanentFailureBouncesAndSuspends(t *testing.T) {
 	if s := subscriptionStatus(t, st, good); s != model.SubscriptionActive {
 		t.Errorf("the good subscriber is %s", s)
 	}
-	if n := srv.perRecipient()[good]; n != 2 {
+	if n := perRecipient(srv)[good]; n != 2 {
 		t.Errorf("good subscriber received %d messages, want 2 (one per digest)", n)
 	}
-	if n := srv.perRecipient()[bad]; n != 0 {
+	if n := perRecipient(srv)[bad]; n != 0 {
 		t.Errorf("rejected subscriber received %d messages", n)
 	}
 }
@@ -375,11 +400,10 @@ func TestDrainRejectedAtDataDoesNotSuspend(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	subs := subscribe(t, st, "reader@example.net")
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onData = func(int, *smtp.Conn, io.Reader) error {
+	srv := smtptest.Start(t, smtptest.Options{OnData: func(int, net.Conn, io.Reader) error {
 		return smtpReply(554, smtp.EnhancedCode{5, 7, 1}, "message content rejected")
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{SuspendAfter: 1})
 
@@ -396,8 +420,7 @@ func TestDrainConnectionDroppedMidData(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(3)
 	queueDigest(t, st, clk, subscribe(t, st, emails...))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onData = func(n int, c *smtp.Conn, r io.Reader) error {
+	srv := smtptest.Start(t, smtptest.Options{OnData: func(n int, c net.Conn, r io.Reader) error {
 		if n != 1 {
 			return nil
 		}
@@ -405,10 +428,10 @@ func TestDrainConnectionDroppedMidData(t *testing.T) {
 		if _, err := io.ReadFull(r, make([]byte, 200)); err != nil {
 			return err
 		}
-		_ = c.Conn().Close()
+		_ = c.Close()
 		return io.ErrUnexpectedEOF
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
@@ -422,7 +445,7 @@ func TestDrainConnectionDroppedMidData(t *testing.T) {
 	wantSummary(t, drain(t, ob), Summary{Sent: 1})
 	wantDelivery(t, deliveries(t, st)[emails[0]], "sent", 2, "")
 	wantReceived(t, srv, emails...)
-	if conns, _, _ := srv.counts(); conns != 2 {
+	if conns := srv.Sessions(); conns != 2 {
 		t.Errorf("%d connections, want 2 (the dropped one and its replacement)", conns)
 	}
 }
@@ -432,12 +455,12 @@ func TestDrainStartTLSAndAuthPlain(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(2)
 	subs := subscribe(t, st, emails...)
-	srv := newSMTPServer(t, smtpServerOptions{startTLS: true, users: map[string]string{"feedwatch": "s3cret"}})
+	srv := smtptest.Start(t, smtptest.Options{StartTLS: true, Users: map[string]string{"feedwatch": "s3cret"}})
 
 	t.Run("wrong password is retried, not bounced", func(t *testing.T) {
 		queueDigest(t, st, clk, subs)
-		opts := srv.options(5 * time.Second)
-		opts.TLS, opts.RootCAs = fwmail.TLSStartTLS, srv.pool
+		opts := smtpOptions(srv, 5*time.Second)
+		opts.TLS, opts.RootCAs = fwmail.TLSStartTLS, srv.RootCAs
 		opts.Username, opts.Password = "feedwatch", "wrong"
 		sender := fwmail.NewSMTP(opts)
 		defer sender.Close()
@@ -452,17 +475,17 @@ func TestDrainStartTLSAndAuthPlain(t *testing.T) {
 	})
 
 	t.Run("right password", func(t *testing.T) {
-		opts := srv.options(5 * time.Second)
-		opts.TLS, opts.RootCAs = fwmail.TLSStartTLS, srv.pool
+		opts := smtpOptions(srv, 5*time.Second)
+		opts.TLS, opts.RootCAs = fwmail.TLSStartTLS, srv.RootCAs
 		opts.Username, opts.Password = "feedwatch", "s3cret"
 		sender := fwmail.NewSMTP(opts)
 		defer sender.Close()
 		clk.Advance(time.Hour)
 		wantSummary(t, drain(t, newOutbox(st, sender, clk, Options{})), Summary{Sent: 2})
 		wantReceived(t, srv, emails...)
-		for _, m := range srv.messages() {
-			if !m.tls || m.user != "feedwatch" {
-				t.Errorf("message to %v: tls %v, user %q; want STARTTLS and AUTH PLAIN as feedwatch", m.to, m.tls, m.user)
+		for _, m := range srv.Messages() {
+			if !m.TLS || m.User != "feedwatch" || m.Auth != "PLAIN" {
+				t.Errorf("message to %v: tls %v, user %q, auth %q; want STARTTLS and AUTH PLAIN as feedwatch", m.To, m.TLS, m.User, m.Auth)
 			}
 		}
 		for _, e := range emails {
@@ -471,9 +494,9 @@ func TestDrainStartTLSAndAuthPlain(t *testing.T) {
 	})
 
 	t.Run("server without STARTTLS is refused", func(t *testing.T) {
-		plain := newSMTPServer(t, smtpServerOptions{})
+		plain := smtptest.Start(t, smtptest.Options{})
 		queueDigest(t, st, clk, subs[:1])
-		opts := plain.options(5 * time.Second)
+		opts := smtpOptions(plain, 5*time.Second)
 		opts.TLS = fwmail.TLSStartTLS
 		sender := fwmail.NewSMTP(opts)
 		defer sender.Close()
@@ -487,17 +510,16 @@ func TestDrainSlowReplyTimesOutAndRetries(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	queueDigest(t, st, clk, subscribe(t, st, "reader@example.net"))
-	srv := newSMTPServer(t, smtpServerOptions{})
 	const timeout = 300 * time.Millisecond
 	// The stall is ten times the timeout so that the bound below, loose
 	// enough for a busy machine, still shows the drain did not wait it out.
-	srv.onRcpt = func(n int, _ string) error {
+	srv := smtptest.Start(t, smtptest.Options{OnRcpt: func(n int, _ string) error {
 		if n == 1 {
 			time.Sleep(10 * timeout)
 		}
 		return nil
-	}
-	sender := srv.sender(timeout)
+	}})
+	sender := smtpSender(srv, timeout)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
@@ -524,25 +546,24 @@ func TestDrainLateDataReplyIsTheAcceptanceWindow(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	queueDigest(t, st, clk, subscribe(t, st, "reader@example.net"))
-	srv := newSMTPServer(t, smtpServerOptions{})
 	const timeout = 300 * time.Millisecond
-	srv.afterData = func(n int) {
+	srv := smtptest.Start(t, smtptest.Options{OnAccept: func(n int) {
 		if n == 1 {
 			time.Sleep(3 * timeout)
 		}
-	}
-	sender := srv.sender(timeout)
+	}})
+	sender := smtpSender(srv, timeout)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
 	wantSummary(t, drain(t, ob), Summary{Retrying: 1})
 	clk.Advance(time.Hour)
 	wantSummary(t, drain(t, ob), Summary{Sent: 1})
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 2 {
 		t.Fatalf("server accepted %d copies, want 2 (the late reply and the retry)", len(got))
 	}
-	if !bytes.Equal(got[0].data, got[1].data) {
+	if !bytes.Equal(got[0].Data, got[1].Data) {
 		t.Error("the retried copy differs from the first: receivers cannot tell it is the same message")
 	}
 }
@@ -551,11 +572,10 @@ func TestDrainGivesUpAfter(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	queueDigest(t, st, clk, subscribe(t, st, "reader@example.net"))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onRcpt = func(int, string) error {
+	srv := smtptest.Start(t, smtptest.Options{OnRcpt: func(int, string) error {
 		return smtpReply(452, smtp.EnhancedCode{4, 2, 2}, "mailbox full")
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{RetryBase: time.Minute, RetryMax: 10 * time.Minute, GiveUpAfter: time.Hour, SuspendAfter: 1})
 
@@ -573,7 +593,7 @@ func TestDrainGivesUpAfter(t *testing.T) {
 	}
 	clk.Advance(24 * time.Hour)
 	wantSummary(t, drain(t, ob), Summary{})
-	if _, rcpts, _ := srv.counts(); rcpts != 3 {
+	if rcpts := srv.Rcpts(); rcpts != 3 {
 		t.Errorf("%d RCPT commands, want 3", rcpts)
 	}
 	wantReceived(t, srv)
@@ -584,8 +604,8 @@ func TestDrainRateReusesOneConnection(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(20)
 	queueDigest(t, st, clk, subscribe(t, st, emails...))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	sender := srv.sender(5 * time.Second)
+	srv := smtptest.Start(t, smtptest.Options{})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	const rate = 100.0
 	ob := newOutbox(st, sender, clk, Options{Rate: rate, Batch: 7})
@@ -597,7 +617,7 @@ func TestDrainRateReusesOneConnection(t *testing.T) {
 		t.Errorf("20 messages at %v/s took %v, want at least %v", rate, took, min)
 	}
 	wantReceived(t, srv, emails...)
-	if conns, _, _ := srv.counts(); conns != 1 {
+	if conns := srv.Sessions(); conns != 1 {
 		t.Errorf("%d connections for 20 rate-limited messages over three batches, want 1", conns)
 	}
 }
@@ -609,12 +629,11 @@ func TestConcurrentDrainsSendOnce(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(30)
 	queueDigest(t, st, clk, subscribe(t, st, emails...))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	srv.onData = func(int, *smtp.Conn, io.Reader) error {
+	srv := smtptest.Start(t, smtptest.Options{OnData: func(int, net.Conn, io.Reader) error {
 		time.Sleep(2 * time.Millisecond)
 		return nil
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
@@ -681,15 +700,14 @@ func TestDrainStopsWhenContextEnds(t *testing.T) {
 	st := mustOpenStore(t, clk)
 	emails := addresses(10)
 	queueDigest(t, st, clk, subscribe(t, st, emails...))
-	srv := newSMTPServer(t, smtpServerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv.afterData = func(n int) {
+	srv := smtptest.Start(t, smtptest.Options{OnAccept: func(n int) {
 		if n == 3 {
 			cancel()
 		}
-	}
-	sender := srv.sender(5 * time.Second)
+	}})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	ob := newOutbox(st, sender, clk, Options{})
 
@@ -716,8 +734,8 @@ func TestDrainHugeRateIsUnlimited(t *testing.T) {
 	clk := newClock()
 	st := mustOpenStore(t, clk)
 	queueDigest(t, st, clk, subscribe(t, st, "reader@example.net"))
-	srv := newSMTPServer(t, smtpServerOptions{})
-	sender := srv.sender(5 * time.Second)
+	srv := smtptest.Start(t, smtptest.Options{})
+	sender := smtpSender(srv, 5*time.Second)
 	defer sender.Close()
 	wantSummary(t, drain(t, newOutbox(st, sender, clk, Options{Rate: 1e12})), Summary{Sent: 1})
 	wantReceived(t, srv, "reader@example.net")

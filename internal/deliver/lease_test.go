@@ -52,11 +52,7 @@ func TestOneSenderPerDatabase(t *testing.T) {
 	ctx := context.Background()
 	st := openLeaseStore(t)
 	queueActiveDigest(t, st, 3)
-	srv, err := smtptest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := smtptest.Start(t, smtptest.Options{})
 	sender := func() mail.Sender {
 		return mail.NewSMTP(mail.SMTPOptions{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second})
 	}
@@ -96,11 +92,7 @@ func TestUnsubscribedBeforeSendingGetsNothing(t *testing.T) {
 	if _, err := st.Unsubscribe(ctx, subs[0].Email, "t"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := smtptest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := smtptest.Start(t, smtptest.Options{})
 	sum, err := New(st, mail.NewSMTP(mail.SMTPOptions{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second}), Options{From: "f@example.org"}).Drain(ctx)
 	if err != nil || sum.Sent != 1 || sum.Cancelled != 1 {
 		t.Fatalf("drain: %+v, %v", sum, err)

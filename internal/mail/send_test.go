@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/feedwatch/feedwatch/internal/smtptest"
 )
 
 func testMessage(t *testing.T, subject string) ([]byte, string) {
@@ -26,6 +30,11 @@ func testMessage(t *testing.T, subject string) ([]byte, string) {
 	return raw, id
 }
 
+// smtpOptions points a sender at ts without TLS.
+func smtpOptions(ts *smtptest.Server) SMTPOptions {
+	return SMTPOptions{Host: ts.Host, Port: ts.Port, TLS: TLSNone, Timeout: 5 * time.Second, HELO: "client.test"}
+}
+
 func send(t *testing.T, s Sender, raw []byte) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -34,8 +43,8 @@ func send(t *testing.T, s Sender, raw []byte) error {
 }
 
 func TestSendSuccessReusesConnection(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
-	s := NewSMTP(ts.options())
+	ts := smtptest.Start(t, smtptest.Options{})
+	s := NewSMTP(smtpOptions(ts))
 	defer s.Close()
 
 	raw1, id1 := testMessage(t, "first")
@@ -46,33 +55,32 @@ func TestSendSuccessReusesConnection(t *testing.T) {
 	if err := send(t, s, raw2); err != nil {
 		t.Fatal(err)
 	}
-	got := ts.received()
+	got := ts.Messages()
 	if len(got) != 2 {
 		t.Fatalf("received %d messages, want 2", len(got))
 	}
-	if !bytes.Equal(got[0].data, raw1) || !bytes.Equal(got[1].data, raw2) {
-		t.Errorf("delivered bytes differ from built bytes:\n%q\nwant\n%q", got[0].data, raw1)
+	if !bytes.Equal(got[0].Data, raw1) || !bytes.Equal(got[1].Data, raw2) {
+		t.Errorf("delivered bytes differ from built bytes:\n%q\nwant\n%q", got[0].Data, raw1)
 	}
-	if !bytes.Contains(got[0].data, []byte("Message-ID: <"+id1+">")) {
+	if !bytes.Contains(got[0].Data, []byte("Message-ID: <"+id1+">")) {
 		t.Errorf("delivered message lacks Message-ID %s", id1)
 	}
-	if got[0].from != "bounces@example.org" || len(got[0].to) != 1 || got[0].to[0] != "reader@example.net" {
-		t.Errorf("envelope = %q %q", got[0].from, got[0].to)
+	if got[0].From != "bounces@example.org" || len(got[0].To) != 1 || got[0].To[0] != "reader@example.net" {
+		t.Errorf("envelope = %q %q", got[0].From, got[0].To)
 	}
-	if n := ts.sessionCount(); n != 1 {
+	if n := ts.Sessions(); n != 1 {
 		t.Errorf("%d SMTP sessions, want 1 reused connection", n)
 	}
 }
 
 func TestSendTemporaryThenRetry(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
-	ts.onRcpt = func(n int) error {
+	ts := smtptest.Start(t, smtptest.Options{OnRcpt: func(n int, _ string) error {
 		if n == 1 {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 		}
 		return nil
-	}
-	s := NewSMTP(ts.options())
+	}})
+	s := NewSMTP(smtpOptions(ts))
 	defer s.Close()
 	raw, _ := testMessage(t, "retry")
 
@@ -84,17 +92,20 @@ func TestSendTemporaryThenRetry(t *testing.T) {
 	if err := send(t, s, raw); err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if n := len(ts.received()); n != 1 {
+	if n := len(ts.Messages()); n != 1 {
 		t.Errorf("received %d messages, want 1", n)
 	}
 }
 
 func TestSendPermanent(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
-	ts.onRcpt = func(int) error {
+	var accepting atomic.Bool
+	ts := smtptest.Start(t, smtptest.Options{OnRcpt: func(int, string) error {
+		if accepting.Load() {
+			return nil
+		}
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	s := NewSMTP(ts.options())
+	}})
+	s := NewSMTP(smtpOptions(ts))
 	defer s.Close()
 	raw, _ := testMessage(t, "permanent")
 
@@ -103,29 +114,30 @@ func TestSendPermanent(t *testing.T) {
 	if !errors.As(err, &se) || IsTemporary(err) || se.Code != 550 || !strings.Contains(se.Reply, "no such user") {
 		t.Fatalf("err = %#v, want permanent 550 with reply", err)
 	}
-	if n := len(ts.received()); n != 0 {
+	if n := len(ts.Messages()); n != 0 {
 		t.Errorf("received %d messages, want 0", n)
 	}
 	// The connection survives a rejected recipient.
-	ts.mu.Lock()
-	ts.onRcpt = nil
-	ts.mu.Unlock()
+	accepting.Store(true)
 	if err := send(t, s, raw); err != nil {
 		t.Fatal(err)
 	}
-	if n := ts.sessionCount(); n != 1 {
+	if n := ts.Sessions(); n != 1 {
 		t.Errorf("%d sessions, want 1", n)
 	}
 }
 
 func TestSendConnectionDroppedMidData(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
-	ts.onData = func(c *smtp.Conn, r io.Reader) error {
+	var healed atomic.Bool
+	ts := smtptest.Start(t, smtptest.Options{OnData: func(_ int, c net.Conn, r io.Reader) error {
+		if healed.Load() {
+			return nil
+		}
 		_, _ = io.CopyN(io.Discard, r, 100)
-		_ = c.Conn().Close()
+		_ = c.Close()
 		return errors.New("dropped")
-	}
-	s := NewSMTP(ts.options())
+	}})
+	s := NewSMTP(smtpOptions(ts))
 	defer s.Close()
 	raw, _ := testMessage(t, "dropped")
 
@@ -133,31 +145,28 @@ func TestSendConnectionDroppedMidData(t *testing.T) {
 	if !IsTemporary(err) {
 		t.Fatalf("err = %v, want temporary", err)
 	}
-	ts.mu.Lock()
-	ts.onData = nil
-	ts.mu.Unlock()
+	healed.Store(true)
 	// The next Send reconnects.
 	if err := send(t, s, raw); err != nil {
 		t.Fatalf("after drop: %v", err)
 	}
-	if n := len(ts.received()); n != 1 {
+	if n := len(ts.Messages()); n != 1 {
 		t.Errorf("received %d messages, want 1", n)
 	}
-	if n := ts.sessionCount(); n != 2 {
+	if n := ts.Sessions(); n != 2 {
 		t.Errorf("%d sessions, want 2", n)
 	}
 }
 
 func TestSendContextCancelled(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	ts.onData = func(_ *smtp.Conn, r io.Reader) error {
+	ts := smtptest.Start(t, smtptest.Options{OnData: func(_ int, _ net.Conn, r io.Reader) error {
 		_, _ = io.Copy(io.Discard, r)
 		<-release // a server that never answers DATA
 		return nil
-	}
-	s := NewSMTP(ts.options())
+	}})
+	t.Cleanup(func() { close(release) })
+	s := NewSMTP(smtpOptions(ts))
 	defer s.Close()
 	raw, _ := testMessage(t, "stuck")
 
@@ -177,24 +186,24 @@ func TestSendTLSAndAuth(t *testing.T) {
 	users := map[string]string{"alice": "s3cret"}
 	for _, tc := range []struct {
 		name     string
-		so       serverOptions
+		so       smtptest.Options
 		tls      string
 		auth     string
 		wantTLS  bool
 		wantUser string
 	}{
-		{"starttls plain", serverOptions{startTLS: true, users: users}, TLSStartTLS, "plain", true, "alice"},
-		{"starttls login", serverOptions{startTLS: true, users: users}, TLSStartTLS, "login", true, "alice"},
-		{"implicit tls", serverOptions{implicitTLS: true, users: users}, TLSImplicit, "", true, "alice"},
-		{"opportunistic with starttls", serverOptions{startTLS: true}, TLSOpportunistic, "", true, ""},
-		{"opportunistic without", serverOptions{}, TLSOpportunistic, "", false, ""},
-		{"plain auth over localhost", serverOptions{users: users}, TLSNone, "plain", false, "alice"},
+		{"starttls plain", smtptest.Options{StartTLS: true, Users: users}, TLSStartTLS, "plain", true, "alice"},
+		{"starttls login", smtptest.Options{StartTLS: true, Users: users}, TLSStartTLS, "login", true, "alice"},
+		{"implicit tls", smtptest.Options{ImplicitTLS: true, Users: users}, TLSImplicit, "", true, "alice"},
+		{"opportunistic with starttls", smtptest.Options{StartTLS: true}, TLSOpportunistic, "", true, ""},
+		{"opportunistic without", smtptest.Options{}, TLSOpportunistic, "", false, ""},
+		{"plain auth over localhost", smtptest.Options{Users: users}, TLSNone, "plain", false, "alice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, tc.so)
-			o := ts.options()
-			o.TLS, o.RootCAs = tc.tls, ts.pool
-			if tc.so.users != nil {
+			ts := smtptest.Start(t, tc.so)
+			o := smtpOptions(ts)
+			o.TLS, o.RootCAs = tc.tls, ts.RootCAs
+			if tc.so.Users != nil {
 				o.Username, o.Password, o.Auth = "alice", "s3cret", tc.auth
 			}
 			s := NewSMTP(o)
@@ -203,14 +212,14 @@ func TestSendTLSAndAuth(t *testing.T) {
 			if err := send(t, s, raw); err != nil {
 				t.Fatal(err)
 			}
-			got := ts.received()
+			got := ts.Messages()
 			if len(got) != 1 {
 				t.Fatalf("received %d, want 1", len(got))
 			}
-			if got[0].tls != tc.wantTLS || got[0].user != tc.wantUser {
-				t.Errorf("tls=%v user=%q, want %v %q", got[0].tls, got[0].user, tc.wantTLS, tc.wantUser)
+			if got[0].TLS != tc.wantTLS || got[0].User != tc.wantUser {
+				t.Errorf("tls=%v user=%q, want %v %q", got[0].TLS, got[0].User, tc.wantTLS, tc.wantUser)
 			}
-			if !bytes.Equal(got[0].data, raw) {
+			if !bytes.Equal(got[0].Data, raw) {
 				t.Error("delivered bytes differ")
 			}
 		})
@@ -219,8 +228,8 @@ func TestSendTLSAndAuth(t *testing.T) {
 
 func TestSendFailures(t *testing.T) {
 	t.Run("starttls required but not offered", func(t *testing.T) {
-		ts := newTestServer(t, serverOptions{})
-		o := ts.options()
+		ts := smtptest.Start(t, smtptest.Options{})
+		o := smtpOptions(ts)
 		o.TLS = TLSStartTLS
 		err := send(t, NewSMTP(o), []byte("x"))
 		var se *SendError
@@ -229,8 +238,8 @@ func TestSendFailures(t *testing.T) {
 		}
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
-		ts := newTestServer(t, serverOptions{startTLS: true})
-		o := ts.options()
+		ts := smtptest.Start(t, smtptest.Options{StartTLS: true})
+		o := smtpOptions(ts)
 		o.TLS = TLSStartTLS // no RootCAs: the system pool does not know the test CA
 		err := send(t, NewSMTP(o), []byte("x"))
 		if err == nil || !strings.Contains(err.Error(), "certificate") {
@@ -238,9 +247,9 @@ func TestSendFailures(t *testing.T) {
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		ts := newTestServer(t, serverOptions{startTLS: true, users: map[string]string{"alice": "s3cret"}})
-		o := ts.options()
-		o.TLS, o.RootCAs, o.Username, o.Password = TLSStartTLS, ts.pool, "alice", "wrong"
+		ts := smtptest.Start(t, smtptest.Options{StartTLS: true, Users: map[string]string{"alice": "s3cret"}})
+		o := smtpOptions(ts)
+		o.TLS, o.RootCAs, o.Username, o.Password = TLSStartTLS, ts.RootCAs, "alice", "wrong"
 		err := send(t, NewSMTP(o), []byte("x"))
 		var se *SendError
 		if !errors.As(err, &se) || se.Stage != "auth" || se.Code != 535 {
@@ -248,8 +257,8 @@ func TestSendFailures(t *testing.T) {
 		}
 	})
 	t.Run("nothing listening", func(t *testing.T) {
-		ts := newTestServer(t, serverOptions{})
-		o := ts.options()
+		ts := smtptest.Start(t, smtptest.Options{})
+		o := smtpOptions(ts)
 		o.Port = 1 // privileged and unused on a test machine
 		err := send(t, NewSMTP(o), []byte("x"))
 		if !IsTemporary(err) {

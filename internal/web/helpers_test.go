@@ -100,11 +100,7 @@ func newEnv(t *testing.T, edit func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss, err := smtptest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ss.Close() })
+	ss := smtptest.Start(t, smtptest.Options{})
 	sender := fwmail.NewSMTP(fwmail.SMTPOptions{Host: ss.Host, Port: ss.Port, TLS: fwmail.TLSNone, Timeout: 5 * time.Second, HELO: "web.test"})
 	t.Cleanup(func() { sender.Close() })
 
