@@ -1,8 +1,8 @@
 // Package digest builds topics' digests: it selects the matches made since
 // the topic's previous digest, merges copies of one story from several
-// feeds, orders and cuts the list, renders one message per subscriber and
-// records the digest with its outbox entries in one step. Sending is the
-// deliver package's job.
+// feeds, orders and cuts the list, renders one message per subscriber (the
+// part they share once per time zone) and records the digest with its
+// outbox entries in one step. Sending is the deliver package's job.
 package digest
 
 import (
@@ -59,6 +59,11 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := r.SharedRendering(); err != nil {
+		// Still correct, only slower: said once so an operator who
+		// changed a template knows why digests take longer.
+		opts.Logger.Warn("every digest message is rendered in full", "error", err)
 	}
 	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger}
 }
@@ -231,23 +236,50 @@ func hostOf(raw string) string {
 
 // Render renders plan for one recipient (empty recipient: the archive copy).
 func (b *Builder) Render(p Plan, sub model.Subscription, digestID int64) (render.Rendered, error) {
+	d := b.digest(p, digestID)
+	rc := b.recipient(sub, p.Topic.ID, nil)
+	d.Recipient, d.RecipientName, d.UnsubscribeURL, d.Location = rc.Email, rc.Name, rc.UnsubscribeURL, rc.Location
+	return b.renderer.Digest(d)
+}
+
+// digest is what every copy of plan's digest shows.
+func (b *Builder) digest(p Plan, digestID int64) render.Digest {
 	d := render.Digest{
 		TopicID: p.Topic.ID, TopicName: p.Topic.Name, TopicDescription: p.Topic.Description,
 		PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Items: p.Items, More: p.More,
-		Recipient: sub.Email, RecipientName: sub.Name,
 	}
 	if digestID > 0 {
 		d.ArchiveURL = b.url("/digests/%d", digestID)
 	} else {
 		d.ArchiveURL = b.url("/digests")
 	}
-	if sub.Email != "" {
-		d.UnsubscribeURL = b.UnsubscribeURL(sub.Email, p.Topic.ID)
-		if loc, err := time.LoadLocation(sub.TimeZone); err == nil && sub.TimeZone != "" {
-			d.Location = loc
+	return d
+}
+
+// recipient is what sub's copy of topicID's digest shows of sub. zones
+// caches loaded time zones by name: loading one reads the zone database.
+// A nil zones loads every time.
+func (b *Builder) recipient(sub model.Subscription, topicID string, zones map[string]*time.Location) render.Recipient {
+	rc := render.Recipient{Email: sub.Email, Name: sub.Name}
+	if sub.Email == "" {
+		return rc
+	}
+	rc.UnsubscribeURL = b.UnsubscribeURL(sub.Email, topicID)
+	if sub.TimeZone == "" {
+		return rc
+	}
+	loc, ok := zones[sub.TimeZone]
+	if !ok {
+		// An unknown zone shows UTC, as nil does.
+		if l, err := time.LoadLocation(sub.TimeZone); err == nil {
+			loc = l
+		}
+		if zones != nil {
+			zones[sub.TimeZone] = loc
 		}
 	}
-	return b.renderer.Digest(d)
+	rc.Location = loc
+	return rc
 }
 
 func (b *Builder) unsubscribeMailto() string {
@@ -303,19 +335,30 @@ func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
 			ItemCount: len(p.Items) + p.More, Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text},
 		FromSeq: p.FromSeq, ToSeq: p.ToSeq,
 	}
+	// Every copy shares the rendered digest; a copy differs only in its
+	// recipient, so the templates and the CSS inlining run once per time
+	// zone instead of once per subscriber.
+	batch := b.renderer.Batch(b.digest(p, 0))
+	zones := map[string]*time.Location{}
+	list := fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL))
+	mailto := b.unsubscribeMailto()
+	headers := map[string]string{"X-Feedwatch-Topic": t.ID}
 	for _, sub := range subs {
-		r, err := b.Render(p, sub, 0)
+		// One unsubscribe URL for body and header: each signing reads the
+		// clock, and a second passing in between would make them differ.
+		rc := b.recipient(sub, t.ID, zones)
+		r, err := batch.Digest(rc)
 		if err != nil {
 			return Result{}, fmt.Errorf("digest %s: render for %s: %w", t.ID, sub.Email, err)
 		}
 		raw, msgID, err := mail.Build(mail.Message{
 			From: b.opts.From, To: sub.Email, ToName: sub.Name,
 			Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
-			ListID:            fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL)),
-			UnsubscribeURL:    b.UnsubscribeURL(sub.Email, t.ID),
-			UnsubscribeMailto: b.unsubscribeMailto(),
+			ListID:            list,
+			UnsubscribeURL:    rc.UnsubscribeURL,
+			UnsubscribeMailto: mailto,
 			DKIM:              b.opts.DKIM,
-			Headers:           map[string]string{"X-Feedwatch-Topic": t.ID},
+			Headers:           headers,
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("digest %s: build message for %s: %w", t.ID, sub.Email, err)

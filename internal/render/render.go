@@ -13,6 +13,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -81,6 +82,9 @@ type Confirm struct {
 type Renderer struct {
 	html *htmltemplate.Template
 	text *texttemplate.Template
+
+	shareOnce sync.Once
+	shareErr  error // see SharedRendering
 }
 
 // New parses every *.tmpl file at the root of fsys and dry-runs the required
