@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,8 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"github.com/feedwatch/feedwatch/internal/smtptest"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -43,107 +39,6 @@ func buildCrashBinary(t *testing.T) string {
 	}
 	return bin
 }
-
-// crashMessage is one message the crash test's SMTP server accepted.
-type crashMessage struct {
-	to   string
-	data []byte
-}
-
-// crashSMTP is a go-smtp server on loopback whose DATA handler is slowed a
-// little, so a batch takes long enough to be killed in the middle, and which
-// can kill the client at an exact point of the conversation.
-type crashSMTP struct {
-	host string
-	port int
-
-	mu    sync.Mutex
-	msgs  []crashMessage
-	rcpts int
-	// onRcpt runs at each RCPT with its 1-based number, before the reply.
-	onRcpt func(n int)
-	// accepted runs once the n-th message is stored and before the server
-	// says 250: the acceptance window.
-	accepted func(n int)
-	// count is signalled after every accepted message.
-	count chan int
-}
-
-func newCrashSMTP(t *testing.T, dataDelay time.Duration) *crashSMTP {
-	t.Helper()
-	s := &crashSMTP{count: make(chan int, crashSubscribers*2)}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &crashSession{srv: s, delay: dataDelay}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	// Killed clients reset their connections; that is the test, not news.
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.host, s.port = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			t.Errorf("smtp server: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		<-done
-	})
-	return s
-}
-
-func (s *crashSMTP) messages() []crashMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]crashMessage(nil), s.msgs...)
-}
-
-type crashSession struct {
-	srv   *crashSMTP
-	delay time.Duration
-	to    string
-}
-
-func (s *crashSession) Mail(string, *smtp.MailOptions) error { return nil }
-
-func (s *crashSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.srv.mu.Lock()
-	s.srv.rcpts++
-	n, hook := s.srv.rcpts, s.srv.onRcpt
-	s.srv.mu.Unlock()
-	if hook != nil {
-		hook(n)
-	}
-	s.to = to
-	return nil
-}
-
-func (s *crashSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	time.Sleep(s.delay)
-	s.srv.mu.Lock()
-	s.srv.msgs = append(s.srv.msgs, crashMessage{to: s.to, data: b})
-	n, hook := len(s.srv.msgs), s.srv.accepted
-	s.srv.mu.Unlock()
-	if hook != nil {
-		hook(n)
-	}
-	s.srv.count <- n
-	return nil
-}
-
-func (s *crashSession) Reset()        { s.to = "" }
-func (s *crashSession) Logout() error { return nil }
 
 // crashTemplate makes, once, a data folder holding a database with the
 // built-in us-russia topic's 200 subscribers and one polled relevant item,
@@ -301,45 +196,52 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newCrashSMTP(t, 5*time.Millisecond)
-			dir := copyDataDir(t, tmpl)
-			cfg := writeCrashConfig(t, dir, feedURL, srv.port)
-
 			// The server's goroutines kill the process the test goroutine
 			// starts; the atomic makes that hand-over visible to -race.
 			var proc atomic.Pointer[crashProcess]
 			killed := make(chan struct{})
 			var once sync.Once
+			// Acting only once is also what leaves the restart undisturbed:
+			// the hooks stay installed for the server's whole life.
 			killNow := func() { once.Do(func() { proc.Load().kill(); close(killed) }) }
-			// Set under the lock: the server's goroutines read the hooks,
-			// and the only other link between them and this goroutine is
-			// the subprocess, which -race cannot see.
-			srv.mu.Lock()
+			// OnAccept's n numbers DATA commands, failed ones too; the kill
+			// points are numbered in messages the server stored.
+			var stored atomic.Int64
+			opts := smtptest.Options{Delay: 5 * time.Millisecond}
 			switch tc.at {
 			case "window":
-				srv.accepted = func(n int) {
-					if n == tc.n {
+				opts.OnAccept = func(int) {
+					if int(stored.Add(1)) == tc.n {
 						killNow()
 					}
 				}
 			case "rcpt":
-				srv.onRcpt = func(n int) {
+				opts.OnRcpt = func(n int, _ string) error {
 					if n == tc.n {
 						killNow()
 					}
+					return nil
 				}
 			case "any":
-				go func() {
-					for n := range srv.count {
-						if n >= tc.n {
+				var late sync.Once
+				opts.OnAccept = func(int) {
+					if int(stored.Add(1)) < tc.n {
+						return
+					}
+					// Not in the hook: waiting there would hold the 250
+					// back and so always kill in the acceptance window.
+					late.Do(func() {
+						go func() {
 							time.Sleep(time.Duration(rand.IntN(6000)) * time.Microsecond)
 							killNow()
-							return
-						}
-					}
-				}()
+						}()
+					})
+				}
 			}
-			srv.mu.Unlock()
+			srv := smtptest.Start(t, opts)
+			dir := copyDataDir(t, tmpl)
+			cfg := writeCrashConfig(t, dir, feedURL, srv.Port)
+
 			p := startFeedwatch(t, bin, dir, "digest", "--config", cfg)
 			proc.Store(p)
 			select {
@@ -349,19 +251,15 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 				select {
 				case <-killed:
 				case <-time.After(2 * time.Second):
-					t.Fatalf("feedwatch digest finished before the kill (%d messages):\n%s", len(srv.messages()), p.out.String())
+					t.Fatalf("feedwatch digest finished before the kill (%d messages):\n%s", len(srv.Messages()), p.out.String())
 				}
 			case <-time.After(20 * time.Second):
-				t.Fatalf("no kill after 20s, %d messages:\n%s", len(srv.messages()), p.out.String())
+				t.Fatalf("no kill after 20s, %d messages:\n%s", len(srv.Messages()), p.out.String())
 			}
-			// Stop the hooks: the restart must run undisturbed. A message
-			// whose last byte arrived before the kill may still be in the
-			// slowed DATA handler; let it land before counting.
-			srv.mu.Lock()
-			srv.accepted, srv.onRcpt = nil, nil
-			srv.mu.Unlock()
+			// A message whose last byte arrived before the kill may still
+			// be in the slowed DATA handler; let it land before counting.
 			time.Sleep(50 * time.Millisecond)
-			atKill := len(srv.messages())
+			atKill := len(srv.Messages())
 
 			again := startFeedwatch(t, bin, dir, append(tc.restart, "--config", cfg)...)
 			again.wait(t, 20*time.Second)
@@ -379,12 +277,12 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 // checkCrashDeliveries asserts that every subscriber got the digest, and
 // that a second copy, if any, is the one message the server accepted last
 // before the kill, byte for byte the same.
-func checkCrashDeliveries(t *testing.T, srv *crashSMTP, atKill, wantDup int) {
+func checkCrashDeliveries(t *testing.T, srv *smtptest.Server, atKill, wantDup int) {
 	t.Helper()
-	msgs := srv.messages()
-	byAddr := map[string][]crashMessage{}
+	msgs := srv.Messages()
+	byAddr := map[string][]smtptest.Message{}
 	for _, m := range msgs {
-		byAddr[m.to] = append(byAddr[m.to], m)
+		byAddr[crashRcpt(m)] = append(byAddr[crashRcpt(m)], m)
 	}
 	var dups []string
 	for i := 1; i <= crashSubscribers; i++ {
@@ -394,7 +292,7 @@ func checkCrashDeliveries(t *testing.T, srv *crashSMTP, atKill, wantDup int) {
 			t.Errorf("%s received nothing", addr)
 		case len(got) == 2:
 			dups = append(dups, addr)
-			if !bytes.Equal(got[0].data, got[1].data) {
+			if !bytes.Equal(got[0].Data, got[1].Data) {
 				t.Errorf("%s received two different messages", addr)
 			}
 		case len(got) > 2:
@@ -410,14 +308,18 @@ func checkCrashDeliveries(t *testing.T, srv *crashSMTP, atKill, wantDup int) {
 	case len(dups) > 1:
 		t.Errorf("%d duplicates %v: a kill may repeat at most one message", len(dups), dups)
 	}
-	if len(dups) == 1 && atKill > 0 && msgs[atKill-1].to != dups[0] {
-		t.Errorf("duplicate to %s, but the message in flight at the kill went to %s", dups[0], msgs[atKill-1].to)
+	if len(dups) == 1 && atKill > 0 && crashRcpt(msgs[atKill-1]) != dups[0] {
+		t.Errorf("duplicate to %s, but the message in flight at the kill went to %s", dups[0], crashRcpt(msgs[atKill-1]))
 	}
 	t.Logf("%d messages for %d subscribers, duplicates: %v", len(msgs), crashSubscribers, dups)
 	if len(msgs) != crashSubscribers+len(dups) {
 		t.Errorf("server accepted %d messages, want %d", len(msgs), crashSubscribers+len(dups))
 	}
 }
+
+// crashRcpt names whom m went to. Each digest goes to one subscriber; a
+// message to several counts for none of them, so the checks fail on it.
+func crashRcpt(m smtptest.Message) string { return strings.Join(m.To, ",") }
 
 // checkCrashStore asserts that the database survived the kill intact and
 // records every delivery as sent, once.
