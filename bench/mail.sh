@@ -2,8 +2,9 @@
 # Mail benchmark: builds feedwatch and bench/mailsink, makes a database with
 # N active subscribers of the built-in us-russia topic and one polled feed of
 # 20 relevant stories, then measures `feedwatch digest` with GNU time: it
-# renders one digest per subscriber, records them all in the outbox in one
-# transaction and hands every message over one kept-open SMTP connection to
+# renders one digest per subscriber, records them in the outbox a chunk of
+# subscribers per transaction and, once all are queued, hands every message
+# over one kept-open SMTP connection to
 # mailsink on loopback. Prints messages per second, CPU per message and peak
 # RSS; mailsink adds its own count and the rate of the sending phase alone.
 #
@@ -173,7 +174,7 @@ echo
 awk -v n="$sent" -v wall="$wall" -v user="$user" -v sys="$sys" -v rss="$rss" -v db="$db_kb" \
 	-v start="$start_unix" -v first="$first_unix" -v last="$last_unix" -v rcpu="$render_cpu" 'BEGIN {
 	printf "messages:        %d sent in %.2f s wall = %.0f messages/s (render, queue and send)\n", n, wall, n / wall
-	printf "phases:          %.1f s start to first message (render %d, queue in one transaction), %.1f s sending = %.0f messages/s\n", first - start, n, last - first, (n - 1) / (last - first)
+	printf "phases:          %.1f s start to first message (render and queue %d), %.1f s sending = %.0f messages/s\n", first - start, n, last - first, (n - 1) / (last - first)
 	printf "CPU:             %.2f s user + %.2f s sys = %.3f ms per message\n", user, sys, (user + sys) * 1000 / n
 	printf "CPU by phase:    %.2f s to render and queue (%.3f ms per message), %.2f s to send (%.3f ms per message)\n", rcpu, rcpu * 1000 / n, user + sys - rcpu, (user + sys - rcpu) * 1000 / n
 	printf "peak RSS:        %.0f MB\n", rss / 1024

@@ -22,6 +22,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 	"github.com/feedwatch/feedwatch/internal/web"
 )
@@ -208,6 +209,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	// what an earlier run left in the outbox.
 	go func() {
 		sched.RunNow("poll")
+		resumeDigests(ctx, a, sched)
 		if cfg.Digest.SendMissed {
 			sendMissed(ctx, a, sched)
 		}
@@ -347,6 +349,25 @@ func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 		if due, missed, err := daemon.Missed(t.Digest.Schedule, last.CreatedAt, time.Now()); err == nil && missed {
 			a.logger().Info("sending a digest missed while feedwatch was down", "topic", t.ID, "was_due_at", due)
 			sched.RunNow("digest:" + t.ID)
+		}
+	}
+}
+
+// resumeDigests finishes, at start, each digest whose build was cut short
+// (killed, or stopped by a shutdown between chunks), whatever send_missed
+// says: some subscribers may already have it, and the rest would otherwise
+// wait for the topic's next scheduled time.
+func resumeDigests(ctx context.Context, a *app, sched *daemon.Scheduler) {
+	a.mu.RLock()
+	set := a.topics
+	a.mu.RUnlock()
+	for _, t := range set.Topics() {
+		switch _, err := a.store.IncompleteDigest(ctx, t.ID); {
+		case err == nil:
+			// The digest job's Build resumes it and logs that it does.
+			sched.RunNow("digest:" + t.ID)
+		case !errors.Is(err, store.ErrNotFound):
+			a.logger().Warn("cannot tell whether a digest was left unfinished; the next scheduled build will", "topic", t.ID, "error", err)
 		}
 	}
 }

@@ -43,8 +43,22 @@ type buildEnv struct {
 
 func newBuildEnv(tb testing.TB, baseURL string) *buildEnv {
 	tb.Helper()
+	e := openBuildEnv(tb, filepath.Join(tb.TempDir(), "feedwatch.db"), digest.Options{BaseURL: baseURL})
+	var err error
+	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Origin: "config", Enabled: true}); err != nil {
+		tb.Fatal(err)
+	}
+	e.feed.Title = "Wire & <Co>"
+	return e
+}
+
+// openBuildEnv opens the database at path, which may be another
+// process's, with a builder made with opts; From, Secret and Now are set
+// here.
+func openBuildEnv(tb testing.TB, path string, opts digest.Options) *buildEnv {
+	tb.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "feedwatch.db"))
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -65,12 +79,8 @@ func newBuildEnv(tb testing.TB, baseURL string) *buildEnv {
 	e := &buildEnv{st: st, now: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}
 	e.topic, _ = topics.Topic("news")
 	st.Now = func() time.Time { return e.now }
-	e.b = digest.New(st, r, digest.Options{From: "feedwatch <digest@feedwatch.test>", BaseURL: baseURL,
-		Secret: []byte("build-test-secret"), Now: func() time.Time { return e.now }})
-	if e.feed, err = st.AddFeed(ctx, model.Feed{URL: "https://wire.example/rss", Origin: "config", Enabled: true}); err != nil {
-		tb.Fatal(err)
-	}
-	e.feed.Title = "Wire & <Co>"
+	opts.From, opts.Secret, opts.Now = "feedwatch <digest@feedwatch.test>", []byte("build-test-secret"), func() time.Time { return e.now }
+	e.b = digest.New(st, r, opts)
 	return e
 }
 

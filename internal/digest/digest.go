@@ -1,8 +1,9 @@
 // Package digest builds topics' digests: it selects the matches made since
 // the topic's previous digest, merges copies of one story from several
-// feeds, orders and cuts the list, renders one message per subscriber (the
-// part they share once per time zone) and records the digest with its
-// outbox entries in one step. Sending is the deliver package's job.
+// feeds, orders and cuts the list, records the digest, then renders one
+// message per subscriber (the part they share once per time zone) and
+// queues them in the outbox a chunk at a time, resuming a digest whose
+// build was cut short. Sending is the deliver package's job.
 package digest
 
 import (
@@ -37,9 +38,20 @@ type Options struct {
 	Secret  []byte // signs unsubscribe tokens
 	// UnsubscribeTTL is how long an unsubscribe link in a mail works.
 	UnsubscribeTTL time.Duration
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Chunk is how many subscribers' messages are rendered and queued per
+	// transaction (default DefaultChunk).
+	Chunk  int
+	Now    func() time.Time
+	Logger *slog.Logger
 }
+
+// DefaultChunk bounds what a build holds in memory: about 12 MB of
+// messages the size of a busy day's (61 KB), however many subscribers
+// there are. Smaller chunks save little next to the rest of the process;
+// larger ones cost memory and keep SQLite's one write lock from polling
+// and the outbox for longer (about 35 ms for 200 messages) without making
+// the build faster (docs/performance.md, "Mail").
+const DefaultChunk = 200
 
 // Builder builds digests.
 type Builder struct {
@@ -47,6 +59,9 @@ type Builder struct {
 	renderer *render.Renderer
 	opts     Options
 	log      *slog.Logger
+	// afterChunk, when set, runs after each chunk is committed: tests stop
+	// a build there to show that the next one finishes it.
+	afterChunk func(queued int)
 }
 
 // New returns a Builder.
@@ -56,6 +71,9 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 	}
 	if opts.UnsubscribeTTL <= 0 {
 		opts.UnsubscribeTTL = 365 * 24 * time.Hour
+	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = DefaultChunk
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -78,11 +96,26 @@ type Plan struct {
 	Items       []render.Item // merged, ordered and cut to the maximum
 	Total       int           // stories before the cut
 	More        int           // stories cut
+	// DigestID is the recorded digest this plan finishes, when a build of
+	// it was cut short; 0 for a new digest.
+	DigestID int64
 }
 
 // Plan selects what topic's next digest holds. It reads a snapshot and
-// changes nothing.
+// changes nothing. When an earlier build stopped before every subscriber's
+// message was queued, the next digest is that one: it is planned again over
+// the range of matches it recorded, which gives the same stories, so that
+// the subscribers still waiting for it get what the others got.
 func (b *Builder) Plan(ctx context.Context, t topic.Topic) (Plan, error) {
+	inc, err := b.store.IncompleteDigest(ctx, t.ID)
+	switch {
+	case err == nil:
+		p := Plan{Topic: t, FromSeq: inc.FromSeq, ToSeq: inc.ToSeq, PeriodStart: inc.Digest.PeriodStart,
+			PeriodEnd: inc.Digest.PeriodEnd, DigestID: inc.Digest.ID}
+		return b.fillStories(ctx, p)
+	case !errors.Is(err, store.ErrNotFound):
+		return Plan{}, err
+	}
 	now := b.opts.Now().UTC()
 	start, err := b.store.NextDigestStart(ctx, t.ID)
 	if err != nil {
@@ -103,6 +136,14 @@ func (b *Builder) Plan(ctx context.Context, t topic.Topic) (Plan, error) {
 		return Plan{}, err
 	}
 	p.ToSeq = max(p.ToSeq, p.FromSeq)
+	return b.fillStories(ctx, p)
+}
+
+// fillStories fills in p's stories: the topic's matches from p.FromSeq (not
+// included) to p.ToSeq, merged, ordered and cut. It depends only on that
+// range and the topic's settings.
+func (b *Builder) fillStories(ctx context.Context, p Plan) (Plan, error) {
+	t := p.Topic
 	matched, err := b.store.MatchedItems(ctx, t.ID, p.FromSeq, p.ToSeq)
 	if err != nil {
 		return Plan{}, err
@@ -305,36 +346,90 @@ func (b *Builder) url(format string, args ...any) string {
 
 // Result says what Build did for one topic.
 type Result struct {
-	Digest  model.Digest
-	Queued  int
+	Digest model.Digest
+	Queued int // deliveries this call added to the outbox
+	// Resumed says that the digest was recorded by an earlier build that
+	// had not queued every subscriber's message.
+	Resumed bool
 	Skipped string // why nothing was built, when nothing was
 }
 
 // Build builds topic's due digest and queues one message per active
-// subscriber. Messages are rendered before the transaction that records the
-// digest and its deliveries, so that either all of them are in the outbox or
-// none is and the period stays open for the next run.
+// subscriber. The digest is recorded first, marked incomplete. Messages
+// are then rendered and queued a chunk of subscribers per transaction, so
+// that memory does not grow with the number of subscribers, and the digest
+// is marked complete once no active subscriber lacks a delivery of it. If
+// the build stops in between (the process is killed, ctx ends, a chunk
+// fails), what was queued stays queued and may be sent, and the next Build
+// finishes this digest for the subscribers still without one before any
+// new period is started.
 func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
 	p, err := b.Plan(ctx, t)
 	if err != nil {
 		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
 	}
-	if len(p.Items) == 0 && t.Digest.Empty != "note" {
-		return Result{Skipped: "no new items"}, nil
+	var res Result
+	if p.DigestID != 0 {
+		if res.Digest, err = b.store.Digest(ctx, p.DigestID); err != nil {
+			return Result{}, fmt.Errorf("digest %s: resume: %w", t.ID, err)
+		}
+		res.Resumed = true
+		b.log.Info("finishing a digest whose build was cut short", "topic", t.ID, "digest_id", p.DigestID,
+			"created_at", res.Digest.CreatedAt)
+	} else {
+		if len(p.Items) == 0 && t.Digest.Empty != "note" {
+			return Result{Skipped: "no new items"}, nil
+		}
+		if res.Digest, err = b.start(ctx, p); errors.Is(err, store.ErrDigestExists) {
+			return Result{Skipped: "built concurrently by another process"}, nil
+		} else if err != nil {
+			return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
+		}
 	}
-	subs, err := b.store.ActiveSubscriptions(ctx, t.ID)
+	res.Queued, err = b.queue(ctx, p, res.Digest.ID)
 	if err != nil {
-		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
+		return res, fmt.Errorf("digest %s: %d messages queued, the next build queues the rest: %w", t.ID, res.Queued, err)
 	}
+	if err := b.store.CompleteDigest(ctx, res.Digest.ID); err != nil {
+		return res, fmt.Errorf("digest %s: %w", t.ID, err)
+	}
+	b.log.Info("digest built", "topic", t.ID, "digest_id", res.Digest.ID, "items", res.Digest.ItemCount,
+		"deliveries", res.Queued, "resumed", res.Resumed)
+	return res, nil
+}
+
+// start records plan's digest, incomplete and with its archive copy.
+func (b *Builder) start(ctx context.Context, p Plan) (model.Digest, error) {
 	archive, err := b.Render(p, model.Subscription{}, 0)
 	if err != nil {
-		return Result{}, fmt.Errorf("digest %s: render archive copy: %w", t.ID, err)
+		return model.Digest{}, fmt.Errorf("render archive copy: %w", err)
 	}
-	nd := store.NewDigest{
-		Digest: model.Digest{TopicID: t.ID, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd,
+	d, err := b.store.StartDigest(ctx, store.NewDigest{
+		Digest: model.Digest{TopicID: p.Topic.ID, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd,
 			ItemCount: len(p.Items) + p.More, Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text},
 		FromSeq: p.FromSeq, ToSeq: p.ToSeq,
+	})
+	if err != nil {
+		return model.Digest{}, err
 	}
+	// The archive copy links to itself once its id is known.
+	if final, err := b.Render(p, model.Subscription{}, d.ID); err == nil {
+		if err := b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text); err != nil {
+			b.log.Warn("update archive copy", "digest_id", d.ID, "error", err)
+		}
+	}
+	return d, nil
+}
+
+// queue renders and queues digest digestID's message for every active
+// subscriber of the topic who has no delivery of it yet, Options.Chunk
+// subscribers per transaction, and returns how many it queued. Only one
+// chunk's messages are in memory at a time. Subscribers are taken in id
+// order, so a build renders each of them once; whoever is active when the
+// build reaches their id gets the digest, which is how a build that
+// resumes includes those who subscribed after the digest was started.
+func (b *Builder) queue(ctx context.Context, p Plan, digestID int64) (int, error) {
+	t := p.Topic
 	// Every copy shares the rendered digest; a copy differs only in its
 	// recipient, so the templates and the CSS inlining run once per time
 	// zone instead of once per subscriber.
@@ -343,43 +438,53 @@ func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
 	list := fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL))
 	mailto := b.unsubscribeMailto()
 	headers := map[string]string{"X-Feedwatch-Topic": t.ID}
-	for _, sub := range subs {
-		// One unsubscribe URL for body and header: each signing reads the
-		// clock, and a second passing in between would make them differ.
-		rc := b.recipient(sub, t.ID, zones)
-		r, err := batch.Digest(rc)
+	queued := 0
+	var after int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return queued, err
+		}
+		subs, err := b.store.UnqueuedSubscriptions(ctx, digestID, after, b.opts.Chunk)
 		if err != nil {
-			return Result{}, fmt.Errorf("digest %s: render for %s: %w", t.ID, sub.Email, err)
+			return queued, err
 		}
-		raw, msgID, err := mail.Build(mail.Message{
-			From: b.opts.From, To: sub.Email, ToName: sub.Name,
-			Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
-			ListID:            list,
-			UnsubscribeURL:    rc.UnsubscribeURL,
-			UnsubscribeMailto: mailto,
-			DKIM:              b.opts.DKIM,
-			Headers:           headers,
-		})
+		if len(subs) == 0 {
+			return queued, nil
+		}
+		chunk := make([]model.Delivery, 0, len(subs))
+		for _, sub := range subs {
+			// One unsubscribe URL for body and header: each signing reads
+			// the clock, and a second passing in between would make them
+			// differ.
+			rc := b.recipient(sub, t.ID, zones)
+			r, err := batch.Digest(rc)
+			if err != nil {
+				return queued, fmt.Errorf("render for %s: %w", sub.Email, err)
+			}
+			raw, msgID, err := mail.Build(mail.Message{
+				From: b.opts.From, To: sub.Email, ToName: sub.Name,
+				Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
+				ListID:            list,
+				UnsubscribeURL:    rc.UnsubscribeURL,
+				UnsubscribeMailto: mailto,
+				DKIM:              b.opts.DKIM,
+				Headers:           headers,
+			})
+			if err != nil {
+				return queued, fmt.Errorf("build message for %s: %w", sub.Email, err)
+			}
+			chunk = append(chunk, model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw})
+		}
+		n, err := b.store.QueueDeliveries(ctx, digestID, chunk)
 		if err != nil {
-			return Result{}, fmt.Errorf("digest %s: build message for %s: %w", t.ID, sub.Email, err)
+			return queued, err
 		}
-		nd.Deliveries = append(nd.Deliveries, model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw})
-	}
-	d, err := b.store.CreateDigest(ctx, nd)
-	if errors.Is(err, store.ErrDigestExists) {
-		return Result{Skipped: "built concurrently by another process"}, nil
-	}
-	if err != nil {
-		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
-	}
-	// The archive copy links to itself once its id is known.
-	if final, err := b.Render(p, model.Subscription{}, d.ID); err == nil {
-		if err := b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text); err != nil {
-			b.log.Warn("update archive copy", "digest_id", d.ID, "error", err)
+		queued += n
+		after = subs[len(subs)-1].SubscriberID
+		if b.afterChunk != nil {
+			b.afterChunk(queued)
 		}
 	}
-	b.log.Info("digest built", "topic", t.ID, "digest_id", d.ID, "items", d.ItemCount, "deliveries", len(nd.Deliveries))
-	return Result{Digest: d, Queued: len(nd.Deliveries)}, nil
 }
 
 // listID is the RFC 2919 list identifier: topic id under the web host.

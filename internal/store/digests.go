@@ -90,17 +90,43 @@ func (s *Store) queryDigests(ctx context.Context, where string, bodies bool, arg
 	return out, rows.Err()
 }
 
-// NewDigest is a digest about to be recorded with its outbox entries.
+// NewDigest is a digest about to be recorded.
 type NewDigest struct {
-	Digest     model.Digest
-	FromSeq    int64
-	ToSeq      int64
-	Deliveries []model.Delivery // DigestID is filled in
+	Digest  model.Digest
+	FromSeq int64
+	ToSeq   int64
+	// Deliveries are recorded with the digest by CreateDigest; StartDigest
+	// ignores them. DigestID is filled in.
+	Deliveries []model.Delivery
 }
 
-// CreateDigest records a digest and its deliveries in one transaction, so
-// that every subscriber's message is in the outbox before any is sent. It
-// returns ErrDigestExists when the period was already taken.
+// StartDigest records a digest with no deliveries yet, marked incomplete: the
+// builder then queues its deliveries a chunk at a time (QueueDeliveries)
+// and closes it with CompleteDigest. Recording the period first is what
+// lets a build that dies between chunks be resumed rather than built again
+// or skipped. It returns ErrDigestExists when the period was already
+// taken or the topic has an incomplete digest.
+func (s *Store) StartDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
+	d := nd.Digest
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return model.Digest{}, fmt.Errorf("start digest of %s: %w", d.TopicID, err)
+	}
+	defer tx.Rollback()
+	if err := s.insertDigest(ctx, tx, &d, nd.FromSeq, nd.ToSeq, false); err != nil {
+		return model.Digest{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Digest{}, fmt.Errorf("start digest of %s: %w", d.TopicID, err)
+	}
+	return d, nil
+}
+
+// CreateDigest records a digest and all of its deliveries in one
+// transaction, complete at once. Every message is then in memory together,
+// so the digest builder uses StartDigest and QueueDeliveries instead; this
+// is for digests known to be small. It returns ErrDigestExists as
+// StartDigest does.
 func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
 	d := nd.Digest
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -108,41 +134,156 @@ func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, e
 		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
 	}
 	defer tx.Rollback()
-	// Re-check inside the write transaction: another process may have
-	// recorded this period since the caller looked.
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT max(to_seq) FROM digests WHERE topic_id = ?", d.TopicID).Scan(&last); err != nil {
-		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	if err := s.insertDigest(ctx, tx, &d, nd.FromSeq, nd.ToSeq, true); err != nil {
+		return model.Digest{}, err
 	}
-	if last.Valid && last.Int64 != nd.FromSeq {
-		return model.Digest{}, fmt.Errorf("digest of %s from %d: %w", d.TopicID, nd.FromSeq, ErrDigestExists)
-	}
-	now := s.now()
-	d.CreatedAt = now
-	err = tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, item_count, subject, html, text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.TopicID, nd.FromSeq, nd.ToSeq, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), d.ItemCount, d.Subject, d.HTML, d.Text).Scan(&d.ID)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return model.Digest{}, fmt.Errorf("digest of %s from %d: %w", d.TopicID, nd.FromSeq, ErrDigestExists)
-		}
-		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
-	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
-		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`)
-	if err != nil {
-		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
-	}
-	defer ins.Close()
-	for _, dl := range nd.Deliveries {
-		if _, err := ins.ExecContext(ctx, d.ID, dl.SubscriberID, dl.Email, ts(now), dl.MessageID, dl.Message, ts(now)); err != nil {
-			return model.Digest{}, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
-		}
+	if _, err := s.insertDeliveries(ctx, tx, d.ID, nd.Deliveries); err != nil {
+		return model.Digest{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
 	}
 	return d, nil
+}
+
+// insertDigest records d for the matches from < seq <= to and sets its id
+// and creation time.
+func (s *Store) insertDigest(ctx context.Context, tx *sql.Tx, d *model.Digest, from, to int64, complete bool) error {
+	// Re-check inside the write transaction: another process may have
+	// recorded this period since the caller looked.
+	var last sql.NullInt64
+	var incomplete int
+	if err := tx.QueryRowContext(ctx, "SELECT max(to_seq), (SELECT count(*) FROM digests WHERE topic_id = ?1 AND completed_at = '') FROM digests WHERE topic_id = ?1",
+		d.TopicID).Scan(&last, &incomplete); err != nil {
+		return fmt.Errorf("record digest of %s: %w", d.TopicID, err)
+	}
+	if last.Valid && last.Int64 != from {
+		return fmt.Errorf("digest of %s from %d: %w", d.TopicID, from, ErrDigestExists)
+	}
+	// The resume rule relies on a topic having at most one incomplete
+	// digest: a new one only starts once the previous one is complete.
+	if incomplete > 0 {
+		return fmt.Errorf("digest of %s from %d: an earlier digest is incomplete: %w", d.TopicID, from, ErrDigestExists)
+	}
+	now := s.now()
+	d.CreatedAt = now
+	completed := ""
+	if complete {
+		completed = ts(now)
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count, subject, html, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.TopicID, from, to, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), completed, d.ItemCount, d.Subject, d.HTML, d.Text).Scan(&d.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("digest of %s from %d: %w", d.TopicID, from, ErrDigestExists)
+		}
+		return fmt.Errorf("record digest of %s: %w", d.TopicID, err)
+	}
+	return nil
+}
+
+// insertDeliveries queues dls for digest digestID and returns how many
+// were new. A subscriber who already has a delivery of the digest keeps
+// that one, which may already be sent: queueing the same subscribers again,
+// after a crash or from a second builder, must not mail anyone twice.
+func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, digestID int64, dls []model.Delivery) (int, error) {
+	if len(dls) == 0 {
+		return 0, nil
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (digest_id, subscriber_id) DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
+	}
+	defer ins.Close()
+	now := ts(s.now())
+	added := 0
+	for _, dl := range dls {
+		res, err := ins.ExecContext(ctx, digestID, dl.SubscriberID, dl.Email, now, dl.MessageID, dl.Message, now)
+		if err != nil {
+			return 0, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
+		}
+		n, _ := res.RowsAffected()
+		added += int(n)
+	}
+	return added, nil
+}
+
+// QueueDeliveries adds one chunk of digest digestID's deliveries to the
+// outbox in one transaction and returns how many were new; subscribers who
+// already have a delivery of the digest are left as they are.
+func (s *Store) QueueDeliveries(ctx context.Context, digestID int64, dls []model.Delivery) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
+	}
+	defer tx.Rollback()
+	n, err := s.insertDeliveries(ctx, tx, digestID, dls)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
+	}
+	return n, nil
+}
+
+// UnqueuedSubscriptions returns the active subscriptions to digest
+// digestID's topic that have no delivery of it yet, at most limit, by
+// subscriber id and after subscriber id after: the recipients a build of
+// the digest has still to queue, a chunk at a time.
+func (s *Store) UnqueuedSubscriptions(ctx context.Context, digestID, after int64, limit int) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE t.topic_id = (SELECT topic_id FROM digests WHERE id = ?1) AND t.status = 'active' AND s.id > ?2
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.digest_id = ?1 AND d.subscriber_id = s.id)
+		ORDER BY s.id LIMIT ?3`, digestID, after, limit)
+}
+
+// CompleteDigest records that every recipient of digest id has a delivery
+// queued, so that the topic's next build starts the next period. Marking
+// a complete digest again keeps its first completion time.
+func (s *Store) CompleteDigest(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, "UPDATE digests SET completed_at = ? WHERE id = ? AND completed_at = ''", ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("complete digest %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var exists bool
+		if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM digests WHERE id = ?)", id).Scan(&exists); err != nil {
+			return fmt.Errorf("complete digest %d: %w", id, err)
+		}
+		if !exists {
+			return fmt.Errorf("complete digest %d: %w", id, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// Incomplete is a recorded digest whose deliveries are not all queued yet,
+// with the range of matches it covers, so that it can be planned again.
+type Incomplete struct {
+	Digest  model.Digest
+	FromSeq int64
+	ToSeq   int64
+}
+
+// IncompleteDigest returns topicID's digest that was started but not
+// completed (a build that died or was stopped between chunks), or
+// ErrNotFound.
+func (s *Store) IncompleteDigest(ctx context.Context, topicID string) (Incomplete, error) {
+	var u Incomplete
+	var start, end, created string
+	err := s.db.QueryRowContext(ctx, `SELECT id, topic_id, period_start, period_end, created_at, item_count, subject, from_seq, to_seq
+		FROM digests WHERE topic_id = ? AND completed_at = '' ORDER BY id LIMIT 1`, topicID).Scan(
+		&u.Digest.ID, &u.Digest.TopicID, &start, &end, &created, &u.Digest.ItemCount, &u.Digest.Subject, &u.FromSeq, &u.ToSeq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incomplete{}, fmt.Errorf("incomplete digest of %s: %w", topicID, ErrNotFound)
+	}
+	if err != nil {
+		return Incomplete{}, fmt.Errorf("incomplete digest of %s: %w", topicID, err)
+	}
+	u.Digest.PeriodStart, u.Digest.PeriodEnd, u.Digest.CreatedAt = parseTS(start), parseTS(end), parseTS(created)
+	return u, nil
 }
 
 // UpdateDigestArchive replaces a digest's archived rendering (used when the

@@ -41,6 +41,11 @@ func seedAt(t *testing.T, s *Store, v int) {
 	}
 	if v >= 3 {
 		exec("INSERT INTO subscribers (email, created_at) VALUES ('a@example.org', '2026-01-01T00:00:00.000Z')")
+		digest := "INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, item_count) VALUES ('t', 0, 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 1)"
+		if v >= 7 {
+			digest = "INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count) VALUES ('t', 0, 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 1)"
+		}
+		exec(digest)
 	}
 }
 
@@ -73,6 +78,14 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 			var title string
 			if err := s.db.QueryRowContext(ctx, "SELECT title FROM items WHERE key = 'guid:1'").Scan(&title); err != nil || title != "kept" {
 				t.Errorf("from v%d: item lost: %q, %v", v, title, err)
+			}
+		}
+		if v >= 3 {
+			// A digest recorded before digests were queued in chunks was
+			// queued whole: resuming it would mail it again to everyone
+			// subscribed since.
+			if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("from v%d: digest recorded before the migration counts as incomplete (%v)", v, err)
 			}
 		}
 		if err := s.IntegrityCheck(ctx); err != nil {
@@ -169,6 +182,94 @@ func TestCreateDigestRefusesOverlap(t *testing.T) {
 	due, _ = s.DueDeliveries(ctx, time.Now().Add(time.Minute), 10)
 	if len(due) != 0 {
 		t.Fatalf("sent delivery still due: %+v", due)
+	}
+}
+
+// TestDigestQueuedInChunks records a digest the way the builder does: the
+// row first, incomplete, then deliveries in chunks, some of them twice as a
+// resumed build would, then complete.
+func TestDigestQueuedInChunks(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	var subs []model.Subscription
+	for i := range 5 {
+		sub, err := s.Subscribe(ctx, model.Subscription{Email: fmt.Sprintf("r%d@example.org", i), TopicID: "t", Status: model.SubscriptionActive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	if _, err := s.Subscribe(ctx, model.Subscription{Email: "other@example.org", TopicID: "u", Status: model.SubscriptionActive}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("IncompleteDigest before any digest: %v", err)
+	}
+	d, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t", Subject: "s", ItemCount: 3}, FromSeq: 0, ToSeq: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.IncompleteDigest(ctx, "t")
+	if err != nil || inc.Digest.ID != d.ID || inc.FromSeq != 0 || inc.ToSeq != 7 || inc.Digest.ItemCount != 3 {
+		t.Fatalf("IncompleteDigest = %+v, %v", inc, err)
+	}
+	// No second digest of the topic while this one is incomplete, not even
+	// one for the period after it.
+	if _, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 7, ToSeq: 9}); !errors.Is(err, ErrDigestExists) {
+		t.Errorf("second digest while one is incomplete: %v", err)
+	}
+	delivery := func(sub model.Subscription, body string) model.Delivery {
+		return model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<" + body + "@x>", Message: []byte(body)}
+	}
+	chunk, err := s.UnqueuedSubscriptions(ctx, d.ID, 0, 2)
+	if err != nil || len(chunk) != 2 || chunk[0].SubscriberID != subs[0].SubscriberID || chunk[1].SubscriberID != subs[1].SubscriberID {
+		t.Fatalf("first chunk = %+v, %v", chunk, err)
+	}
+	if n, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(subs[0], "first0"), delivery(subs[1], "first1")}); err != nil || n != 2 {
+		t.Fatalf("queue first chunk: %d, %v", n, err)
+	}
+	// A subscriber leaves before their chunk: they are not a recipient.
+	if _, err := s.Unsubscribe(ctx, subs[2].Email, "t"); err != nil {
+		t.Fatal(err)
+	}
+	// A second builder (or a resumed one) queues subscriber 1 again and
+	// subscriber 3: 1 keeps the first message, 3 gets theirs.
+	if n, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(subs[1], "again1"), delivery(subs[3], "first3")}); err != nil || n != 1 {
+		t.Fatalf("queue overlapping chunk: %d new, %v; want 1", n, err)
+	}
+	rest, err := s.UnqueuedSubscriptions(ctx, d.ID, 0, 10)
+	if err != nil || len(rest) != 1 || rest[0].SubscriberID != subs[4].SubscriberID {
+		t.Fatalf("still unqueued = %+v, %v; want only %s", rest, err, subs[4].Email)
+	}
+	if after, _ := s.UnqueuedSubscriptions(ctx, d.ID, subs[4].SubscriberID, 10); len(after) != 0 {
+		t.Errorf("unqueued after the last subscriber = %+v", after)
+	}
+	if _, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(rest[0], "first4")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteDigest(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("IncompleteDigest after completion: %v", err)
+	}
+	if err := s.CompleteDigest(ctx, d.ID+100); !errors.Is(err, ErrNotFound) {
+		t.Errorf("completing a digest that does not exist: %v", err)
+	}
+	dls, err := s.DueDeliveries(ctx, time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, dl := range dls {
+		got[dl.SubscriberID] = string(dl.Message)
+	}
+	want := map[int64]string{subs[0].SubscriberID: "first0", subs[1].SubscriberID: "first1", subs[3].SubscriberID: "first3", subs[4].SubscriberID: "first4"}
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(dls) != len(want) {
+		t.Errorf("outbox = %v (%d rows), want %v", got, len(dls), want)
+	}
+	if _, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 7, ToSeq: 9}); err != nil {
+		t.Errorf("next digest once the previous one is complete: %v", err)
 	}
 }
 
