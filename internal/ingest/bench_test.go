@@ -25,18 +25,9 @@ import (
 //	go test -run '^$' -bench PollFeeds -benchtime 10x -cpuprofile cpu.out ./internal/ingest/
 func BenchmarkPollFeeds(b *testing.B) {
 	const perIter = 100
-	paths, _ := filepath.Glob("testdata/bench/*.xml")
-	if len(paths) == 0 {
-		b.Fatal("no testdata/bench/*.xml")
-	}
-	var docs [][]byte
+	docs := benchDocs(b)
 	var size int
-	for _, p := range paths {
-		d, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs = append(docs, d)
+	for _, d := range docs {
 		size += len(d)
 	}
 	srv := newServer(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -77,16 +68,8 @@ func BenchmarkPollFeeds(b *testing.B) {
 //	go test -run '^$' -bench PollChangedFeeds -benchtime 20x ./internal/ingest/
 func BenchmarkPollChangedFeeds(b *testing.B) {
 	const feeds = 100
-	paths, _ := filepath.Glob("testdata/bench/*.xml")
-	if len(paths) == 0 {
-		b.Fatal("no testdata/bench/*.xml")
-	}
 	var docs []string
-	for _, p := range paths {
-		d, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
-		}
+	for _, d := range benchDocs(b) {
 		docs = append(docs, string(d))
 	}
 	var round atomic.Int64
@@ -140,4 +123,21 @@ func withNewEntry(doc string, feed, round int) string {
 		}
 	}
 	return doc
+}
+
+// benchDocs reads feedgen's documents kept in testdata/bench.
+func benchDocs(b *testing.B) [][]byte {
+	paths, _ := filepath.Glob("testdata/bench/*.xml")
+	if len(paths) == 0 {
+		b.Fatal("no testdata/bench/*.xml")
+	}
+	var docs [][]byte
+	for _, p := range paths {
+		d, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return docs
 }
