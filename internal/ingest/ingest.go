@@ -326,7 +326,8 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	if f.Title == "" {
 		f.Title = strings.TrimSpace(normalize.Title(doc.Title))
 	}
-	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, p.knownKeys(ctx, f, doc, resp.URL, now))
+	keys, known := p.knownKeys(ctx, f, doc, resp.URL, now)
+	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, keys, known)
 	if p.opts.MaxAge > 0 {
 		items = dropOlder(items, now.Add(-p.opts.MaxAge))
 	}
@@ -348,21 +349,22 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 		Matches: saved.NewMatches, MatchesByTopic: saved.ByTopic}
 }
 
-// knownKeys returns which of doc's entries the feed has stored, so that
-// only the others are normalised and matched. A feed never polled with
-// success has stored nothing, which spares a first poll the query. When the
-// query fails, every entry is processed and the store skips the known ones
-// as it always does: slower, never wrong.
-func (p *Poller) knownKeys(ctx context.Context, f model.Feed, doc *parse.Feed, url string, now time.Time) map[string]bool {
+// knownKeys returns the keys of doc's entries and which of them the feed
+// has stored, so that only the others are normalised and matched. A feed
+// never polled with success has stored nothing, which spares a first poll
+// the work. When the query fails, every entry is processed and the store
+// skips the known ones as it always does: slower, never wrong.
+func (p *Poller) knownKeys(ctx context.Context, f model.Feed, doc *parse.Feed, url string, now time.Time) ([]string, map[string]bool) {
 	if f.LastSuccessAt.IsZero() || f.ID == 0 {
-		return nil
+		return nil, nil
 	}
-	known, err := p.store.KnownKeys(ctx, f.ID, normalize.Keys(doc, url, now))
+	keys := normalize.Keys(doc, url, now)
+	known, err := p.store.KnownKeys(ctx, f.ID, keys)
 	if err != nil {
 		p.log.Debug("known items not read; processing all", "feed_url", fetch.Redacted(f.URL), "err", err)
-		return nil
+		return nil, nil
 	}
-	return known
+	return keys, known
 }
 
 // dropOlder keeps the items published at or after cutoff (and those

@@ -36,23 +36,28 @@ const (
 // Items normalises every entry of feed, fetched from feedURL at fetchedAt.
 // ID and FeedID are left zero for the store to set.
 func Items(feed *parse.Feed, feedURL string, fetchedAt time.Time) []model.Item {
-	items, _ := ItemsExcept(feed, feedURL, fetchedAt, nil)
+	items, _ := ItemsExcept(feed, feedURL, fetchedAt, nil, nil)
 	return items
 }
 
-// ItemsExcept is Items without the entries whose Key is in known, and
-// reports how many it left out. A changed feed mostly repeats entries
-// stored before; a poll asks the store which of Keys it holds and
-// normalises and matches only the rest.
-func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, known map[string]bool) (items []model.Item, skipped int) {
+// ItemsExcept is Items without the entries already stored, and reports
+// how many it left out: keys are the entries' keys as Keys gives them for
+// the same arguments, and known holds those that are stored. A changed
+// feed mostly repeats entries stored before; a poll asks the store which
+// of Keys it holds and normalises and matches only the rest. With keys
+// that do not fit the document, nothing is left out.
+func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []string, known map[string]bool) (items []model.Item, skipped int) {
 	if feed == nil {
 		return nil, 0
 	}
 	fetchedAt = fetchedAt.UTC()
 	entries := newest(feed.Entries, MaxItems, fetchedAt)
+	if len(keys) != len(entries) {
+		known = nil
+	}
 	items = make([]model.Item, 0, len(entries))
-	for _, e := range entries {
-		if len(known) > 0 && known[entryKey(e, feedURL)] {
+	for i, e := range entries {
+		if known != nil && known[keys[i]] {
 			skipped++
 			continue
 		}

@@ -112,3 +112,32 @@ func TestItemsNil(t *testing.T) {
 		t.Error("nil feed gave items")
 	}
 }
+
+// TestItemsExcept leaves out exactly the entries whose keys are known, and
+// nothing when the keys do not fit the document.
+func TestItemsExcept(t *testing.T) {
+	feed := &parse.Feed{Entries: []parse.Entry{{GUID: "a", Title: "A"}, {GUID: "b", Title: "B"}, {Link: "/c", Title: "C"}}}
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	keys := Keys(feed, "https://x.example/feed", at)
+	for _, tc := range []struct {
+		name        string
+		keys        []string
+		known       map[string]bool
+		wantTitles  string
+		wantSkipped int
+	}{
+		{"none known", keys, map[string]bool{}, "A B C", 0},
+		{"two known", keys, map[string]bool{keys[0]: true, keys[2]: true}, "B", 2},
+		{"keys of another document", keys[:2], map[string]bool{keys[0]: true}, "A B C", 0},
+		{"no keys", nil, nil, "A B C", 0},
+	} {
+		items, skipped := ItemsExcept(feed, "https://x.example/feed", at, tc.keys, tc.known)
+		var titles []string
+		for _, it := range items {
+			titles = append(titles, it.Title)
+		}
+		if got := strings.Join(titles, " "); got != tc.wantTitles || skipped != tc.wantSkipped {
+			t.Errorf("%s: %q, %d skipped; want %q, %d", tc.name, got, skipped, tc.wantTitles, tc.wantSkipped)
+		}
+	}
+}
