@@ -210,14 +210,7 @@ func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 // unsubscribe serves both the page's button and RFC 8058 one-click posts
 // (body "List-Unsubscribe=One-Click", token in the query).
 func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.fail(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large.", err)
-			return
-		}
-		s.fail(w, r, http.StatusBadRequest, "The form could not be read.", err)
+	if !s.parseForm(w, r, maxFormBytes) {
 		return
 	}
 	tok := r.PostForm.Get("token")

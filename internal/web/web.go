@@ -196,14 +196,7 @@ func (s *server) headers(next http.Handler) http.Handler {
 // token (403), in that order, before h runs.
 func (s *server) form(limit int64, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if err := r.ParseForm(); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				s.fail(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large.", err)
-				return
-			}
-			s.fail(w, r, http.StatusBadRequest, "The form could not be read.", err)
+		if !s.parseForm(w, r, limit) {
 			return
 		}
 		if !adminByBearer(r) && !s.csrf.valid(r) {
@@ -212,6 +205,23 @@ func (s *server) form(limit int64, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// parseForm reads a form of at most limit bytes; when it cannot, it
+// answers 413 (too large) or 400 and returns false.
+func (s *server) parseForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		s.fail(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large.", err)
+	default:
+		s.fail(w, r, http.StatusBadRequest, "The form could not be read.", err)
+	}
+	return false
 }
 
 // page is the data every page template gets.
