@@ -48,22 +48,22 @@ type Message struct {
 // first and the HTML part last, as RFC 2046 wants the preferred part last.
 // It returns the Message-ID without angle brackets.
 func Build(m Message) (raw []byte, messageID string, err error) {
-	from, err := mail.ParseAddress(clean(m.From))
+	from, err := mail.ParseAddress(OneLine(m.From))
 	if err != nil {
 		return nil, "", fmt.Errorf("build mail: from %q: %w", m.From, err)
 	}
-	to, err := mail.ParseAddress(clean(m.To))
+	to, err := mail.ParseAddress(OneLine(m.To))
 	if err != nil {
 		return nil, "", fmt.Errorf("build mail: to %q: %w", m.To, err)
 	}
-	if name := clean(m.ToName); name != "" {
+	if name := OneLine(m.ToName); name != "" {
 		to.Name = name
 	}
 	if m.Text == "" && m.HTML == "" {
 		return nil, "", errors.New("build mail: no body")
 	}
 
-	messageID = strings.Trim(clean(m.MessageID), "<> ")
+	messageID = strings.Trim(OneLine(m.MessageID), "<> ")
 	if messageID == "" {
 		messageID, err = NewMessageID(from.Address)
 		if err != nil {
@@ -78,14 +78,14 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(from)
 	msg.ToMailAddress(to)
-	msg.Subject(clean(m.Subject))
+	msg.Subject(OneLine(m.Subject))
 	msg.SetMessageIDWithValue(messageID)
 	msg.SetDateWithValue(date)
 	// Digests are bulk mail; this keeps out-of-office replies away.
 	msg.SetBulk()
 
 	if m.ListID != "" {
-		listID, err := formatListID(clean(m.ListID))
+		listID, err := formatListID(OneLine(m.ListID))
 		if err != nil {
 			return nil, "", fmt.Errorf("build mail: list id %q: %w", m.ListID, err)
 		}
@@ -94,10 +94,10 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 		msg.SetGenHeaderPreformatted(headerListID, listID)
 	}
 	var unsub []string
-	if u := clean(m.UnsubscribeURL); u != "" {
+	if u := OneLine(m.UnsubscribeURL); u != "" {
 		unsub = append(unsub, "<"+u+">")
 	}
-	if a := clean(m.UnsubscribeMailto); a != "" {
+	if a := OneLine(m.UnsubscribeMailto); a != "" {
 		a = strings.TrimPrefix(a, "mailto:")
 		if !strings.Contains(a, "?") {
 			a += "?subject=unsubscribe"
@@ -108,7 +108,7 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, strings.Join(unsub, ", "))
 	}
 	// RFC 8058: one-click only when there is an https URI to POST to.
-	if strings.HasPrefix(clean(m.UnsubscribeURL), "https://") {
+	if strings.HasPrefix(OneLine(m.UnsubscribeURL), "https://") {
 		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	}
 
@@ -121,7 +121,7 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 		if !validHeaderName(k) {
 			return nil, "", fmt.Errorf("build mail: invalid header name %q", k)
 		}
-		msg.SetGenHeader(gomail.Header(k), clean(m.Headers[k]))
+		msg.SetGenHeader(gomail.Header(k), OneLine(m.Headers[k]))
 	}
 
 	switch {
@@ -182,9 +182,11 @@ func formatListID(s string) (string, error) {
 	return mime.QEncoding.Encode("UTF-8", phrase) + " " + id, nil
 }
 
-// clean strips CR, LF and other control characters from a header value: a
-// feed title must never be able to add a header line.
-func clean(s string) string {
+// OneLine strips CR, LF and other control characters (and the Unicode line
+// and paragraph separators) and collapses runs of white space: a header
+// value, or text that becomes one (a subject made from a feed title), must
+// never be able to add a header line.
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return ' '

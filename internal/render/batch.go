@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
 )
 
 // Recipient is what one subscriber's copy of a digest differs in from the
@@ -92,7 +94,7 @@ type shell struct {
 // rendered in full.
 func (b *Batch) fill(rc Recipient) (out Rendered, ok bool, err error) {
 	// The view applies the same to each of these before a template sees it.
-	vals := [numHoles]string{oneLine(rc.Email), oneLine(rc.Name), safeURL(rc.UnsubscribeURL)}
+	vals := [numHoles]string{mail.OneLine(rc.Email), mail.OneLine(rc.Name), safeURL(rc.UnsubscribeURL)}
 	if !verbatimURL(vals[holeUnsubscribe]) {
 		return Rendered{}, false, nil
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/vanng822/go-premailer/premailer"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
 )
 
 // Template file names. Operators override them by name (see Overlay).
@@ -154,12 +156,12 @@ func (r *Renderer) Digest(d Digest) (Rendered, error) {
 func (r *Renderer) Confirm(c Confirm) (Rendered, error) {
 	names := make([]string, len(c.TopicNames))
 	for i, n := range c.TopicNames {
-		names[i] = oneLine(n)
+		names[i] = mail.OneLine(n)
 	}
 	v := confirmView{
 		TopicNames: names,
 		ConfirmURL: c.ConfirmURL,
-		Recipient:  oneLine(c.Recipient),
+		Recipient:  mail.OneLine(c.Recipient),
 		Expires:    c.Expires.UTC(),
 		Preheader:  "Confirm your subscription to " + strings.Join(names, ", "),
 	}
@@ -172,7 +174,7 @@ func (r *Renderer) render(data any, subject, htmlName, textName string) (Rendere
 	if err := r.text.ExecuteTemplate(&buf, subject, data); err != nil {
 		return out, fmt.Errorf("render %s: %w", subject, err)
 	}
-	out.Subject = oneLine(buf.String())
+	out.Subject = mail.OneLine(buf.String())
 	if out.Subject == "" {
 		return out, fmt.Errorf("render %s: empty subject", subject)
 	}

@@ -163,19 +163,6 @@ func htmlToText(s string) (string, error) {
 	return html2text.FromString(s, html2text.Options{})
 }
 
-// oneLine removes CR, LF and other control characters and collapses runs of
-// white space: header values (Subject) and preheaders are single lines, and a
-// CR/LF taken from a feed title could inject mail headers.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // textWidth is where the text part wraps: readable in a terminal client and
 // below the 78-character line length RFC 5322 recommends.
 const textWidth = 76

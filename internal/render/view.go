@@ -8,6 +8,8 @@ import (
 	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
 )
 
 // digestView is what digest templates see: times already in the
@@ -43,9 +45,9 @@ func newDigestView(d Digest) (digestView, error) {
 		loc = time.UTC
 	}
 	v := digestView{
-		TopicID:          oneLine(d.TopicID),
-		TopicName:        oneLine(d.TopicName),
-		TopicDescription: oneLine(d.TopicDescription),
+		TopicID:          mail.OneLine(d.TopicID),
+		TopicName:        mail.OneLine(d.TopicName),
+		TopicDescription: mail.OneLine(d.TopicDescription),
 		PeriodStart:      d.PeriodStart.In(loc),
 		PeriodEnd:        d.PeriodEnd.In(loc),
 		More:             d.More,
@@ -53,8 +55,8 @@ func newDigestView(d Digest) (digestView, error) {
 		ArchiveURL:       safeURL(d.ArchiveURL),
 		UnsubscribeURL:   safeURL(d.UnsubscribeURL),
 		ManageURL:        safeURL(d.ManageURL),
-		Recipient:        oneLine(d.Recipient),
-		RecipientName:    oneLine(d.RecipientName),
+		Recipient:        mail.OneLine(d.Recipient),
+		RecipientName:    mail.OneLine(d.RecipientName),
 	}
 	for i, it := range d.Items {
 		sum := sanitizeSummary(it.SummaryHTML, summaryLimit)
@@ -64,22 +66,22 @@ func newDigestView(d Digest) (digestView, error) {
 		}
 		also := make([]Source, len(it.AlsoReportedBy))
 		for j, s := range it.AlsoReportedBy {
-			also[j] = Source{Name: oneLine(s.Name), Link: safeURL(s.Link)}
+			also[j] = Source{Name: mail.OneLine(s.Name), Link: safeURL(s.Link)}
 		}
 		v.Items = append(v.Items, itemView{
-			Title:          oneLine(it.Title),
+			Title:          mail.OneLine(it.Title),
 			Link:           safeURL(it.Link),
-			Source:         oneLine(it.Source),
+			Source:         mail.OneLine(it.Source),
 			Published:      it.Published.In(loc),
 			SummaryHTML:    htmltemplate.HTML(sum),
 			SummaryText:    wrapText(text, textWidth),
 			Terms:          it.Terms,
 			AlsoReportedBy: also,
-			Section:        oneLine(it.Section),
+			Section:        mail.OneLine(it.Section),
 			SectionStart:   it.Section != "" && (i == 0 || d.Items[i-1].Section != it.Section),
 		})
 	}
-	v.Preheader = oneLine(d.Preheader)
+	v.Preheader = mail.OneLine(d.Preheader)
 	if v.Preheader == "" {
 		v.Preheader = derivePreheader(v.Items)
 	}
