@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/normalize"
 )
 
 // SaveResult counts what one SaveFetch stored.
@@ -144,7 +145,7 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 		res.NewItems++
 		text := it.SummaryText
 		if text == "" && it.Summary != "" {
-			text = htmlText(it.Summary)
+			text = normalize.Text(it.Summary)
 		}
 		w.indexed = append(w.indexed, searchRow{id: id, title: it.Title, text: text})
 		if matches == nil {

@@ -4,110 +4,32 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"html"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/feedwatch/feedwatch/internal/normalize"
 	"modernc.org/sqlite"
 )
 
-// The search index (migration 0004) calls html_text from its triggers and
-// its content view, so every connection this program opens must know it.
-// Registering on the driver does that for all of them.
+// The search index (migrations 0004 and 0005) calls html_text from its
+// update trigger and the migration that indexed older items, so every
+// connection this program opens must know it. Registering on the driver
+// does that for all of them. It is normalize.Text, the text the rules
+// match and SaveFetches indexes new items with.
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("html_text", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		switch v := args[0].(type) {
 		case string:
-			return htmlText(v), nil
+			return normalize.Text(v), nil
 		case []byte:
-			return htmlText(string(v)), nil
+			return normalize.Text(string(v)), nil
 		default:
 			return "", nil
 		}
 	})
-}
-
-// inlineTags do not separate words: "<b>Mos</b>cow" is one word. Every
-// other tag is a word break.
-var inlineTags = map[string]bool{
-	"a": true, "abbr": true, "b": true, "bdi": true, "bdo": true, "cite": true, "code": true, "em": true,
-	"font": true, "i": true, "kbd": true, "mark": true, "q": true, "s": true, "small": true, "span": true,
-	"strong": true, "sub": true, "sup": true, "time": true, "u": true, "wbr": true,
-}
-
-// htmlText is the plain text of an HTML fragment as the search index sees
-// it: tags dropped, script and style bodies dropped, entities decoded,
-// whitespace collapsed.
-func htmlText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return strings.Join(strings.Fields(s), " ")
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	skipUntil := "" // closing tag whose element's text is not text
-	for len(s) > 0 {
-		lt := strings.IndexByte(s, '<')
-		if lt < 0 {
-			lt = len(s)
-		}
-		if skipUntil == "" {
-			b.WriteString(html.UnescapeString(s[:lt]))
-		}
-		s = s[lt:]
-		if s == "" {
-			break
-		}
-		if strings.HasPrefix(s, "<!--") {
-			end := strings.Index(s, "-->")
-			if end < 0 {
-				break
-			}
-			s = s[end+3:]
-			continue
-		}
-		// A "<" that does not start a tag is text ("a < b").
-		if len(s) < 2 || !(isASCIILetter(s[1]) || s[1] == '/' || s[1] == '!' || s[1] == '?') {
-			if skipUntil == "" {
-				b.WriteByte('<')
-			}
-			s = s[1:]
-			continue
-		}
-		gt := strings.IndexByte(s, '>')
-		if gt < 0 {
-			break // an unterminated tag at the end is not text
-		}
-		name, closing := tagName(s[1:gt])
-		s = s[gt+1:]
-		switch {
-		case skipUntil != "":
-			if closing && name == skipUntil {
-				skipUntil = ""
-			}
-		case !closing && (name == "script" || name == "style"):
-			skipUntil = name
-		case !inlineTags[name]:
-			b.WriteByte(' ')
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-
-// tagName reads the lower-cased element name of a tag's inside ("/P
-// class=x" -> "p", true).
-func tagName(inside string) (string, bool) {
-	closing := strings.HasPrefix(inside, "/")
-	inside = strings.TrimPrefix(inside, "/")
-	end := strings.IndexFunc(inside, func(r rune) bool { return !(r < utf8.RuneSelf && (isASCIILetter(byte(r)) || r >= '0' && r <= '9')) })
-	if end >= 0 {
-		inside = inside[:end]
-	}
-	return strings.ToLower(inside), closing
 }
 
 // Marks delimit the matched words in SearchHit.Title and Snippet. They are
@@ -208,7 +130,7 @@ func (s *Store) search(ctx context.Context, topicID, query string, limit int) ([
 		}
 		h.Published = parseTS(published)
 		h.Title = mark(title, terms, 0)
-		h.Snippet = mark(htmlText(summary), terms, snippetWords)
+		h.Snippet = mark(normalize.Text(summary), terms, snippetWords)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
