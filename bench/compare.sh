@@ -35,21 +35,8 @@ done
 
 cd "$(dirname "$0")/.."
 
-need=()
-command -v newsboat >/dev/null || need+=(newsboat)
-command -v r2e >/dev/null || need+=(rss2email)
-command -v feed2exec >/dev/null || need+=(feed2exec)
-command -v sqlite3 >/dev/null || need+=(sqlite3)
-command -v curl >/dev/null || need+=(curl)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" = 0 ]; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-	else
-		echo "compare.sh needs: ${need[*]} (apt-get install, as root)" >&2
-		exit 1
-	fi
-fi
+. bench/lib.sh
+require compare.sh newsboat:newsboat r2e:rss2email feed2exec:feed2exec sqlite3:sqlite3 curl:curl /usr/bin/time:time
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/feedwatch-compare.XXXXXX")
 feedgen_pid=
@@ -64,8 +51,6 @@ go build -o "$work/feedgen" ./bench/feedgen
 
 # served: feedgen's running count of full responses and 304s.
 served() { curl -sf "http://127.0.0.2:$port/_stats" | tr -d '\n'; }
-field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
-seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'; }
 
 # setup_TOOL DIR URLS: prepare the tool's state in DIR.
 # run_TOOL DIR: one poll (the command line timed).

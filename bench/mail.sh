@@ -10,7 +10,7 @@
 #
 #   bench/mail.sh [-n SUBSCRIBERS]
 #
-# Needs GNU time (/usr/bin/time) and the sqlite3 shell: 10,000
+# Needs GNU time and the sqlite3 shell (installed when run as root): 10,000
 # `subscribers add` processes would take minutes, so the rows are inserted
 # with SQL after one `subscribers add` has created the schema. Results are
 # printed; docs/performance.md ("Mail") records runs.
@@ -26,12 +26,8 @@ done
 
 cd "$(dirname "$0")/.."
 
-for tool in /usr/bin/time sqlite3; do
-	command -v "$tool" >/dev/null || {
-		echo "mail.sh needs $tool (Debian: apt-get install time sqlite3)" >&2
-		exit 1
-	}
-done
+. bench/lib.sh
+require mail.sh /usr/bin/time:time sqlite3:sqlite3
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/feedwatch-mailbench.XXXXXX")
 sink_pid=
@@ -115,11 +111,6 @@ SELECT id, 'us-russia', 'active', created_at, created_at, created_at FROM subscr
 COMMIT;
 EOF
 "${fw[@]}" poll "${cfg[@]}" --quiet >/dev/null
-
-# field NAME FILE: one value from GNU time -v output.
-field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
-# seconds H:MM:SS.ss | M:SS.ss -> seconds
-seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'; }
 
 echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -m | awk '/^Mem:/ { print $2 }') MB RAM, $(go version | cut -d' ' -f3)"

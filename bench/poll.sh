@@ -30,16 +30,8 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$(dirname "$0")/.."
-
-# GNU time gives peak RSS; bash's time keyword does not.
-if ! [ -x /usr/bin/time ]; then
-	if [ "$(id -u)" = 0 ]; then
-		apt-get update -qq && apt-get install -y -qq time >/dev/null
-	else
-		echo "poll.sh needs GNU time (/usr/bin/time): apt-get install time, as root" >&2
-		exit 1
-	fi
-fi
+. bench/lib.sh
+require poll.sh /usr/bin/time:time
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/feedwatch-bench.XXXXXX")
 feedgen_pid=
@@ -71,11 +63,6 @@ stats() {
 	tail -n 1 <&3
 	exec 3<&-
 }
-
-# field NAME FILE: one value from GNU time -v output.
-field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
-# seconds H:MM:SS.ss | M:SS.ss -> seconds
-seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'; }
 
 cmd=("$work/feedwatch" poll --config "$work/feedwatch.yaml" --all --quiet)
 echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
