@@ -242,7 +242,7 @@ func fieldIndex(name string) int {
 }
 
 func (ix *index) add(t Term, r role) {
-	k := t.key()
+	k := t.Key()
 	if id, ok := ix.keys[k]; ok {
 		ix.patterns[id].roles = append(ix.patterns[id].roles, r)
 		return

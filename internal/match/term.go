@@ -88,9 +88,10 @@ func ParseTerm(spelling string, foldDiacritics bool) (Term, error) {
 	return t, nil
 }
 
-// key identifies terms that match exactly the same texts, so that a term
-// used by several topics is looked up once.
-func (t Term) key() string {
+// Key identifies terms that match exactly the same texts: a term used by
+// several topics is looked up once, and a topics file may not list one
+// twice.
+func (t Term) Key() string {
 	var b strings.Builder
 	if t.CaseSensitive {
 		b.WriteByte('=')

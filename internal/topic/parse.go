@@ -277,7 +277,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			if err != nil {
 				return nil, nil, p.errf(tn, "%s: %s: %v", what, label, err)
 			}
-			norm := termKey(t)
+			norm := t.Key()
 			if line, dup := seen[norm]; dup {
 				return nil, nil, p.errf(tn, "%s: %s: term %q repeats the term on line %d", what, label, s, line)
 			}
@@ -380,7 +380,7 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			}
 		}
 		for k, it := range ignores {
-			if termKey(it) == termKey(pt.t) {
+			if it.Key() == pt.t.Key() {
 				return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: it is also in ignore (%q)", what, pt.sect, pt.t.Spelling, r.Ignore[k])
 			}
 		}
@@ -429,28 +429,9 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 // in which case it does not always veto.
 func hiddenBy(t match.Term, ignores []match.Term) bool {
 	for _, it := range ignores {
-		if it.Covers(t) && termKey(it) != termKey(t) {
+		if it.Covers(t) && it.Key() != t.Key() {
 			return true
 		}
 	}
 	return false
-}
-
-func termKey(t match.Term) string {
-	var b strings.Builder
-	if t.CaseSensitive {
-		b.WriteByte('=')
-	}
-	for _, w := range t.Words {
-		if t.CaseSensitive {
-			b.WriteString(w.Orig)
-		} else {
-			b.WriteString(w.Fold)
-		}
-		if w.Prefix {
-			b.WriteByte('*')
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
 }
