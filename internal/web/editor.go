@@ -165,16 +165,7 @@ func (s *server) topicsPreview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) renderFragment(w http.ResponseWriter, r *http.Request, status int, pageName, block string, data any) {
-	var sb strings.Builder
-	if err := s.pages[pageName].ExecuteTemplate(&sb, block, data); err != nil {
-		s.log.Error("render fragment", "page", pageName, "path", r.URL.Path, "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(sb.String()))
+	s.execute(w, r, status, s.pages[pageName], pageName, block, data)
 }
 
 // preview re-matches the recent stored items under the edited rules and

@@ -261,8 +261,7 @@ func parsePages() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// render writes a page; it renders into a buffer first so that a template
-// error becomes a clean 500 rather than half a page.
+// render writes a page.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := s.pages[name]
 	if !ok {
@@ -274,9 +273,16 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.CSRF == "" && (name == "index" || name == "topics") {
 		p.CSRF = s.csrf.token(w, r)
 	}
+	s.execute(w, r, status, t, name, "layout", p)
+}
+
+// execute writes template block of page name with data, rendered into a
+// buffer first so that a template error becomes a clean 500 rather than
+// half a page.
+func (s *server) execute(w http.ResponseWriter, r *http.Request, status int, t *template.Template, name, block string, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.Error("render page", "page", name, "path", r.URL.Path, "error", err)
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		s.log.Error("render page", "page", name, "block", block, "path", r.URL.Path, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
