@@ -352,6 +352,13 @@ func topicsToRun(set *topic.Set, id string) ([]topic.Topic, error) {
 	return []topic.Topic{t}, nil
 }
 
+// interactive says whether a person is at the keyboard: standard input and
+// output are both terminals.
+func (a *app) interactive() bool {
+	f, ok := a.stdin.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd()) && isTerminal(a.stdout)
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && isatty.IsTerminal(f.Fd())

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -120,7 +123,7 @@ func truncate(s string, n int) string {
 
 func feedsAdd(ctx context.Context, a *app, args []string) error {
 	fs := newFlags(a, "feeds add", "URL... [--title T] [--pick N|--all-found] [--no-check]",
-		"Add feeds. Each URL is fetched once to check it is a feed; when it is a web page,\nthe feeds it advertises are listed and the one chosen with --pick (or all of them\nwith --all-found) is added; a page advertising one feed adds that one.")
+		"Add feeds. Each URL is fetched once to check it is a feed; when it is a web page,\nthe feeds it advertises are listed and the one chosen with --pick (or all of them\nwith --all-found) is added; at a terminal, without either flag, it asks which.\nA page advertising one feed adds that one.")
 	a.configFlagVar(fs)
 	title := fs.String("title", "", "title (with one URL)")
 	pick := fs.Int("pick", 0, "when a URL is a page advertising several feeds: add the N-th")
@@ -152,6 +155,7 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	var failed int
+	var answers *bufio.Reader // the terminal's, read across URLs
 	for _, u := range urls {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			fmt.Fprintf(a.stderr, "%s: not an http or https URL\n", u)
@@ -166,17 +170,26 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 				failed++
 				continue
 			}
-			if len(found) > 1 && !*allFound {
-				if *pick < 1 || *pick > len(found) {
-					fmt.Fprintf(a.stdout, "%s is a web page advertising %d feeds:\n", u, len(found))
-					for i, c := range found {
-						fmt.Fprintf(a.stdout, "  %d. %s  %s\n", i+1, c.url, c.title)
-					}
-					fmt.Fprintln(a.stdout, "Run again with --pick N to add one, or --all-found to add all.")
-					failed++
+			switch {
+			case len(found) <= 1 || *allFound:
+			case *pick >= 1 && *pick <= len(found):
+				found = found[*pick-1 : *pick]
+			case *pick == 0 && a.interactive():
+				if answers == nil {
+					answers = bufio.NewReader(a.stdin)
+				}
+				if found = chooseFeeds(a.stdout, answers, u, found); len(found) == 0 {
+					fmt.Fprintf(a.stdout, "nothing added from %s\n", u)
 					continue
 				}
-				found = found[*pick-1 : *pick]
+			default:
+				fmt.Fprintf(a.stdout, "%s is a web page advertising %d feeds:\n", u, len(found))
+				for i, c := range found {
+					fmt.Fprintf(a.stdout, "  %d. %s  %s\n", i+1, c.url, c.title)
+				}
+				fmt.Fprintln(a.stdout, "Run again with --pick N to add one, or --all-found to add all.")
+				failed++
+				continue
 			}
 			if *title != "" && len(found) == 1 {
 				found[0].title = *title
@@ -199,6 +212,57 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 }
 
 type feedCandidate struct{ url, title string }
+
+// chooseFeeds lists the feeds page advertises and asks which to add: an
+// operator at a terminal picks from what they see rather than running the
+// command again with --pick. A line it cannot read is asked again; an empty
+// line or the end of input adds none.
+func chooseFeeds(w io.Writer, answers *bufio.Reader, page string, found []feedCandidate) []feedCandidate {
+	fmt.Fprintf(w, "%s is a web page advertising %d feeds:\n", page, len(found))
+	for i, c := range found {
+		fmt.Fprintf(w, "  %d. %s  %s\n", i+1, c.url, c.title)
+	}
+	for {
+		fmt.Fprintf(w, "Add which? Numbers (e.g. 1 3), a for all, Enter for none: ")
+		line, err := answers.ReadString('\n')
+		if err != nil && line == "" {
+			fmt.Fprintln(w)
+			return nil
+		}
+		chosen, perr := parseChoice(strings.TrimSpace(line), found)
+		if perr == nil {
+			return chosen
+		}
+		fmt.Fprintf(w, "%v\n", perr)
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+// parseChoice reads an answer to chooseFeeds: numbers separated by spaces
+// or commas, "a" or "all", or nothing.
+func parseChoice(answer string, found []feedCandidate) ([]feedCandidate, error) {
+	switch strings.ToLower(answer) {
+	case "":
+		return nil, nil
+	case "a", "all":
+		return found, nil
+	}
+	var chosen []feedCandidate
+	seen := map[int]bool{}
+	for _, f := range strings.FieldsFunc(answer, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > len(found) {
+			return nil, fmt.Errorf("%q is not a number from 1 to %d", f, len(found))
+		}
+		if !seen[n] {
+			seen[n] = true
+			chosen = append(chosen, found[n-1])
+		}
+	}
+	return chosen, nil
+}
 
 // checkFeed fetches u: a feed is returned as itself, a page as the feeds it
 // advertises (each checked in turn).
