@@ -121,7 +121,7 @@ func TestFeedsAddAsksAtTerminal(t *testing.T) {
 	}
 }
 
-func TestPollDrawsProgressAtTerminal(t *testing.T) {
+func TestProgressAtTerminal(t *testing.T) {
 	feeds := feedServer(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "feedwatch.yaml")
@@ -138,6 +138,18 @@ func TestPollDrawsProgressAtTerminal(t *testing.T) {
 	}
 	if !strings.Contains(out, "] 3/3") || !strings.Contains(out, "\r\x1b[K") {
 		t.Errorf("no progress bar on the terminal:\n%q", out)
+	}
+	// feeds import draws one too.
+	opml := filepath.Join(dir, "feeds.opml")
+	os.WriteFile(opml, []byte(`<?xml version="1.0"?><opml version="2.0"><head><title>f</title></head><body>
+<outline type="rss" text="A" xmlUrl="https://a.example/feed.xml"/><outline type="rss" text="B" xmlUrl="https://b.example/feed.xml"/>
+</body></opml>`), 0o600)
+	term, tty = openTerminal(t)
+	shown = screen(term)
+	code = run(context.Background(), []string{"feeds", "import", opml, "--config", cfg}, strings.NewReader(""), &stdout, tty, nil, nil)
+	tty.Close()
+	if out := shown(); code != 0 || !strings.Contains(out, "] 2/2") {
+		t.Errorf("feeds import at a terminal: exit %d, no progress bar:\n%q", code, out)
 	}
 	// The same poll into a pipe draws nothing.
 	code, _, errOut := runCLI(t, nil, "poll", "--all", "--config", cfg)
