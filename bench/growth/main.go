@@ -438,7 +438,9 @@ func fill(ctx context.Context, db *sql.DB, nItems, nMatches, nTopics, nFeeds, da
 		fmt.Fprintf(os.Stderr, "\rfill: %d/%d items, %.0f items/s   ", done, nItems, float64(done)/time.Since(began).Seconds())
 	}
 	fmt.Fprintln(os.Stderr)
-	return nil
+	// Each feed's count, as SaveFetches keeps it (migration 0008).
+	_, err = db.ExecContext(ctx, `UPDATE feeds SET item_count = (SELECT count(*) FROM items WHERE items.feed_id = feeds.id)`)
+	return err
 }
 
 // recordDigests records every topic's digest at digestAt, covering the
@@ -452,9 +454,9 @@ func recordDigests(ctx context.Context, tx *sql.Tx, digestAt time.Time, lastTo [
 	html := strings.Repeat("<p>archived digest</p>", 1000)
 	for k := range lastTo {
 		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, item_count, subject, html, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, topicID(k), lastTo[k], seq, ts(digestAt.Add(-24*time.Hour)), ts(digestAt), ts(digestAt),
-			0, "Digest of "+digestAt.Format(time.DateOnly), html, "archived digest").Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count, subject, html, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, topicID(k), lastTo[k], seq, ts(digestAt.Add(-24*time.Hour)), ts(digestAt), ts(digestAt),
+			ts(digestAt), 0, "Digest of "+digestAt.Format(time.DateOnly), html, "archived digest").Scan(&id); err != nil {
 			return err
 		}
 		lastTo[k] = seq

@@ -14,10 +14,8 @@ const feedStateColumns = `id, url, title, origin, enabled, interval_s, username,
 	body_hash, next_poll_at, last_poll_at, last_success_at, last_error_at, last_error, error_count,
 	redirect_url, redirect_count`
 
-// feedColumns include each feed's item count, which reads the feed's
-// entries in the items index: what people look at needs it, the poller
-// does not (see DueFeeds).
-const feedColumns = feedStateColumns + `, (SELECT count(*) FROM items WHERE items.feed_id = feeds.id)`
+// feedColumns are a feed's state and its item count (migration 0008).
+const feedColumns = feedStateColumns + ", item_count"
 
 func scanFeed(sc interface{ Scan(...any) error }) (model.Feed, error) {
 	var f model.Feed
@@ -54,15 +52,12 @@ func (s *Store) Feeds(ctx context.Context) ([]model.Feed, error) {
 }
 
 // DueFeeds returns enabled feeds whose next poll time has come (all enabled
-// feeds when all is true), the longest-waiting first. Their ItemCount is
-// left at 0: counting read every stored item of the due feeds on every poll
-// tick (12 ms at a million items, docs/performance.md "Profiles").
+// feeds when all is true), the longest-waiting first.
 func (s *Store) DueFeeds(ctx context.Context, now time.Time, all bool) ([]model.Feed, error) {
-	const cols = feedStateColumns + ", 0"
 	if all {
-		return s.queryFeeds(ctx, cols, "WHERE enabled = 1 ORDER BY next_poll_at, id")
+		return s.queryFeeds(ctx, feedColumns, "WHERE enabled = 1 ORDER BY next_poll_at, id")
 	}
-	return s.queryFeeds(ctx, cols, "WHERE enabled = 1 AND next_poll_at <= ? ORDER BY next_poll_at, id", ts(now))
+	return s.queryFeeds(ctx, feedColumns, "WHERE enabled = 1 AND next_poll_at <= ? ORDER BY next_poll_at, id", ts(now))
 }
 
 // FeedByURL returns the feed with url or ErrNotFound.
@@ -153,23 +148,25 @@ func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) er
 // SaveFeedState records the outcome of one fetch (ETag, errors, schedule,
 // redirects, title) without touching items.
 func (s *Store) SaveFeedState(ctx context.Context, f model.Feed) error {
-	return saveFeedState(ctx, s.db, f)
+	return saveFeedState(ctx, s.db, f, 0)
 }
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func saveFeedState(ctx context.Context, db execer, f model.Feed) error {
+// saveFeedState writes f's fetch state; newItems is how many items the same
+// transaction stored for it, added to its count.
+func saveFeedState(ctx context.Context, db execer, f model.Feed, newItems int) error {
 	// A feed moved permanently onto a URL another feed already has keeps its
 	// old URL rather than violating uniqueness; the operator sees both.
 	_, err := db.ExecContext(ctx, `UPDATE feeds SET
 		url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
 		title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
 		next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
-		redirect_url = ?12, redirect_count = ?13 WHERE id = ?14`,
+		redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15 WHERE id = ?14`,
 		f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt), ts(f.LastSuccessAt),
-		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID)
+		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems)
 	if err != nil {
 		return fmt.Errorf("save feed state %s: %w", f.URL, err)
 	}

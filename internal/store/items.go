@@ -163,7 +163,7 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 			res.ByTopic[m.TopicID]++
 		}
 	}
-	if err := saveFeedState(ctx, tx, feed); err != nil {
+	if err := saveFeedState(ctx, tx, feed, res.NewItems); err != nil {
 		return SaveResult{}, err
 	}
 	return res, nil
@@ -210,7 +210,7 @@ type Counts struct {
 func (s *Store) Count(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM feeds), (SELECT count(*) FROM items), (SELECT count(*) FROM matches),
+		(SELECT count(*) FROM feeds), (SELECT coalesce(sum(item_count), 0) FROM feeds), (SELECT count(*) FROM matches),
 		(SELECT count(*) FROM subscribers), (SELECT count(*) FROM digests),
 		(SELECT count(*) FROM deliveries WHERE status = 'queued')`).Scan(
 		&c.Feeds, &c.Items, &c.Matches, &c.Subscribers, &c.Digests, &c.Queued)

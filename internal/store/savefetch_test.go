@@ -100,3 +100,80 @@ func TestSaveFetchesSearchIndex(t *testing.T) {
 		t.Errorf("automerge = %d, %v; want 8 (migration 0006)", automerge, err)
 	}
 }
+
+// TestFeedItemCounts: each feed's stored count (migration 0008) stays equal
+// to its items through new, repeated and failed saves, pruning and a
+// removed feed.
+func TestFeedItemCounts(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var feeds []model.Feed
+	for i := range 3 {
+		f, err := s.AddFeed(ctx, model.Feed{URL: fmt.Sprintf("https://%d.example/feed", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds = append(feeds, f)
+	}
+	items := func(from, to int, at time.Time) []model.Item {
+		var out []model.Item
+		for k := from; k < to; k++ {
+			out = append(out, model.Item{Key: fmt.Sprintf("k%d", k), Title: "t", Published: at, FetchedAt: at})
+		}
+		return out
+	}
+	check := func(step string) {
+		t.Helper()
+		got, err := s.Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, f := range got {
+			var n int
+			s.db.QueryRowContext(ctx, "SELECT count(*) FROM items WHERE feed_id = ?", f.ID).Scan(&n)
+			if f.ItemCount != n {
+				t.Errorf("%s: feed %s counts %d items, has %d", step, f.URL, f.ItemCount, n)
+			}
+			total += n
+		}
+		if n, err := s.ItemCount(ctx); err != nil || n != total {
+			t.Errorf("%s: ItemCount = %d, %v; want %d", step, n, err, total)
+		}
+		if c, err := s.Count(ctx); err != nil || c.Items != total {
+			t.Errorf("%s: Count().Items = %d, %v; want %d", step, c.Items, err, total)
+		}
+	}
+	if _, err := s.SaveFetches(ctx, []Fetch{
+		{Feed: feeds[0], Items: items(0, 10, old)},
+		{Feed: feeds[1], Items: append(items(0, 5, old), items(5, 9, recent)...)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check("first save")
+	// Seen again, plus two new and one listed twice.
+	if _, err := s.SaveFetch(ctx, feeds[0], append(items(8, 12, recent), items(11, 12, recent)...), nil); err != nil {
+		t.Fatal(err)
+	}
+	check("second save")
+	// A batch that fails stores nothing and counts nothing.
+	bad := []Fetch{{Feed: feeds[2], Items: items(0, 4, recent)}, {Feed: feeds[1], Items: items(20, 22, recent), Matches: [][]model.Match{nil}}}
+	if _, err := s.SaveFetches(ctx, bad); err == nil {
+		t.Fatal("SaveFetches with a short match list: no error")
+	}
+	check("failed save")
+	if n, err := s.PruneItems(ctx, recent.Add(-time.Hour), 3); err != nil || n != 15 {
+		t.Fatalf("PruneItems = %d, %v; want 15", n, err)
+	}
+	check("prune")
+	if err := s.RemoveFeed(ctx, feeds[1].URL); err != nil {
+		t.Fatal(err)
+	}
+	check("remove")
+	got, _ := s.Feeds(ctx)
+	if len(got) != 2 || got[0].ItemCount != 2 || got[1].ItemCount != 0 {
+		t.Errorf("after all steps: %+v", got)
+	}
+}

@@ -36,6 +36,9 @@ func seedAt(t *testing.T, s *Store, v int) {
 		exec("INSERT INTO feeds (url, created_at) VALUES ('https://a.example/feed', '2026-01-01T00:00:00.000Z')")
 		exec("INSERT INTO items (feed_id, key, title, published_at, fetched_at) VALUES (1, 'guid:1', 'kept', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
 	}
+	if v >= 8 {
+		exec("UPDATE feeds SET item_count = 1 WHERE id = 1")
+	}
 	if v >= 2 {
 		exec("INSERT INTO matches (item_id, topic_id, score, matched_at) VALUES (1, 't', 1, '2026-01-01T00:00:00.000Z')")
 	}
@@ -78,6 +81,9 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 			var title string
 			if err := s.db.QueryRowContext(ctx, "SELECT title FROM items WHERE key = 'guid:1'").Scan(&title); err != nil || title != "kept" {
 				t.Errorf("from v%d: item lost: %q, %v", v, title, err)
+			}
+			if f, err := s.FeedByURL(ctx, "https://a.example/feed"); err != nil || f.ItemCount != 1 {
+				t.Errorf("from v%d: feed's item count = %d, %v; want 1", v, f.ItemCount, err)
 			}
 		}
 		if v >= 3 {

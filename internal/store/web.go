@@ -32,7 +32,7 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[string]int, error) {
 // ItemCount returns the number of stored items.
 func (s *Store) ItemCount(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM items").Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(item_count), 0) FROM feeds").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count items: %w", err)
 	}
 	return n, nil
