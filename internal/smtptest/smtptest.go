@@ -16,6 +16,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,6 +90,9 @@ type Server struct {
 	serveErr  error         // written before served is closed
 	closeOnce sync.Once
 
+	logMu sync.Mutex
+	tb    testing.TB // nil once the test has ended
+
 	mu       sync.Mutex
 	messages []Message
 	sessions int
@@ -107,6 +111,7 @@ func Start(tb testing.TB, o Options) *Server {
 		return &session{s: s, conn: c}, nil
 	}))
 	s.srv.Domain = "localhost"
+	s.srv.ErrorLog = serverLog{s}
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	s.srv.AllowInsecureAuth = !o.StartTLS
@@ -139,12 +144,33 @@ func Start(tb testing.TB, o Options) *Server {
 			s.serveErr = fmt.Errorf("smtptest: serve: %w", err)
 		}
 	}()
+	s.tb = tb
 	tb.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			tb.Error(err)
 		}
+		s.logMu.Lock()
+		s.tb = nil // the test is over: testing panics on a later Logf
+		s.logMu.Unlock()
 	})
 	return s
+}
+
+// log takes go-smtp's error lines (a client that hung up, a TLS handshake
+// that failed: what fault-injection tests cause on purpose) into the test's
+// log, where `go test -v` shows them under the test that caused them,
+// instead of onto standard error.
+type serverLog struct{ s *Server }
+
+func (l serverLog) Printf(format string, v ...any) { l.write(fmt.Sprintf(format, v...)) }
+func (l serverLog) Println(v ...any)               { l.write(fmt.Sprintln(v...)) }
+
+func (l serverLog) write(line string) {
+	l.s.logMu.Lock()
+	defer l.s.logMu.Unlock()
+	if l.s.tb != nil {
+		l.s.tb.Logf("smtptest: %s", strings.TrimSuffix(line, "\n"))
+	}
 }
 
 // Close stops the server: it stops accepting, cuts every connection and
