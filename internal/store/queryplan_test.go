@@ -71,9 +71,9 @@ var bigTables = map[string]bool{"items": true, "matches": true, "deliveries": tr
 // wholeTableOK lists statements that read a big table whole by nature,
 // with why that is acceptable.
 var wholeTableOK = map[string]string{
-	"(SELECT count(*) FROM matches)": "Count: totals for `feeds list` and the admin page; SQLite keeps no row count, so counting reads an index whole",
-	"SELECT status, count(*) FROM deliveries GROUP BY":             "DeliveryCounts: the outbox gauge; reads the small (status, next_attempt_at) index",
-	"FROM deliveries ORDER BY id DESC LIMIT":                       "Deliveries without a status: walks the rowid backwards and stops at the limit",
+	"(SELECT count(*) FROM matches)":                   "Count: totals for `feeds list` and the admin page; SQLite keeps no row count, so counting reads an index whole",
+	"SELECT status, count(*) FROM deliveries GROUP BY": "DeliveryCounts: the outbox gauge; reads the small (status, next_attempt_at) index",
+	"FROM deliveries ORDER BY id DESC LIMIT":           "Deliveries without a status: walks the rowid backwards and stops at the limit",
 }
 
 // pending lists whole-table reads in other people's files that have a
