@@ -81,6 +81,7 @@ func commands() []command {
 		{"search", "search the stored items' titles and summaries", cmdSearch},
 		{"parse", "parse one feed document and print what feedwatch extracts", cmdParse},
 		{"config", "check the configuration and print the effective settings", cmdConfig},
+		{"backup", "write a consistent copy of the database, also while the daemon runs", cmdBackup},
 		{"demo", "run the whole pipeline once, offline, on bundled sample feeds", cmdDemo},
 		{"healthcheck", "exit 0 when the daemon's web server is healthy (for containers)", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
