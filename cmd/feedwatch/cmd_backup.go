@@ -44,35 +44,55 @@ remove the old file's -wal and -shm files, start the daemon.`)
 	if *keep < 0 || (*keep > 0 && !isDir) {
 		return fmt.Errorf("%w: --keep needs a directory and a positive number", errUsage)
 	}
-	if isDir {
-		dest = filepath.Join(dest, "feedwatch-"+time.Now().UTC().Format("20060102T150405Z")+".db")
-	}
 	start := time.Now()
-	info, err := store.Backup(ctx, cfg.Database, dest)
-	if err != nil {
-		return err
+	var info store.BackupInfo
+	var deleted []string
+	if isDir {
+		info, deleted, err = backupToDir(ctx, cfg.Database, dest, *keep, start)
+	} else {
+		info, err = store.Backup(ctx, cfg.Database, dest)
 	}
-	fmt.Fprintf(a.stdout, "backed up %s to %s: schema %d, %d items, %.1f MB, %s\n", cfg.Database, info.Path,
-		info.SchemaVersion, info.Items, float64(info.Bytes)/(1<<20), time.Since(start).Round(time.Millisecond))
-	if *keep > 0 {
-		return pruneBackups(a, rest[0], *keep)
+	if info.Path != "" { // also when deleting old backups failed after it
+		fmt.Fprintf(a.stdout, "backed up %s to %s: schema %d, %d items, %.1f MB, %s\n", cfg.Database, info.Path,
+			info.SchemaVersion, info.Items, float64(info.Bytes)/(1<<20), time.Since(start).Round(time.Millisecond))
 	}
-	return nil
+	for _, old := range deleted {
+		fmt.Fprintf(a.stdout, "deleted old backup %s\n", old)
+	}
+	return err
+}
+
+// backupToDir backs src up into dir (made if missing) under a name that
+// sorts by time, then deletes all but the keep newest (0 keeps all) and
+// returns what it deleted. `feedwatch backup DIR` and the daemon's backup
+// job both use it.
+func backupToDir(ctx context.Context, src, dir string, keep int, now time.Time) (store.BackupInfo, []string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return store.BackupInfo{}, nil, fmt.Errorf("backup folder: %w", err)
+	}
+	dest := filepath.Join(dir, "feedwatch-"+now.UTC().Format("20060102T150405Z")+".db")
+	info, err := store.Backup(ctx, src, dest)
+	if err != nil || keep == 0 {
+		return info, nil, err
+	}
+	deleted, err := pruneBackups(dir, keep)
+	return info, deleted, err
 }
 
 // pruneBackups deletes all but the keep newest backups in dir. Their names
 // sort by time.
-func pruneBackups(a *app, dir string, keep int) error {
+func pruneBackups(dir string, keep int) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, backupPattern))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	slices.Sort(names)
+	var deleted []string
 	for _, old := range names[:max(0, len(names)-keep)] {
 		if err := os.Remove(old); err != nil {
-			return fmt.Errorf("delete old backup: %w", err)
+			return deleted, fmt.Errorf("delete old backup: %w", err)
 		}
-		fmt.Fprintf(a.stdout, "deleted old backup %s\n", old)
+		deleted = append(deleted, old)
 	}
-	return nil
+	return deleted, nil
 }

@@ -107,6 +107,19 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
+	if spec := cfg.Backup.Schedule; spec != "" {
+		if err := sched.Add("backup", spec, func(ctx context.Context) error {
+			start := time.Now()
+			info, deleted, err := backupToDir(ctx, cfg.Database, cfg.Backup.Dir, cfg.Backup.Keep, start)
+			if info.Path != "" {
+				log.Info("database backed up", "file", info.Path, "items", info.Items, "bytes", info.Bytes,
+					"deleted_old", len(deleted), "duration_ms", time.Since(start).Milliseconds())
+			}
+			return err
+		}); err != nil {
+			return fmt.Errorf("backup.schedule: %w", err)
+		}
+	}
 	scheduleDigests := func(set *topic.Set) error {
 		for _, t := range set.Topics() {
 			t := t

@@ -129,6 +129,7 @@ mail:
   smtp: {host: 127.0.0.1, port: %[4]d, tls: none}
 web: {listen: "%[5]s", base_url: "https://news.feedwatch.test"}
 retention: {max_age: 0s}
+backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 `, dir, topicsPath, feeds.URL, smtpSrv.Port, webAddr)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -177,6 +178,12 @@ retention: {max_age: 0s}
 		t.Errorf("second daemon: err %v, output:\n%s", err, out)
 	}
 
+	// Backups every second, the two newest kept, each a whole database with
+	// the items polled before it.
+	waitFor(t, 20*time.Second, "three backups in the log", func() bool {
+		return strings.Count(logs.String(), `"msg":"database backed up"`) >= 3
+	})
+
 	// CLI commands work while the daemon runs.
 	if code, out, errOut := runCLI(t, nil, "feeds", "list", "--config", cfgPath); code != 0 || !strings.Contains(out, "wire.rss") {
 		t.Errorf("feeds list during run: %d\n%s\n%s", code, out, errOut)
@@ -218,6 +225,15 @@ retention: {max_age: 0s}
 	t.Logf("stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(logs.String(), "feedwatch stopped") {
 		t.Errorf("no clean stop in the log:\n%s", logs.String())
+	}
+
+	// Counted once the daemon has stopped: while it runs, a backup may be
+	// between its new file and deleting the oldest.
+	backups, _ := filepath.Glob(filepath.Join(dir, "backups", "*"))
+	if len(backups) != 2 {
+		t.Errorf("backup folder holds %v, want the 2 newest backups and nothing else", backups)
+	} else if info, err := store.Backup(context.Background(), backups[1], filepath.Join(dir, "copy-of-backup.db")); err != nil || info.Items == 0 {
+		t.Errorf("newest backup %s: %+v, %v", backups[1], info, err)
 	}
 
 	st, err := store.Open(context.Background(), filepath.Join(dir, "feedwatch.db"))

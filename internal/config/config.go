@@ -39,6 +39,7 @@ type Config struct {
 	Digest       Digest    `yaml:"digest"`
 	Web          Web       `yaml:"web"`
 	Retention    Retention `yaml:"retention"`
+	Backup       Backup    `yaml:"backup"`
 
 	// Path is the file the configuration came from; empty for defaults only.
 	Path string `yaml:"-"`
@@ -131,6 +132,14 @@ type Retention struct {
 	MaxAge Duration `yaml:"max_age"`
 }
 
+// Backup configures the daemon's own database backups (off while Schedule
+// is empty; `feedwatch backup` works either way).
+type Backup struct {
+	Schedule string `yaml:"schedule"` // cron spec
+	Dir      string `yaml:"dir"`      // default <data_dir>/backups
+	Keep     int    `yaml:"keep"`     // newest backups kept in Dir; 0 keeps all
+}
+
 // Defaults returns the configuration used when no file sets a value.
 func Defaults() Config {
 	return Config{
@@ -156,6 +165,7 @@ func Defaults() Config {
 		Web: Web{Listen: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
 			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", SubscribeRate: 5, PreviewDays: 7},
 		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
+		Backup:    Backup{Keep: 7},
 	}
 }
 
@@ -397,6 +407,9 @@ func (c *Config) fillDerived() {
 	if c.Mail.OutboxDir == "" {
 		c.Mail.OutboxDir = filepath.Join(c.DataDir, "outbox")
 	}
+	if c.Backup.Dir == "" {
+		c.Backup.Dir = filepath.Join(c.DataDir, "backups")
+	}
 	if c.Web.BaseURL == "" && c.Web.Listen != "" {
 		c.Web.BaseURL = "http://" + c.Web.Listen
 	}
@@ -502,6 +515,14 @@ func (c *Config) validate() error {
 	}
 	if c.Retention.MaxAge < 0 {
 		return bad("retention.max_age", "must not be negative")
+	}
+	if c.Backup.Schedule != "" {
+		if err := schedule.Check(c.Backup.Schedule); err != nil {
+			return bad("backup.schedule", "%q: %v", c.Backup.Schedule, err)
+		}
+	}
+	if c.Backup.Keep < 0 {
+		return bad("backup.keep", "must not be negative")
 	}
 	return nil
 }
