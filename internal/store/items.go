@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -102,7 +101,7 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 	var err error
 	if w.insertItem, err = tx.PrepareContext(ctx, `INSERT INTO items (feed_id, key, guid, link, canonical_link,
 		title, summary, content, author, published_at, updated_at, date_missing, fetched_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, key) DO NOTHING`); err != nil {
 		return nil, err
 	}
 	if w.insertMatch, err = tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at)
@@ -131,14 +130,17 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 		return res, fmt.Errorf("save fetch %s: %d items but %d match lists", feed.URL, len(items), len(matches))
 	}
 	for i, it := range items {
-		var id int64
-		err := w.insertItem.QueryRowContext(ctx, feed.ID, it.Key, it.GUID, it.Link, it.CanonicalLink, it.Title, it.Summary,
-			it.Content, it.Author, ts(it.Published), ts(it.Updated), it.DateMissing, ts(it.FetchedAt)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
+		r, err := w.insertItem.ExecContext(ctx, feed.ID, it.Key, it.GUID, it.Link, it.CanonicalLink, it.Title, it.Summary,
+			it.Content, it.Author, ts(it.Published), ts(it.Updated), it.DateMissing, ts(it.FetchedAt))
+		if err != nil {
+			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
 			// Stored by an earlier fetch, or listed twice in this document.
 			res.SeenItems++
 			continue
 		}
+		id, err := r.LastInsertId()
 		if err != nil {
 			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
 		}
