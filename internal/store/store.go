@@ -56,7 +56,11 @@ func OpenAt(ctx context.Context, path string, target int) (*Store, error) {
 	// the file system (PruneItems runs incremental_vacuum). On an existing
 	// database it changes nothing until a one-off VACUUM (see
 	// docs/performance.md, "Retention").
-	for _, p := range []string{"auto_vacuum(incremental)", "busy_timeout(10000)", "journal_mode(wal)", "foreign_keys(1)", "synchronous(normal)"} {
+	// journal_size_limit: a daemon keeps the database open for months, and
+	// without a limit the write-ahead log keeps the largest size it ever
+	// reached (while a backup or a long read held checkpoints back) until
+	// it is closed; with one, the log is cut back after a checkpoint.
+	for _, p := range []string{"auto_vacuum(incremental)", "busy_timeout(10000)", "journal_mode(wal)", "foreign_keys(1)", "synchronous(normal)", "journal_size_limit(67108864)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

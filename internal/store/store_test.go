@@ -99,10 +99,11 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 		}
 		var mode string
 		s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
-		var fk int
+		var fk, walLimit int
 		s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk)
-		if mode != "wal" || fk != 1 {
-			t.Errorf("journal_mode = %q, foreign_keys = %d", mode, fk)
+		s.db.QueryRowContext(ctx, "PRAGMA journal_size_limit").Scan(&walLimit)
+		if mode != "wal" || fk != 1 || walLimit != 64<<20 {
+			t.Errorf("journal_mode = %q, foreign_keys = %d, journal_size_limit = %d", mode, fk, walLimit)
 		}
 		s.Close()
 	}
