@@ -115,6 +115,13 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 				log.Info("database backed up", "file", info.Path, "items", info.Items, "bytes", info.Bytes,
 					"deleted_old", len(deleted), "duration_ms", time.Since(start).Milliseconds())
 			}
+			// A backup written whose old ones could not be deleted still
+			// counts as taken; the error is the job's, in the log.
+			var written error
+			if info.Path == "" {
+				written = err
+			}
+			a.metrics.ObserveBackup(time.Now(), info.Bytes, written)
 			return err
 		}); err != nil {
 			return fmt.Errorf("backup.schedule: %w", err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -183,6 +184,16 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 	waitFor(t, 20*time.Second, "three backups in the log", func() bool {
 		return strings.Count(logs.String(), `"msg":"database backed up"`) >= 3
 	})
+	if resp, err := http.Get("http://" + webAddr + "/metrics"); err != nil {
+		t.Error(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !regexp.MustCompile(`(?m)^feedwatch_backups_total\{result="ok"\} [1-9]`).Match(body) ||
+			!strings.Contains(string(body), `feedwatch_backups_total{result="failed"} 0`) {
+			t.Errorf("backups not in /metrics:\n%s", regexp.MustCompile(`(?m)^feedwatch_.*backup.*$`).FindAll(body, -1))
+		}
+	}
 
 	// CLI commands work while the daemon runs.
 	if code, out, errOut := runCLI(t, nil, "feeds", "list", "--config", cfgPath); code != 0 || !strings.Contains(out, "wire.rss") {

@@ -54,6 +54,9 @@ type Metrics struct {
 	smtpSend       prometheus.Histogram
 	lastPoll       prometheus.Gauge
 	lastDigest     *prometheus.GaugeVec
+	backups        *prometheus.CounterVec
+	lastBackup     prometheus.Gauge
+	backupBytes    prometheus.Gauge
 	scrapeDuration time.Duration
 }
 
@@ -90,10 +93,19 @@ func New(st *store.Store) *Metrics {
 		lastDigest: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "feedwatch_last_digest_timestamp_seconds", Help: "Unix time of each topic's last digest.",
 		}, []string{"topic"}),
+		backups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedwatch_backups_total", Help: "Scheduled database backups by result (ok, failed).",
+		}, []string{"result"}),
+		lastBackup: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedwatch_last_backup_timestamp_seconds", Help: "Unix time the last successful scheduled backup finished.",
+		}),
+		backupBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedwatch_last_backup_bytes", Help: "Size of the last successful scheduled backup.",
+		}),
 		scrapeDuration: 5 * time.Second,
 	}
 	m.Registry.MustRegister(m.polls, m.pollErrors, m.itemsStored, m.matches, m.digestsBuilt,
-		m.deliveries, m.smtpSend, m.lastPoll, m.lastDigest,
+		m.deliveries, m.smtpSend, m.lastPoll, m.lastDigest, m.backups, m.lastBackup, m.backupBytes,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Pre-create the fixed label values so that dashboards and alerts see 0
@@ -106,6 +118,9 @@ func New(st *store.Store) *Metrics {
 	}
 	for _, s := range []string{"sent", "retry", "failed"} {
 		m.deliveries.WithLabelValues(s)
+	}
+	for _, r := range []string{"ok", "failed"} {
+		m.backups.WithLabelValues(r)
 	}
 	if st != nil {
 		m.Registry.MustRegister(newStoreCollector(st, m.scrapeDuration))
@@ -162,6 +177,21 @@ func (m *Metrics) ObservePollRun(at time.Time) {
 		return
 	}
 	m.lastPoll.Set(float64(at.UnixMilli()) / 1000)
+}
+
+// ObserveBackup records a scheduled backup that finished at at: when err is
+// nil, its size and time, on which an alert can fire when backups stop.
+func (m *Metrics) ObserveBackup(at time.Time, bytes int64, err error) {
+	if m == nil {
+		return
+	}
+	if err != nil {
+		m.backups.WithLabelValues("failed").Inc()
+		return
+	}
+	m.backups.WithLabelValues("ok").Inc()
+	m.lastBackup.Set(float64(at.UnixMilli()) / 1000)
+	m.backupBytes.Set(float64(bytes))
 }
 
 // ErrorClass sorts a poll error into one of the Class* values.

@@ -90,6 +90,8 @@ func TestCountersAndStoreCollector(t *testing.T) {
 	m.ObservePoll("ok", nil, 1, map[string]int{"go": 2, "rust": 0})
 	m.ObservePoll("failed", &fetch.StatusError{Code: 502}, 0, nil)
 	m.ObserveDelivery("retry", 0)
+	m.ObserveBackup(time.Unix(1700000000, 0), 4096, nil)
+	m.ObserveBackup(time.Unix(1700003600, 0), 0, errors.New("disk full"))
 	vals := gather(t, m.Registry)
 	for series, want := range map[string]float64{
 		`feedwatch_polls_total{outcome="ok"}`:           1,
@@ -105,6 +107,10 @@ func TestCountersAndStoreCollector(t *testing.T) {
 		`feedwatch_outbox{status="sent"}`:               0,
 		`feedwatch_outbox{status="failed"}`:             0,
 		`feedwatch_items`:                               1,
+		`feedwatch_backups_total{result="ok"}`:          1,
+		`feedwatch_backups_total{result="failed"}`:      1,
+		`feedwatch_last_backup_timestamp_seconds`:       1700000000,
+		`feedwatch_last_backup_bytes`:                   4096,
 	} {
 		got, ok := vals[series]
 		if !ok || got != want {
