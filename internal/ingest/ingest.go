@@ -340,7 +340,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 			}
 		}
 	}
-	f = p.succeeded(f, now, max(resp.MaxAge, doc.TTL))
+	f = p.succeeded(f, now, max(resp.MaxAge, doc.TTL, doc.UpdatePeriod))
 	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches})
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}

@@ -166,7 +166,7 @@ type item struct{ guid, title, date string }
 // rssDoc writes an RSS 2.0 document; channel is extra channel XML (<ttl>).
 func rssDoc(channel string, items ...item) string {
 	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Test feed</title><link>https://example.org/</link>`)
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>Test feed</title><link>https://example.org/</link>`)
 	b.WriteString(channel)
 	for _, it := range items {
 		b.WriteString("<item>")
@@ -541,13 +541,15 @@ func TestFailures(t *testing.T) {
 	}
 }
 
-// TestScheduleHints: a feed's <ttl> and the response's Cache-Control can
+// TestScheduleHints: a feed's <ttl> or <sy:updatePeriod> and the
+// response's Cache-Control can
 // only lengthen the interval, and only within MinInterval and MaxInterval.
 func TestScheduleHints(t *testing.T) {
 	cases := []struct {
 		name         string
 		feedInterval time.Duration
-		ttl          int // minutes; 0: none
+		ttl          int    // minutes; 0: none
+		channel      string // other channel XML
 		cacheControl string
 		want         time.Duration
 	}{
@@ -559,6 +561,10 @@ func TestScheduleHints(t *testing.T) {
 		{name: "max-age capped", cacheControl: "max-age=172800", want: 24 * time.Hour},
 		{name: "ttl capped", ttl: 2000, want: 24 * time.Hour},
 		{name: "the larger hint wins", ttl: 90, cacheControl: "max-age=3600", want: 90 * time.Minute},
+		{name: "sy:updatePeriod above the interval", channel: "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency>", want: time.Hour},
+		{name: "sy:updatePeriod below the interval", channel: "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>", want: 30 * time.Minute},
+		{name: "sy:updatePeriod capped", channel: "<sy:updatePeriod>weekly</sy:updatePeriod>", want: 24 * time.Hour},
+		{name: "ttl above sy:updatePeriod", ttl: 120, channel: "<sy:updatePeriod>hourly</sy:updatePeriod>", want: 2 * time.Hour},
 		{name: "no-cache is no hint", ttl: 0, cacheControl: "no-cache, max-age=7200", want: 30 * time.Minute},
 		{name: "feed interval below the floor", feedInterval: time.Minute, want: 5 * time.Minute},
 		{name: "feed interval above the hint", feedInterval: 3 * time.Hour, ttl: 60, want: 3 * time.Hour},
@@ -568,9 +574,9 @@ func TestScheduleHints(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			channel := ""
+			channel := tc.channel
 			if tc.ttl > 0 {
-				channel = "<ttl>" + strconv.Itoa(tc.ttl) + "</ttl>"
+				channel += "<ttl>" + strconv.Itoa(tc.ttl) + "</ttl>"
 			}
 			body := rssDoc(channel, item{"a", "First", "Tue, 24 Nov 2026 08:00:00 GMT"})
 			srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

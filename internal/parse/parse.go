@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
 )
 
 // ErrNotAFeed is returned (wrapped) when the body is not RSS, Atom or JSON
@@ -32,8 +33,12 @@ type Feed struct {
 	Link     string
 	Language string
 	TTL      time.Duration // RSS <ttl>; 0 when absent
-	Format   string        // "rss", "atom", "json" or "cdf"
-	Entries  []Entry
+	// UpdatePeriod is the syndication module's <sy:updatePeriod> divided by
+	// <sy:updateFrequency> (WordPress writes both into every feed); 0 when
+	// absent. Like TTL, the publisher's word on how often to look.
+	UpdatePeriod time.Duration
+	Format       string // "rss", "atom", "json" or "cdf"
+	Entries      []Entry
 }
 
 // Entry is one item as the feed gave it: text is raw (HTML or plain), links
@@ -108,6 +113,7 @@ func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 		Language: strings.TrimSpace(gf.Language),
 		Format:   gf.FeedType,
 	}
+	feed.UpdatePeriod = updatePeriod(gf.Extensions["sy"])
 	var raw *rawDoc
 	if feed.Format == "rss" {
 		feed.TTL = quickTTL(data)
@@ -222,6 +228,39 @@ func quickTTL(data []byte) time.Duration {
 	}
 	n := atoiPositive(strings.TrimSpace(string(rest[:j])))
 	return time.Duration(n) * time.Minute
+}
+
+// syPeriods are <sy:updatePeriod>'s values.
+var syPeriods = map[string]time.Duration{
+	"hourly": time.Hour, "daily": 24 * time.Hour, "weekly": 7 * 24 * time.Hour,
+	"monthly": 30 * 24 * time.Hour, "yearly": 365 * 24 * time.Hour,
+}
+
+// updatePeriod reads the syndication module's elements: updatePeriod (hourly
+// when only a frequency is given, as the module says) divided by
+// updateFrequency (1 when absent or not a positive number).
+func updatePeriod(sy map[string][]ext.Extension) time.Duration {
+	value := func(name string) string {
+		if v := sy[name]; len(v) > 0 {
+			return strings.ToLower(strings.TrimSpace(v[0].Value))
+		}
+		return ""
+	}
+	name, freq := value("updatePeriod"), value("updateFrequency")
+	if name == "" && freq == "" {
+		return 0
+	}
+	period, ok := syPeriods[name]
+	if name == "" {
+		period, ok = time.Hour, true
+	}
+	if !ok {
+		return 0
+	}
+	if n, err := strconv.Atoi(freq); err == nil && n > 0 {
+		period /= time.Duration(n)
+	}
+	return period
 }
 
 func fillDate(t *time.Time, rawText *string, candidates []string) {

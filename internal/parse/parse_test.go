@@ -412,3 +412,41 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestUpdatePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		name, channel string
+		want          time.Duration
+	}{
+		{"none", "", 0},
+		{"WordPress default", "<sy:updatePeriod>\n\thourly\t</sy:updatePeriod><sy:updateFrequency>\n\t1\t</sy:updateFrequency>", time.Hour},
+		{"twice an hour", "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>", 30 * time.Minute},
+		{"daily, no frequency", "<sy:updatePeriod>Daily</sy:updatePeriod>", 24 * time.Hour},
+		{"frequency only: hourly", "<sy:updateFrequency>4</sy:updateFrequency>", 15 * time.Minute},
+		{"unknown period", "<sy:updatePeriod>fortnightly</sy:updatePeriod>", 0},
+		{"bad frequency", "<sy:updatePeriod>weekly</sy:updatePeriod><sy:updateFrequency>-3</sy:updateFrequency>", 7 * 24 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>x</title>` +
+				tc.channel + `<item><title>a</title></item></channel></rss>`
+			f, err := Parse([]byte(doc), "", "http://x/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.UpdatePeriod != tc.want {
+				t.Errorf("UpdatePeriod = %v, want %v", f.UpdatePeriod, tc.want)
+			}
+		})
+	}
+	// RSS 1.0 carries the module too; the prefix is the document's choice.
+	rdf := `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:syn="http://purl.org/rss/1.0/modules/syndication/">
+<channel rdf:about="http://x/"><title>x</title><link>http://x/</link><syn:updatePeriod>daily</syn:updatePeriod><syn:updateFrequency>3</syn:updateFrequency></channel>
+<item rdf:about="http://x/1"><title>a</title><link>http://x/1</link></item></rdf:RDF>`
+	f, err := Parse([]byte(rdf), "", "http://x/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.UpdatePeriod != 8*time.Hour {
+		t.Errorf("RSS 1.0: UpdatePeriod = %v, want 8h", f.UpdatePeriod)
+	}
+}
