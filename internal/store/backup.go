@@ -63,9 +63,18 @@ func Backup(ctx context.Context, src, dest string) (BackupInfo, error) {
 		return fail(fmt.Errorf("the copy failed its check: %w", err))
 	}
 	// Link, not rename: it fails rather than replace a dest that appeared
-	// meanwhile.
+	// meanwhile. File systems without hard links (FAT on a USB disk, some
+	// network shares) get a rename, dest having been checked above.
 	if err := os.Link(tmpPath, dest); err != nil {
-		return fail(err)
+		if errors.Is(err, fs.ErrExist) {
+			return fail(err)
+		}
+		if _, serr := os.Lstat(dest); serr == nil {
+			return fail(fs.ErrExist)
+		}
+		if err := os.Rename(tmpPath, dest); err != nil {
+			return fail(err)
+		}
 	}
 	info.Path = dest
 	return info, nil
