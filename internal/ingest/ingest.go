@@ -308,14 +308,14 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	f.LastPollAt = now
 	f = p.trackRedirect(f, resp.PermanentURL)
 	if resp.NotModified {
-		f = p.succeeded(f, now, resp.MaxAge)
+		f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
 		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeNotModified})
 	}
 	f.ETag, f.LastModified = resp.ETag, resp.LastModified
 	sum := sha256.Sum256(resp.Body)
 	hash := hex.EncodeToString(sum[:])
 	if hash == f.BodyHash {
-		f = p.succeeded(f, now, resp.MaxAge)
+		f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
 		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeUnchanged})
 	}
 	doc, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
@@ -340,7 +340,8 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 			}
 		}
 	}
-	f = p.succeeded(f, now, max(resp.MaxAge, doc.TTL, doc.UpdatePeriod))
+	f.RefreshHint = max(doc.TTL, doc.UpdatePeriod)
+	f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
 	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches})
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}

@@ -620,6 +620,45 @@ func TestScheduleHints(t *testing.T) {
 			t.Errorf("next poll in %s, want 3h", got)
 		}
 	})
+
+	// The document's own hint outlives the document: answers that are not
+	// parsed (304, the same body again) keep the interval it asked for,
+	// and a new document without one drops it.
+	t.Run("document hint on a 304 and an unchanged body", func(t *testing.T) {
+		withHint := rssDoc("<sy:updatePeriod>hourly</sy:updatePeriod>", item{"a", "First", "Tue, 24 Nov 2026 08:00:00 GMT"})
+		without := rssDoc("", item{"b", "Second", "Tue, 24 Nov 2026 09:00:00 GMT"})
+		var answers []func(w http.ResponseWriter)
+		srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			answer := answers[0]
+			answers = answers[1:]
+			answer(w)
+		}))
+		body := func(doc, etag string) func(w http.ResponseWriter) {
+			return func(w http.ResponseWriter) { w.Header().Set("ETag", etag); fmt.Fprint(w, doc) }
+		}
+		answers = []func(http.ResponseWriter){
+			body(withHint, `"1"`),
+			func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotModified) },
+			body(withHint, `"2"`), // same body, new validator
+			body(without, `"3"`),
+		}
+		st := mustOpenStore(t)
+		c := newClock()
+		p := newPoller(st, nil, testOptions(c))
+		addFeed(t, st, srv.URL)
+		for i, want := range []struct {
+			outcome Outcome
+			next    time.Duration
+		}{{OutcomeOK, time.Hour}, {OutcomeNotModified, time.Hour}, {OutcomeUnchanged, time.Hour}, {OutcomeOK, 30 * time.Minute}} {
+			now := c.Add(2 * time.Hour)
+			if r := p.PollFeed(context.Background(), feedByURL(t, st, srv.URL)); r.Outcome != want.outcome {
+				t.Fatalf("poll %d: %+v, want %s", i+1, r, want.outcome)
+			}
+			if got := feedByURL(t, st, srv.URL).NextPollAt.Sub(now); got != want.next {
+				t.Errorf("poll %d (%s): next poll in %s, want %s", i+1, want.outcome, got, want.next)
+			}
+		}
+	})
 }
 
 // TestPermanentRedirect: the stored URL follows a 301 or 308 only after

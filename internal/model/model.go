@@ -31,7 +31,11 @@ type Feed struct {
 	ErrorCount    int    // consecutive failures
 	RedirectURL   string // target of consecutive permanent redirects
 	RedirectCount int
-	ItemCount     int
+	// RefreshHint is the feed's own word on how often to look (<ttl>,
+	// <sy:updatePeriod>) from the last document parsed; it also counts for
+	// 304s and unchanged bodies, which are not parsed.
+	RefreshHint time.Duration
+	ItemCount   int
 }
 
 // Item is one normalised feed entry.

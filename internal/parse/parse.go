@@ -236,7 +236,7 @@ var syPeriods = map[string]time.Duration{
 	"monthly": 30 * 24 * time.Hour, "yearly": 365 * 24 * time.Hour,
 }
 
-// updatePeriod reads the syndication module's elements: updatePeriod (hourly
+// updatePeriod reads the syndication module's elements: updatePeriod (daily
 // when only a frequency is given, as the module says) divided by
 // updateFrequency (1 when absent or not a positive number).
 func updatePeriod(sy map[string][]ext.Extension) time.Duration {
@@ -252,7 +252,7 @@ func updatePeriod(sy map[string][]ext.Extension) time.Duration {
 	}
 	period, ok := syPeriods[name]
 	if name == "" {
-		period, ok = time.Hour, true
+		period, ok = 24*time.Hour, true
 	}
 	if !ok {
 		return 0

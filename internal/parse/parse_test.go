@@ -422,7 +422,7 @@ func TestUpdatePeriod(t *testing.T) {
 		{"WordPress default", "<sy:updatePeriod>\n\thourly\t</sy:updatePeriod><sy:updateFrequency>\n\t1\t</sy:updateFrequency>", time.Hour},
 		{"twice an hour", "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>", 30 * time.Minute},
 		{"daily, no frequency", "<sy:updatePeriod>Daily</sy:updatePeriod>", 24 * time.Hour},
-		{"frequency only: hourly", "<sy:updateFrequency>4</sy:updateFrequency>", 15 * time.Minute},
+		{"frequency only: daily", "<sy:updateFrequency>4</sy:updateFrequency>", 6 * time.Hour},
 		{"unknown period", "<sy:updatePeriod>fortnightly</sy:updatePeriod>", 0},
 		{"bad frequency", "<sy:updatePeriod>weekly</sy:updatePeriod><sy:updateFrequency>-3</sy:updateFrequency>", 7 * 24 * time.Hour},
 	} {

@@ -12,19 +12,20 @@ import (
 
 const feedStateColumns = `id, url, title, origin, enabled, interval_s, username, password, etag, last_modified,
 	body_hash, next_poll_at, last_poll_at, last_success_at, last_error_at, last_error, error_count,
-	redirect_url, redirect_count`
+	redirect_url, redirect_count, refresh_hint_s`
 
 // feedColumns are a feed's state and its item count (migration 0008).
 const feedColumns = feedStateColumns + ", item_count"
 
 func scanFeed(sc interface{ Scan(...any) error }) (model.Feed, error) {
 	var f model.Feed
-	var intervalS int64
+	var intervalS, hintS int64
 	var next, lastPoll, lastOK, lastErr string
 	err := sc.Scan(&f.ID, &f.URL, &f.Title, &f.Origin, &f.Enabled, &intervalS, &f.Username, &f.Password,
 		&f.ETag, &f.LastModified, &f.BodyHash, &next, &lastPoll, &lastOK, &lastErr, &f.LastError,
-		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &f.ItemCount)
+		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &hintS, &f.ItemCount)
 	f.Interval = time.Duration(intervalS) * time.Second
+	f.RefreshHint = time.Duration(hintS) * time.Second
 	f.NextPollAt, f.LastPollAt, f.LastSuccessAt, f.LastErrorAt = parseTS(next), parseTS(lastPoll), parseTS(lastOK), parseTS(lastErr)
 	return f, err
 }
@@ -164,9 +165,10 @@ func saveFeedState(ctx context.Context, db execer, f model.Feed, newItems int) e
 		url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
 		title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
 		next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
-		redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15 WHERE id = ?14`,
+		redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15, refresh_hint_s = ?16 WHERE id = ?14`,
 		f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt), ts(f.LastSuccessAt),
-		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems)
+		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems,
+		int64(f.RefreshHint/time.Second))
 	if err != nil {
 		return fmt.Errorf("save feed state %s: %w", f.URL, err)
 	}
