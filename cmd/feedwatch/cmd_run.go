@@ -53,7 +53,18 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.metrics = metrics.New(a.store)
+	// Opened before the metrics, whose store collector (feeds by status,
+	// items, the outbox) needs it.
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := st.RecountItems(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("feeds' item counts corrected: an older feedwatch wrote to this database", "feeds", n)
+	}
+	a.metrics = metrics.New(st)
 	first, err := newPipeline(ctx, a)
 	if err != nil {
 		return err
@@ -62,7 +73,6 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	cur.Store(first)
 	defer func() { cur.Load().sender.Close() }()
 	where := first.where
-	st := a.store
 
 	sched := daemon.New(log, time.Local)
 	var lastPoll atomic.Int64 // unix nanoseconds of the last finished poll run

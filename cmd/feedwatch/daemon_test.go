@@ -160,7 +160,8 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 	}
 
 	// The web server answers health, readiness and metrics.
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "feedwatch_polls_total"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "feedwatch_polls_total",
+		"/metrics?store": `feedwatch_feeds{status="ok"} 2`, "/metrics?items": "\nfeedwatch_items ", "/metrics?outbox": `feedwatch_outbox{status="sent"}`} {
 		resp, err := http.Get("http://" + webAddr + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)

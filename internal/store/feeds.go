@@ -174,3 +174,18 @@ func saveFeedState(ctx context.Context, db execer, f model.Feed, newItems int) e
 	}
 	return nil
 }
+
+// RecountItems sets every feed's item count (migration 0008) from its items
+// and returns how many were wrong. The counts are kept by this version's
+// writes; an older feedwatch still writing to a database a newer one has
+// migrated does not keep them, so the daemon recounts at start.
+func (s *Store) RecountItems(ctx context.Context) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE feeds SET item_count = c.n
+		FROM (SELECT id, (SELECT count(*) FROM items WHERE items.feed_id = feeds.id) AS n FROM feeds) AS c
+		WHERE c.id = feeds.id AND feeds.item_count != c.n`)
+	if err != nil {
+		return 0, fmt.Errorf("recount items: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -176,4 +176,13 @@ func TestFeedItemCounts(t *testing.T) {
 	if len(got) != 2 || got[0].ItemCount != 2 || got[1].ItemCount != 0 {
 		t.Errorf("after all steps: %+v", got)
 	}
+	// Counts a writer without them left wrong are set right again.
+	if n, err := s.RecountItems(ctx); err != nil || n != 0 {
+		t.Errorf("RecountItems of right counts = %d, %v", n, err)
+	}
+	s.db.ExecContext(ctx, "UPDATE feeds SET item_count = -5")
+	if n, err := s.RecountItems(ctx); err != nil || n != 2 {
+		t.Errorf("RecountItems = %d, %v; want 2 corrected", n, err)
+	}
+	check("recount")
 }
