@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBackupCommand(t *testing.T) {
@@ -37,27 +38,39 @@ func TestBackupCommand(t *testing.T) {
 		t.Errorf("backup over an existing file: %d %s", code, errOut)
 	}
 
-	// To a directory, keeping the two newest of its backups and nothing
-	// else touched.
+	// To a directory, keeping the two newest of its backups. A hand-made
+	// copy with a similar name, other files and a backup still being
+	// written are left; the temporary file of a backup killed hours ago
+	// goes.
 	backups := filepath.Join(dir, "backups")
 	os.Mkdir(backups, 0o750)
-	for _, name := range []string{"feedwatch-20240101T000000Z.db", "feedwatch-20250101T000000Z.db", "notes.txt"} {
+	for _, name := range []string{"feedwatch-20240101T000000Z.db", "feedwatch-20250101T000000Z.db", "feedwatch-before-upgrade.db",
+		"notes.txt", ".feedwatch-20240101T000000Z.db.tmp-1", ".feedwatch-20990101T000000Z.db.tmp-2"} {
 		os.WriteFile(filepath.Join(backups, name), []byte("x"), 0o600)
 	}
+	hoursAgo := time.Now().Add(-3 * time.Hour)
+	os.Chtimes(filepath.Join(backups, ".feedwatch-20240101T000000Z.db.tmp-1"), hoursAgo, hoursAgo)
 	code, out, errOut = cli("backup", backups, "--keep", "2")
 	if code != 0 || !strings.Contains(out, "deleted old backup "+filepath.Join(backups, "feedwatch-20240101T000000Z.db")) {
 		t.Fatalf("backup DIR --keep 2: %d\n%s\n%s", code, out, errOut)
 	}
-	left, _ := filepath.Glob(filepath.Join(backups, "*"))
+	entries, _ := os.ReadDir(backups)
 	var names []string
-	for _, p := range left {
-		names = append(names, filepath.Base(p))
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
-	if len(names) != 3 || names[0] != "feedwatch-20250101T000000Z.db" || names[2] != "notes.txt" ||
-		!strings.Contains(out, "to "+filepath.Join(backups, names[1])) {
-		t.Errorf("backups left: %v", names)
+	// ReadDir sorts by name: dot files first.
+	if len(names) != 5 || names[0] != ".feedwatch-20990101T000000Z.db.tmp-2" || names[1] != "feedwatch-20250101T000000Z.db" ||
+		!strings.Contains(out, "to "+filepath.Join(backups, names[2])) || names[3] != "feedwatch-before-upgrade.db" || names[4] != "notes.txt" {
+		t.Errorf("backups left: %v\n%s", names, out)
 	}
-	if code, _, errOut := cli("backup", file+".new", "--keep", "2"); code == 0 || !strings.Contains(errOut, "--keep needs a directory") {
+
+	// A folder that does not exist yet is made when the name ends in a slash.
+	code, out, errOut = cli("backup", filepath.Join(dir, "new-folder")+string(filepath.Separator))
+	if made, _ := filepath.Glob(filepath.Join(dir, "new-folder", "feedwatch-*Z.db")); code != 0 || len(made) != 1 {
+		t.Errorf("backup NEWDIR/: %d, made %v\n%s\n%s", code, made, out, errOut)
+	}
+	if code, _, errOut := cli("backup", file, "--keep", "2"); code == 0 || !strings.Contains(errOut, "--keep needs a directory") {
 		t.Errorf("--keep with a file: %d %s", code, errOut)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // BackupInfo describes a finished backup.
@@ -27,8 +28,9 @@ type BackupInfo struct {
 // It does not migrate src, so that a backup taken before an upgrade holds
 // the schema the previous version wrote. The copy is written beside dest
 // under a temporary name, checked (integrity, schema version) and only then
-// renamed to dest, so dest is either a whole, checked backup or absent.
-// An existing dest is never overwritten.
+// linked to dest, so dest is either a whole, checked backup or absent.
+// An existing dest is never overwritten. The copy is readable by its owner
+// only.
 func Backup(ctx context.Context, src, dest string) (BackupInfo, error) {
 	fail := func(err error) (BackupInfo, error) {
 		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dest, err)
@@ -45,9 +47,10 @@ func Backup(ctx context.Context, src, dest string) (BackupInfo, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// VACUUM INTO writes into the empty file CreateTemp made, keeping its
+	// mode 0600: the copy holds subscribers' addresses and feed passwords.
 	tmpPath := tmp.Name()
 	tmp.Close()
-	os.Remove(tmpPath) // VACUUM INTO wants to create the file itself
 	defer os.Remove(tmpPath)
 
 	db, err := openPlain(src)
@@ -64,9 +67,11 @@ func Backup(ctx context.Context, src, dest string) (BackupInfo, error) {
 	}
 	// Link, not rename: it fails rather than replace a dest that appeared
 	// meanwhile. File systems without hard links (FAT on a USB disk, some
-	// network shares) get a rename, dest having been checked above.
+	// network shares) refuse with EPERM or ENOTSUP and get a rename, dest
+	// having been checked above: there, a dest made in between by another
+	// program would be replaced.
 	if err := os.Link(tmpPath, dest); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+		if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
 			return fail(err)
 		}
 		if _, serr := os.Lstat(dest); serr == nil {

@@ -74,6 +74,9 @@ func TestBackupWhileWriting(t *testing.T) {
 	if info.Path != dest || info.SchemaVersion != LatestVersion() || info.Items < before || info.Bytes == 0 {
 		t.Errorf("Backup = %+v; want at least %d items at schema %d", info, before, LatestVersion())
 	}
+	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup's mode: %v, %v; want 0600 (it holds addresses and feed passwords)", fi.Mode(), err)
+	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".backup.db.tmp-*")); len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
