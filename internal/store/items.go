@@ -135,7 +135,11 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 		if err != nil {
 			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
 		}
-		if n, err := r.RowsAffected(); err != nil || n == 0 {
+		n, err := r.RowsAffected()
+		if err != nil {
+			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
+		}
+		if n == 0 {
 			// Stored by an earlier fetch, or listed twice in this document.
 			res.SeenItems++
 			continue
