@@ -60,7 +60,10 @@ type job struct {
 	name, spec string
 	id         cron.EntryID
 	run        func(ctx context.Context) error
-	mu         sync.Mutex // held while running: no overlap
+	// running is held while the job runs: no overlap. A job replaced by
+	// Add under the same name shares it with its replacement, so that a
+	// reload cannot start a poll beside one still running.
+	running *sync.Mutex
 	status     JobStatus
 }
 
@@ -85,10 +88,11 @@ func (s *Scheduler) Add(name, spec string, fn func(ctx context.Context) error) e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	j := &job{name: name, spec: spec, run: fn, status: JobStatus{Name: name, Spec: spec}, running: &sync.Mutex{}}
 	if old, ok := s.jobs[name]; ok {
 		s.cron.Remove(old.id)
+		j.running = old.running
 	}
-	j := &job{name: name, spec: spec, run: fn, status: JobStatus{Name: name, Spec: spec}}
 	j.id = s.cron.Schedule(sched, cron.FuncJob(func() { s.runJob(j) }))
 	s.jobs[name] = j
 	return nil
@@ -117,11 +121,11 @@ func (s *Scheduler) RunNow(name string) bool {
 }
 
 func (s *Scheduler) runJob(j *job) (ran bool) {
-	if !j.mu.TryLock() {
+	if !j.running.TryLock() {
 		s.log.Warn("job still running: this run is skipped", "job", j.name)
 		return false
 	}
-	defer j.mu.Unlock()
+	defer j.running.Unlock()
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()

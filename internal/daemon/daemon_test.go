@@ -85,9 +85,20 @@ func TestJobsDoNotOverlapAndSurvivePanics(t *testing.T) {
 	if s.RunNow("slow") {
 		t.Error("a second run started while the first was running")
 	}
+	// Replacing the job, as a reload does, does not let the replacement
+	// run beside the run still in progress.
+	if err := s.Add("slow", "@every 2h", func(ctx context.Context) error { runs.Add(1); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if s.RunNow("slow") {
+		t.Error("the replacement started while the replaced job was running")
+	}
 	close(release)
 	if !<-done {
 		t.Error("first run did not run")
+	}
+	if !s.RunNow("slow") || runs.Load() != 2 {
+		t.Errorf("the replacement did not run once the first had finished (runs %d)", runs.Load())
 	}
 	if maxRunning.Load() != 1 {
 		t.Errorf("max concurrent runs = %d", maxRunning.Load())
