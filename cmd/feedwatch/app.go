@@ -223,10 +223,19 @@ func (a *app) fetcher(cfg config.Config) *fetch.Client {
 	return fetch.New(fetch.Options{
 		Timeout:      time.Duration(cfg.Poll.Timeout),
 		MaxBytes:     cfg.Poll.MaxBytes,
-		MaxRedirects: cfg.Poll.MaxRedirects,
+		MaxRedirects: maxRedirects(cfg.Poll.MaxRedirects),
 		UserAgent:    fmt.Sprintf("feedwatch/%s (+%s)", version, cfg.Poll.Contact),
 		AllowNets:    allow,
 	})
+}
+
+// maxRedirects maps poll.max_redirects onto fetch.Options, where 0 asks
+// for the default: the config's 0 means follow none.
+func maxRedirects(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func (a *app) poller(ctx context.Context) (*ingest.Poller, error) {

@@ -52,7 +52,7 @@ type Options struct {
 	TLSHandshakeTimeout   time.Duration
 	ResponseHeaderTimeout time.Duration
 	MaxBytes              int64 // counted after decompression, so a gzip bomb stops at the cap
-	MaxRedirects          int
+	MaxRedirects          int // 0: DefaultMaxRedirects; below 0: none followed
 	UserAgent             string
 
 	// DenyPrivate refuses connections to loopback, private, link-local,
@@ -150,7 +150,7 @@ func New(opts Options) *Client {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
-	if opts.MaxRedirects <= 0 {
+	if opts.MaxRedirects == 0 {
 		opts.MaxRedirects = DefaultMaxRedirects
 	}
 	if opts.UserAgent == "" {
@@ -220,6 +220,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	// Fetch names the target ("redirected to URL: ..."), so these do not.
 	if s := req.URL.Scheme; s != "http" && s != "https" {
 		return fmt.Errorf("redirect to unsupported scheme %q", s)
+	}
+	if c.opts.MaxRedirects < 0 {
+		return errors.New("redirects are not followed (poll.max_redirects is 0)")
 	}
 	if len(via) > c.opts.MaxRedirects {
 		return fmt.Errorf("stopped after %d redirects", c.opts.MaxRedirects)

@@ -223,6 +223,11 @@ func TestFetchTooManyRedirects(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "stopped after 3 redirects") {
 		t.Fatalf("err = %v", err)
 	}
+	// Below zero (poll.max_redirects: 0) not even the first is followed.
+	none := newClient(t, Options{MaxRedirects: -1, AllowNets: loopback})
+	if _, err := none.Fetch(context.Background(), Request{URL: srv.URL + "/0"}); err == nil || !strings.Contains(err.Error(), "redirects are not followed") {
+		t.Fatalf("MaxRedirects -1: err = %v", err)
+	}
 }
 
 func TestFetchRefusesSchemes(t *testing.T) {
