@@ -64,7 +64,7 @@ type job struct {
 	// Add under the same name shares it with its replacement, so that a
 	// reload cannot start a poll beside one still running.
 	running *sync.Mutex
-	status     JobStatus
+	status  JobStatus
 }
 
 // New returns a stopped Scheduler.

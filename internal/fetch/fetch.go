@@ -52,7 +52,7 @@ type Options struct {
 	TLSHandshakeTimeout   time.Duration
 	ResponseHeaderTimeout time.Duration
 	MaxBytes              int64 // counted after decompression, so a gzip bomb stops at the cap
-	MaxRedirects          int // 0: DefaultMaxRedirects; below 0: none followed
+	MaxRedirects          int   // 0: DefaultMaxRedirects; below 0: none followed
 	UserAgent             string
 
 	// DenyPrivate refuses connections to loopback, private, link-local,
