@@ -24,6 +24,6 @@ ENV FEEDWATCH_CONFIG=/etc/feedwatch/feedwatch.yaml \
 VOLUME ["/data"]
 EXPOSE 8080
 USER nonroot:nonroot
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ["/usr/local/bin/feedwatch", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ["/usr/local/bin/feedwatch", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/feedwatch"]
 CMD ["run"]
