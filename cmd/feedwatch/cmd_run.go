@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -28,7 +29,7 @@ import (
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "run", "[--config F]", "Run the daemon: poll feeds and send each topic's digest on their schedules.\nSIGINT/SIGTERM stop it cleanly (a second signal exits at once); SIGHUP reloads\nthe config file (feeds, polling, mail, templates) and the topics file.")
+	fs := newFlags(a, "run", "[--config F]", "Run the daemon: poll feeds and send each topic's digest on their schedules.\nSIGINT/SIGTERM stop it cleanly (a second signal exits at once); SIGHUP reloads\nthe config file (feeds, polling, retention, mail, templates, the web server's\nsettings) and the topics file.")
 	a.configFlagVar(fs)
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight work may take to finish on shutdown")
 	if rest, err := parseFlags(fs, args); err != nil {
@@ -36,6 +37,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
 	}
+	// SIGHUP is caught from the start: its default action ends the
+	// process, and a reload sent while the daemon is still starting (as
+	// systemd's ExecReload may) is then applied once it has started.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -97,8 +104,15 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err := sched.Add("outbox", "@every 1m", drain); err != nil {
 		return err
 	}
-	if maxAge := time.Duration(cfg.Retention.MaxAge); maxAge > 0 {
+	// The retention a reload sets is read by each run.
+	var retention atomic.Int64
+	retention.Store(int64(cfg.Retention.MaxAge))
+	{
 		if err := sched.Add("prune", "@every 1h", func(ctx context.Context) error {
+			maxAge := time.Duration(retention.Load())
+			if maxAge <= 0 {
+				return nil // retention.max_age 0: keep everything
+			}
 			n, err := st.PruneItems(ctx, time.Now().Add(-maxAge), 500)
 			if n > 0 {
 				log.Info("pruned old items", "items", n, "older_than", maxAge.String())
@@ -162,7 +176,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 
+	// reload runs from the file watcher and on SIGHUP: one at a time.
+	var reloadMu sync.Mutex
 	reload := func(reason string) {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
+		current := a.currentTopics().(*topic.Set)
 		next, err := readTopics(cfg.TopicsFile)
 		if err != nil {
 			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
@@ -170,10 +189,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		}
 		if err := scheduleDigests(next); err != nil {
 			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
-			scheduleDigests(a.topics)
+			scheduleDigests(current)
 			return
 		}
-		for _, old := range a.topics.Topics() {
+		for _, old := range current.Topics() {
 			if _, ok := next.Topic(old.ID); !ok {
 				sched.Remove("digest:" + old.ID)
 			}
@@ -181,9 +200,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		a.setTopics(next)
 		log.Info("topics reloaded", "reason", reason, "topics", len(next.Topics()))
 	}
-	// reloadConfig applies a changed config file: its feeds, the polling and
-	// mail settings and the templates. The database, the web server and
-	// logging keep their settings until a restart.
+	var web *webServer // nil while web.listen is empty
+	// reloadConfig applies a changed config file: its feeds, the polling,
+	// mail, retention and web settings and the templates. The database,
+	// web.listen, logging, topics_file and backup keep their settings until
+	// a restart.
 	reloadConfig := func() {
 		old := a.cfg
 		fresh, err := config.Load(old.Path, a.environ)
@@ -191,20 +212,41 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			log.Error("config not reloaded: the previous settings stay in force", "error", err)
 			return
 		}
+		if fresh.Database != old.Database || fresh.Web.Listen != old.Web.Listen || fresh.Log != old.Log ||
+			fresh.TopicsFile != old.TopicsFile || fresh.Backup != old.Backup {
+			log.Warn("database, web.listen, log, topics_file and backup changes take effect at the next start")
+		}
+		fresh.Database, fresh.Web.Listen, fresh.Log, fresh.TopicsFile, fresh.Backup = old.Database, old.Web.Listen, old.Log, old.TopicsFile, old.Backup
 		a.cfg = fresh
 		next, err := newPipeline(ctx, a)
+		var nextWeb *webParts
+		if err == nil && web != nil {
+			if nextWeb, err = buildWeb(ctx, a, fresh, &lastPoll); err != nil {
+				next.sender.Close()
+			}
+		}
 		if err == nil && fresh.Poll.Schedule != old.Poll.Schedule {
-			err = sched.Add("poll", fresh.Poll.Schedule, pollJob)
+			if err = sched.Add("poll", fresh.Poll.Schedule, pollJob); err != nil {
+				next.sender.Close()
+				if nextWeb != nil {
+					nextWeb.sender.Close()
+				}
+			}
 		}
 		if err != nil {
 			a.cfg = old
 			log.Error("config not reloaded: the previous settings stay in force", "error", err)
 			return
 		}
+		retention.Store(int64(fresh.Retention.MaxAge))
 		prev := cur.Swap(next)
-		// A drain may still be using the old sender: close it once that
-		// has had time to end.
+		// A drain or a sign-up may still be using the old senders: close
+		// them once that has had time to end.
 		time.AfterFunc(2*time.Minute, func() { prev.sender.Close() })
+		if nextWeb != nil {
+			prevWeb := web.parts.Swap(nextWeb)
+			time.AfterFunc(2*time.Minute, func() { prevWeb.sender.Close() })
+		}
 		feeds := make([]model.Feed, 0, len(fresh.Feeds))
 		for _, f := range fresh.Feeds {
 			feeds = append(feeds, model.Feed{URL: f.URL, Title: f.Title, Enabled: !f.Disabled, Interval: time.Duration(f.Interval),
@@ -213,22 +255,14 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		if err := st.SyncConfigFeeds(ctx, feeds); err != nil {
 			log.Error("config feeds not reloaded", "error", err)
 		}
-		if fresh.Database != old.Database || fresh.Web.Listen != old.Web.Listen || fresh.Log != old.Log || fresh.TopicsFile != old.TopicsFile {
-			log.Warn("database, web.listen, log and topics_file changes take effect at the next start")
-		}
-		a.cfg.Database, a.cfg.Web.Listen, a.cfg.Log, a.cfg.TopicsFile = old.Database, old.Web.Listen, old.Log, old.TopicsFile
 		log.Info("config reloaded", "feeds", len(feeds), "mail", next.where, "poll_schedule", fresh.Poll.Schedule)
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go watchFile(watchCtx, cfg.TopicsFile, 2*time.Second, func() { reload("topics file changed") })
 
-	httpSrv, err := startWeb(ctx, a, cfg, &lastPoll)
-	if err != nil {
+	if web, err = startWeb(ctx, a, cfg, &lastPoll); err != nil {
 		return err
 	}
 
@@ -263,10 +297,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	log.Info("shutting down: finishing in-flight work", "timeout", grace.String())
 	stopCtx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
-	if httpSrv != nil {
-		if err := httpSrv.Shutdown(stopCtx); err != nil {
+	if web != nil {
+		if err := web.srv.Shutdown(stopCtx); err != nil {
 			log.Warn("web server shutdown", "error", err)
 		}
+		web.parts.Load().sender.Close()
 	}
 	if !sched.Stop(stopCtx) {
 		log.Warn("shutdown deadline passed with jobs still running")
@@ -301,18 +336,32 @@ func newPipeline(ctx context.Context, a *app) (*pipeline, error) {
 	return &pipeline{poller: poller, builder: builder, outbox: outbox, sender: sender, where: where}, nil
 }
 
-// startWeb starts the web server when web.listen is set. Listening happens
-// here, so that a taken port fails the start instead of a later log line.
-func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.Int64) (*http.Server, error) {
-	if cfg.Web.Listen == "" {
-		return nil, nil
-	}
-	log := a.logger()
+// webServer is the daemon's web server. Its handler is rebuilt by a config
+// reload, so that mail settings, the signing key, admin credentials, limits
+// and the readiness schedule follow the file as the jobs do; only the
+// listening address needs a restart.
+type webServer struct {
+	srv   *http.Server
+	parts atomic.Pointer[webParts]
+}
+
+// webParts is one build of the handler with the sender its sign-up mails go
+// through.
+type webParts struct {
+	handler http.Handler
+	sender  mail.Sender
+}
+
+func (w *webServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w.parts.Load().handler.ServeHTTP(rw, r)
+}
+
+// buildWeb makes the web handler for cfg.
+func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.Int64) (*webParts, error) {
 	r, secret, dkim, err := a.mailParts(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	sender, _ := a.sender(cfg)
 	pollSched, err := daemon.ParseSchedule(cfg.Poll.Schedule)
 	if err != nil {
 		return nil, err
@@ -324,31 +373,51 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	started := time.Now()
 	ready := func(ctx context.Context) error {
 		last := time.Unix(0, lastPoll.Load())
-		if lastPoll.Load() == 0 {
-			last = started
+		if lastPoll.Load() == 0 || last.Before(started) {
+			last = started // a reload restarts the clock: the schedule may have changed
 		}
 		if time.Since(last) > late {
 			return fmt.Errorf("last poll finished %s ago (expected every %s)", time.Since(last).Round(time.Second), late/2)
 		}
 		return nil
 	}
+	sender, _ := a.sender(cfg)
 	h, err := web.New(web.Options{
 		DKIM:  dkim,
 		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
-		Ready: ready, Metrics: a.metrics, Logger: log.With("component", "web"),
+		TrustProxy: cfg.Web.TrustProxy,
+		Ready:      ready, Metrics: a.metrics, Logger: a.logger().With("component", "web"),
 	})
 	if err != nil {
+		sender.Close()
 		return nil, fmt.Errorf("web: %w", err)
+	}
+	return &webParts{handler: h, sender: sender}, nil
+}
+
+// startWeb starts the web server when web.listen is set. Listening happens
+// here, so that a taken port fails the start instead of a later log line.
+func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.Int64) (*webServer, error) {
+	if cfg.Web.Listen == "" {
+		return nil, nil
+	}
+	log := a.logger()
+	parts, err := buildWeb(ctx, a, cfg, lastPoll)
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
+		parts.sender.Close()
 		return nil, fmt.Errorf("web.listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           h,
+	w := &webServer{}
+	w.parts.Store(parts)
+	w.srv = &http.Server{
+		Handler:           w,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -356,13 +425,13 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := w.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("web server stopped", "error", err)
 		}
 	}()
 	log.Info("web server listening", "addr", ln.Addr().String(), "base_url", cfg.Web.BaseURL,
 		"admin", cfg.Web.AdminUser != "" || cfg.AdminToken(a.environ) != "")
-	return srv, nil
+	return w, nil
 }
 
 // sendMissed runs the digest of each topic whose scheduled time passed
@@ -373,10 +442,19 @@ func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 	a.mu.RUnlock()
 	for _, t := range set.Topics() {
 		last, err := a.store.LastDigest(ctx, t.ID)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			continue // no digest yet: the first one comes at its scheduled time
 		}
-		if due, missed, err := daemon.Missed(t.Digest.Schedule, last.CreatedAt, time.Now()); err == nil && missed {
+		if err != nil {
+			a.logger().Warn("cannot tell whether a digest was missed; the next scheduled build will send it", "topic", t.ID, "error", err)
+			continue
+		}
+		due, missed, err := daemon.Missed(t.Digest.Schedule, last.CreatedAt, time.Now())
+		if err != nil {
+			a.logger().Warn("cannot tell whether a digest was missed", "topic", t.ID, "schedule", t.Digest.Schedule, "error", err)
+			continue
+		}
+		if missed {
 			a.logger().Info("sending a digest missed while feedwatch was down", "topic", t.ID, "was_due_at", due)
 			sched.RunNow("digest:" + t.ID)
 		}

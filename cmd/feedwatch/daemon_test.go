@@ -141,6 +141,7 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 
 	var logs syncBuffer
 	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "10s")
+	cmd.Env = append(os.Environ(), "FEEDWATCH_TEST_ADMIN_TOKEN=reload-token")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -207,6 +208,26 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 		return strings.Contains(logs.String(), `"msg":"topics reloaded","reason":"topics file changed"`)
 	})
 
+	// The admin pages are off until a reload names an admin user: the web
+	// server follows the config file as the jobs do.
+	admin := func() int {
+		req, _ := http.NewRequest("GET", "http://"+webAddr+"/admin", nil)
+		req.Header.Set("Authorization", "Bearer reload-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := admin(); code != http.StatusNotFound {
+		t.Errorf("GET /admin before the reload: %d, want 404 (admin off)", code)
+	}
+	edited := strings.Replace(cfg, `web: {listen: "`, `web: {admin_token_env: FEEDWATCH_TEST_ADMIN_TOKEN, listen: "`, 1)
+	if err := os.WriteFile(cfgPath, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	// A broken topics file is reported and the old rules stay in force.
 	if err := os.WriteFile(topicsPath, []byte("topics:\n  - id: broken\n    rules: {any: [}\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -218,6 +239,9 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 	waitFor(t, 5*time.Second, "the config reload in the log", func() bool {
 		return strings.Contains(logs.String(), `"msg":"config reloaded"`)
 	})
+	if code := admin(); code != http.StatusOK {
+		t.Errorf("GET /admin after the reload: %d, want 200", code)
+	}
 	select {
 	case err := <-exited:
 		t.Fatalf("daemon exited after a bad reload: %v\n%s", err, logs.String())

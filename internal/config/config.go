@@ -125,6 +125,11 @@ type Web struct {
 	SubscribeRate    float64  `yaml:"subscribe_rate"` // sign-ups per minute per client address
 	PreviewDays      int      `yaml:"preview_days"`   // days of stored items the rule editor previews
 	AllowPrivate     []string `yaml:"allow_private"`  // networks feeds added on the web may reach, e.g. 10.1.0.0/16
+	// TrustProxy takes a client's address from X-Forwarded-For (its last
+	// entry), for the sign-up rate limit and logs: right only behind a
+	// reverse proxy that sets it, where every request otherwise comes from
+	// the proxy's address and all visitors share one limit.
+	TrustProxy bool `yaml:"trust_proxy"`
 }
 
 // Retention configures pruning of old items.
