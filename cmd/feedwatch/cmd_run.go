@@ -52,7 +52,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	// The database is closed before the lock is let go, so that a daemon
+	// started right after this one never shares the file with it.
+	defer func() {
+		a.close()
+		unlock()
+	}()
 
 	// Check everything before starting anything, so that a broken topics
 	// file or template fails at start, not at send time.
