@@ -196,6 +196,10 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 			}
 		}
 		for _, c := range found {
+			if f, err := st.FeedByURL(ctx, c.url); err == nil {
+				fmt.Fprintf(a.stdout, "already stored %s (%s)\n", f.URL, f.Title)
+				continue
+			}
 			f, err := st.AddFeed(ctx, model.Feed{URL: c.url, Title: c.title, Username: *username, Password: password})
 			if err != nil {
 				fmt.Fprintf(a.stderr, "%s: %v\n", c.url, err)
@@ -332,7 +336,7 @@ func feedsChange(ctx context.Context, a *app, verb string, args []string) error 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%sd %s\n", strings.TrimSuffix(verb, "e"), u)
+		fmt.Fprintf(a.stdout, "%sd %s\n", verb, u) // removed, enabled, disabled
 	}
 	return nil
 }

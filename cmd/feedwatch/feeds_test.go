@@ -69,8 +69,16 @@ func TestFeedsCommands(t *testing.T) {
 	if code, _, errOut := cli("feeds", "remove", feeds.URL+"/wire.rss"); code == 0 || !strings.Contains(errOut, "config file") {
 		t.Errorf("remove config feed: %d %s", code, errOut)
 	}
-	if code, _, errOut := cli("feeds", "disable", feeds.URL+"/local.atom"); code != 0 {
-		t.Errorf("disable: %s", errOut)
+	// ... and so is their enabled flag, which the file sets at every start.
+	if code, _, errOut := cli("feeds", "disable", feeds.URL+"/wire.rss"); code == 0 || !strings.Contains(errOut, "disabled: true") {
+		t.Errorf("disable config feed: %d %s", code, errOut)
+	}
+	if code, out, errOut := cli("feeds", "disable", feeds.URL+"/local.atom"); code != 0 || !strings.Contains(out, "disabled "+feeds.URL+"/local.atom") {
+		t.Errorf("disable: %d %s %s", code, out, errOut)
+	}
+	// Adding a stored feed again says so rather than "added".
+	if code, out, _ := cli("feeds", "add", feeds.URL+"/local.atom"); code != 0 || !strings.Contains(out, "already stored "+feeds.URL+"/local.atom") {
+		t.Errorf("feeds add of a stored feed: %d %s", code, out)
 	}
 	if _, out, _ = cli("feeds", "list"); !strings.Contains(out, "disabled") {
 		t.Errorf("disabled feed not shown as such:\n%s", out)

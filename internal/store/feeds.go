@@ -134,14 +134,19 @@ func (s *Store) RemoveFeed(ctx context.Context, url string) error {
 	return nil
 }
 
-// SetFeedEnabled enables or disables polling of a feed.
+// SetFeedEnabled enables or disables polling of a feed added by hand. A
+// feed from the config file takes its enabled flag from the file at every
+// start and reload, so a change here would not last: it is refused.
 func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) error {
-	res, err := s.db.ExecContext(ctx, "UPDATE feeds SET enabled = ?, next_poll_at = '' WHERE url = ?", enabled, url)
+	f, err := s.FeedByURL(ctx, url)
 	if err != nil {
-		return fmt.Errorf("set feed %s enabled: %w", url, err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("feed %s: %w", url, ErrNotFound)
+	if f.Origin == "config" {
+		return fmt.Errorf("feed %s is declared in the config file: set `disabled: %t` on it there", url, !enabled)
+	}
+	if _, err := s.db.ExecContext(ctx, "UPDATE feeds SET enabled = ?, next_poll_at = '' WHERE id = ?", enabled, f.ID); err != nil {
+		return fmt.Errorf("set feed %s enabled: %w", url, err)
 	}
 	return nil
 }
