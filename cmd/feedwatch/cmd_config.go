@@ -8,6 +8,10 @@ import (
 )
 
 func cmdConfig(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(a.stderr, "Usage: feedwatch config check [flags]  (feedwatch config check --help)")
+		return nil
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return fmt.Errorf("%w: want: config check", errUsage)
 	}

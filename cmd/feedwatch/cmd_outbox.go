@@ -55,6 +55,10 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "%d failed deliveries queued again\n", n)
 		return sendDue(ctx, a)
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(a.stderr, "Usage: feedwatch outbox list|retry [flags]  (feedwatch outbox SUBCOMMAND --help)")
+		return nil
+	}
 	return fmt.Errorf("%w: unknown subcommand %q (want list, retry)", errUsage, args[0])
 }
 
