@@ -24,6 +24,9 @@ func cmdConfig(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckAdmin(a.environ); err != nil {
+		return err
+	}
 	set, err := a.loadTopics("")
 	if err != nil {
 		return err

@@ -61,6 +61,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 
 	// Check everything before starting anything, so that a broken topics
 	// file or template fails at start, not at send time.
+	if cfg.Web.Listen != "" {
+		if err := cfg.CheckAdmin(a.environ); err != nil {
+			return err
+		}
+	}
 	set, err := a.loadTopics("")
 	if err != nil {
 		return err
@@ -398,7 +403,7 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	})
 	if err != nil {
 		sender.Close()
-		return nil, fmt.Errorf("web: %w", err)
+		return nil, err // web.New's errors say "web:"
 	}
 	return &webParts{handler: h, sender: sender}, nil
 }

@@ -546,6 +546,21 @@ func (c Config) AdminPassword(environ []string) string {
 	return lookupEnv(environ, c.Web.AdminPasswordEnv)
 }
 
+// CheckAdmin reports half an admin login: a user without a password in
+// the environment, or a password without a user. The daemon refuses to
+// start with one (an admin page that refuses every sign-in helps nobody);
+// `config check` says so first. It is not part of Load, because commands
+// run without the daemon's secrets must still read the file.
+func (c Config) CheckAdmin(environ []string) error {
+	switch user, pw := c.Web.AdminUser, c.AdminPassword(environ); {
+	case user != "" && pw == "":
+		return &FieldError{File: c.Path, Key: "web.admin_user", Msg: fmt.Sprintf("%q has no password: $%s is empty or unset", user, c.Web.AdminPasswordEnv)}
+	case user == "" && pw != "":
+		return &FieldError{File: c.Path, Key: "web.admin_user", Msg: fmt.Sprintf("empty, but $%s holds a password: set both or neither", c.Web.AdminPasswordEnv)}
+	}
+	return nil
+}
+
 // AdminToken returns the admin bearer token from the environment, or "".
 func (c Config) AdminToken(environ []string) string { return lookupEnv(environ, c.Web.AdminTokenEnv) }
 

@@ -125,3 +125,26 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckAdmin(t *testing.T) {
+	for _, tc := range []struct {
+		name, user string
+		env        []string
+		want       string // "" for no error
+	}{
+		{"neither", "", nil, ""},
+		{"both", "editor", []string{"FEEDWATCH_ADMIN_PASSWORD=pw"}, ""},
+		{"token only", "", []string{"FEEDWATCH_ADMIN_TOKEN=tok"}, ""},
+		{"user without password", "editor", nil, `web.admin_user: "editor" has no password: $FEEDWATCH_ADMIN_PASSWORD is empty or unset`},
+		{"password without user", "", []string{"FEEDWATCH_ADMIN_PASSWORD=pw"}, "web.admin_user: empty, but $FEEDWATCH_ADMIN_PASSWORD holds a password"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Defaults()
+			cfg.Web.AdminUser = tc.user
+			err := cfg.CheckAdmin(tc.env)
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("CheckAdmin = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
