@@ -82,6 +82,18 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		log.Warn("feeds' item counts corrected: an older feedwatch wrote to this database", "feeds", n)
 	}
 	a.metrics = metrics.New(st)
+	// Each topic's series, and its last digest's time, from the start:
+	// alerts on "time since the last digest" survive a restart.
+	observeTopics := func(set *topic.Set) {
+		for _, t := range set.Topics() {
+			last, err := st.LastDigest(ctx, t.ID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				log.Warn("last digest time not known to the metrics", "topic", t.ID, "error", err)
+			}
+			a.metrics.Topic(t.ID, last.CreatedAt)
+		}
+	}
+	observeTopics(set)
 	first, err := newPipeline(ctx, a)
 	if err != nil {
 		return err
@@ -208,6 +220,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			}
 		}
 		a.setTopics(next)
+		observeTopics(next)
 		log.Info("topics reloaded", "reason", reason, "topics", len(next.Topics()))
 	}
 	var web *webServer // nil while web.listen is empty

@@ -157,6 +157,21 @@ func (m *Metrics) ObserveDigest(topic string, at time.Time) {
 	m.lastDigest.WithLabelValues(topic).Set(float64(at.UnixMilli()) / 1000)
 }
 
+// Topic makes topic's series present before its first match or digest,
+// and sets its last digest's time from the database (zero: none yet), so
+// that a restarted daemon does not lose what "time since the last digest"
+// alerts read.
+func (m *Metrics) Topic(topic string, lastDigest time.Time) {
+	if m == nil {
+		return
+	}
+	m.digestsBuilt.WithLabelValues(topic)
+	m.matches.WithLabelValues(topic)
+	if !lastDigest.IsZero() {
+		m.lastDigest.WithLabelValues(topic).Set(float64(lastDigest.UnixMilli()) / 1000)
+	}
+}
+
 // ObserveDelivery records one delivery attempt with its result (sent, retry,
 // failed) and how long the SMTP exchange took (d <= 0: not sent, e.g. the
 // message was refused before any SMTP traffic).

@@ -90,27 +90,32 @@ func TestCountersAndStoreCollector(t *testing.T) {
 	m.ObservePoll("ok", nil, 1, map[string]int{"go": 2, "rust": 0})
 	m.ObservePoll("failed", &fetch.StatusError{Code: 502}, 0, nil)
 	m.ObserveDelivery("retry", 0)
+	m.Topic("quiet", time.Unix(1690000000, 0))
+	m.Topic("new", time.Time{})
 	m.ObserveBackup(time.Unix(1700000000, 0), 4096, nil)
 	m.ObserveBackup(time.Unix(1700003600, 0), 0, errors.New("disk full"))
 	vals := gather(t, m.Registry)
 	for series, want := range map[string]float64{
-		`feedwatch_polls_total{outcome="ok"}`:           1,
-		`feedwatch_polls_total{outcome="unchanged"}`:    0,
-		`feedwatch_poll_errors_total{class="http_5xx"}`: 1,
-		`feedwatch_matches_total{topic="go"}`:           2,
-		`feedwatch_deliveries_total{state="retry"}`:     1,
-		`feedwatch_feeds{status="ok"}`:                  1,
-		`feedwatch_feeds{status="failing"}`:             1,
-		`feedwatch_feeds{status="backing_off"}`:         0,
-		`feedwatch_feeds{status="disabled"}`:            0,
-		`feedwatch_outbox{status="queued"}`:             0,
-		`feedwatch_outbox{status="sent"}`:               0,
-		`feedwatch_outbox{status="failed"}`:             0,
-		`feedwatch_items`:                               1,
-		`feedwatch_backups_total{result="ok"}`:          1,
-		`feedwatch_backups_total{result="failed"}`:      1,
-		`feedwatch_last_backup_timestamp_seconds`:       1700000000,
-		`feedwatch_last_backup_bytes`:                   4096,
+		`feedwatch_polls_total{outcome="ok"}`:                    1,
+		`feedwatch_polls_total{outcome="unchanged"}`:             0,
+		`feedwatch_poll_errors_total{class="http_5xx"}`:          1,
+		`feedwatch_matches_total{topic="go"}`:                    2,
+		`feedwatch_deliveries_total{state="retry"}`:              1,
+		`feedwatch_feeds{status="ok"}`:                           1,
+		`feedwatch_feeds{status="failing"}`:                      1,
+		`feedwatch_feeds{status="backing_off"}`:                  0,
+		`feedwatch_feeds{status="disabled"}`:                     0,
+		`feedwatch_outbox{status="queued"}`:                      0,
+		`feedwatch_outbox{status="sent"}`:                        0,
+		`feedwatch_outbox{status="failed"}`:                      0,
+		`feedwatch_items`:                                        1,
+		`feedwatch_digests_built_total{topic="quiet"}`:           0,
+		`feedwatch_matches_total{topic="new"}`:                   0,
+		`feedwatch_last_digest_timestamp_seconds{topic="quiet"}`: 1690000000,
+		`feedwatch_backups_total{result="ok"}`:                   1,
+		`feedwatch_backups_total{result="failed"}`:               1,
+		`feedwatch_last_backup_timestamp_seconds`:                1700000000,
+		`feedwatch_last_backup_bytes`:                            4096,
 	} {
 		got, ok := vals[series]
 		if !ok || got != want {
@@ -119,6 +124,9 @@ func TestCountersAndStoreCollector(t *testing.T) {
 	}
 	if _, ok := vals[`feedwatch_matches_total{topic="rust"}`]; ok {
 		t.Error("a topic with no new matches got a series")
+	}
+	if _, ok := vals[`feedwatch_last_digest_timestamp_seconds{topic="new"}`]; ok {
+		t.Error("a topic without a digest got a last-digest time")
 	}
 	if _, ok := vals["feedwatch_smtp_send_seconds_count"]; !ok {
 		t.Error("no smtp histogram")
