@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -167,7 +168,7 @@ func Defaults() Config {
 			SMTP: SMTP{Port: 587, TLS: "starttls", PasswordEnv: "FEEDWATCH_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 		},
 		Digest: Digest{SendMissed: true},
-		Web: Web{Listen: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
+		Web: Web{Listen: "127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
 			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", SubscribeRate: 5, PreviewDays: 7},
 		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
 		Backup:    Backup{Keep: 7},
@@ -415,9 +416,23 @@ func (c *Config) fillDerived() {
 	if c.Backup.Dir == "" {
 		c.Backup.Dir = filepath.Join(c.DataDir, "backups")
 	}
-	if c.Web.BaseURL == "" && c.Web.Listen != "" {
-		c.Web.BaseURL = "http://" + c.Web.Listen
+	if c.Web.BaseURL == "" {
+		c.Web.BaseURL = baseURLFor(c.Web.Listen)
 	}
+}
+
+// baseURLFor is the default web.base_url: the web server's own address,
+// with "localhost" for a wildcard host, which is no address to link to. A
+// public deployment sets base_url to the name people reach it by.
+func baseURLFor(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if listen == "" || err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func (c *Config) validate() error {

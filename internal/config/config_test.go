@@ -148,3 +148,29 @@ func TestCheckAdmin(t *testing.T) {
 		})
 	}
 }
+
+// TestBaseURLFollowsListen: links in mails point where the web server
+// listens unless base_url says otherwise.
+func TestBaseURLFollowsListen(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		env  []string
+		want string
+	}{
+		{"", nil, "http://127.0.0.1:8080"},
+		{"", []string{"FEEDWATCH_WEB_LISTEN=127.0.0.1:9090"}, "http://127.0.0.1:9090"},
+		{"", []string{"FEEDWATCH_WEB_LISTEN=0.0.0.0:8080"}, "http://localhost:8080"},
+		{"web:\n  listen: \":7070\"\n", nil, "http://localhost:7070"},
+		{"web:\n  listen: \"\"\n", nil, "http://127.0.0.1:8080"},
+		{"web:\n  listen: \"0.0.0.0:8080\"\n  base_url: https://news.example.org\n", nil, "https://news.example.org"},
+	} {
+		path := writeFile(t, "data_dir: ./d\n"+tc.file)
+		cfg, err := Load(path, tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Web.BaseURL != tc.want {
+			t.Errorf("file %q env %v: base_url = %q, want %q", tc.file, tc.env, cfg.Web.BaseURL, tc.want)
+		}
+	}
+}
