@@ -93,6 +93,9 @@ func (a *app) loadConfig() (config.Config, error) {
 	}
 	a.cfg = cfg
 	a.log = newLogger(a.stderr, cfg.Log)
+	for _, w := range cfg.Warnings {
+		a.log.Warn(w)
+	}
 	return cfg, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
+
+	"github.com/feedwatch/feedwatch/internal/model"
 )
 
 func cmdOutbox(ctx context.Context, a *app, args []string) error {
@@ -18,6 +20,11 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 		limit := fs.Int("limit", 50, "at most this many")
 		if _, err := parseFlags(fs, args[1:]); err != nil {
 			return err
+		}
+		switch *status {
+		case "", model.DeliveryQueued, model.DeliverySent, model.DeliveryFailed:
+		default:
+			return fmt.Errorf("%w: --status %q is not one of queued, sent, failed", errUsage, *status)
 		}
 		st, err := a.openStore(ctx)
 		if err != nil {
@@ -51,6 +58,9 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 		n, err := st.RetryFailed(ctx, *id)
 		if err != nil {
 			return err
+		}
+		if *id > 0 && n == 0 {
+			return fmt.Errorf("delivery %d: no such failed delivery (only failed ones are retried; see outbox list --status failed)", *id)
 		}
 		fmt.Fprintf(a.stdout, "%d failed deliveries queued again\n", n)
 		return sendDue(ctx, a)

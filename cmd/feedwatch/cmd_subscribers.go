@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -84,6 +85,20 @@ func subscribersList(ctx context.Context, a *app, args []string) error {
 	subs, err := st.Subscriptions(ctx)
 	if err != nil {
 		return err
+	}
+	if *topicID != "" {
+		// A topic gone from the topics file can still have subscriptions
+		// to list; a name that is neither is a typo.
+		known := slices.ContainsFunc(subs, func(s model.Subscription) bool { return s.TopicID == *topicID })
+		if !known {
+			set, err := a.loadTopics("")
+			if err != nil {
+				return err
+			}
+			if _, err := topicsToRun(set, *topicID); err != nil {
+				return err
+			}
+		}
 	}
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tTOPIC\tSTATUS\tNAME\tZONE\tSINCE")

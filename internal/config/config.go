@@ -44,6 +44,10 @@ type Config struct {
 
 	// Path is the file the configuration came from; empty for defaults only.
 	Path string `yaml:"-"`
+	// Warnings are things in the environment that look like mistakes
+	// without being errors, such as a FEEDWATCH_* variable that overrides
+	// no key but nearly names one. Commands log them.
+	Warnings []string `yaml:"-"`
 }
 
 // Log configures logging.
@@ -194,6 +198,7 @@ func Load(path string, environ []string) (Config, error) {
 	if err := applyEnv(&cfg, environ); err != nil {
 		return Config{}, err
 	}
+	cfg.Warnings = misspelledEnv(environ)
 	cfg.fillDerived()
 	if err := cfg.validate(); err != nil {
 		var fe *FieldError

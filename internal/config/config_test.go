@@ -174,3 +174,28 @@ func TestBaseURLFollowsListen(t *testing.T) {
 		}
 	}
 }
+
+func TestMisspelledEnvironment(t *testing.T) {
+	cfg, err := Load("", []string{
+		"FEEDWATCH_POLL_WORKRS=4",        // one letter off
+		"FEEDWATCH_MAIL_SMTP_HOTS=x",     // two letters swapped
+		"FEEDWATCH_POLL_WORKERS=8",       // a key
+		"FEEDWATCH_SMTP_PASSWORD=secret", // a secret's variable, far from any key
+		"FEEDWATCH_CONFIG=/etc/feedwatch.yaml",
+		"FEEDWATCH_KILLTEST=1",
+		"HOME=/root",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"environment: FEEDWATCH_POLL_WORKRS overrides no key; did you mean FEEDWATCH_POLL_WORKERS?",
+		"environment: FEEDWATCH_MAIL_SMTP_HOTS overrides no key; did you mean FEEDWATCH_MAIL_SMTP_HOST?",
+	}
+	if strings.Join(cfg.Warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(cfg.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+	if cfg.Poll.Workers != 8 {
+		t.Errorf("workers = %d", cfg.Poll.Workers)
+	}
+}

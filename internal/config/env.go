@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -121,4 +122,65 @@ func (c Config) Masked() Config {
 		}
 	}
 	return out
+}
+
+// misspelledEnv returns a warning for each FEEDWATCH_* variable that
+// overrides no key but is one or two letters away from a key's variable:
+// FEEDWATCH_POLL_WORKRS would otherwise be ignored without a word. Other
+// FEEDWATCH_* names (secrets named by *_env keys, FEEDWATCH_CONFIG, tools'
+// own variables) are too far from any key to be taken for one.
+func misspelledEnv(environ []string) []string {
+	var keys []string
+	cfg := Defaults()
+	walkScalars(reflect.ValueOf(&cfg).Elem(), "", func(path string, _ reflect.Value) error {
+		keys = append(keys, EnvName(path))
+		return nil
+	})
+	var warnings []string
+	for _, kv := range environ {
+		name, _, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || slices.Contains(keys, name) {
+			continue
+		}
+		best, bestDist := "", 3
+		for _, k := range keys {
+			if d := editDistance(name, k, bestDist); d < bestDist {
+				best, bestDist = k, d
+			}
+		}
+		if best != "" {
+			warnings = append(warnings, fmt.Sprintf("environment: %s overrides no key; did you mean %s?", name, best))
+		}
+	}
+	return warnings
+}
+
+// editDistance is the Levenshtein distance between a and b, or limit when
+// it is at least limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
 }
