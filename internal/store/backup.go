@@ -43,6 +43,9 @@ func Backup(ctx context.Context, src, dest string) (BackupInfo, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fail(err)
 	}
+	if _, err := os.Stat(filepath.Dir(dest)); err != nil {
+		return fail(fmt.Errorf("folder: %w", err)) // rather than the temporary file's name
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
 	if err != nil {
 		return fail(err)

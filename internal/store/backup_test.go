@@ -131,6 +131,10 @@ func TestBackupDoesNotMigrateOrCreate(t *testing.T) {
 		t.Errorf("source migrated to v%d by the backup", v)
 	}
 
+	noFolder := filepath.Join(dir, "no-such-folder", "b.db")
+	if _, err := Backup(ctx, src, noFolder); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "folder: stat "+filepath.Dir(noFolder)) {
+		t.Errorf("backup into a missing folder: %v", err)
+	}
 	missing := filepath.Join(dir, "missing.db")
 	_, err = Backup(ctx, missing, filepath.Join(dir, "b.db"))
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing) {
