@@ -122,7 +122,8 @@ func (a *app) logger() *slog.Logger {
 	return a.log
 }
 
-// openStore opens the database and brings the config file's feeds into it.
+// openStore opens the database and brings the config file's feeds, when a
+// file was read, into it.
 func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	if a.store != nil {
 		return a.store, nil
@@ -134,6 +135,14 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Path == "" {
+		// No config file was read (no --config, no $FEEDWATCH_CONFIG, no
+		// ./config/feedwatch.yaml): nothing declares feeds, and syncing
+		// an empty list would turn the daemon's config feeds into ones
+		// `feeds remove` can delete.
+		a.store = st
+		return st, nil
 	}
 	feeds := make([]model.Feed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {

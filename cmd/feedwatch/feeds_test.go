@@ -103,3 +103,22 @@ func TestFeedsCommands(t *testing.T) {
 		t.Errorf("importing a non-OPML file: %d %s", code, errOut)
 	}
 }
+
+// TestNoConfigFileKeepsConfigFeeds: a command run without any config file
+// (the operator forgot FEEDWATCH_CONFIG) must not turn the daemon's config
+// feeds into database feeds that `feeds remove` would then delete.
+func TestNoConfigFileKeepsConfigFeeds(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "feedwatch.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\ntopics_file: \"\"\nfeeds:\n  - url: https://wire.example/feed.rss\n", dir)), 0o600)
+	if code, _, errOut := runCLI(t, nil, "feeds", "list", "--config", cfg); code != 0 {
+		t.Fatalf("feeds list: %s", errOut)
+	}
+	env := []string{"FEEDWATCH_DATABASE=" + filepath.Join(dir, "feedwatch.db")} // and no config file
+	if code, _, errOut := runCLI(t, env, "feeds", "remove", "https://wire.example/feed.rss"); code == 0 || !strings.Contains(errOut, "config file") {
+		t.Errorf("feeds remove of a config feed without the config file: %d %s", code, errOut)
+	}
+	if _, out, _ := runCLI(t, env, "feeds", "list"); !strings.Contains(out, "config") {
+		t.Errorf("config feed lost its origin:\n%s", out)
+	}
+}
