@@ -136,11 +136,12 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Path == "" {
+	if cfg.Path == "" && len(cfg.Feeds) == 0 {
 		// No config file was read (no --config, no $FEEDWATCH_CONFIG, no
-		// ./config/feedwatch.yaml): nothing declares feeds, and syncing
-		// an empty list would turn the daemon's config feeds into ones
-		// `feeds remove` can delete.
+		// ./config/feedwatch.yaml) and nothing declares feeds: syncing an
+		// empty list would turn the daemon's config feeds into ones
+		// `feeds remove` can delete. (The demo declares its feeds
+		// without a file.)
 		a.store = st
 		return st, nil
 	}
