@@ -265,7 +265,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		prev := cur.Swap(next)
 		// A drain or a sign-up may still be using the old senders: close
 		// them once that has had time to end.
-		time.AfterFunc(2*time.Minute, func() { prev.sender.Close() })
+		time.AfterFunc(2*time.Minute, func() { prev.sender.Close(); prev.poller.Close() })
 		if nextWeb != nil {
 			prevWeb := web.parts.Swap(nextWeb)
 			time.AfterFunc(2*time.Minute, func() { prevWeb.sender.Close() })

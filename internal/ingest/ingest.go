@@ -161,6 +161,10 @@ func New(st *store.Store, fetcher *fetch.Client, matcher func() Matcher, opts Op
 	return &Poller{store: st, fetcher: fetcher, matcher: matcher, opts: opts, log: opts.Logger}
 }
 
+// Close lets go of the fetcher's idle connections; a config reload that
+// replaces the poller calls it once the old one's last poll has ended.
+func (p *Poller) Close() { p.fetcher.Close() }
+
 // Outcome says what happened to one feed in one poll.
 type Outcome string
 
