@@ -472,7 +472,7 @@ func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 			a.logger().Warn("cannot tell whether a digest was missed; the next scheduled build will send it", "topic", t.ID, "error", err)
 			continue
 		}
-		due, missed, err := daemon.Missed(t.Digest.Schedule, last.CreatedAt, time.Now())
+		due, missed, err := sched.Missed(t.Digest.Schedule, last.CreatedAt, time.Now())
 		if err != nil {
 			a.logger().Warn("cannot tell whether a digest was missed", "topic", t.ID, "schedule", t.Digest.Schedule, "error", err)
 			continue

@@ -48,6 +48,7 @@ type Scheduler struct {
 	stop context.CancelFunc
 	log  *slog.Logger
 	now  func() time.Time
+	loc  *time.Location // specs without CRON_TZ are in this zone
 
 	mu   sync.Mutex
 	jobs map[string]*job
@@ -75,7 +76,7 @@ func New(log *slog.Logger, loc *time.Location) *Scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
 		cron: cron.New(cron.WithParser(parser), cron.WithLocation(loc)),
-		ctx:  ctx, stop: cancel, log: log, now: time.Now,
+		ctx:  ctx, stop: cancel, log: log, now: time.Now, loc: loc,
 		jobs: map[string]*job{},
 	}
 }
@@ -214,12 +215,14 @@ func (s *Scheduler) Stop(ctx context.Context) bool {
 
 // Missed reports whether a job on spec that last ran at last should have run
 // again before now, and when: a digest whose time passed while the daemon
-// was down is sent at start rather than a period later.
-func Missed(spec string, last, now time.Time) (due time.Time, missed bool, err error) {
-	s, err := ParseSchedule(spec)
+// was down is sent at start rather than a period later. A spec without
+// CRON_TZ is read in the scheduler's zone, as its jobs are; last may come
+// in any zone (the store gives UTC).
+func (s *Scheduler) Missed(spec string, last, now time.Time) (due time.Time, missed bool, err error) {
+	sched, err := ParseSchedule(spec)
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	due = s.Next(last)
+	due = sched.Next(last.In(s.loc))
 	return due, !due.IsZero() && due.Before(now), nil
 }

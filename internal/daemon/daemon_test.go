@@ -52,10 +52,34 @@ func TestMissed(t *testing.T) {
 		{time.Date(2026, 11, 25, 7, 30, 0, 0, time.UTC), true},
 		{time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), true},
 	}
+	s := New(slog.New(slog.DiscardHandler), time.UTC)
 	for _, tt := range tests {
-		due, missed, err := Missed("CRON_TZ=UTC 0 7 * * *", last, tt.now)
+		due, missed, err := s.Missed("CRON_TZ=UTC 0 7 * * *", last, tt.now)
 		if err != nil || missed != tt.missed {
 			t.Errorf("Missed at %s = %v (due %s), %v; want %v", tt.now, missed, due, err, tt.missed)
+		}
+	}
+
+	// A spec without CRON_TZ is in the scheduler's zone, whatever zone the
+	// last run's time comes in: a Berlin daemon whose 07:00 digest went
+	// out on time has missed nothing at 09:00 Berlin time.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone data")
+	}
+	local := New(slog.New(slog.DiscardHandler), berlin)
+	sent := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC) // 07:00 in Berlin
+	for _, tt := range []struct {
+		now    time.Time
+		missed bool
+	}{
+		{time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), false}, // 09:00 the same day
+		{time.Date(2026, 11, 25, 5, 59, 0, 0, time.UTC), false},
+		{time.Date(2026, 11, 25, 6, 1, 0, 0, time.UTC), true}, // 07:01 the next day
+	} {
+		due, missed, err := local.Missed("0 7 * * *", sent, tt.now)
+		if err != nil || missed != tt.missed {
+			t.Errorf("Berlin: Missed at %s = %v (due %s), %v; want %v", tt.now, missed, due, err, tt.missed)
 		}
 	}
 }
