@@ -184,11 +184,16 @@ func TestBuildMatchesRender(t *testing.T) {
 				if !ok {
 					t.Fatalf("delivery to unknown subscriber %d", dl.SubscriberID)
 				}
-				want, err := e.b.Render(p, sub, 0)
+				want, err := e.b.Render(p, sub, dl.DigestID)
 				if err != nil {
 					t.Fatal(err)
 				}
 				got := messageParts(t, dl.Message)
+				// "View in browser" opens this digest, not the archive's index.
+				if link := fmt.Sprintf("/digests/%d", dl.DigestID); strings.Contains(want.Text, "/digests") &&
+					(!strings.Contains(got.Text, link) || !strings.Contains(got.HTML, link)) {
+					t.Errorf("%s: message does not link to %s", sub.Email, link)
+				}
 				if got.Subject != want.Subject {
 					t.Errorf("%s: subject\n got %q\nwant %q", sub.Email, got.Subject, want.Subject)
 				}

@@ -413,10 +413,12 @@ func (b *Builder) start(ctx context.Context, p Plan) (model.Digest, error) {
 		return model.Digest{}, err
 	}
 	// The archive copy links to itself once its id is known.
-	if final, err := b.Render(p, model.Subscription{}, d.ID); err == nil {
-		if err := b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text); err != nil {
-			b.log.Warn("update archive copy", "digest_id", d.ID, "error", err)
-		}
+	final, err := b.Render(p, model.Subscription{}, d.ID)
+	if err == nil {
+		err = b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text)
+	}
+	if err != nil {
+		b.log.Warn("archive copy keeps its link to the archive index", "digest_id", d.ID, "error", err)
 	}
 	return d, nil
 }
@@ -433,7 +435,7 @@ func (b *Builder) queue(ctx context.Context, p Plan, digestID int64) (int, error
 	// Every copy shares the rendered digest; a copy differs only in its
 	// recipient, so the templates and the CSS inlining run once per time
 	// zone instead of once per subscriber.
-	batch := b.renderer.Batch(b.digest(p, 0))
+	batch := b.renderer.Batch(b.digest(p, digestID))
 	zones := map[string]*time.Location{}
 	list := fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL))
 	mailto := b.unsubscribeMailto()
