@@ -97,6 +97,7 @@ type Subscription struct {
 	Status       string
 	CreatedAt    time.Time
 	ConfirmedAt  time.Time
+	ChangedAt    time.Time // last change of Status (a sign-up, a confirmation, an unsubscribe)
 }
 
 // Digest is one topic's digest for one period [PeriodStart, PeriodEnd).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
 )
@@ -55,13 +56,13 @@ func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Su
 	return s.Subscription(ctx, email, sub.TopicID)
 }
 
-const subscriptionColumns = `s.id, s.email, s.name, s.time_zone, t.topic_id, t.status, t.created_at, t.confirmed_at`
+const subscriptionColumns = `s.id, s.email, s.name, s.time_zone, t.topic_id, t.status, t.created_at, t.confirmed_at, t.changed_at`
 
 func scanSubscription(sc interface{ Scan(...any) error }) (model.Subscription, error) {
 	var sub model.Subscription
-	var created, confirmed string
-	err := sc.Scan(&sub.SubscriberID, &sub.Email, &sub.Name, &sub.TimeZone, &sub.TopicID, &sub.Status, &created, &confirmed)
-	sub.CreatedAt, sub.ConfirmedAt = parseTS(created), parseTS(confirmed)
+	var created, confirmed, changed string
+	err := sc.Scan(&sub.SubscriberID, &sub.Email, &sub.Name, &sub.TimeZone, &sub.TopicID, &sub.Status, &created, &confirmed, &changed)
+	sub.CreatedAt, sub.ConfirmedAt, sub.ChangedAt = parseTS(created), parseTS(confirmed), parseTS(changed)
 	return sub, err
 }
 
@@ -133,6 +134,30 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
+	}
+	return nil
+}
+
+// ClaimConfirmation records that a confirmation mail to email is about to
+// go out, unless one did less than cooldown ago, and reports whether it may.
+// The check and the record are one statement, so two sign-ups at once
+// cannot both send. The address must have a subscriber row.
+func (s *Store) ClaimConfirmation(ctx context.Context, email string, cooldown time.Duration) (bool, error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `UPDATE subscribers SET confirm_sent_at = ?
+		WHERE email = ? AND confirm_sent_at < ?`, ts(now), strings.TrimSpace(email), ts(now.Add(-cooldown)))
+	if err != nil {
+		return false, fmt.Errorf("confirmation for %s: %w", email, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseConfirmation forgets the claim of a confirmation mail that could
+// not be sent, so that the person can try again at once.
+func (s *Store) ReleaseConfirmation(ctx context.Context, email string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE subscribers SET confirm_sent_at = '' WHERE email = ?`, strings.TrimSpace(email)); err != nil {
+		return fmt.Errorf("confirmation for %s: %w", email, err)
 	}
 	return nil
 }

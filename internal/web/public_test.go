@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -176,6 +177,9 @@ func TestConfirmRejectsBadTokens(t *testing.T) {
 		t.Errorf("bad tokens subscribed %+v", subs)
 	}
 	// The expiry is checked against the clock: a 72h link fails after 72h.
+	if _, err := e.store.Subscribe(context.Background(), model.Subscription{Email: "a@example.org", TopicID: "golang", Status: model.SubscriptionPending}); err != nil {
+		t.Fatal(err)
+	}
 	r := e.get("/confirm?token=" + url.QueryEscape(good))
 	if r.status != 200 {
 		t.Fatalf("good token = %d", r.status)
@@ -437,7 +441,86 @@ func TestSubscribeMailFailureIsReported(t *testing.T) {
 	if strings.Contains(r.body, "127.0.0.1") || strings.Contains(r.body, "dial") {
 		t.Error("the SMTP error leaked to the page")
 	}
-	if !strings.Contains(e.logs.String(), "send confirmation to a@example.org") || !strings.Contains(e.logs.String(), "path=/subscribe") {
+	if !strings.Contains(e.logs.String(), "send confirmation: smtp") || !strings.Contains(e.logs.String(), "path=/subscribe") {
 		t.Errorf("log lacks the error: %s", e.logs.String())
+	}
+	if strings.Contains(e.logs.String(), "a@example.org") {
+		t.Errorf("log names the address: %s", e.logs.String())
+	}
+	// The failed mail does not hold the address back: asking again at
+	// once tries again.
+	before := strings.Count(e.logs.String(), "send confirmation: smtp")
+	e.post("/subscribe", url.Values{"csrf": {csrf}, "email": {"a@example.org"}, "topic": {"golang"}}, nil)
+	if after := strings.Count(e.logs.String(), "send confirmation: smtp"); after != before+1 {
+		t.Errorf("second sign-up after a failed mail: %d send attempts, want %d", after, before+1)
+	}
+}
+
+// TestConfirmOnlyWhatIsPending: a confirmation link completes the sign-up
+// it was sent for and nothing else. An unsubscribe or an erased address
+// since is not undone by an old mail or a scanner fetching its links, and
+// HEAD does not act.
+func TestConfirmOnlyWhatIsPending(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	tok := token.Sign(e.secret, token.Claims{Purpose: token.Confirm, Email: "a@example.org", Topic: "golang", Expires: e.clock.Now().Add(time.Hour)})
+	link := "/confirm?token=" + url.QueryEscape(tok)
+	status := func() string {
+		sub, err := e.store.Subscription(ctx, "a@example.org", "golang")
+		if errors.Is(err, store.ErrNotFound) {
+			return "none"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub.Status
+	}
+
+	// Never signed up (or erased since): refused, and nothing is made.
+	if r := e.get(link); r.status != http.StatusGone || !strings.Contains(r.body, "sign up") {
+		t.Errorf("confirm without a sign-up = %d", r.status)
+	}
+	if got := status(); got != "none" {
+		t.Errorf("confirm without a sign-up made a subscription: %s", got)
+	}
+
+	e.store.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "golang", Status: model.SubscriptionPending})
+	req, _ := http.NewRequest(http.MethodHead, e.srv.URL+link, nil)
+	if r := e.do(nil, req); r.status != http.StatusOK || status() != model.SubscriptionPending {
+		t.Errorf("HEAD = %d and status %s; want 200 and still pending", r.status, status())
+	}
+	if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionActive {
+		t.Errorf("GET = %d and status %s; want 200 and active", r.status, status())
+	}
+	if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionActive {
+		t.Errorf("GET again = %d and status %s; want 200 and active", r.status, status())
+	}
+	if _, err := e.store.Unsubscribe(ctx, "a@example.org", "golang"); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(link); r.status != http.StatusGone || status() != model.SubscriptionUnsubscribed {
+		t.Errorf("GET after unsubscribing = %d and status %s; want 410 and unsubscribed", r.status, status())
+	}
+}
+
+// TestConfirmationMailCooldown: the form mails one address at most once
+// per confirmCooldown, however many clients ask; the page is the same.
+func TestConfirmationMailCooldown(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SubscribeRate = 1000 })
+	csrf := e.csrfFrom("/", false)
+	form := url.Values{"csrf": {csrf}, "email": {"victim@example.org"}, "topic": {"golang"}}
+	first := e.post("/subscribe", form, nil)
+	for range 5 {
+		if r := e.post("/subscribe", form, nil); r.status != first.status || r.body != first.body {
+			t.Fatalf("a repeated sign-up answered differently: %d", r.status)
+		}
+	}
+	if n := len(e.smtp.Messages()); n != 1 {
+		t.Errorf("%d confirmation mails within the cooldown, want 1", n)
+	}
+	e.clock.Add(confirmCooldown + time.Second)
+	e.post("/subscribe", form, nil)
+	if n := len(e.smtp.Messages()); n != 2 {
+		t.Errorf("%d confirmation mails after the cooldown, want 2", n)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,6 +21,10 @@ import (
 
 // confirmTTL is how long a confirmation link works.
 const confirmTTL = 72 * time.Hour
+
+// confirmCooldown is how long a pending sign-up waits before the form
+// sends its address another confirmation.
+const confirmCooldown = 15 * time.Minute
 
 type indexData struct {
 	Topics   []topic.Topic
@@ -98,6 +103,26 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// One confirmation mail per address per confirmCooldown, however many
+	// clients ask: the per-client limit alone would let many clients flood
+	// one inbox. The page is the same either way.
+	if ok, err := s.opts.Store.ClaimConfirmation(ctx, email, confirmCooldown); err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
+		return
+	} else if !ok {
+		s.log.Info("confirmation not sent again so soon", "path", r.URL.Path, "topics", strings.Join(ids, ","))
+		s.render(w, r, http.StatusOK, "sent", page{Title: "Check your mail", Data: email})
+		return
+	}
+	sent := false
+	defer func() {
+		// A mail that did not go out does not hold the address back.
+		if !sent {
+			if err := s.opts.Store.ReleaseConfirmation(context.WithoutCancel(ctx), email); err != nil {
+				s.log.Warn("confirmation claim not released", "error", err)
+			}
+		}
+	}()
 
 	// The mail goes out whether or not the address was known, so neither
 	// the page nor the mail tells a stranger who is subscribed.
@@ -110,12 +135,12 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 		Expires:    expires,
 	})
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("render confirmation for %s: %w", email, err))
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("render confirmation: %w", err))
 		return
 	}
 	raw, _, err := fwmail.Build(fwmail.Message{DKIM: s.opts.DKIM, From: s.opts.From, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, Date: s.now()})
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("build confirmation for %s: %w", email, err))
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("build confirmation: %w", err))
 		return
 	}
 	from := s.opts.From
@@ -123,9 +148,10 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 		from = a.Address
 	}
 	if err := s.opts.Sender.Send(ctx, from, []string{email}, raw); err != nil {
-		s.fail(w, r, http.StatusServiceUnavailable, "We could not send the confirmation mail just now. Please try again later.", fmt.Errorf("send confirmation to %s: %w", email, err))
+		s.fail(w, r, http.StatusServiceUnavailable, "We could not send the confirmation mail just now. Please try again later.", fmt.Errorf("send confirmation: %w", err))
 		return
 	}
+	sent = true
 	s.log.Info("confirmation sent", "path", r.URL.Path, "topics", strings.Join(ids, ","))
 	s.render(w, r, http.StatusOK, "sent", page{Title: "Check your mail", Data: email})
 }
@@ -151,10 +177,32 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	set := s.opts.Topics()
 	var names []string
+	cancelled := false
 	for _, id := range strings.Split(c.Topic, ",") {
 		t, ok := set.Topic(id)
 		if !ok {
 			// Removed from the topics file since the mail went out.
+			continue
+		}
+		// The link confirms the sign-up it was sent for: a subscription
+		// still pending. One cancelled since (unsubscribed, suspended, or
+		// erased with its address) is not brought back by an old mail or
+		// by a scanner fetching its links; signing up again sends a new one.
+		sub, err := s.opts.Store.Subscription(r.Context(), c.Email, id)
+		switch {
+		case err == nil && sub.Status == model.SubscriptionActive:
+			names = append(names, t.Name) // confirmed before: nothing to do
+			continue
+		case errors.Is(err, store.ErrNotFound) || (err == nil && sub.Status != model.SubscriptionPending):
+			cancelled = true
+			continue
+		case err != nil:
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
+			return
+		}
+		if r.Method == http.MethodHead {
+			// HEAD shows whether the link works; only GET acts on it.
+			names = append(names, t.Name)
 			continue
 		}
 		if _, err := s.opts.Store.Subscribe(r.Context(), model.Subscription{Email: c.Email, TopicID: id, Status: model.SubscriptionActive}); err != nil {
@@ -162,6 +210,11 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		names = append(names, t.Name)
+	}
+	if len(names) == 0 && cancelled {
+		s.fail(w, r, http.StatusGone, "This sign-up was cancelled after the link was sent. To subscribe again, sign up on the front page.",
+			fmt.Errorf("confirm %q: no pending subscription", c.Topic))
+		return
 	}
 	if len(names) == 0 {
 		s.fail(w, r, http.StatusBadRequest, "The topics in this link no longer exist.", fmt.Errorf("confirm %q: no current topic", c.Topic))
