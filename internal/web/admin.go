@@ -49,8 +49,17 @@ func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		o := s.opts
-		if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && o.AdminToken != "" {
-			if sameSecret(strings.TrimSpace(auth), o.AdminToken) {
+		key := clientKey(r, o.TrustProxy)
+		if s.adminFails.exhausted(key) {
+			w.Header().Set("Retry-After", "60")
+			s.log.Warn("admin: sign-in attempts limited", "path", r.URL.Path, "client", clientIP(r, o.TrustProxy))
+			s.render(w, r, http.StatusTooManyRequests, "error", page{Title: "Too many attempts",
+				Data: "Too many failed sign-ins from your address. Please wait a minute and try again."})
+			return
+		}
+		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Bearer") && o.AdminToken != "" {
+			if sameSecret(strings.TrimSpace(cred), o.AdminToken) {
 				h(w, r.WithContext(context.WithValue(r.Context(), bearerKey, true)))
 				return
 			}
@@ -67,6 +76,11 @@ func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if o.AdminToken != "" {
 			w.Header().Add("WWW-Authenticate", `Bearer realm="feedwatch admin"`)
+		}
+		if r.Header.Get("Authorization") != "" {
+			// A browser's first request carries no credentials; only a
+			// wrong answer counts against the client.
+			s.adminFails.allow(key)
 		}
 		s.log.Warn("admin: authentication failed", "path", r.URL.Path, "client", clientIP(r, s.opts.TrustProxy))
 		s.render(w, r, http.StatusUnauthorized, "error", page{Title: "Sign in required", Data: "Sign in to see the admin pages."})

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,19 @@ func (l *limiter) allow(key string) bool {
 	return true
 }
 
+// exhausted reports whether key's bucket holds no whole token, without
+// taking one: the admin guard refuses such a client before it compares
+// credentials, and takes tokens only for failures.
+func (l *limiter) exhausted(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return false
+	}
+	return math.Min(l.burst, b.tokens+l.now().Sub(b.last).Seconds()*l.rate) < 1
+}
+
 func (l *limiter) prune(now time.Time) {
 	for k, b := range l.buckets {
 		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
@@ -73,6 +87,19 @@ func (l *limiter) prune(now time.Time) {
 	if len(l.buckets) >= maxBuckets {
 		clear(l.buckets)
 	}
+}
+
+// clientKey is the bucket a request counts against: its client address,
+// or for IPv6 the address's /64, which one host usually holds whole and
+// could otherwise walk through to get a fresh bucket per address.
+func clientKey(r *http.Request, trustProxy bool) string {
+	ip := clientIP(r, trustProxy)
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		if p, err := a.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return ip
 }
 
 // clientIP is the address a request came from: the peer, or behind a
@@ -96,7 +123,7 @@ func clientIP(r *http.Request, trustProxy bool) string {
 func (s *server) rateLimited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r, s.opts.TrustProxy)
-		if !s.limiter.allow(ip) {
+		if !s.limiter.allow(clientKey(r, s.opts.TrustProxy)) {
 			w.Header().Set("Retry-After", "60")
 			s.render(w, r, http.StatusTooManyRequests, "error", page{Title: "Too many requests",
 				Data: "Too many sign-ups from your address. Please wait a minute and try again."})

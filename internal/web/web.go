@@ -71,6 +71,10 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
+// adminFailRate is how many failed admin sign-ins a client may make a
+// minute (and in a burst).
+const adminFailRate = 10
+
 type server struct {
 	opts    Options
 	log     *slog.Logger
@@ -78,7 +82,10 @@ type server struct {
 	base    *url.URL
 	pages   map[string]*template.Template
 	limiter *limiter
-	csrf    *csrf
+	// adminFails counts failed admin sign-ins per client: adminFailRate a
+	// minute, so guessing a password takes years, not seconds.
+	adminFails *limiter
+	csrf       *csrf
 
 	metricsHandler http.Handler
 }
@@ -122,13 +129,14 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	s := &server{
-		opts:    opts,
-		log:     opts.Logger.With("component", "web"),
-		now:     opts.Now,
-		base:    base,
-		pages:   pages,
-		limiter: newLimiter(opts.SubscribeRate, opts.Now),
-		csrf:    newCSRF(opts.Secret, base.Scheme == "https"),
+		opts:       opts,
+		log:        opts.Logger.With("component", "web"),
+		now:        opts.Now,
+		base:       base,
+		pages:      pages,
+		limiter:    newLimiter(opts.SubscribeRate, opts.Now),
+		adminFails: newLimiter(adminFailRate, opts.Now),
+		csrf:       newCSRF(opts.Secret, base.Scheme == "https"),
 	}
 	s.metricsHandler = s.newMetricsHandler()
 	return s.routes(), nil
