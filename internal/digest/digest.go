@@ -70,7 +70,9 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 		opts.Now = time.Now
 	}
 	if opts.UnsubscribeTTL <= 0 {
-		opts.UnsubscribeTTL = 365 * 24 * time.Hour
+		// As long as anyone keeps a mail: an unsubscribe link that stops
+		// working is a reason to press "report spam" instead.
+		opts.UnsubscribeTTL = 10 * 365 * 24 * time.Hour
 	}
 	if opts.Chunk <= 0 {
 		opts.Chunk = DefaultChunk

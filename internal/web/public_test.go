@@ -524,3 +524,12 @@ func TestConfirmationMailCooldown(t *testing.T) {
 		t.Errorf("%d confirmation mails after the cooldown, want 2", n)
 	}
 }
+
+func TestExpiredUnsubscribeLinkSaysWhatWorks(t *testing.T) {
+	e := newEnv(t, nil)
+	old := token.Sign(e.secret, token.Claims{Purpose: token.Unsubscribe, Email: "a@example.org", Topic: "golang", Expires: e.clock.Now().Add(-time.Hour)})
+	r := e.get("/unsubscribe?token=" + url.QueryEscape(old))
+	if r.status != 400 || !strings.Contains(r.body, "more recent digest") || strings.Contains(r.body, "sign up again") {
+		t.Errorf("expired unsubscribe link = %d:\n%s", r.status, r.body)
+	}
+}

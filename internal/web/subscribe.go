@@ -165,6 +165,9 @@ func (s *server) badToken(w http.ResponseWriter, r *http.Request, err error) {
 	msg := "This link is not valid. Please copy the whole link from the mail."
 	if errors.Is(err, token.ErrExpired) {
 		msg = "This link has expired. Please sign up again to get a new one."
+		if r.URL.Path == "/unsubscribe" {
+			msg = "This link has expired. The unsubscribe link in a more recent digest works."
+		}
 	}
 	s.fail(w, r, http.StatusBadRequest, msg, err)
 }
