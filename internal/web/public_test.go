@@ -533,3 +533,18 @@ func TestExpiredUnsubscribeLinkSaysWhatWorks(t *testing.T) {
 		t.Errorf("expired unsubscribe link = %d:\n%s", r.status, r.body)
 	}
 }
+
+func TestStaticFiles(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.get("/static/style.css")
+	if r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "text/css") || r.header.Get("Cache-Control") != "public, max-age=86400" {
+		t.Errorf("style.css = %d %q %q", r.status, r.header.Get("Content-Type"), r.header.Get("Cache-Control"))
+	}
+	notFound := e.get("/no-such-page")
+	for _, path := range []string{"/static/", "/static/nope.css"} {
+		r := e.get(path)
+		if r.status != 404 || r.body != notFound.body || strings.Contains(r.body, "editor.js") {
+			t.Errorf("%s = %d, want the site's 404 page\n%.300s", path, r.status, r.body)
+		}
+	}
+}

@@ -145,7 +145,18 @@ func New(opts Options) (http.Handler, error) {
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.HandleFunc("GET /static/{name}", func(w http.ResponseWriter, r *http.Request) {
+		// Files only, no folder listing; the site's own 404 page. The
+		// files are built in, so a day's caching is safe across restarts
+		// of the same version and short enough across upgrades.
+		if fi, err := fs.Stat(static, r.PathValue("name")); err != nil || fi.IsDir() {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})
 
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /subscribe", s.form(maxFormBytes, s.rateLimited(s.subscribe)))
