@@ -412,7 +412,7 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
 		TrustProxy: cfg.Web.TrustProxy,
-		Ready:      ready, Metrics: a.metrics, Logger: a.logger().With("component", "web"),
+		Ready:      ready, Metrics: a.metrics, Logger: a.logger(),
 	})
 	if err != nil {
 		sender.Close()

@@ -29,7 +29,7 @@ type searchData struct {
 func (s *server) search(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 500 {
-		q = q[:500]
+		q = strings.ToValidUTF8(q[:500], "") // not in the middle of a character
 	}
 	d := searchData{Query: q}
 	if q != "" {
