@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"os"
@@ -46,10 +47,15 @@ func cmdDigest(ctx context.Context, a *app, args []string) error {
 	case *to != "":
 		return digestTo(ctx, a, b, topics, *to)
 	}
+	// One topic's failure does not keep the others' digests, or what is
+	// already queued, from going out.
+	var failed []error
 	for _, t := range topics {
 		res, err := b.Build(ctx, t)
 		if err != nil {
-			return err
+			fmt.Fprintf(a.stderr, "%s: %v\n", t.ID, err)
+			failed = append(failed, fmt.Errorf("topic %s: %w", t.ID, err))
+			continue
 		}
 		if res.Skipped != "" {
 			fmt.Fprintf(a.stdout, "%s: nothing to send (%s)\n", t.ID, res.Skipped)
@@ -57,7 +63,10 @@ func cmdDigest(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(a.stdout, "%s: digest %d with %d items queued for %d subscribers\n", t.ID, res.Digest.ID, res.Digest.ItemCount, res.Queued)
 	}
-	return sendDue(ctx, a)
+	if err := sendDue(ctx, a); err != nil {
+		failed = append(failed, err)
+	}
+	return errors.Join(failed...)
 }
 
 func digestPreview(ctx context.Context, a *app, b *digest.Builder, topics []topic.Topic, out string) error {

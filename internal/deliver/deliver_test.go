@@ -597,6 +597,14 @@ func TestDrainGivesUpAfter(t *testing.T) {
 		t.Errorf("%d RCPT commands, want 3", rcpts)
 	}
 	wantReceived(t, srv)
+
+	// `outbox retry` starts the give-up clock again: the retried delivery
+	// gets GiveUpAfter of its own rather than failing for good at once.
+	if n, err := st.RetryFailed(context.Background(), 0); err != nil || n != 1 {
+		t.Fatalf("RetryFailed = %d, %v", n, err)
+	}
+	wantSummary(t, drain(t, ob), Summary{Retrying: 1})
+	wantDelivery(t, deliveries(t, st)["reader@example.net"], "queued", 1, "452 4.2.2 mailbox full")
 }
 
 func TestDrainRateReusesOneConnection(t *testing.T) {

@@ -419,9 +419,11 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, suspend
 	return suspended, tx.Commit()
 }
 
-// RetryFailed puts failed deliveries (all, or one digest's) back in the queue.
+// RetryFailed puts failed deliveries (all, or the one with id) back in the queue.
 func (s *Store) RetryFailed(ctx context.Context, id int64) (int, error) {
-	q := "UPDATE deliveries SET status = 'queued', next_attempt_at = ? WHERE status = 'failed'"
+	// created_at starts the give-up clock again: the retry is a new try,
+	// not the tail of the old one, which would fail for good at once.
+	q := "UPDATE deliveries SET status = 'queued', next_attempt_at = ?1, created_at = ?1, attempts = 0 WHERE status = 'failed'"
 	args := []any{ts(s.now())}
 	if id > 0 {
 		q += " AND id = ?"
