@@ -426,7 +426,7 @@ func (s *Store) RetryFailed(ctx context.Context, id int64) (int, error) {
 	q := "UPDATE deliveries SET status = 'queued', next_attempt_at = ?1, created_at = ?1, attempts = 0 WHERE status = 'failed'"
 	args := []any{ts(s.now())}
 	if id > 0 {
-		q += " AND id = ?"
+		q += " AND id = ?2"
 		args = append(args, id)
 	}
 	res, err := s.db.ExecContext(ctx, q, args...)
