@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"os"
@@ -71,6 +72,9 @@ type SMTPOptions struct {
 	Username, Password string
 	Auth               string // "", "plain", "login", "cram-md5"; plain when Username is set
 	Timeout            time.Duration
+	// DataTimeout bounds sending the body and waiting for the server's
+	// verdict on it; 0 is RFC 5321's ten minutes (or Timeout, when longer).
+	DataTimeout        time.Duration
 	InsecureSkipVerify bool           // tests only
 	RootCAs            *x509.CertPool // tests
 	HELO               string         // name to greet with; the host name when empty
@@ -149,31 +153,55 @@ func (s *SMTPSender) transaction(ctx context.Context, from string, to []string, 
 			return classify("rcpt", fmt.Errorf("rcpt %s: %w", rcpt, err), false)
 		}
 	}
+	var body io.WriteCloser
 	err := s.withDeadline(ctx, func() error {
 		w, err := s.client.Data()
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(raw); err != nil {
-			_ = w.Close()
-			return err
-		}
-		return w.Close()
+		body = w
+		return nil
 	})
+	if err == nil {
+		// Sending the body and waiting for the server's verdict on it:
+		// RFC 5321 (4.5.3.2.6) gives the verdict ten minutes, which
+		// content scanners use. A reply cut off sooner is a message the
+		// server may have accepted, and a retry would send it again.
+		timeout := s.opts.DataTimeout
+		if timeout <= 0 {
+			timeout = max(s.opts.Timeout, dataReplyTimeout)
+		}
+		err = s.withTimeout(ctx, timeout, func() error {
+			if _, err := body.Write(raw); err != nil {
+				_ = body.Close()
+				return err
+			}
+			return body.Close()
+		})
+	}
 	if err != nil {
 		return classify("data", err, false)
 	}
 	return nil
 }
 
+// dataReplyTimeout is how long the server may take to answer the end of a
+// message (RFC 5321's "DATA termination" timeout).
+const dataReplyTimeout = 10 * time.Minute
+
 // withDeadline runs one exchange with the connection deadline set from the
 // timeout and ctx, and aborts it when ctx is cancelled: go-mail's smtp client
 // takes no context, so the deadline is how cancellation reaches the socket.
 func (s *SMTPSender) withDeadline(ctx context.Context, f func() error) error {
+	return s.withTimeout(ctx, s.opts.Timeout, f)
+}
+
+// withTimeout is withDeadline with a timeout of its own.
+func (s *SMTPSender) withTimeout(ctx context.Context, timeout time.Duration, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(s.opts.Timeout)
+	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

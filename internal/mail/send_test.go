@@ -266,3 +266,22 @@ func TestSendFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestSendWaitsForASlowVerdict: a relay that scans the message before it
+// answers the end of DATA gets longer than the command timeout (RFC 5321's
+// ten minutes): cut off sooner, a message the relay accepts would be sent
+// again on every retry.
+func TestSendWaitsForASlowVerdict(t *testing.T) {
+	ts := smtptest.Start(t, smtptest.Options{Delay: 1500 * time.Millisecond})
+	o := smtpOptions(ts)
+	o.Timeout = 500 * time.Millisecond
+	s := NewSMTP(o)
+	defer s.Close()
+	raw, _ := testMessage(t, "scanned")
+	if err := send(t, s, raw); err != nil {
+		t.Fatalf("a verdict after 1.5 s with a 0.5 s command timeout: %v", err)
+	}
+	if n := len(ts.Messages()); n != 1 {
+		t.Errorf("received %d messages, want 1", n)
+	}
+}
