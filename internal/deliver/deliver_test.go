@@ -96,8 +96,13 @@ func queueDigest(tb testing.TB, st *store.Store, clk *clock, subs []model.Subscr
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Each period begins where the last one ended, as the builder's do.
+	periodStart := clk.Now().Add(-24 * time.Hour)
+	if start.HasPrevious {
+		periodStart = start.PeriodStart
+	}
 	nd := store.NewDigest{
-		Digest: model.Digest{TopicID: testTopic, PeriodStart: clk.Now().Add(-24 * time.Hour), PeriodEnd: clk.Now(),
+		Digest: model.Digest{TopicID: testTopic, PeriodStart: periodStart, PeriodEnd: clk.Now(),
 			ItemCount: 1, Subject: "US–Russia relations: 1 story", HTML: "<p>archive</p>", Text: "archive"},
 		FromSeq: start.FromSeq, ToSeq: start.FromSeq + 1,
 	}

@@ -365,3 +365,37 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subscribers), "ns/msg")
 }
+
+// TestQuietStretchWithNotes: with `empty: note` every quiet period gets a
+// note, also when nothing at all matched (each note's range is then the
+// same empty one), and the story that ends the quiet stretch gets its
+// digest: the range's start was unique per topic and refused it.
+func TestQuietStretchWithNotes(t *testing.T) {
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test"})
+	e.topic.Digest.Empty = topic.EmptyNote
+	var err error
+	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.subscribe(t, model.Subscription{Email: "reader@example.org"})
+	ctx := context.Background()
+	build := func() digest.Result {
+		t.Helper()
+		e.now = e.now.Add(24 * time.Hour)
+		res, err := e.b.Build(ctx, e.topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := build(); res.Skipped != "" || res.Queued != 1 || res.Digest.ItemCount != 0 {
+		t.Fatalf("first quiet day: %+v, want a note queued", res)
+	}
+	if res := build(); res.Skipped != "" || res.Queued != 1 || res.Digest.ItemCount != 0 {
+		t.Errorf("second quiet day: %+v, want another note", res)
+	}
+	e.addItems(t, "Talks resume in Geneva")
+	if res := build(); res.Skipped != "" || res.Digest.ItemCount != 1 {
+		t.Errorf("after a story: %+v, want a digest with it", res)
+	}
+}

@@ -152,12 +152,18 @@ func (s *Store) insertDigest(ctx context.Context, tx *sql.Tx, d *model.Digest, f
 	// Re-check inside the write transaction: another process may have
 	// recorded this period since the caller looked.
 	var last sql.NullInt64
+	var lastEnd sql.NullString
 	var incomplete int
-	if err := tx.QueryRowContext(ctx, "SELECT max(to_seq), (SELECT count(*) FROM digests WHERE topic_id = ?1 AND completed_at = '') FROM digests WHERE topic_id = ?1",
-		d.TopicID).Scan(&last, &incomplete); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT max(to_seq), max(period_end),
+		(SELECT count(*) FROM digests WHERE topic_id = ?1 AND completed_at = '') FROM digests WHERE topic_id = ?1`,
+		d.TopicID).Scan(&last, &lastEnd, &incomplete); err != nil {
 		return fmt.Errorf("record digest of %s: %w", d.TopicID, err)
 	}
-	if last.Valid && last.Int64 != from {
+	// A period begins where the topic's last one ended (NextDigestStart):
+	// a builder that looked before another recorded a digest finds both
+	// the range and the period taken. The period is what tells two
+	// "nothing new" notes over the same empty range apart.
+	if last.Valid && (last.Int64 != from || lastEnd.String != ts(d.PeriodStart)) {
 		return fmt.Errorf("digest of %s from %d: %w", d.TopicID, from, ErrDigestExists)
 	}
 	// The resume rule relies on a topic having at most one incomplete

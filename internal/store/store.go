@@ -155,23 +155,57 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 		return fmt.Errorf("schema version %d is newer than this feedwatch (%d): upgrade feedwatch", current, len(ms))
 	}
 	for _, m := range ms[current:target] {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := s.apply(ctx, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff marks a migration that rebuilds a table other tables
+// refer to. SQLite's way (https://sqlite.org/lang_altertable.html, "other
+// kinds of table schema changes") turns foreign keys off around the
+// transaction, since dropping the old table with them on would delete the
+// rows that refer to it, and checks them before committing.
+const foreignKeysOff = "-- migrate: foreign_keys off"
+
+// apply runs one migration in its own transaction on one connection.
+func (s *Store) apply(ctx context.Context, m migration) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fkOff := strings.HasPrefix(m.sql, foreignKeysOff)
+	if fkOff {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if fkOff {
+		rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+		if err != nil {
+			return err
+		}
+		broken := rows.Next()
+		rows.Close()
+		if broken {
+			return errors.New("foreign keys broken by the rebuild")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict.

@@ -49,6 +49,7 @@ func seedAt(t *testing.T, s *Store, v int) {
 			digest = "INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count) VALUES ('t', 0, 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 1)"
 		}
 		exec(digest)
+		exec("INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at) VALUES (1, 1, 'a@example.org', 'sent', '2026-01-02T00:00:00.000Z', '<1@x>', 'm', '2026-01-02T00:00:00.000Z')")
 	}
 }
 
@@ -93,6 +94,22 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 			if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
 				t.Errorf("from v%d: digest recorded before the migration counts as incomplete (%v)", v, err)
 			}
+		}
+		if v >= 3 {
+			// Rebuilding digests (migration 0011) keeps the deliveries
+			// that refer to it, and their reference.
+			var n int
+			if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries JOIN digests ON digests.id = deliveries.digest_id").Scan(&n); err != nil || n != 1 {
+				t.Errorf("from v%d: %d deliveries with their digest, %v; want 1", v, n, err)
+			}
+		}
+		if rows, err := s.db.QueryContext(ctx, "PRAGMA foreign_key_check"); err != nil {
+			t.Error(err)
+		} else {
+			if rows.Next() {
+				t.Errorf("from v%d: foreign keys broken", v)
+			}
+			rows.Close()
 		}
 		if err := s.IntegrityCheck(ctx); err != nil {
 			t.Error(err)
@@ -372,5 +389,43 @@ func TestRematchKeepsWhatDigestsCarried(t *testing.T) {
 	added, removed, err = s.Rematch(ctx, []string{"t"}, ids, [][]model.Match{m, nil, nil})
 	if err != nil || added != 0 || removed != 1 {
 		t.Errorf("added %d removed %d (%v), want 0 and 1", added, removed, err)
+	}
+}
+
+// TestDigestPeriodsFollowEachOther: each digest's period begins where the
+// topic's last one ended. "Nothing new" notes over the same empty range
+// are told apart by their periods, the digest that ends a quiet stretch
+// starts at the notes' range, and a second digest for a period already
+// recorded is refused.
+func TestDigestPeriodsFollowEachOther(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	day := func(n int) time.Time { return time.Date(2026, 11, n, 7, 0, 0, 0, time.UTC) }
+	digest := func(from, to int64, start, end time.Time) error {
+		_, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t", PeriodStart: start, PeriodEnd: end}, FromSeq: from, ToSeq: to})
+		return err
+	}
+	steps := []struct {
+		name       string
+		from, to   int64
+		start, end time.Time
+		exists     bool
+	}{
+		{"first digest", 0, 5, day(1), day(2), false},
+		{"a note: nothing since", 5, 5, day(2), day(3), false},
+		{"the same note again (a second builder)", 5, 5, day(2), day(3), true},
+		{"another note, nothing matched anywhere", 5, 5, day(3), day(4), false},
+		{"the digest that ends the quiet stretch", 5, 9, day(4), day(5), false},
+		{"that digest again", 5, 9, day(4), day(5), true},
+		{"a digest that starts where no digest ended", 9, 12, day(6), day(7), true},
+	}
+	for _, st := range steps {
+		err := digest(st.from, st.to, st.start, st.end)
+		if st.exists != errors.Is(err, ErrDigestExists) || (!st.exists && err != nil) {
+			t.Errorf("%s: %v", st.name, err)
+		}
+	}
+	if r, _ := s.NextDigestStart(ctx, "t"); r.FromSeq != 9 || !r.PeriodStart.Equal(day(5)) {
+		t.Errorf("NextDigestStart = %+v", r)
 	}
 }
