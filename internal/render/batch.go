@@ -70,6 +70,12 @@ const (
 	numHoles
 )
 
+// markPrefix is how much of a mark, found where no whole placeholder is,
+// shows a value the template cut or reformatted: "fw" and four random hex
+// digits, rare enough in feed content that a false alarm (which only
+// renders that digest's copies in full) hardly ever happens.
+const markPrefix = 6
+
 // holeKinds are the letters after a shell's mark that say which hole it is.
 // They are not hex digits, so a mark cannot run into one.
 const holeKinds = "rnu"
@@ -210,9 +216,23 @@ type layout struct {
 }
 
 // cutLayout cuts s at mark and the kind letter after it. ok is false when a
-// mark has no kind after it: only a template that cuts or reformats a value
-// leaves one.
+// mark has no kind after it, or when what is left still holds the mark's
+// first characters in any case: only a template that cuts or reformats a
+// value (printf, slice, upper) leaves those, possibly in a branch the
+// sample digests of SharedRendering never reach.
 func cutLayout(s, mark string) (l layout, ok bool) {
+	defer func() {
+		if !ok {
+			return
+		}
+		prefix := strings.ToLower(mark[:min(markPrefix, len(mark))])
+		for _, lit := range l.lit {
+			if strings.Contains(strings.ToLower(lit), prefix) {
+				l, ok = layout{}, false
+				return
+			}
+		}
+	}()
 	l.size = len(s)
 	for {
 		i := strings.Index(s, mark)

@@ -256,6 +256,8 @@ func TestCutLayout(t *testing.T) {
 		{"a fwXr b fwXn c fwXu d fwXrfwXr", "a [e] b [n] c [u] d [e][e]", true},
 		{"a fwX", "", false},
 		{"a fwXq", "", false},
+		{"a fwXr b FWXN", "", false},        // a value upper-cased
+		{"a fwXr b fw", "a [e] b fw", true}, // too short to be a piece of a mark
 	} {
 		l, ok := cutLayout(tc.in, mark)
 		if ok != tc.ok {
@@ -333,4 +335,44 @@ func FuzzBatchDigest(f *testing.F) {
 			t.Fatalf("batch copy differs:\n got %+v\nwant %+v", got, want)
 		}
 	})
+}
+
+// TestBatchReformatInRareBranch: a template that cuts a recipient value in
+// a branch the sample digests of SharedRendering do not reach passes that
+// check; the digest that reaches the branch must still come out as its own
+// full rendering, not with a piece of a placeholder in it.
+func TestBatchReformatInRareBranch(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for _, n := range required {
+		data, err := os.ReadFile(filepath.Join(templatesDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == DigestText {
+			data = bytes.Replace(data, []byte("View in browser"), []byte(`{{if gt .Count 30}}Hello {{printf "%.12s" .RecipientName}}{{end}}`+"\nView in browser"), 1)
+		}
+		fsys[n] = &fstest.MapFile{Data: data}
+	}
+	r, err := New(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SharedRendering(); err != nil {
+		t.Fatalf("the samples reach the branch after all (%v): the test needs a rarer one", err)
+	}
+	d := sampleDigest()
+	d.More = 40 // Count > 30: the branch runs
+	b := r.Batch(d)
+	for i, rcase := range awkwardRecipients(t) {
+		want, err := r.Digest(recipientDigest(d, rcase.rc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Digest(rcase.rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comparePart(t, i, "text", got.Text, want.Text)
+		comparePart(t, i, "HTML", got.HTML, want.HTML)
+	}
 }
