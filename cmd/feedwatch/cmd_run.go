@@ -177,6 +177,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		for _, t := range set.Topics() {
 			t := t
 			err := sched.Add("digest:"+t.ID, t.Digest.Schedule, func(ctx context.Context) error {
+				if why := digestTooSoon(ctx, st, sched, t, time.Now()); why != "" {
+					log.Info("digest skipped", "topic", t.ID, "reason", why)
+					return nil
+				}
 				res, err := cur.Load().builder.Build(ctx, t)
 				if err != nil {
 					return err
@@ -482,6 +486,29 @@ func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 			sched.RunNow("digest:" + t.ID)
 		}
 	}
+}
+
+// digestTooSoon says why a scheduled digest of t should not be built now:
+// the last one, complete, went out less than half the schedule's period
+// ago. Cron runs a daily time twice on the night the clocks go back (and
+// an operator may have run `feedwatch digest` just before); subscribers
+// would get a second, nearly empty digest. A digest left incomplete is
+// always finished. On the night the clocks go forward a time in the
+// skipped hour does not run at all; the next digest covers both days.
+func digestTooSoon(ctx context.Context, st *store.Store, sched *daemon.Scheduler, t topic.Topic, now time.Time) string {
+	last, err := st.LastDigest(ctx, t.ID)
+	if err != nil {
+		return "" // none yet, or unknown: Build decides
+	}
+	if _, err := st.IncompleteDigest(ctx, t.ID); !errors.Is(err, store.ErrNotFound) {
+		return ""
+	}
+	period, err := sched.Period(t.Digest.Schedule, now)
+	if err != nil || now.Sub(last.CreatedAt) >= period/2 {
+		return ""
+	}
+	return fmt.Sprintf("the last digest went out %s ago, under half the schedule's period of %s (a clock change runs a schedule twice)",
+		now.Sub(last.CreatedAt).Round(time.Second), period)
 }
 
 // resumeDigests finishes, at start, each digest whose build was cut short

@@ -170,3 +170,28 @@ func TestStopCancelsAndWaits(t *testing.T) {
 		t.Error("a job ran after Stop")
 	}
 }
+
+func TestPeriod(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone data")
+	}
+	s := New(slog.New(slog.DiscardHandler), ny)
+	// The clocks go back at 02:00 on 1 November 2026 in New York: 01:30
+	// happens twice, and cron runs a daily 01:30 job at both.
+	beforeFallBack := time.Date(2026, 10, 31, 12, 0, 0, 0, ny)
+	for _, tc := range []struct {
+		spec string
+		want time.Duration
+	}{
+		{"30 1 * * *", 24 * time.Hour},
+		{"0 7 * * 1-5", 24 * time.Hour},
+		{"0 7 * * 1", 7 * 24 * time.Hour},
+		{"@every 2s", 2 * time.Second},
+		{"CRON_TZ=UTC 0 */6 * * *", 6 * time.Hour},
+	} {
+		if got, err := s.Period(tc.spec, beforeFallBack); err != nil || got != tc.want {
+			t.Errorf("Period(%q) = %v, %v; want %v", tc.spec, got, err, tc.want)
+		}
+	}
+}
