@@ -239,6 +239,12 @@ func TestTopicsSave(t *testing.T) {
 	if !strings.Contains(r.body, "Saved.") || !strings.Contains(r.body, "topics.yaml.bak-20261120T120000Z") || !strings.Contains(r.body, "All about Go.") {
 		t.Errorf("after save: %s", r.body)
 	}
+	// A link cannot make the page claim a save that did not happen.
+	for _, fake := range []string{"nothing-was-saved", "topics.yaml.bak-19990101T000000Z", "../../etc/passwd"} {
+		if r := e.adminGet("/admin/topics?saved=" + url.QueryEscape(fake)); strings.Contains(r.body, "Saved.") {
+			t.Errorf("?saved=%s shows a save", fake)
+		}
+	}
 
 	// A save based on the old version is refused: someone else saved since.
 	r = e.post("/admin/topics", url.Values{"csrf": {csrf}, "base": {base}, "text": {testTopics}}, basic)

@@ -111,8 +111,14 @@ func (s *server) topicsEditor(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Text, d.Base = string(b), hashText(b)
 	}
-	if saved := r.URL.Query().Get("saved"); saved != "" {
-		d.Saved = filepath.Base(saved)
+	// The banner names the backup a save just made; a link cannot make it
+	// claim a save that did not happen: the name must be one of the topics
+	// file's backups, and there.
+	if saved := filepath.Base(r.URL.Query().Get("saved")); saved != "." && s.opts.TopicsFile != "" &&
+		strings.HasPrefix(saved, filepath.Base(s.opts.TopicsFile)+".bak-") {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(s.opts.TopicsFile), saved)); err == nil {
+			d.Saved = saved
+		}
 	}
 	s.render(w, r, http.StatusOK, "topics", page{Title: "Topics", Admin: true, Data: d})
 }
