@@ -177,13 +177,19 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		for _, t := range set.Topics() {
 			t := t
 			err := sched.Add("digest:"+t.ID, t.Digest.Schedule, func(ctx context.Context) error {
-				if why := digestTooSoon(ctx, st, sched, t, time.Now()); why != "" {
+				ran := time.Now()
+				if why := digestTooSoon(ctx, st, sched, t, ran); why != "" {
 					log.Info("digest skipped", "topic", t.ID, "reason", why)
 					return nil
 				}
 				res, err := cur.Load().builder.Build(ctx, t)
 				if err != nil {
 					return err
+				}
+				// A run that found nothing to send counts as the topic's
+				// run for send_missed, as a digest does.
+				if err := st.SetSetting(ctx, digestRunKey(t.ID), ran.UTC().Format(time.RFC3339)); err != nil {
+					log.Warn("digest run time not recorded", "topic", t.ID, "error", err)
 				}
 				if res.Skipped != "" {
 					log.Info("digest skipped", "topic", t.ID, "reason", res.Skipped)
@@ -461,22 +467,49 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	return w, nil
 }
 
+// digestRunKey names the setting that holds when a topic's digest job last
+// ran to the end, whether or not it found anything to send.
+func digestRunKey(topicID string) string { return "digest_run:" + topicID }
+
+// lastDigestRun is when t's digest job last ran: its last digest, or a later
+// run that found nothing to send. Zero when it never has.
+func lastDigestRun(ctx context.Context, st *store.Store, topicID string) (time.Time, error) {
+	var last time.Time
+	d, err := st.LastDigest(ctx, topicID)
+	if err == nil {
+		last = d.CreatedAt
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, err
+	}
+	if v, err := st.Setting(ctx, digestRunKey(topicID)); err == nil {
+		if ran, perr := time.Parse(time.RFC3339, v); perr == nil && ran.After(last) {
+			last = ran
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, err
+	}
+	return last, nil
+}
+
 // sendMissed runs the digest of each topic whose scheduled time passed
-// since its last digest while feedwatch was not running.
+// since its job last ran while feedwatch was not running. A run that had
+// nothing to send counts: otherwise a quiet day's skipped run would look
+// missed at the next start, and the stories that came in since would go
+// out at once instead of at the scheduled time.
 func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
 	a.mu.RLock()
 	set := a.topics
 	a.mu.RUnlock()
 	for _, t := range set.Topics() {
-		last, err := a.store.LastDigest(ctx, t.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // no digest yet: the first one comes at its scheduled time
-		}
+		last, err := lastDigestRun(ctx, a.store, t.ID)
 		if err != nil {
 			a.logger().Warn("cannot tell whether a digest was missed; the next scheduled build will send it", "topic", t.ID, "error", err)
 			continue
 		}
-		due, missed, err := sched.Missed(t.Digest.Schedule, last.CreatedAt, time.Now())
+		if last.IsZero() {
+			continue // never ran: the first digest comes at its scheduled time
+		}
+		due, missed, err := sched.Missed(t.Digest.Schedule, last, time.Now())
 		if err != nil {
 			a.logger().Warn("cannot tell whether a digest was missed", "topic", t.ID, "schedule", t.Digest.Schedule, "error", err)
 			continue

@@ -48,3 +48,42 @@ func TestDigestTooSoon(t *testing.T) {
 		t.Errorf("13 hours later: skipped (%s)", why)
 	}
 }
+
+// TestLastDigestRun: send_missed reckons from the later of the topic's
+// last digest and its job's last run, so a quiet day's run that sent
+// nothing is not taken for a missed one at the next start.
+func TestLastDigestRun(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "feedwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sched := daemon.New(slog.New(slog.DiscardHandler), time.UTC)
+	day := func(n, hour int) time.Time { return time.Date(2026, 11, n, hour, 0, 0, 0, time.UTC) }
+
+	if last, err := lastDigestRun(ctx, st, "t"); err != nil || !last.IsZero() {
+		t.Fatalf("never ran: %v, %v", last, err)
+	}
+	st.Now = func() time.Time { return day(1, 7) }
+	if _, err := st.CreateDigest(ctx, store.NewDigest{Digest: model.Digest{TopicID: "t", PeriodStart: day(0, 7), PeriodEnd: day(1, 7)}, FromSeq: 0, ToSeq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := lastDigestRun(ctx, st, "t"); !last.Equal(day(1, 7)) {
+		t.Errorf("after a digest: %v", last)
+	}
+	// Day 2's 07:00 run had nothing to send; the daemon restarts at 10:00.
+	if err := st.SetSetting(ctx, digestRunKey("t"), day(2, 7).Format(time.RFC3339)); err != nil {
+		t.Fatal(err)
+	}
+	last, _ := lastDigestRun(ctx, st, "t")
+	if !last.Equal(day(2, 7)) {
+		t.Errorf("after a quiet run: %v", last)
+	}
+	if _, missed, _ := sched.Missed("0 7 * * *", last, day(2, 10)); missed {
+		t.Error("a quiet run is taken for a missed digest")
+	}
+	if _, missed, _ := sched.Missed("0 7 * * *", last, day(3, 10)); !missed {
+		t.Error("a run missed while down on day 3 is not seen")
+	}
+}

@@ -266,6 +266,14 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
+// SetSetting stores a setting, replacing its value.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	if _, err := s.db.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value); err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
+	}
+	return nil
+}
+
 // SettingOrInit returns the stored setting, storing init() first when absent.
 // Concurrent callers all get the one value that won.
 func (s *Store) SettingOrInit(ctx context.Context, key string, init func() (string, error)) (string, error) {
