@@ -548,3 +548,28 @@ func TestStaticFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestWrongMethod(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/subscribe", "POST"},
+		{http.MethodDelete, "/digests", "GET, HEAD"},
+		{http.MethodPut, "/healthz", "GET, HEAD"},
+		{http.MethodGet, "/unsubscribe", ""}, // GET is the page
+	} {
+		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, nil)
+		r := e.do(nil, req)
+		if tc.allow == "" {
+			if r.status == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s = 405", tc.method, tc.path)
+			}
+			continue
+		}
+		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s = %d, Allow %q; want 405, %q", tc.method, tc.path, r.status, r.header.Get("Allow"), tc.allow)
+		}
+	}
+	if r := e.get("/no-such-page"); r.status != http.StatusNotFound {
+		t.Errorf("unknown path = %d", r.status)
+	}
+}

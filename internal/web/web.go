@@ -180,7 +180,28 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metrics)
-	mux.HandleFunc("/", s.notFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// The catch-all keeps the mux from answering a known path asked
+		// with the wrong method itself; say 405 and what is allowed, as it
+		// would, on the site's own page.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/admin/" {
+				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) == 0 {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.render(w, r, http.StatusMethodNotAllowed, "error", page{Title: "Method not allowed", Data: "This address does not take that kind of request."})
+	})
 
 	// Browsers' Sec-Fetch-Site and Origin headers stop cross-site form
 	// posts before any handler runs; the double-submit token in s.form is
