@@ -26,7 +26,8 @@ var xmlDecl = regexp.MustCompile(`^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']*)(
 //  1. A byte-order mark is authoritative (UTF-8, UTF-16LE/BE).
 //  2. Bytes that are valid UTF-8 are UTF-8, whatever the labels say:
 //     legacy 8-bit text with non-ASCII letters is practically never valid
-//     UTF-8, while "UTF-8 declared as ISO-8859-1" is a common mistake.
+//     UTF-8, while "UTF-8 declared as ISO-8859-1" is a common mistake. So
+//     are bytes that are mostly valid UTF-8, with the few others replaced.
 //  3. Otherwise the Content-Type charset, then the declaration, when they
 //     name an encoding we know and it is not UTF-8 (which we know is wrong).
 //     A Latin-1/windows-1252 label on text that is plainly Cyrillic is
@@ -47,6 +48,12 @@ func toUTF8(body []byte, contentType string) []byte {
 	}
 	if utf8.Valid(body) {
 		return fixDecl(body)
+	}
+	if mostlyUTF8(body) {
+		// A few bad bytes (a description cut in the middle of a
+		// character) do not make a UTF-8 document another encoding;
+		// read as one, all of it would come out garbled.
+		return fixDecl(bytes.ToValidUTF8(body, []byte("\uFFFD")))
 	}
 	var labels []string
 	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" {
@@ -69,6 +76,29 @@ func toUTF8(body []byte, contentType string) []byte {
 		return decodeWith(enc, body)
 	}
 	return decodeWith(charmap.Windows1252, body)
+}
+
+// mostlyUTF8 reports whether body's bytes above ASCII are mostly whole
+// UTF-8 sequences: at least four for every byte that fits none. Legacy
+// 8-bit text hardly ever forms one (Cyrillic in windows-1251 and KOI8-R
+// uses 0xC0-0xFF, which cannot follow a lead byte; a Latin accent is a
+// lone high byte among ASCII letters).
+func mostlyUTF8(body []byte) bool {
+	var multi, bad int
+	for i := 0; i < len(body); {
+		if body[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			bad++
+		} else {
+			multi++
+		}
+		i += size
+	}
+	return multi > 0 && multi >= 4*bad
 }
 
 func decodeWith(enc encoding.Encoding, body []byte) []byte {

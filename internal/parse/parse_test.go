@@ -450,3 +450,25 @@ func TestUpdatePeriod(t *testing.T) {
 		t.Errorf("RSS 1.0: UpdatePeriod = %v, want 8h", f.UpdatePeriod)
 	}
 }
+
+// TestUTF8WithABadByte: a UTF-8 document with a few bytes that are not
+// UTF-8 (a description cut mid-character) is still read as UTF-8, the bad
+// bytes replaced; taken for an 8-bit encoding, all of it came out garbled.
+func TestUTF8WithABadByte(t *testing.T) {
+	for _, tc := range []struct{ name, title, item string }{
+		{"russian", "Новости — мир", "Лавров встретился с Рубио"},
+		{"french", "Actualités", "Élections à Genève"},
+	} {
+		doc := []byte(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>` + tc.title +
+			`</title><item><title>` + tc.item + `</title><description>Cut here: ` + "\xd0" + `</description></item></channel></rss>`)
+		f, err := Parse(doc, "application/rss+xml; charset=utf-8", "http://x/")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if f.Title != tc.title || f.Entries[0].Title != tc.item || !strings.Contains(f.Entries[0].Summary, "\uFFFD") {
+			t.Errorf("%s: %q %q %q", tc.name, f.Title, f.Entries[0].Title, f.Entries[0].Summary)
+		}
+	}
+	// Real 8-bit documents stay what they are (TestRealWorld and
+	// TestCharsetFromContentType cover the corpus).
+}
