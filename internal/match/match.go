@@ -410,11 +410,13 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			hits = append(hits, h)
 		}
 	}
-	// Hide hits that lie inside an ignored phrase; an exclusion inside one
-	// is hidden too, so "ignore: Moscow Mule" can soften "not: Moscow".
+	// Hide hits that share a word with an ignored phrase: its words count
+	// for nothing, also as part of a longer term ("Moscow-Washington" over
+	// an ignored "Washington Capitals"). An exclusion is hidden the same
+	// way, so "ignore: Moscow Mule" can soften "not: Moscow".
 	kept := hits[:0]
 	for _, h := range hits {
-		if !insideAny(h.occ, ignores) {
+		if !overlapsAny(h.occ, ignores) {
 			kept = append(kept, h)
 		}
 	}
@@ -543,9 +545,9 @@ func near(t *compiledTopic, hits []topicHit, sc *scratch) bool {
 	return false
 }
 
-func insideAny(o occurrence, spans []topicHit) bool {
+func overlapsAny(o occurrence, spans []topicHit) bool {
 	for _, s := range spans {
-		if s.occ.field == o.field && s.occ.pat != o.pat && o.start >= s.occ.start && o.end <= s.occ.end {
+		if s.occ.field == o.field && s.occ.pat != o.pat && o.start < s.occ.end && s.occ.start < o.end {
 			return true
 		}
 	}

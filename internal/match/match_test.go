@@ -126,7 +126,7 @@ var twoSides = Rules{
 	},
 	Any:    []string{"New START", "US-Russia", "российско-американск*"},
 	Not:    []string{"Moscow Idaho", "Russian dressing"},
-	Ignore: []string{"Washington Post"},
+	Ignore: []string{"Washington Post", "Washington Capitals"},
 }
 
 func TestMatchConstructs(t *testing.T) {
@@ -157,6 +157,11 @@ func TestMatchConstructs(t *testing.T) {
 		{"exclusion beats any", twoSides, Document{Title: "New START of Russian dressing brand"}, false, nil},
 		{"ignore hides a word", twoSides, Document{Title: "Kremlin bans Washington Post reporter"}, false, nil},
 		{"ignore keeps the rest", twoSides, Document{Title: "Kremlin tells Washington it disputes Washington Post report"}, true, []string{"Kremlin", "Washington"}},
+		{"ignore hides a longer term over its words", Rules{Any: []string{"Moscow-Washington"}, Ignore: []string{"Washington Capitals"}},
+			Document{Title: "Ovechkin flies home to Moscow. Washington Capitals give their blessing"}, false, nil},
+		{"the same term without the ignored phrase", Rules{Any: []string{"Moscow-Washington"}, Ignore: []string{"Washington Capitals"}},
+			Document{Title: "Ovechkin flies home to Moscow. Washington gives its blessing"}, true, []string{"Moscow-Washington"}},
+		{"ignore hides a phrase that starts in it", twoSides, Document{Title: "Fans of the Washington Capitals US-Russia friendly"}, true, []string{"US-Russia"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
