@@ -155,6 +155,8 @@ func TestMatchConstructs(t *testing.T) {
 		{"cyrillic any prefix", twoSides, Document{Title: "Российско-американский саммит"}, true, []string{"российско-американск*"}},
 		{"exclusion vetoes", twoSides, Document{Title: "Moscow, Idaho mayor visits Russia and the US"}, false, nil},
 		{"exclusion beats any", twoSides, Document{Title: "New START of Russian dressing brand"}, false, nil},
+		{"soft hyphens and zero-width spaces inside words", twoSides, Document{Title: "Krem\u00adlin warns Wash\u200bington"}, true, []string{"Kremlin", "Washington"}},
+		{"decomposed letters", Rules{Any: []string{"Шойгу"}}, Document{Title: "\u0420\u043e\u0441\u0441\u0438\u0438\u0306\u0441\u043a\u0438\u0438\u0306 \u043f\u043e\u0441\u043e\u043b \u0432 \u0412\u0430\u0448\u0438\u043d\u0433\u0442\u043e\u043d\u0435 \u0432\u0441\u0442\u0440\u0435\u0442\u0438\u043b\u0441\u044f \u0441 \u0428\u043e\u0438\u0306\u0433\u0443"}, true, []string{"Шойгу"}},
 		{"ignore hides a word", twoSides, Document{Title: "Kremlin bans Washington Post reporter"}, false, nil},
 		{"ignore keeps the rest", twoSides, Document{Title: "Kremlin tells Washington it disputes Washington Post report"}, true, []string{"Kremlin", "Washington"}},
 		{"ignore hides a longer term over its words", Rules{Any: []string{"Moscow-Washington"}, Ignore: []string{"Washington Capitals"}},

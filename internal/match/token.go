@@ -3,6 +3,8 @@ package match
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // token is one word of a text. Orig keeps the spelling as written so that
@@ -20,6 +22,9 @@ func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiWord[r]
 	}
+	if invisible(r) {
+		return true // inside a word; appendFold drops it
+	}
 	// Basic Cyrillic is most of the non-ASCII text feedwatch reads; all of
 	// it is letters and combining marks except the thousands sign U+0482.
 	if r >= 0x400 && r <= 0x4FF {
@@ -34,6 +39,13 @@ var asciiWord = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
+
+// invisible reports the characters that break no word and show nothing:
+// the soft hyphen (&shy;, which sites put inside long words) and the
+// zero-width space, joiners and no-break space. "Krem&shy;lin" is Kremlin.
+func invisible(r rune) bool {
+	return r == 0xAD || (r >= 0x200B && r <= 0x200D) || r == 0x2060 || r == 0xFEFF
+}
 
 func isApostrophe(r rune) bool {
 	return r == '\'' || r == '’' || r == 'ʼ'
@@ -56,6 +68,12 @@ type tokenizer struct {
 }
 
 func (tz *tokenizer) tokenize(text string, foldDiacritics bool, dst []token) []token {
+	// One spelling for what Unicode can write two ways: "й" is one
+	// character or "и" with a combining breve, and terms are typed in the
+	// first form. The check is quick for text that is already composed.
+	if !norm.NFC.IsNormalString(text) {
+		text = norm.NFC.String(text)
+	}
 	i := 0
 	pos := 0
 	first := len(dst)
@@ -209,6 +227,9 @@ func appendFold(dst []byte, word string, foldDiacritics bool) []byte {
 				r += 'a' - 'A'
 			}
 			dst = append(dst, byte(r))
+			continue
+		}
+		if invisible(r) {
 			continue
 		}
 		switch {
