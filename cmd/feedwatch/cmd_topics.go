@@ -100,7 +100,7 @@ func topicsTest(a *app, args []string) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetEscapeHTML(false)
 	classify := func(in testInput) error {
-		doc := match.Document{Title: in.Title, Summary: in.Summary, Content: in.Content}
+		doc := topic.TextDocument(in.Title, in.Summary, in.Content)
 		for _, t := range topics {
 			r, err := set.MatchTopic(t.ID, doc)
 			if err != nil {

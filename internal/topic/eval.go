@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/feedwatch/feedwatch/internal/match"
+	"github.com/feedwatch/feedwatch/internal/normalize"
 )
 
 // Labelled is one item with an editor's judgement, one JSON object a line.
@@ -21,9 +22,16 @@ type Labelled struct {
 	Why      string `json:"why"`
 }
 
-// Document returns the item as the matcher sees it.
+// Document returns the item as the matcher sees it: as text, the way the
+// poller gives a stored item to the matcher ("&amp;" is "&", tags go).
 func (l Labelled) Document() match.Document {
-	return match.Document{Title: l.Title, Summary: l.Summary, Content: l.Content}
+	return TextDocument(l.Title, l.Summary, l.Content)
+}
+
+// TextDocument is what the poller hands the matcher for an item with
+// this title, summary and content as feeds carry them (HTML or text).
+func TextDocument(title, summary, content string) match.Document {
+	return match.Document{Title: normalize.Title(title), Summary: normalize.Text(summary), Content: normalize.Text(content)}
 }
 
 // ReadLabelled reads JSON Lines; blank lines and lines starting with "#"
