@@ -2,6 +2,7 @@ package topic
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -87,7 +88,9 @@ func (p *parser) number(n *yaml.Node, what string) (float64, error) {
 		return 0, err
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		// NaN would switch a threshold off and Inf make it unreachable;
+		// ParseFloat takes both ("nan", "inf") without an error.
 		return 0, p.errf(n, "%s: %q is not a number", what, s)
 	}
 	if f < 0 {
