@@ -10,9 +10,10 @@ import (
 
 // Rematch applies new rules' verdicts to stored items in one transaction.
 // matches[i] holds item ids[i]'s matches among topics. A new match is added
-// (and so enters the topic's next digest); a match the rules no longer make
-// is removed only while no digest has covered it, so the archive and the
-// record of what was sent stay as they were.
+// (and so enters the topic's next digest); a match the rules still make
+// takes their score and terms, and one they no longer make is removed, both
+// only while no digest has covered it, so the archive and the record of
+// what was sent stay as they were.
 func (s *Store) Rematch(ctx context.Context, topics []string, ids []int64, matches [][]model.Match) (added, removed int, err error) {
 	if len(ids) != len(matches) {
 		return 0, 0, fmt.Errorf("rematch: %d items but %d match lists", len(ids), len(matches))
@@ -36,6 +37,12 @@ func (s *Store) Rematch(ctx context.Context, topics []string, ids []int64, match
 		for _, m := range matches[i] {
 			hit[m.TopicID] = true
 			terms, _ := json.Marshal(m.Terms)
+			// A match no digest has carried yet takes the new rules' score
+			// and terms: the next digest orders and cuts by them.
+			if _, err := tx.ExecContext(ctx, `UPDATE matches SET score = ?, terms = ? WHERE item_id = ? AND topic_id = ? AND seq > ?`,
+				m.Score, string(terms), id, m.TopicID, covered[m.TopicID]); err != nil {
+				return 0, 0, fmt.Errorf("rematch item %d: %w", id, err)
+			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (topic_id, item_id) DO NOTHING`, id, m.TopicID, m.Score, string(terms), now)
 			if err != nil {

@@ -385,6 +385,22 @@ func TestRematchKeepsWhatDigestsCarried(t *testing.T) {
 	if added != 1 || removed != 0 {
 		t.Errorf("added %d removed %d, want 1 and 0", added, removed)
 	}
+	// Rules that score differently: b's unsent match takes the new score
+	// and terms (the next digest orders by them); a's, sent, keeps its own.
+	scored := []model.Match{{TopicID: "t", Score: 7, Terms: []string{"Kremlin"}}}
+	if _, _, err := s.Rematch(ctx, []string{"t"}, ids, [][]model.Match{scored, scored, nil}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.MatchedItems(ctx, "t", 0, 1<<62)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mi := range after {
+		want := map[string]float64{"a": 1, "b": 7}[mi.Item.Key]
+		if mi.Match.Score != want {
+			t.Errorf("item %s: score %v, want %v", mi.Item.Key, mi.Match.Score, want)
+		}
+	}
 	// Rules change back before the next digest: b's unsent match goes.
 	added, removed, err = s.Rematch(ctx, []string{"t"}, ids, [][]model.Match{m, nil, nil})
 	if err != nil || added != 0 || removed != 1 {
