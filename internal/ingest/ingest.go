@@ -410,6 +410,16 @@ func (p *Poller) trackRedirect(f model.Feed, permanent string) model.Feed {
 		f.RedirectURL, f.RedirectCount = permanent, 1
 	}
 	if f.RedirectCount >= p.opts.PermanentRedirects {
+		if f.Origin == "config" {
+			// The config file names this feed and writes its URL back at
+			// every start: moved here, it would come back as a new feed
+			// and store every entry again. The redirect keeps being
+			// followed; the operator is told, once, to edit the file.
+			if f.RedirectCount == p.opts.PermanentRedirects {
+				p.log.Warn("feed moved permanently: change its url in the config file", "feed_url", fetch.Redacted(f.URL), "new_url", fetch.Redacted(f.RedirectURL))
+			}
+			return f
+		}
 		p.log.Info("feed moved permanently", "feed_url", fetch.Redacted(f.URL), "new_url", fetch.Redacted(f.RedirectURL))
 		f.URL, f.RedirectURL, f.RedirectCount = f.RedirectURL, "", 0
 	}

@@ -697,7 +697,10 @@ func TestPermanentRedirect(t *testing.T) {
 			c := newClock()
 			p := newPoller(st, nil, testOptions(c))
 			oldURL, newURL := srv.URL+"/old", srv.URL+"/new"
-			f := addFeed(t, st, oldURL)
+			f, err := st.AddFeed(context.Background(), model.Feed{URL: oldURL}) // added by hand: its URL may move
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i, s := range tc.statuses {
 				status.Store(int32(s))
 				r := p.PollFeed(context.Background(), f)
@@ -728,6 +731,34 @@ func TestPermanentRedirect(t *testing.T) {
 			}
 		})
 	}
+
+	// A feed from the config file keeps the URL the file gives it, which
+	// the file would otherwise write back as a second feed at the next
+	// start: the redirect is followed, the items stay with the feed.
+	t.Run("config feed", func(t *testing.T) {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
+		mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, doc1) })
+		srv := newServer(t, mux)
+		st := mustOpenStore(t)
+		c := newClock()
+		p := newPoller(st, nil, testOptions(c))
+		oldURL := srv.URL + "/old"
+		f := addFeed(t, st, oldURL) // origin config
+		for i := range 5 {
+			if r := p.PollFeed(context.Background(), f); r.Outcome == OutcomeFailed {
+				t.Fatalf("poll %d: %v", i+1, r.Err)
+			}
+			c.Add(time.Hour)
+			f = feedByURL(t, st, oldURL)
+		}
+		if f.ItemCount != 2 || f.RedirectURL != srv.URL+"/new" || f.RedirectCount != 5 {
+			t.Errorf("config feed after 5 moved answers: %d items, redirect %q × %d", f.ItemCount, f.RedirectURL, f.RedirectCount)
+		}
+		if _, err := st.FeedByURL(context.Background(), srv.URL+"/new"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a second feed appeared at the new URL (err %v)", err)
+		}
+	})
 }
 
 func TestBackoff(t *testing.T) {
