@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -455,8 +456,11 @@ func (p *Poller) failed(f model.Feed, now time.Time, err error) model.Feed {
 	f.LastErrorAt = now
 	f.LastError = err.Error()
 	f.ErrorCount++
+	// Retry-After is honoured exactly where it means "come back then": on
+	// 429 and 503. On a 404 or a 500 it would replace the backoff, and a
+	// server that says 60 s there would be asked again at every tick.
 	var se *fetch.StatusError
-	if errors.As(err, &se) && se.RetryAfter > 0 {
+	if errors.As(err, &se) && se.RetryAfter > 0 && (se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable) {
 		f.NextPollAt = now.Add(min(se.RetryAfter, 7*24*time.Hour))
 		return f
 	}

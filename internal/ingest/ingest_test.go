@@ -451,6 +451,12 @@ func TestFailures(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 	})
+	// Retry-After on a status that does not mean "later" is no reason to
+	// come back in a minute, round after round: the backoff applies.
+	mux.HandleFunc("/404", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, "gone", http.StatusNotFound)
+	})
 	srv := newServer(t, mux)
 	t.Cleanup(func() { close(release) }) // runs before srv.Close, which waits for handlers
 
@@ -465,6 +471,7 @@ func TestFailures(t *testing.T) {
 		{"/timeout", "deadline exceeded", 0},
 		{"/429", "HTTP 429", 2 * time.Minute},
 		{"/503", "HTTP 503", time.Hour},
+		{"/404", "HTTP 404", 0},
 	}
 	st := mustOpenStore(t)
 	c := newClock()
@@ -484,7 +491,7 @@ func TestFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := p.PollFeeds(context.Background(), feeds, func(r FeedResult) { results[r.Feed.URL] = r })
-		if sum.Feeds != 7 || sum.Failed != 6 || sum.OK != 1 {
+		if sum.Feeds != 8 || sum.Failed != 7 || sum.OK != 1 {
 			t.Fatalf("round %d: summary %+v", round, sum)
 		}
 		if r := results[srv.URL+"/ok"]; r.Outcome == OutcomeFailed || r.Err != nil {
