@@ -349,13 +349,19 @@ func (e *Engine) match(doc Document, only int) []Result {
 			continue
 		}
 		sc.occ = sc.occ[:0]
+		// Word positions run across every field, read or not, so that
+		// how far apart two words are (near) does not depend on which
+		// other topics the file holds, nor on whether one topic or all
+		// are matched (the daemon, topics test, the editor's preview).
 		offset := 0
 		for fi, text := range texts {
-			if text == "" || !e.fieldUsed(fi, f, only) {
+			if text == "" {
 				continue
 			}
 			sc.toks = sc.tz.tokenize(text, f == 1, sc.toks[:0])
-			sc.occ = ix.scan(sc.toks, fi, offset, sc.occ)
+			if e.fieldUsed(fi, f, only) {
+				sc.occ = ix.scan(sc.toks, fi, offset, sc.occ)
+			}
 			offset += len(sc.toks)
 		}
 		// Hand each occurrence to the topics that use its term, so each

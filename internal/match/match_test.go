@@ -346,3 +346,27 @@ func TestRulesDocTable(t *testing.T) {
 		}
 	}
 }
+
+// TestNearDoesNotDependOnOtherTopics: how far apart two words are counts
+// every field, so a topic that does not read the summary gets the same
+// verdict whether it is matched alone (topics test, the editor's preview)
+// or beside a topic that does (the daemon).
+func TestNearDoesNotDependOnOtherTopics(t *testing.T) {
+	near := Rules{TopicID: "near", All: []Group{{Name: "ru", Terms: []string{"Kremlin"}}, {Name: "us", Terms: []string{"Washington"}}},
+		Near: 5, Weights: map[string]float64{FieldTitle: 1, FieldContent: 1}}
+	other := Rules{TopicID: "other", Any: []string{"sanctions"}}
+	e, err := Compile([]Rules{near, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Document{
+		Title:   "Kremlin statement",
+		Summary: "A long summary of many words that sits between the headline and the body of the story here",
+		Content: "Washington responds",
+	}
+	together := e.Match(doc)[0]
+	alone := e.MatchTopic(0, doc)
+	if together.Matched != alone.Matched || together.Matched {
+		t.Errorf("matched beside another topic %v, alone %v; want both false (the words are 19 apart)", together.Matched, alone.Matched)
+	}
+}
