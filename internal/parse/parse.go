@@ -149,8 +149,8 @@ func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 		if e.Link == "" && len(it.Links) > 0 {
 			e.Link = strings.TrimSpace(it.Links[0])
 		}
-		e.Published = sane(it.PublishedParsed)
-		e.Updated = sane(it.UpdatedParsed)
+		e.Published = zoned(sane(it.PublishedParsed), e.PublishedRaw)
+		e.Updated = zoned(sane(it.UpdatedParsed), e.UpdatedRaw)
 		if paired {
 			re := raw.entries[i]
 			e.Base = re.base
@@ -261,6 +261,25 @@ func updatePeriod(sy map[string][]ext.Extension) time.Duration {
 		period /= time.Duration(n)
 	}
 	return period
+}
+
+// zoned is gofeed's date t, read again from raw when raw ends in a zone
+// abbreviation: Go's time.Parse takes an abbreviation it does not know
+// ("MSK", "CEST") as UTC, so "14:00:00 MSK" came out three hours late.
+// ParseDate replaces the names it knows by their offsets first.
+func zoned(t time.Time, raw string) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	i := strings.LastIndexByte(raw, ' ')
+	name := raw[i+1:]
+	if off, ok := zones[name]; !ok || off == "+0000" || !isAlpha(name) {
+		return t
+	}
+	if p := ParseDate(raw); !p.IsZero() {
+		return p
+	}
+	return t
 }
 
 func fillDate(t *time.Time, rawText *string, candidates []string) {

@@ -472,3 +472,24 @@ func TestUTF8WithABadByte(t *testing.T) {
 	// Real 8-bit documents stay what they are (TestRealWorld and
 	// TestCharsetFromContentType cover the corpus).
 }
+
+// TestZoneAbbreviations: a date in a zone Go does not know by name is not
+// read as UTC.
+func TestZoneAbbreviations(t *testing.T) {
+	for raw, want := range map[string]string{
+		"Tue, 24 Nov 2026 14:00:00 MSK":   "2026-11-24T11:00:00Z",
+		"Tue, 24 Nov 2026 14:00:00 CEST":  "2026-11-24T12:00:00Z",
+		"Tue, 24 Nov 2026 14:00:00 EST":   "2026-11-24T19:00:00Z",
+		"Tue, 24 Nov 2026 14:00:00 GMT":   "2026-11-24T14:00:00Z",
+		"Tue, 24 Nov 2026 14:00:00 +0300": "2026-11-24T11:00:00Z",
+	} {
+		doc := `<rss version="2.0"><channel><title>x</title><item><title>a</title><pubDate>` + raw + `</pubDate></item></channel></rss>`
+		f, err := Parse([]byte(doc), "", "http://x/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Entries[0].Published.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("%s: %s, want %s", raw, got, want)
+		}
+	}
+}
