@@ -276,6 +276,12 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			if err != nil {
 				return nil, nil, err
 			}
+			if tn.Style == 0 && strings.Contains(s, " - ") {
+				// "- Washington" over a "- White House" indented one space
+				// too far is read as the one term "Washington - White
+				// House", which matches neither.
+				return nil, nil, p.errf(tn, "%s: %s: term %q looks like two list items run together: check the indentation of the list's lines (quote the term if it is meant)", what, label, s)
+			}
 			t, err := match.ParseTerm(s, r.FoldDiacritics)
 			if err != nil {
 				return nil, nil, p.errf(tn, "%s: %s: %v", what, label, err)
@@ -290,7 +296,11 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		}
 		// A term that only ever matches where another term of the same list
 		// matches adds nothing, and usually means the editor misread one.
+		// Not so in ignore, where a longer phrase hides more words.
 		for i, t := range compiled {
+			if label == "ignore" {
+				break
+			}
 			for j, o := range compiled {
 				if i != j && t.Covers(o) {
 					return nil, nil, p.errf(v.Content[i], "%s: %s: term %q adds nothing: %q on line %d already matches everything it matches", what, label, out[i], out[j], v.Content[j].Line)
