@@ -56,12 +56,13 @@ func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []s
 		known = nil
 	}
 	items = make([]model.Item, 0, len(entries))
+	mode := keyingOf(entries, feedURL)
 	for i, e := range entries {
 		if known != nil && known[keys[i]] {
 			skipped++
 			continue
 		}
-		items = append(items, item(e, feed, feedURL, fetchedAt))
+		items = append(items, item(e, feed, feedURL, fetchedAt, mode))
 	}
 	return items, skipped
 }
@@ -74,22 +75,81 @@ func Keys(feed *parse.Feed, feedURL string, fetchedAt time.Time) []string {
 	}
 	entries := newest(feed.Entries, MaxItems, fetchedAt.UTC())
 	keys := make([]string, len(entries))
+	mode := keyingOf(entries, feedURL)
 	for i, e := range entries {
-		keys[i] = entryKey(e, feedURL)
+		keys[i] = entryKey(e, feedURL, mode)
 	}
 	return keys
 }
 
+// keying is how a document's entries are told apart. Most feeds give each
+// entry its own GUID, or its own link; keyingOf notices the two ways feeds
+// get this wrong, which would otherwise store the first such entry and
+// take every later one for it.
+type keying struct {
+	// sharedGUIDs: one GUID stands on entries with different links (a
+	// feed that puts its own URL, or "1", in every <guid>). Entries are
+	// then told apart by their links.
+	sharedGUIDs bool
+	// fragments: entries' links differ only after '#' (changelog#v1.2,
+	// changelog#v1.3, /#!/story/1). The fragment then stays in the key.
+	fragments bool
+}
+
+func keyingOf(entries []parse.Entry, feedURL string) keying {
+	var k keying
+	linkOfGUID := map[string]string{}
+	linkOfCanonical := map[string]string{}
+	for _, e := range entries {
+		link := entryLink(e, feedURL)
+		if guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes); guid != "" {
+			if first, ok := linkOfGUID[guid]; ok && first != link {
+				k.sharedGUIDs = true
+			} else if !ok {
+				linkOfGUID[guid] = link
+			}
+		}
+		if canonical := CanonicalLink(link); canonical != "" {
+			if first, ok := linkOfCanonical[canonical]; ok && fragment(first) != fragment(link) {
+				k.fragments = true
+			} else if !ok {
+				linkOfCanonical[canonical] = link
+			}
+		}
+	}
+	return k
+}
+
+// fragment is the part of link after '#', "" when it has none.
+func fragment(link string) string {
+	if _, f, ok := strings.Cut(link, "#"); ok {
+		return f
+	}
+	return ""
+}
+
 // entryKey is key(item(e, ...)) computed from what the key needs alone:
 // the GUID or the link, and only for an entry with neither the text.
-func entryKey(e parse.Entry, feedURL string) string {
-	if guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes); guid != "" {
+func entryKey(e parse.Entry, feedURL string, mode keying) string {
+	link := entryLink(e, feedURL)
+	guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes)
+	if guid != "" && !mode.sharedGUIDs {
 		return "guid:" + guid
 	}
-	if canonical := CanonicalLink(entryLink(e, feedURL)); canonical != "" {
-		return "link:" + canonical
+	if canonical := CanonicalLink(link); canonical != "" {
+		return linkKey(canonical, link, mode)
+	}
+	if guid != "" {
+		return "guid:" + guid
 	}
 	return hashKey(truncateRunes(Text(e.Title), MaxTitleRunes), Text(truncateBytes(e.Summary, MaxBodyBytes)))
+}
+
+func linkKey(canonical, link string, mode keying) string {
+	if f := fragment(link); mode.fragments && f != "" {
+		return "link:" + canonical + "#" + f
+	}
+	return "link:" + canonical
 }
 
 // entryLink is e's link made absolute against its xml:base or the feed.
@@ -134,7 +194,7 @@ func newest(entries []parse.Entry, n int, fetchedAt time.Time) []parse.Entry {
 	return out
 }
 
-func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) model.Item {
+func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time, mode keying) model.Item {
 	link := entryLink(e, feedURL)
 	it := model.Item{
 		GUID:          truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes),
@@ -165,19 +225,22 @@ func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) 
 	if it.Published.After(fetchedAt.Add(MaxFutureSkew)) {
 		it.Published = fetchedAt
 	}
-	it.Key = key(it)
+	it.Key = key(it, mode)
 	return it
 }
 
 // key picks the identity of an item within its feed: the GUID when the
-// feed gives one, else the canonical link, else a hash of what the reader
-// sees, so an item with neither is still stored once.
-func key(it model.Item) string {
+// feed gives one (and gives each entry its own), else the canonical link,
+// else a hash of what the reader sees, so an item with neither is still
+// stored once.
+func key(it model.Item, mode keying) string {
 	switch {
-	case it.GUID != "":
+	case it.GUID != "" && !mode.sharedGUIDs:
 		return "guid:" + it.GUID
 	case it.CanonicalLink != "":
-		return "link:" + it.CanonicalLink
+		return linkKey(it.CanonicalLink, it.Link, mode)
+	case it.GUID != "":
+		return "guid:" + it.GUID
 	default:
 		return hashKey(it.Title, it.SummaryText)
 	}

@@ -141,3 +141,37 @@ func TestItemsExcept(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysTellEntriesApart: entries that a careless feed gives one GUID,
+// or links that differ only after '#', get keys of their own, so the
+// second is not taken for the first and lost; a feed that does neither
+// keeps the keys it always had.
+func TestKeysTellEntriesApart(t *testing.T) {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	const feedURL = "https://x.example/feed"
+	for _, tc := range []struct {
+		name    string
+		entries []parse.Entry
+		want    []string
+	}{
+		{"own GUIDs", []parse.Entry{{GUID: "a", Link: "/1#top"}, {GUID: "b", Link: "/2"}},
+			[]string{"guid:a", "guid:b"}},
+		{"one GUID on every entry", []parse.Entry{{GUID: feedURL, Link: "/1"}, {GUID: feedURL, Link: "/2"}, {GUID: feedURL}},
+			[]string{"link:https://x.example/1", "link:https://x.example/2", "guid:" + feedURL}},
+		{"an entry listed twice", []parse.Entry{{GUID: "a", Link: "/1"}, {GUID: "a", Link: "/1"}},
+			[]string{"guid:a", "guid:a"}},
+		{"links that differ after #", []parse.Entry{{Link: "/changelog#v1.3"}, {Link: "/changelog#v1.2"}, {Link: "/about"}},
+			[]string{"link:https://x.example/changelog#v1.3", "link:https://x.example/changelog#v1.2", "link:https://x.example/about"}},
+		{"a lone anchor stays out of the key", []parse.Entry{{Link: "/one#comments"}, {Link: "/two"}},
+			[]string{"link:https://x.example/one", "link:https://x.example/two"}},
+	} {
+		feed := &parse.Feed{Entries: tc.entries}
+		keys := Keys(feed, feedURL, at)
+		items := Items(feed, feedURL, at)
+		for i := range tc.want {
+			if keys[i] != tc.want[i] || items[i].Key != tc.want[i] {
+				t.Errorf("%s: entry %d: Keys %q, Items %q, want %q", tc.name, i, keys[i], items[i].Key, tc.want[i])
+			}
+		}
+	}
+}
