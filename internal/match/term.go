@@ -72,7 +72,7 @@ func ParseTerm(spelling string, foldDiacritics bool) (Term, error) {
 			}
 		}
 		for k, tok := range toks {
-			w := Word{Orig: tok.Orig, Fold: tok.Fold}
+			w := Word{Orig: withoutYo(tok.Orig), Fold: tok.Fold}
 			if prefix && k == len(toks)-1 {
 				w.Prefix = true
 				if utf8.RuneCountInString(w.Fold) < MinPrefix {
@@ -115,10 +115,11 @@ func (t Term) Key() string {
 // matchWord reports whether tok satisfies w.
 func (t *Term) matchWord(w *Word, tok *token) bool {
 	if t.CaseSensitive {
+		orig := withoutYo(tok.Orig)
 		if w.Prefix {
-			return strings.HasPrefix(tok.Orig, w.Orig)
+			return strings.HasPrefix(orig, w.Orig)
 		}
-		return tok.Orig == w.Orig
+		return orig == w.Orig
 	}
 	if w.Prefix {
 		return strings.HasPrefix(tok.Fold, w.Fold)
@@ -175,4 +176,15 @@ func nextStar(s string, i int) int {
 		return -1
 	}
 	return i + 1 + j
+}
+
+var yo = strings.NewReplacer("ё", "е", "Ё", "Е")
+
+// withoutYo writes ё as е, as case-insensitive matching does (appendFold):
+// Russian news writes "Пётр" and "Петр" alike, with or without case.
+func withoutYo(s string) string {
+	if strings.ContainsAny(s, "ёЁ") {
+		return yo.Replace(s)
+	}
+	return s
 }
