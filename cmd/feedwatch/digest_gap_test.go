@@ -18,12 +18,7 @@ import (
 // half a day later, and an incomplete one is always finished.
 func TestDigestTooSoon(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "feedwatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sched := daemon.New(slog.New(slog.DiscardHandler), time.UTC)
+	st, sched := openGapStore(t)
 	daily := topic.Topic{ID: "t", Digest: topic.Digest{Schedule: "30 1 * * *"}}
 	sent := time.Date(2026, 11, 1, 5, 30, 0, 0, time.UTC)
 	st.Now = func() time.Time { return sent }
@@ -54,12 +49,7 @@ func TestDigestTooSoon(t *testing.T) {
 // nothing is not taken for a missed one at the next start.
 func TestLastDigestRun(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "feedwatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sched := daemon.New(slog.New(slog.DiscardHandler), time.UTC)
+	st, sched := openGapStore(t)
 	day := func(n, hour int) time.Time { return time.Date(2026, 11, n, hour, 0, 0, 0, time.UTC) }
 
 	if last, err := lastDigestRun(ctx, st, "t"); err != nil || !last.IsZero() {
@@ -86,4 +76,16 @@ func TestLastDigestRun(t *testing.T) {
 	if _, missed, _ := sched.Missed("0 7 * * *", last, day(3, 10)); !missed {
 		t.Error("a run missed while down on day 3 is not seen")
 	}
+}
+
+// openGapStore opens a fresh database and a UTC scheduler for the digest
+// timing tests.
+func openGapStore(t *testing.T) (*store.Store, *daemon.Scheduler) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "feedwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, daemon.New(slog.New(slog.DiscardHandler), time.UTC)
 }

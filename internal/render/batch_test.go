@@ -173,44 +173,13 @@ func TestBatchOperatorTemplates(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fsys := fstest.MapFS{}
-			for _, n := range required {
-				data, err := os.ReadFile(filepath.Join(templatesDir, n))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == tc.file && tc.old != "" {
-					if !bytes.Contains(data, []byte(tc.old)) {
-						t.Fatalf("%s lacks %q", n, tc.old)
-					}
-					data = bytes.Replace(data, []byte(tc.old), []byte(tc.new), 1)
-				}
-				fsys[n] = &fstest.MapFile{Data: data}
-			}
-			r, err := New(fsys)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := editedRenderer(t, tc.file, tc.old, tc.new)
 			if err := r.SharedRendering(); (err == nil) != tc.shared {
 				t.Errorf("SharedRendering() = %v, want shared %v", err, tc.shared)
 			}
 			// The sample exercises every branch of the shipped templates
 			// and renders faster than the golden data set.
-			d := sampleDigest()
-			b := r.Batch(d)
-			for i, rcase := range awkwardRecipients(t) {
-				want, err := r.Digest(recipientDigest(d, rcase.rc))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := b.Digest(rcase.rc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				comparePart(t, i, "subject", got.Subject, want.Subject)
-				comparePart(t, i, "HTML", got.HTML, want.HTML)
-				comparePart(t, i, "text", got.Text, want.Text)
-			}
+			compareWithFull(t, r, sampleDigest())
 		})
 	}
 }
@@ -342,14 +311,30 @@ func FuzzBatchDigest(f *testing.F) {
 // check; the digest that reaches the branch must still come out as its own
 // full rendering, not with a piece of a placeholder in it.
 func TestBatchReformatInRareBranch(t *testing.T) {
+	r := editedRenderer(t, DigestText, "View in browser", `{{if gt .Count 30}}Hello {{printf "%.12s" .RecipientName}}{{end}}`+"\nView in browser")
+	if err := r.SharedRendering(); err != nil {
+		t.Fatalf("the samples reach the branch after all (%v): the test needs a rarer one", err)
+	}
+	d := sampleDigest()
+	d.More = 40 // Count > 30: the branch runs
+	compareWithFull(t, r, d)
+}
+
+// editedRenderer loads the shipped templates with old replaced by new in
+// file (nothing replaced when old is empty).
+func editedRenderer(t *testing.T, file, old, new string) *Renderer {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for _, n := range required {
 		data, err := os.ReadFile(filepath.Join(templatesDir, n))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == DigestText {
-			data = bytes.Replace(data, []byte("View in browser"), []byte(`{{if gt .Count 30}}Hello {{printf "%.12s" .RecipientName}}{{end}}`+"\nView in browser"), 1)
+		if n == file && old != "" {
+			if !bytes.Contains(data, []byte(old)) {
+				t.Fatalf("%s lacks %q", n, old)
+			}
+			data = bytes.Replace(data, []byte(old), []byte(new), 1)
 		}
 		fsys[n] = &fstest.MapFile{Data: data}
 	}
@@ -357,11 +342,13 @@ func TestBatchReformatInRareBranch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.SharedRendering(); err != nil {
-		t.Fatalf("the samples reach the branch after all (%v): the test needs a rarer one", err)
-	}
-	d := sampleDigest()
-	d.More = 40 // Count > 30: the branch runs
+	return r
+}
+
+// compareWithFull renders d for every awkward recipient both through b and
+// in full, and compares the parts.
+func compareWithFull(t *testing.T, r *Renderer, d Digest) {
+	t.Helper()
 	b := r.Batch(d)
 	for i, rcase := range awkwardRecipients(t) {
 		want, err := r.Digest(recipientDigest(d, rcase.rc))
@@ -372,7 +359,8 @@ func TestBatchReformatInRareBranch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		comparePart(t, i, "text", got.Text, want.Text)
+		comparePart(t, i, "subject", got.Subject, want.Subject)
 		comparePart(t, i, "HTML", got.HTML, want.HTML)
+		comparePart(t, i, "text", got.Text, want.Text)
 	}
 }
