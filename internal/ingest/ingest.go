@@ -347,7 +347,13 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	f.RefreshHint = max(doc.TTL, doc.UpdatePeriod)
 	f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
-	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches})
+	var seen []string
+	for _, k := range keys {
+		if known[k] {
+			seen = append(seen, k)
+		}
+	}
+	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: seen})
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}
 	}

@@ -1069,3 +1069,42 @@ func TestStoredEntriesSkipped(t *testing.T) {
 		t.Errorf("stored %d items, want 4", c.Items)
 	}
 }
+
+// TestUndatedItemsMarkedSeen: a changed document's undated entries that
+// are stored already are marked seen, which keeps retention from pruning
+// them while the feed still lists them.
+func TestUndatedItemsMarkedSeen(t *testing.T) {
+	var round atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		items := []item{{"a", "Undated", ""}}
+		if round.Load() > 0 {
+			items = append(items, item{"b", "Another", ""})
+		}
+		fmt.Fprint(w, rssDoc("", items...))
+	}))
+	st := mustOpenStore(t)
+	c := newClock()
+	p := newPoller(st, nil, testOptions(c))
+	f := addFeed(t, st, srv.URL)
+	if r := p.PollFeed(context.Background(), f); r.Outcome != OutcomeOK || r.New != 1 {
+		t.Fatalf("first poll: %+v", r)
+	}
+	seenAt := func() string {
+		var v string
+		if err := st.DB().QueryRow("SELECT seen_at FROM items WHERE key = 'guid:a'").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := seenAt(); v != "" {
+		t.Errorf("seen_at after the first poll = %q, want empty (the fetch dates it)", v)
+	}
+	round.Store(1)
+	c.Add(2 * time.Hour)
+	if r := p.PollFeed(context.Background(), feedByURL(t, st, srv.URL)); r.Outcome != OutcomeOK || r.New != 1 {
+		t.Fatalf("second poll: %+v", r)
+	}
+	if v := seenAt(); v == "" {
+		t.Error("an undated item still listed was not marked seen")
+	}
+}

@@ -38,6 +38,10 @@ type Fetch struct {
 	Feed    model.Feed
 	Items   []model.Item
 	Matches [][]model.Match // Matches[i] belongs to Items[i]; nil: none
+	// Seen are the keys of entries the document listed that the feed had
+	// stored; the undated among them are marked seen, so that retention
+	// does not prune an item the feed still lists (migration 0012).
+	Seen []string
 }
 
 // SaveFetches saves several feeds' fetches in one transaction, as SaveFetch
@@ -62,6 +66,9 @@ func (s *Store) SaveFetches(ctx context.Context, fetches []Fetch) ([]SaveResult,
 	out := make([]SaveResult, len(fetches))
 	for i, f := range fetches {
 		if out[i], err = w.saveFetch(ctx, tx, f.Feed, f.Items, f.Matches); err != nil {
+			return nil, err
+		}
+		if err := markSeen(ctx, tx, f.Feed, f.Seen, w.now); err != nil {
 			return nil, err
 		}
 	}
@@ -173,6 +180,23 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 		return SaveResult{}, err
 	}
 	return res, nil
+}
+
+// markSeen records that feed's document still lists the undated items with
+// these keys.
+func markSeen(ctx context.Context, tx *sql.Tx, feed model.Feed, keys []string, now string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return fmt.Errorf("save fetch %s: %w", feed.URL, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE items SET seen_at = ? WHERE feed_id = ? AND date_missing = 1
+		AND key IN (SELECT value FROM json_each(?))`, now, feed.ID, string(list)); err != nil {
+		return fmt.Errorf("save fetch %s: mark seen: %w", feed.URL, err)
+	}
+	return nil
 }
 
 // KnownKeys returns which of keys feedID has stored, so that a poll of a

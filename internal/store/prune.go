@@ -19,8 +19,10 @@ func (s *Store) PruneItems(ctx context.Context, cutoff time.Time, batch int) (in
 	}
 	total := 0
 	for {
+		// An undated item the feed still listed after cutoff stays: pruned,
+		// it would come back as new at the feed's next change.
 		res, err := s.db.ExecContext(ctx, `DELETE FROM items WHERE id IN (
-			SELECT id FROM items WHERE published_at < ?1 AND fetched_at < ?1 LIMIT ?2)`, ts(cutoff), batch)
+			SELECT id FROM items WHERE published_at < ?1 AND fetched_at < ?1 AND (date_missing = 0 OR seen_at < ?1) LIMIT ?2)`, ts(cutoff), batch)
 		if err != nil {
 			return total, fmt.Errorf("prune items before %s: %w", ts(cutoff), err)
 		}

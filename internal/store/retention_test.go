@@ -109,3 +109,46 @@ func TestRetentionKeepsSizeFlat(t *testing.T) {
 	}
 	t.Logf("pages at day 15: %d, 30: %d, 45: %d, %d: %d (%d KiB); %d items", pages[15], pages[30], pages[45], days-1, pages[days-1], st.Size()/1024, c.Items)
 }
+
+// TestPruneKeepsUndatedItemsStillListed: an undated item is dated by its
+// first fetch; pruned while its feed still lists it, it would come back as
+// new at the feed's next change, and be matched and mailed again.
+func TestPruneKeepsUndatedItemsStillListed(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return t0 }
+	f, err := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []model.Item{
+		{Key: "still-listed", Title: "Undated, still listed", Published: t0, FetchedAt: t0, DateMissing: true},
+		{Key: "gone", Title: "Undated, gone from the feed", Published: t0, FetchedAt: t0, DateMissing: true},
+		{Key: "dated", Title: "Dated", Published: t0, FetchedAt: t0},
+	}
+	if _, err := s.SaveFetch(ctx, f, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A hundred days on, a poll finds the first and the dated one listed.
+	later := t0.Add(100 * 24 * time.Hour)
+	s.Now = func() time.Time { return later }
+	if _, err := s.SaveFetches(ctx, []Fetch{{Feed: f, Seen: []string{"still-listed", "dated"}}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneItems(ctx, later.Add(-90*24*time.Hour), 100)
+	if err != nil || n != 2 {
+		t.Fatalf("PruneItems = %d, %v; want 2 (the undated item gone from the feed and the dated one)", n, err)
+	}
+	var left []string
+	rows, _ := s.db.QueryContext(ctx, "SELECT key FROM items")
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		left = append(left, k)
+	}
+	rows.Close()
+	if len(left) != 1 || left[0] != "still-listed" {
+		t.Errorf("left after pruning: %v", left)
+	}
+}
