@@ -44,8 +44,9 @@ func Items(feed *parse.Feed, feedURL string, fetchedAt time.Time) []model.Item {
 // how many it left out: keys are the entries' keys as Keys gives them for
 // the same arguments, and known holds those that are stored. A changed
 // feed mostly repeats entries stored before; a poll asks the store which
-// of Keys it holds and normalises and matches only the rest. With keys
-// that do not fit the document, nothing is left out.
+// of Keys it holds and normalises and matches only the rest. The items
+// take their keys from keys; keys that do not fit the document (another
+// count) are made again, and nothing is left out.
 func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []string, known map[string]bool) (items []model.Item, skipped int) {
 	if feed == nil {
 		return nil, 0
@@ -53,16 +54,17 @@ func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []s
 	fetchedAt = fetchedAt.UTC()
 	entries := newest(feed.Entries, MaxItems, fetchedAt)
 	if len(keys) != len(entries) {
-		known = nil
+		keys, known = keysOf(entries, feedURL), nil
 	}
 	items = make([]model.Item, 0, len(entries))
-	mode := keyingOf(entries, feedURL)
 	for i, e := range entries {
-		if known != nil && known[keys[i]] {
+		if known[keys[i]] {
 			skipped++
 			continue
 		}
-		items = append(items, item(e, feed, feedURL, fetchedAt, mode))
+		it := item(e, feed, feedURL, fetchedAt)
+		it.Key = keys[i]
+		items = append(items, it)
 	}
 	return items, skipped
 }
@@ -73,9 +75,14 @@ func Keys(feed *parse.Feed, feedURL string, fetchedAt time.Time) []string {
 	if feed == nil {
 		return nil
 	}
-	entries := newest(feed.Entries, MaxItems, fetchedAt.UTC())
-	keys := make([]string, len(entries))
+	return keysOf(newest(feed.Entries, MaxItems, fetchedAt.UTC()), feedURL)
+}
+
+// keysOf is the key of each of a document's entries: the one place a key
+// is made, for Keys and Items alike.
+func keysOf(entries []parse.Entry, feedURL string) []string {
 	mode := keyingOf(entries, feedURL)
+	keys := make([]string, len(entries))
 	for i, e := range entries {
 		keys[i] = entryKey(e, feedURL, mode)
 	}
@@ -128,8 +135,10 @@ func fragment(link string) string {
 	return ""
 }
 
-// entryKey is key(item(e, ...)) computed from what the key needs alone:
-// the GUID or the link, and only for an entry with neither the text.
+// entryKey picks the identity of an entry within its feed: the GUID when
+// the feed gives one (and gives each entry its own), else the canonical
+// link, else a hash of what the reader sees (title and summary as item
+// makes them), so an entry with neither is still stored once.
 func entryKey(e parse.Entry, feedURL string, mode keying) string {
 	link := entryLink(e, feedURL)
 	guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes)
@@ -194,7 +203,8 @@ func newest(entries []parse.Entry, n int, fetchedAt time.Time) []parse.Entry {
 	return out
 }
 
-func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time, mode keying) model.Item {
+// item normalises e; its Key is set by the caller (keysOf).
+func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time) model.Item {
 	link := entryLink(e, feedURL)
 	it := model.Item{
 		GUID:          truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes),
@@ -225,25 +235,7 @@ func item(e parse.Entry, feed *parse.Feed, feedURL string, fetchedAt time.Time, 
 	if it.Published.After(fetchedAt.Add(MaxFutureSkew)) {
 		it.Published = fetchedAt
 	}
-	it.Key = key(it, mode)
 	return it
-}
-
-// key picks the identity of an item within its feed: the GUID when the
-// feed gives one (and gives each entry its own), else the canonical link,
-// else a hash of what the reader sees, so an item with neither is still
-// stored once.
-func key(it model.Item, mode keying) string {
-	switch {
-	case it.GUID != "" && !mode.sharedGUIDs:
-		return "guid:" + it.GUID
-	case it.CanonicalLink != "":
-		return linkKey(it.CanonicalLink, it.Link, mode)
-	case it.GUID != "":
-		return "guid:" + it.GUID
-	default:
-		return hashKey(it.Title, it.SummaryText)
-	}
 }
 
 func hashKey(title, summaryText string) string {
