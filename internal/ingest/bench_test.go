@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedwatch/feedwatch/internal/fetch"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
@@ -37,12 +38,7 @@ func BenchmarkPollFeeds(b *testing.B) {
 		w.Header().Set("Content-Type", "application/xml")
 		w.Write(docs[i%len(docs)])
 	}))
-	topics, err := topic.Load("../../config/topics.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := mustOpenStore(b)
-	p := New(st, fetch.New(fetch.Options{}), func() Matcher { return topics }, Options{Workers: 32, PerHost: 32})
+	st, p := benchPoller(b)
 	ctx := context.Background()
 	b.SetBytes(int64(perIter * size / len(docs)))
 	b.ResetTimer()
@@ -79,12 +75,7 @@ func BenchmarkPollChangedFeeds(b *testing.B) {
 		w.Header().Set("Content-Type", "application/xml")
 		io.WriteString(w, withNewEntry(docs[i%len(docs)], i, int(round.Load())))
 	}))
-	topics, err := topic.Load("../../config/topics.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := mustOpenStore(b)
-	p := New(st, fetch.New(fetch.Options{}), func() Matcher { return topics }, Options{Workers: 32, PerHost: 32})
+	st, p := benchPoller(b)
 	ctx := context.Background()
 	for i := range feeds {
 		addFeed(b, st, fmt.Sprintf("%s/feed%d.xml", srv.URL, i))
@@ -140,4 +131,24 @@ func benchDocs(b *testing.B) [][]byte {
 		docs = append(docs, d)
 	}
 	return docs
+}
+
+// shippedTopics loads the topics feedwatch ships, which the benchmarks
+// match against.
+func shippedTopics(b *testing.B) *topic.Set {
+	b.Helper()
+	topics, err := topic.Load("../../config/topics.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return topics
+}
+
+// benchPoller is a poller on a fresh database that matches against the
+// shipped topics, with workers enough that the CPU is the limit.
+func benchPoller(b *testing.B) (*store.Store, *Poller) {
+	b.Helper()
+	topics := shippedTopics(b)
+	st := mustOpenStore(b)
+	return st, New(st, fetch.New(fetch.Options{}), func() Matcher { return topics }, Options{Workers: 32, PerHost: 32})
 }

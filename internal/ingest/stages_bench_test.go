@@ -14,7 +14,6 @@ import (
 	"github.com/feedwatch/feedwatch/internal/normalize"
 	"github.com/feedwatch/feedwatch/internal/parse"
 	"github.com/feedwatch/feedwatch/internal/store"
-	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
 // BenchmarkStages runs the first poll's work on bench/feedgen's documents
@@ -27,10 +26,7 @@ import (
 //	go test -run '^$' -bench Stages -benchtime 2000x ./internal/ingest/
 func BenchmarkStages(b *testing.B) {
 	docs := benchDocs(b)
-	topics, err := topic.Load("../../config/topics.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	topics := shippedTopics(b)
 	const feedURL = "https://bench.example/feed.xml"
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
