@@ -347,10 +347,15 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	f.RefreshHint = max(doc.TTL, doc.UpdatePeriod)
 	f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
+	// Stored entries still listed are marked seen, which only undated ones
+	// need (retention dates them by their first fetch); most documents
+	// have none, and their polls write nothing more.
 	var seen []string
-	for _, k := range keys {
-		if known[k] {
-			seen = append(seen, k)
+	if hasUndated(doc) {
+		for _, k := range keys {
+			if known[k] {
+				seen = append(seen, k)
+			}
 		}
 	}
 	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: seen})
@@ -559,3 +564,14 @@ func (l *hostLimiter) acquire(ctx context.Context, host string) error {
 }
 
 func (l *hostLimiter) release(host string) { <-l.sem(host) }
+
+// hasUndated reports whether any of doc's entries has neither a published
+// nor an updated date.
+func hasUndated(doc *parse.Feed) bool {
+	for _, e := range doc.Entries {
+		if e.Published.IsZero() && e.Updated.IsZero() {
+			return true
+		}
+	}
+	return false
+}
