@@ -1,5 +1,5 @@
-// Package daemon runs jobs on cron schedules (robfig/cron/v3, the only
-// importer of it): standard five-field specs, CRON_TZ= prefixes and
+// Package daemon runs jobs on cron schedules (robfig/cron/v3; package
+// schedule reads topics' specs with the same parser): standard five-field specs, CRON_TZ= prefixes and
 // descriptors such as "@every 15m". A job never overlaps itself, a panic in
 // a job is logged with its stack and does not end the process, and Stop
 // waits for running jobs up to a deadline.

@@ -85,25 +85,73 @@ type Subscriber struct {
 	CreatedAt time.Time
 	// Bounces counts consecutive permanent delivery failures.
 	Bounces int
+	// PausedUntil holds every mail back until then; matches wait.
+	PausedUntil time.Time
+	// Combine puts subscriptions that are due together into one mail.
+	Combine bool
+	// Lang, when set ("en", "ru"), is the language whose report heads a
+	// story that has one.
+	Lang string
+	// FeedKey is part of the signed links to a non-public topic's feeds;
+	// a new key revokes the links made with the old one.
+	FeedKey string
 }
 
-// Subscription ties a subscriber to a topic.
+// Frequencies of a subscription.
+const (
+	FrequencyTopic   = ""        // the topic's own schedule
+	FrequencyInstant = "instant" // within a poll cycle, capped per hour
+	FrequencyDaily   = "daily"
+	FrequencyWeekly  = "weekly"
+)
+
+// Schedule is when a subscription's mail goes out.
+type Schedule struct {
+	Frequency string
+	// DeliverAt is minutes after midnight in the subscriber's zone, and
+	// Weekday the day of a weekly one; both unused for the topic's
+	// schedule and for instant.
+	DeliverAt int
+	Weekday   time.Weekday
+	// BestOnly keeps only matches scoring at or above the topic's
+	// best_score.
+	BestOnly bool
+}
+
+// Subscription ties a subscriber to a topic. It carries the subscriber's
+// own settings too, as every reader of a subscription needs them.
 type Subscription struct {
 	SubscriberID int64
 	Email        string
 	Name         string
 	TimeZone     string
+	PausedUntil  time.Time
+	Combine      bool
+	Lang         string
 	TopicID      string
 	Status       string
-	CreatedAt    time.Time
-	ConfirmedAt  time.Time
-	ChangedAt    time.Time // last change of Status (a sign-up, a confirmation, an unsubscribe)
+	Schedule
+	// CursorSeq is the newest match of the topic this subscription has
+	// been given (or passed over, for BestOnly).
+	CursorSeq int64
+	// NextAt is the next scheduled delivery; zero while it is to be worked
+	// out and for instant subscriptions.
+	NextAt      time.Time
+	LastSentAt  time.Time
+	CreatedAt   time.Time
+	ConfirmedAt time.Time
+	ChangedAt   time.Time // last change of Status (a sign-up, a confirmation, an unsubscribe)
 }
 
-// Digest is one topic's digest for one period [PeriodStart, PeriodEnd).
+// Digest is one topic's section of the mails that carried its matches
+// FromSeq < seq <= ToSeq (only the strongest, with BestOnly), over the
+// period [PeriodStart, PeriodEnd), with the archive copy of it.
 type Digest struct {
 	ID          int64
 	TopicID     string
+	FromSeq     int64
+	ToSeq       int64
+	BestOnly    bool
 	PeriodStart time.Time
 	PeriodEnd   time.Time
 	CreatedAt   time.Time
@@ -120,10 +168,18 @@ const (
 	DeliveryFailed = "failed" // permanent failure; not retried
 )
 
-// Delivery is one digest addressed to one subscriber: a row in the outbox.
+// Kinds of delivery.
+const (
+	KindDigest = "digest" // a daily, weekly or topic-scheduled mail
+	KindAlert  = "alert"  // an instant one
+)
+
+// Delivery is one mail addressed to one subscriber: a row in the outbox. It
+// carries one topic's section, or several when subscriptions share a mail.
 type Delivery struct {
 	ID            int64
-	DigestID      int64
+	Kind          string
+	Topics        []string // of its sections, in the mail's order
 	SubscriberID  int64
 	Email         string
 	Status        string

@@ -11,36 +11,11 @@ import (
 	"github.com/feedwatch/feedwatch/internal/model"
 )
 
-// ErrDigestExists is returned when a digest for the same period was built
-// concurrently: the caller lost the race and must not send.
-var ErrDigestExists = errors.New("digest for this period already exists")
-
-// DigestRange is where a topic's next digest starts: the previous digest's
-// end, or zero values when the topic has had none.
-type DigestRange struct {
-	FromSeq     int64
-	PeriodStart time.Time
-	HasPrevious bool
-}
-
-// NextDigestStart returns where topicID's next digest begins.
-func (s *Store) NextDigestStart(ctx context.Context, topicID string) (DigestRange, error) {
-	var r DigestRange
-	var end string
-	err := s.db.QueryRowContext(ctx, "SELECT to_seq, period_end FROM digests WHERE topic_id = ? ORDER BY to_seq DESC LIMIT 1", topicID).Scan(&r.FromSeq, &end)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DigestRange{}, nil
-	}
-	if err != nil {
-		return DigestRange{}, fmt.Errorf("last digest of %s: %w", topicID, err)
-	}
-	r.PeriodStart, r.HasPrevious = parseTS(end), true
-	return r, nil
-}
-
-// LastDigest returns topicID's newest digest or ErrNotFound.
+// LastDigest returns topicID's newest section that went out in a mail, or
+// ErrNotFound.
 func (s *Store) LastDigest(ctx context.Context, topicID string) (model.Digest, error) {
-	ds, err := s.queryDigests(ctx, "WHERE topic_id = ? ORDER BY to_seq DESC LIMIT 1", false, topicID)
+	ds, err := s.queryDigests(ctx, `WHERE topic_id = ? AND EXISTS (SELECT 1 FROM delivery_sections ds WHERE ds.digest_id = digests.id)
+		ORDER BY id DESC LIMIT 1`, false, topicID)
 	if err != nil {
 		return model.Digest{}, err
 	}
@@ -67,10 +42,17 @@ func (s *Store) Digests(ctx context.Context, limit int) ([]model.Digest, error) 
 	return s.queryDigests(ctx, "ORDER BY id DESC LIMIT ?", false, limit)
 }
 
+// mailed keeps the digests that some mail carried. A section is recorded
+// before its mails are rendered, since they link to it; one whose mails
+// were never queued (the process stopped in between, and the next dispatch
+// covered a longer range) stays in the archive as what it is, a rendering
+// of real matches, but it went to no one.
+const mailed = "EXISTS (SELECT 1 FROM delivery_sections ds WHERE ds.digest_id = digests.id)"
+
 func (s *Store) queryDigests(ctx context.Context, where string, bodies bool, args ...any) ([]model.Digest, error) {
-	cols := "id, topic_id, period_start, period_end, created_at, item_count, subject, '', ''"
+	cols := "id, topic_id, from_seq, to_seq, best_only, period_start, period_end, created_at, item_count, subject, '', ''"
 	if bodies {
-		cols = "id, topic_id, period_start, period_end, created_at, item_count, subject, html, text"
+		cols = "id, topic_id, from_seq, to_seq, best_only, period_start, period_end, created_at, item_count, subject, html, text"
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+cols+" FROM digests "+where, args...)
 	if err != nil {
@@ -81,7 +63,7 @@ func (s *Store) queryDigests(ctx context.Context, where string, bodies bool, arg
 	for rows.Next() {
 		var d model.Digest
 		var start, end, created string
-		if err := rows.Scan(&d.ID, &d.TopicID, &start, &end, &created, &d.ItemCount, &d.Subject, &d.HTML, &d.Text); err != nil {
+		if err := rows.Scan(&d.ID, &d.TopicID, &d.FromSeq, &d.ToSeq, &d.BestOnly, &start, &end, &created, &d.ItemCount, &d.Subject, &d.HTML, &d.Text); err != nil {
 			return nil, fmt.Errorf("scan digest: %w", err)
 		}
 		d.PeriodStart, d.PeriodEnd, d.CreatedAt = parseTS(start), parseTS(end), parseTS(created)
@@ -90,206 +72,41 @@ func (s *Store) queryDigests(ctx context.Context, where string, bodies bool, arg
 	return out, rows.Err()
 }
 
-// NewDigest is a digest about to be recorded.
-type NewDigest struct {
-	Digest  model.Digest
-	FromSeq int64
-	ToSeq   int64
-	// Deliveries are recorded with the digest by CreateDigest; StartDigest
-	// ignores them. DigestID is filled in.
-	Deliveries []model.Delivery
-}
-
-// StartDigest records a digest with no deliveries yet, marked incomplete: the
-// builder then queues its deliveries a chunk at a time (QueueDeliveries)
-// and closes it with CompleteDigest. Recording the period first is what
-// lets a build that dies between chunks be resumed rather than built again
-// or skipped. It returns ErrDigestExists when the period was already
-// taken or the topic has an incomplete digest.
-func (s *Store) StartDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
-	d := nd.Digest
-	tx, err := s.db.BeginTx(ctx, nil)
+// SectionDigest returns the digest row of topic's section for the matches
+// from < seq <= to (only those scoring best, with bestOnly), or ErrNotFound.
+// Subscriptions given the same range share one.
+func (s *Store) SectionDigest(ctx context.Context, topicID string, from, to int64, bestOnly bool) (model.Digest, error) {
+	ds, err := s.queryDigests(ctx, "WHERE topic_id = ? AND from_seq = ? AND to_seq = ? AND best_only = ? AND to_seq > from_seq", false,
+		topicID, from, to, bestOnly)
 	if err != nil {
-		return model.Digest{}, fmt.Errorf("start digest of %s: %w", d.TopicID, err)
-	}
-	defer tx.Rollback()
-	if err := s.insertDigest(ctx, tx, &d, nd.FromSeq, nd.ToSeq, false); err != nil {
 		return model.Digest{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return model.Digest{}, fmt.Errorf("start digest of %s: %w", d.TopicID, err)
+	if len(ds) == 0 {
+		return model.Digest{}, fmt.Errorf("section of %s (%d, %d]: %w", topicID, from, to, ErrNotFound)
 	}
-	return d, nil
+	return ds[0], nil
 }
 
-// CreateDigest records a digest and all of its deliveries in one
-// transaction, complete at once. Every message is then in memory together,
-// so the digest builder uses StartDigest and QueueDeliveries instead; this
-// is for digests known to be small. It returns ErrDigestExists as
-// StartDigest does.
-func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
-	d := nd.Digest
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
-	}
-	defer tx.Rollback()
-	if err := s.insertDigest(ctx, tx, &d, nd.FromSeq, nd.ToSeq, true); err != nil {
-		return model.Digest{}, err
-	}
-	if _, err := s.insertDeliveries(ctx, tx, d.ID, nd.Deliveries); err != nil {
-		return model.Digest{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
-	}
-	return d, nil
-}
-
-// insertDigest records d for the matches from < seq <= to and sets its id
-// and creation time.
-func (s *Store) insertDigest(ctx context.Context, tx *sql.Tx, d *model.Digest, from, to int64, complete bool) error {
-	// Re-check inside the write transaction: another process may have
-	// recorded this period since the caller looked.
-	var last sql.NullInt64
-	var lastEnd sql.NullString
-	var incomplete int
-	if err := tx.QueryRowContext(ctx, `SELECT max(to_seq), max(period_end),
-		(SELECT count(*) FROM digests WHERE topic_id = ?1 AND completed_at = '') FROM digests WHERE topic_id = ?1`,
-		d.TopicID).Scan(&last, &lastEnd, &incomplete); err != nil {
-		return fmt.Errorf("record digest of %s: %w", d.TopicID, err)
-	}
-	// A period begins where the topic's last one ended (NextDigestStart):
-	// a builder that looked before another recorded a digest finds both
-	// the range and the period taken. The period is what tells two
-	// "nothing new" notes over the same empty range apart.
-	if last.Valid && (last.Int64 != from || lastEnd.String != ts(d.PeriodStart)) {
-		return fmt.Errorf("digest of %s from %d: %w", d.TopicID, from, ErrDigestExists)
-	}
-	// The resume rule relies on a topic having at most one incomplete
-	// digest: a new one only starts once the previous one is complete.
-	if incomplete > 0 {
-		return fmt.Errorf("digest of %s from %d: an earlier digest is incomplete: %w", d.TopicID, from, ErrDigestExists)
-	}
+// AddDigest records a section with its archive copy and returns it with its
+// id and creation time. A section over a range that already has one (a
+// second dispatcher got there first) returns that one instead; a section
+// over an empty range (a "nothing new" note) is always new.
+func (s *Store) AddDigest(ctx context.Context, d model.Digest) (model.Digest, error) {
 	now := s.now()
 	d.CreatedAt = now
-	completed := ""
-	if complete {
-		completed = ts(now)
-	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count, subject, html, text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.TopicID, from, to, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), completed, d.ItemCount, d.Subject, d.HTML, d.Text).Scan(&d.ID)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("digest of %s from %d: %w", d.TopicID, from, ErrDigestExists)
-		}
-		return fmt.Errorf("record digest of %s: %w", d.TopicID, err)
-	}
-	return nil
-}
-
-// insertDeliveries queues dls for digest digestID and returns how many
-// were new. A subscriber who already has a delivery of the digest keeps
-// that one, which may already be sent: queueing the same subscribers again,
-// after a crash or from a second builder, must not mail anyone twice.
-func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, digestID int64, dls []model.Delivery) (int, error) {
-	if len(dls) == 0 {
-		return 0, nil
-	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
-		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (digest_id, subscriber_id) DO NOTHING`)
-	if err != nil {
-		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
-	}
-	defer ins.Close()
-	now := ts(s.now())
-	added := 0
-	for _, dl := range dls {
-		res, err := ins.ExecContext(ctx, digestID, dl.SubscriberID, dl.Email, now, dl.MessageID, dl.Message, now)
-		if err != nil {
-			return 0, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
-		}
-		n, _ := res.RowsAffected()
-		added += int(n)
-	}
-	return added, nil
-}
-
-// QueueDeliveries adds one chunk of digest digestID's deliveries to the
-// outbox in one transaction and returns how many were new; subscribers who
-// already have a delivery of the digest are left as they are.
-func (s *Store) QueueDeliveries(ctx context.Context, digestID int64, dls []model.Delivery) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
-	}
-	defer tx.Rollback()
-	n, err := s.insertDeliveries(ctx, tx, digestID, dls)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("queue deliveries of digest %d: %w", digestID, err)
-	}
-	return n, nil
-}
-
-// UnqueuedSubscriptions returns the active subscriptions to digest
-// digestID's topic that have no delivery of it yet, at most limit, by
-// subscriber id and after subscriber id after: the recipients a build of
-// the digest has still to queue, a chunk at a time.
-func (s *Store) UnqueuedSubscriptions(ctx context.Context, digestID, after int64, limit int) ([]model.Subscription, error) {
-	return s.querySubscriptions(ctx, `WHERE t.topic_id = (SELECT topic_id FROM digests WHERE id = ?1) AND t.status = 'active' AND s.id > ?2
-		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.digest_id = ?1 AND d.subscriber_id = s.id)
-		ORDER BY s.id LIMIT ?3`, digestID, after, limit)
-}
-
-// CompleteDigest records that every recipient of digest id has a delivery
-// queued, so that the topic's next build starts the next period. Marking
-// a complete digest again keeps its first completion time.
-func (s *Store) CompleteDigest(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, "UPDATE digests SET completed_at = ? WHERE id = ? AND completed_at = ''", ts(s.now()), id)
-	if err != nil {
-		return fmt.Errorf("complete digest %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var exists bool
-		if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM digests WHERE id = ?)", id).Scan(&exists); err != nil {
-			return fmt.Errorf("complete digest %d: %w", id, err)
-		}
-		if !exists {
-			return fmt.Errorf("complete digest %d: %w", id, ErrNotFound)
-		}
-	}
-	return nil
-}
-
-// Incomplete is a recorded digest whose deliveries are not all queued yet,
-// with the range of matches it covers, so that it can be planned again.
-type Incomplete struct {
-	Digest  model.Digest
-	FromSeq int64
-	ToSeq   int64
-}
-
-// IncompleteDigest returns topicID's digest that was started but not
-// completed (a build that died or was stopped between chunks), or
-// ErrNotFound.
-func (s *Store) IncompleteDigest(ctx context.Context, topicID string) (Incomplete, error) {
-	var u Incomplete
-	var start, end, created string
-	err := s.db.QueryRowContext(ctx, `SELECT id, topic_id, period_start, period_end, created_at, item_count, subject, from_seq, to_seq
-		FROM digests WHERE topic_id = ? AND completed_at = '' ORDER BY id LIMIT 1`, topicID).Scan(
-		&u.Digest.ID, &u.Digest.TopicID, &start, &end, &created, &u.Digest.ItemCount, &u.Digest.Subject, &u.FromSeq, &u.ToSeq)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, best_only, period_start, period_end,
+			created_at, completed_at, item_count, subject, html, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (topic_id, from_seq, to_seq, best_only) WHERE to_seq > from_seq DO NOTHING RETURNING id`,
+		d.TopicID, d.FromSeq, d.ToSeq, d.BestOnly, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), ts(now), d.ItemCount,
+		d.Subject, d.HTML, d.Text).Scan(&d.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Incomplete{}, fmt.Errorf("incomplete digest of %s: %w", topicID, ErrNotFound)
+		return s.SectionDigest(ctx, d.TopicID, d.FromSeq, d.ToSeq, d.BestOnly)
 	}
 	if err != nil {
-		return Incomplete{}, fmt.Errorf("incomplete digest of %s: %w", topicID, err)
+		return model.Digest{}, fmt.Errorf("record digest of %s: %w", d.TopicID, err)
 	}
-	u.Digest.PeriodStart, u.Digest.PeriodEnd, u.Digest.CreatedAt = parseTS(start), parseTS(end), parseTS(created)
-	return u, nil
+	return d, nil
 }
 
 // UpdateDigestArchive replaces a digest's archived rendering (used when the
@@ -302,16 +119,23 @@ func (s *Store) UpdateDigestArchive(ctx context.Context, id int64, html, text st
 	return nil
 }
 
-const deliveryColumns = `id, digest_id, subscriber_id, email, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at`
+// deliveryColumns are read from deliveries d; the topics come from the
+// sections the mail carries.
+const deliveryColumns = `d.id, d.kind, (SELECT group_concat(g.topic_id, ',') FROM delivery_sections ds JOIN digests g ON g.id = ds.digest_id
+	WHERE ds.delivery_id = d.id), d.subscriber_id, d.email, d.status, d.attempts, d.next_attempt_at, d.last_error, d.message_id, d.created_at, d.sent_at`
 
 func scanDelivery(sc interface{ Scan(...any) error }, withMessage bool) (model.Delivery, error) {
 	var d model.Delivery
+	var topics sql.NullString
 	var next, created, sent string
-	dest := []any{&d.ID, &d.DigestID, &d.SubscriberID, &d.Email, &d.Status, &d.Attempts, &next, &d.LastError, &d.MessageID, &created, &sent}
+	dest := []any{&d.ID, &d.Kind, &topics, &d.SubscriberID, &d.Email, &d.Status, &d.Attempts, &next, &d.LastError, &d.MessageID, &created, &sent}
 	if withMessage {
 		dest = append(dest, &d.Message)
 	}
 	err := sc.Scan(dest...)
+	if topics.String != "" {
+		d.Topics = strings.Split(topics.String, ",")
+	}
 	d.NextAttemptAt, d.CreatedAt, d.SentAt = parseTS(next), parseTS(created), parseTS(sent)
 	return d, err
 }
@@ -319,7 +143,7 @@ func scanDelivery(sc interface{ Scan(...any) error }, withMessage bool) (model.D
 // DueDeliveries returns queued deliveries whose next attempt is due, with
 // their messages, oldest first.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]model.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+deliveryColumns+", message FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", ts(now), limit)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+deliveryColumns+", d.message FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?", ts(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
@@ -337,13 +161,13 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 
 // Deliveries lists the outbox, newest first, optionally only one status.
 func (s *Store) Deliveries(ctx context.Context, status string, limit int) ([]model.Delivery, error) {
-	q := "SELECT " + deliveryColumns + " FROM deliveries"
+	q := "SELECT " + deliveryColumns + " FROM deliveries d"
 	args := []any{}
 	if status != "" {
-		q += " WHERE status = ?"
+		q += " WHERE d.status = ?"
 		args = append(args, status)
 	}
-	q += " ORDER BY id DESC LIMIT ?"
+	q += " ORDER BY d.id DESC LIMIT ?"
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -441,4 +265,53 @@ func (s *Store) RetryFailed(ctx context.Context, id int64) (int, error) {
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// NewDigest is a section with the mails that carry it.
+type NewDigest struct {
+	Digest     model.Digest
+	FromSeq    int64
+	ToSeq      int64
+	Deliveries []model.Delivery
+}
+
+// CreateDigest records a section and queues mails that carry it, in one
+// transaction, without moving any subscription: for mails that are not a
+// subscription's delivery (imports, tools, tests). The dispatcher records
+// its mails with RecordMailings.
+func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, error) {
+	d := nd.Digest
+	d.FromSeq, d.ToSeq = nd.FromSeq, nd.ToSeq
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	d.CreatedAt = now
+	if err := tx.QueryRowContext(ctx, `INSERT INTO digests (topic_id, from_seq, to_seq, best_only, period_start, period_end,
+			created_at, completed_at, item_count, subject, html, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.TopicID, d.FromSeq, d.ToSeq, d.BestOnly, ts(d.PeriodStart), ts(d.PeriodEnd), ts(now), ts(now), d.ItemCount,
+		d.Subject, d.HTML, d.Text).Scan(&d.ID); err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	for _, dl := range nd.Deliveries {
+		kind := dl.Kind
+		if kind == "" {
+			kind = model.KindDigest
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+			VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id`, kind, dl.SubscriberID, dl.Email, ts(now), dl.MessageID, dl.Message, ts(now)).Scan(&id); err != nil {
+			return model.Digest{}, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (?, ?)", id, d.ID); err != nil {
+			return model.Digest{}, fmt.Errorf("queue delivery to %s: %w", dl.Email, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Digest{}, fmt.Errorf("create digest of %s: %w", d.TopicID, err)
+	}
+	return d, nil
 }

@@ -62,12 +62,13 @@ func parseLease(v string) (owner string, expiry time.Time) {
 }
 
 // DeliveryWanted reports whether delivery id's subscriber is still subscribed
-// to the digest's topic: someone who left between queueing and sending gets
-// nothing.
+// to a topic the mail carries: someone who left between queueing and
+// sending gets nothing.
 func (s *Store) DeliveryWanted(ctx context.Context, id int64) (bool, error) {
 	var active bool
 	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries d
-		JOIN digests g ON g.id = d.digest_id
+		JOIN delivery_sections ds ON ds.delivery_id = d.id
+		JOIN digests g ON g.id = ds.digest_id
 		JOIN subscriptions s ON s.subscriber_id = d.subscriber_id AND s.topic_id = g.topic_id
 		WHERE d.id = ? AND s.status = 'active')`, id).Scan(&active)
 	if err != nil {

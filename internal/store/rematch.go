@@ -26,7 +26,7 @@ func (s *Store) Rematch(ctx context.Context, topics []string, ids []int64, match
 	covered := map[string]int64{}
 	for _, t := range topics {
 		var seq int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(to_seq), 0) FROM digests WHERE topic_id = ?", t).Scan(&seq); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(to_seq), 0) FROM digests WHERE topic_id = ? AND "+mailed, t).Scan(&seq); err != nil {
 			return 0, 0, fmt.Errorf("rematch: %w", err)
 		}
 		covered[t] = seq

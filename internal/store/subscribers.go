@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,7 +16,10 @@ import (
 // Subscribe records email's subscription to topicID with status (pending
 // for web sign-ups until confirmed, active when the operator adds it). An
 // existing subscription takes the new status; name and zone are updated when
-// given.
+// given, and the schedule when sub.Frequency is set. A subscription that
+// becomes active starts afresh: the next delivery carries the topic's
+// matches of its look-back (see Unstarted), not everything since it was last
+// active.
 func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Subscription, error) {
 	email := strings.TrimSpace(sub.Email)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -36,11 +41,21 @@ func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Su
 	if sub.Status == model.SubscriptionActive {
 		confirmed = now
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (subscriber_id, topic_id, status, created_at, confirmed_at, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (subscriber_id, topic_id) DO UPDATE SET status = excluded.status, changed_at = excluded.changed_at,
+	// cursor_seq -1 and an empty next_at are worked out by the next
+	// dispatch, which knows the topic's look-back and schedule.
+	_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (subscriber_id, topic_id, status, created_at, confirmed_at, changed_at,
+			frequency, deliver_at, weekday, best_only, cursor_seq, next_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, -1, '')
+		ON CONFLICT (subscriber_id, topic_id) DO UPDATE SET
+			cursor_seq = CASE WHEN excluded.status = 'active' AND subscriptions.status != 'active' THEN -1 ELSE subscriptions.cursor_seq END,
+			next_at = CASE WHEN excluded.status = 'active' AND subscriptions.status != 'active' OR ?6 != '' THEN '' ELSE subscriptions.next_at END,
+			frequency = CASE WHEN ?6 != '' THEN ?6 ELSE subscriptions.frequency END,
+			deliver_at = CASE WHEN ?6 != '' THEN ?7 ELSE subscriptions.deliver_at END,
+			weekday = CASE WHEN ?6 != '' THEN ?8 ELSE subscriptions.weekday END,
+			best_only = CASE WHEN ?6 != '' THEN ?9 ELSE subscriptions.best_only END,
+			status = excluded.status, changed_at = excluded.changed_at,
 			confirmed_at = CASE WHEN excluded.confirmed_at != '' THEN excluded.confirmed_at ELSE subscriptions.confirmed_at END`,
-		id, sub.TopicID, sub.Status, now, confirmed, now)
+		id, sub.TopicID, sub.Status, now, confirmed, sub.Frequency, sub.DeliverAt, int(sub.Weekday), sub.BestOnly)
 	if err != nil {
 		return model.Subscription{}, fmt.Errorf("subscribe %s to %s: %w", email, sub.TopicID, err)
 	}
@@ -56,12 +71,23 @@ func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Su
 	return s.Subscription(ctx, email, sub.TopicID)
 }
 
-const subscriptionColumns = `s.id, s.email, s.name, s.time_zone, t.topic_id, t.status, t.created_at, t.confirmed_at, t.changed_at`
+// Unstarted is the cursor of a subscription that has become active and not
+// yet been placed among its topic's matches.
+const Unstarted = -1
+
+const subscriptionColumns = `s.id, s.email, s.name, s.time_zone, s.paused_until, s.combine, s.lang,
+	t.topic_id, t.status, t.frequency, t.deliver_at, t.weekday, t.best_only, t.cursor_seq, t.next_at, t.last_sent_at,
+	t.created_at, t.confirmed_at, t.changed_at`
 
 func scanSubscription(sc interface{ Scan(...any) error }) (model.Subscription, error) {
 	var sub model.Subscription
-	var created, confirmed, changed string
-	err := sc.Scan(&sub.SubscriberID, &sub.Email, &sub.Name, &sub.TimeZone, &sub.TopicID, &sub.Status, &created, &confirmed, &changed)
+	var paused, next, lastSent, created, confirmed, changed string
+	var weekday int
+	err := sc.Scan(&sub.SubscriberID, &sub.Email, &sub.Name, &sub.TimeZone, &paused, &sub.Combine, &sub.Lang,
+		&sub.TopicID, &sub.Status, &sub.Frequency, &sub.DeliverAt, &weekday, &sub.BestOnly, &sub.CursorSeq, &next, &lastSent,
+		&created, &confirmed, &changed)
+	sub.Weekday = time.Weekday(weekday)
+	sub.PausedUntil, sub.NextAt, sub.LastSentAt = parseTS(paused), parseTS(next), parseTS(lastSent)
 	sub.CreatedAt, sub.ConfirmedAt, sub.ChangedAt = parseTS(created), parseTS(confirmed), parseTS(changed)
 	return sub, err
 }
@@ -105,6 +131,131 @@ func (s *Store) querySubscriptions(ctx context.Context, where string, args ...an
 		out = append(out, sub)
 	}
 	return out, rows.Err()
+}
+
+// Subscriber returns email's subscriber row with every subscription it has
+// (in any state), or ErrNotFound.
+func (s *Store) Subscriber(ctx context.Context, email string) (model.Subscriber, []model.Subscription, error) {
+	var sub model.Subscriber
+	var created, paused string
+	err := s.db.QueryRowContext(ctx, `SELECT id, email, name, time_zone, created_at, bounces, paused_until, combine, lang, feed_key
+		FROM subscribers WHERE email = ?`, strings.TrimSpace(email)).Scan(&sub.ID, &sub.Email, &sub.Name, &sub.TimeZone, &created,
+		&sub.Bounces, &paused, &sub.Combine, &sub.Lang, &sub.FeedKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Subscriber{}, nil, fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return model.Subscriber{}, nil, fmt.Errorf("subscriber %s: %w", email, err)
+	}
+	sub.CreatedAt, sub.PausedUntil = parseTS(created), parseTS(paused)
+	subs, err := s.querySubscriptions(ctx, "WHERE s.id = ? ORDER BY t.topic_id", sub.ID)
+	if err != nil {
+		return model.Subscriber{}, nil, err
+	}
+	return sub, subs, nil
+}
+
+// SetSchedule changes when and how much email's subscription to topicID
+// receives. Its cursor stays where it is, so the matches waiting for the
+// old schedule go into the next mail on the new one; the next delivery time
+// is worked out again by the next dispatch.
+func (s *Store) SetSchedule(ctx context.Context, email, topicID string, sch model.Schedule) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET frequency = ?, deliver_at = ?, weekday = ?, best_only = ?, next_at = ''
+		WHERE topic_id = ? AND subscriber_id = (SELECT id FROM subscribers WHERE email = ?)`,
+		sch.Frequency, sch.DeliverAt, int(sch.Weekday), sch.BestOnly, topicID, strings.TrimSpace(email))
+	if err != nil {
+		return fmt.Errorf("schedule of %s for %s: %w", email, topicID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("subscription of %s to %s: %w", email, topicID, ErrNotFound)
+	}
+	return nil
+}
+
+// SubscriberSettings are a subscriber's own settings; nil fields stay as
+// they are.
+type SubscriberSettings struct {
+	Name        *string
+	TimeZone    *string
+	Lang        *string
+	Combine     *bool
+	PausedUntil *time.Time // the zero time ends a pause
+}
+
+// SetSubscriber changes email's own settings. A new zone moves every
+// scheduled delivery, so their times are worked out again.
+func (s *Store) SetSubscriber(ctx context.Context, email string, set SubscriberSettings) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("settings of %s: %w", email, err)
+	}
+	defer tx.Rollback()
+	var id int64
+	var zone string
+	err = tx.QueryRowContext(ctx, "SELECT id, time_zone FROM subscribers WHERE email = ?", strings.TrimSpace(email)).Scan(&id, &zone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("settings of %s: %w", email, err)
+	}
+	sets := []struct {
+		col string
+		val any
+		ok  bool
+	}{
+		{"name", deref(set.Name), set.Name != nil},
+		{"time_zone", deref(set.TimeZone), set.TimeZone != nil},
+		{"lang", deref(set.Lang), set.Lang != nil},
+		{"combine", set.Combine != nil && *set.Combine, set.Combine != nil},
+		{"paused_until", pausedValue(set.PausedUntil), set.PausedUntil != nil},
+	}
+	for _, c := range sets {
+		if !c.ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET "+c.col+" = ? WHERE id = ?", c.val, id); err != nil {
+			return fmt.Errorf("settings of %s: %s: %w", email, c.col, err)
+		}
+	}
+	if set.TimeZone != nil && *set.TimeZone != zone {
+		if _, err := tx.ExecContext(ctx, "UPDATE subscriptions SET next_at = '' WHERE subscriber_id = ?", id); err != nil {
+			return fmt.Errorf("settings of %s: %w", email, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func pausedValue(p *time.Time) string {
+	if p == nil {
+		return ""
+	}
+	return ts(*p)
+}
+
+// RotateFeedKey gives email a new feed key, which ends the links to its
+// topic feeds made with the old one, and returns it.
+func (s *Store) RotateFeedKey(ctx context.Context, email string) (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("feed key for %s: %w", email, err)
+	}
+	key := hex.EncodeToString(b[:])
+	res, err := s.db.ExecContext(ctx, "UPDATE subscribers SET feed_key = ? WHERE email = ?", key, strings.TrimSpace(email))
+	if err != nil {
+		return "", fmt.Errorf("feed key for %s: %w", email, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
+	}
+	return key, nil
 }
 
 // Unsubscribe ends email's subscription to topicID, or to every topic when

@@ -21,7 +21,18 @@ import (
 const (
 	Confirm     = "confirm"
 	Unsubscribe = "unsubscribe"
+	// Manage opens a subscriber's preferences page without a password.
+	Manage = "manage"
+	// Feed reads a non-public topic's feeds; its Key is the subscriber's
+	// feed key, so that a new key ends the old links.
+	Feed = "feed"
 )
+
+// ManageTTL is how long a link to the preferences page works. It opens
+// everything, erasure included, without a password, so it lasts a season
+// rather than the decade of an unsubscribe link; every mail carries a fresh
+// one, and the page mails a new one on request.
+const ManageTTL = 90 * 24 * time.Hour
 
 var (
 	ErrInvalid = errors.New("invalid token")
@@ -33,6 +44,7 @@ type Claims struct {
 	Purpose string
 	Email   string
 	Topic   string // empty: every topic
+	Key     string // optional: a value the holder must still have (Feed)
 	Expires time.Time
 }
 
@@ -47,7 +59,11 @@ func NewSecret() (string, error) {
 
 // Sign returns the token for c.
 func Sign(secret []byte, c Claims) string {
-	payload := strings.Join([]string{c.Purpose, c.Email, c.Topic, strconv.FormatInt(c.Expires.Unix(), 10)}, "\n")
+	parts := []string{c.Purpose, c.Email, c.Topic, strconv.FormatInt(c.Expires.Unix(), 10)}
+	if c.Key != "" {
+		parts = append(parts, c.Key)
+	}
+	payload := strings.Join(parts, "\n")
 	enc := base64.RawURLEncoding.EncodeToString([]byte(payload))
 	return enc + "." + mac(secret, enc)
 }
@@ -63,7 +79,7 @@ func Verify(secret []byte, tok, purpose string, now time.Time) (Claims, error) {
 		return Claims{}, ErrInvalid
 	}
 	parts := strings.Split(string(raw), "\n")
-	if len(parts) != 4 {
+	if len(parts) != 4 && len(parts) != 5 {
 		return Claims{}, ErrInvalid
 	}
 	exp, err := strconv.ParseInt(parts[3], 10, 64)
@@ -71,6 +87,9 @@ func Verify(secret []byte, tok, purpose string, now time.Time) (Claims, error) {
 		return Claims{}, ErrInvalid
 	}
 	c := Claims{Purpose: parts[0], Email: parts[1], Topic: parts[2], Expires: time.Unix(exp, 0).UTC()}
+	if len(parts) == 5 {
+		c.Key = parts[4]
+	}
 	if c.Purpose != purpose {
 		return Claims{}, ErrInvalid
 	}

@@ -135,7 +135,7 @@ func (p *parser) topicsFile(doc *yaml.Node) ([]Topic, error) {
 
 func (p *parser) topic(n *yaml.Node) (Topic, error) {
 	t := Topic{Line: n.Line}
-	vals, _, err := p.mapping(n, "topic", "id", "name", "description", "digest", "rules")
+	vals, _, err := p.mapping(n, "topic", "id", "name", "description", "public", "digest", "rules")
 	if err != nil {
 		return t, err
 	}
@@ -163,6 +163,19 @@ func (p *parser) topic(n *yaml.Node) (Topic, error) {
 		}
 		t.Description = strings.TrimSpace(t.Description)
 	}
+	if pn, ok := vals["public"]; ok {
+		v, err := p.scalar(pn, what+": public")
+		if err != nil {
+			return t, err
+		}
+		switch v {
+		case "true", "yes":
+			t.Public = true
+		case "false", "no":
+		default:
+			return t, p.errf(pn, "%s: public %q: want true or false", what, v)
+		}
+	}
 	t.Digest = Digest{Schedule: DefaultSchedule, Lookback: DefaultLookback, MaxItems: DefaultMaxItems, Empty: EmptySkip}
 	if dn, ok := vals["digest"]; ok {
 		if err := p.digest(dn, what, &t.Digest); err != nil {
@@ -180,7 +193,7 @@ func (p *parser) topic(n *yaml.Node) (Topic, error) {
 }
 
 func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
-	vals, _, err := p.mapping(n, what+": digest", "schedule", "lookback", "max_items", "empty", "sections")
+	vals, _, err := p.mapping(n, what+": digest", "schedule", "lookback", "max_items", "empty", "sections", "best_score")
 	if err != nil {
 		return err
 	}
@@ -215,6 +228,17 @@ func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {
 			return p.errf(v, "%s: digest max_items %q: want a whole number above 0", what, s)
 		}
 		d.MaxItems = k
+	}
+	if v, ok := vals["best_score"]; ok {
+		s, err := p.scalar(v, what+": digest best_score")
+		if err != nil {
+			return err
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
+			return p.errf(v, "%s: digest best_score %q: want a number above 0", what, s)
+		}
+		d.BestScore = f
 	}
 	if v, ok := vals["empty"]; ok {
 		s, err := p.scalar(v, what+": digest empty")

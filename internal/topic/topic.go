@@ -28,6 +28,10 @@ type Digest struct {
 	MaxItems int           // default 50
 	Empty    string        // "skip" (default) or "note"
 	Sections string        // "" (one list, default) or "source" (grouped by feed)
+	// BestScore is the score at or above which a match is among the
+	// strongest, for subscriptions that want only those; 0: the topic's
+	// upper quartile of recent scores.
+	BestScore float64
 }
 
 // Digest defaults.
@@ -43,9 +47,12 @@ const (
 // Topic is one topic as declared in the file.
 type Topic struct {
 	ID, Name, Description string
-	Digest                Digest
-	Rules                 match.Rules
-	Line                  int // where the topic starts in its file
+	// Public topics' feeds can be read by anyone; others only through a
+	// subscriber's signed link.
+	Public bool
+	Digest Digest
+	Rules  match.Rules
+	Line   int // where the topic starts in its file
 }
 
 // Set is a compiled topics file.

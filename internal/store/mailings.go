@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+)
+
+// Mailing is what one dispatch decided for one subscriber: a mail, or none,
+// and the subscriptions it moves on.
+type Mailing struct {
+	SubscriberID int64
+	// Delivery is the mail to queue; nil when the subscriptions move on
+	// without one (every new match below best_score, or a quiet period of
+	// a topic that skips empty digests).
+	Delivery *model.Delivery
+	Moves    []Move
+}
+
+// Move takes one subscription from the cursor its mail was planned from to
+// the newest match the mail covers.
+type Move struct {
+	TopicID string
+	// DigestID is the section the mail carries for this subscription; 0
+	// when it carries none.
+	DigestID int64
+	FromSeq  int64
+	ToSeq    int64
+	// NextAt is the subscription's next scheduled delivery; zero for
+	// instant ones.
+	NextAt time.Time
+}
+
+// RecordMailings queues a chunk of mailings in one transaction and returns
+// how many mails it queued. A mailing's delivery, its sections and its
+// subscriptions' new cursors are written together or not at all, which is
+// what makes every match reach every subscription once: a mail is queued
+// only if each subscription it moves is still active and still at the
+// cursor the mail was planned from. A mailing that finds one moved (by
+// another dispatcher, or by an unsubscribe since planning) is left out
+// whole; the others are recorded.
+func (s *Store) RecordMailings(ctx context.Context, ms []Mailing) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("record mailings: %w", err)
+	}
+	defer tx.Rollback()
+	move, err := tx.PrepareContext(ctx, `UPDATE subscriptions SET cursor_seq = ?, next_at = ?,
+			last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END
+		WHERE subscriber_id = ? AND topic_id = ? AND cursor_seq = ? AND status = 'active'`)
+	if err != nil {
+		return 0, fmt.Errorf("record mailings: %w", err)
+	}
+	defer move.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id`)
+	if err != nil {
+		return 0, fmt.Errorf("record mailings: %w", err)
+	}
+	defer ins.Close()
+	section, err := tx.PrepareContext(ctx, "INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (?, ?)")
+	if err != nil {
+		return 0, fmt.Errorf("record mailings: %w", err)
+	}
+	defer section.Close()
+	now := ts(s.now())
+	queued := 0
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT mailing"); err != nil {
+			return 0, fmt.Errorf("record mailings: %w", err)
+		}
+		ok, err := recordMailing(ctx, m, move, ins, section, now)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO mailing"); err != nil {
+				return 0, fmt.Errorf("record mailings: %w", err)
+			}
+		} else if m.Delivery != nil {
+			queued++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE mailing"); err != nil {
+			return 0, fmt.Errorf("record mailings: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("record mailings: %w", err)
+	}
+	return queued, nil
+}
+
+// recordMailing writes m and reports whether every subscription it moves
+// was where m expected it.
+func recordMailing(ctx context.Context, m Mailing, move, ins, section *sql.Stmt, now string) (bool, error) {
+	subscriberID := m.SubscriberID
+	sent := m.Delivery != nil
+	for _, mv := range m.Moves {
+		res, err := move.ExecContext(ctx, mv.ToSeq, ts(mv.NextAt), sent, now, subscriberID, mv.TopicID, mv.FromSeq)
+		if err != nil {
+			return false, fmt.Errorf("move subscription of %d to %s: %w", subscriberID, mv.TopicID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return false, nil
+		}
+	}
+	if m.Delivery == nil {
+		return true, nil
+	}
+	d := m.Delivery
+	kind := d.Kind
+	if kind == "" {
+		kind = model.KindDigest
+	}
+	var id int64
+	if err := ins.QueryRowContext(ctx, kind, subscriberID, d.Email, now, d.MessageID, d.Message, now).Scan(&id); err != nil {
+		return false, fmt.Errorf("queue mail to %s: %w", d.Email, err)
+	}
+	for _, mv := range m.Moves {
+		if mv.DigestID == 0 {
+			continue
+		}
+		if _, err := section.ExecContext(ctx, id, mv.DigestID); err != nil {
+			return false, fmt.Errorf("queue mail to %s: section of %s: %w", d.Email, mv.TopicID, err)
+		}
+	}
+	return true, nil
+}
+
+// DueSubscriptions returns the subscriptions that have a mail due at now,
+// of the first limit subscribers with an id above after that have any, by
+// subscriber then topic: a dispatcher's chunk, whole subscribers at a time
+// so that their due subscriptions can share a mail. Due are active,
+// placed subscriptions of subscribers not paused at now, scheduled ones
+// whose next delivery time has come, and instant ones with matches past
+// their cursor whose subscriber has had fewer than alertCap alerts since
+// now less an hour.
+func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, alertCap int, after int64, limit int) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE `+dueSubscription+` AND s.id IN (
+			SELECT DISTINCT s.id FROM subscribers s JOIN subscriptions t ON t.subscriber_id = s.id
+			WHERE `+dueSubscription+` ORDER BY s.id LIMIT ?5)
+		ORDER BY s.id, t.topic_id`, ts(now), ts(now.Add(-time.Hour)), alertCap, after, limit)
+}
+
+// dueSubscription is the condition of DueSubscriptions, on subscribers s and
+// subscriptions t, with ?1 now, ?2 an hour before, ?3 the alert cap and ?4
+// the subscriber id to start after.
+const dueSubscription = `t.status = 'active' AND s.id > ?4 AND t.cursor_seq >= 0 AND (s.paused_until = '' OR s.paused_until <= ?1)
+	AND ((t.frequency != 'instant' AND t.next_at != '' AND t.next_at <= ?1)
+		OR (t.frequency = 'instant'
+			AND t.cursor_seq < (SELECT coalesce(max(m.seq), 0) FROM matches m WHERE m.topic_id = t.topic_id)
+			AND (SELECT count(*) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'alert' AND d.created_at > ?2) < ?3))`
+
+// UnplacedSubscriptions returns the active subscriptions whose cursor or
+// next delivery time is still to be worked out: new, re-activated or
+// rescheduled ones.
+func (s *Store) UnplacedSubscriptions(ctx context.Context) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE t.status = 'active' AND (t.cursor_seq < 0 OR (t.next_at = '' AND t.frequency != 'instant'))
+		ORDER BY s.id, t.topic_id`)
+}
+
+// Placement is where a dispatcher put an unplaced subscription.
+type Placement struct {
+	SubscriberID int64
+	TopicID      string
+	CursorSeq    int64     // used only when the cursor is unplaced
+	NextAt       time.Time // used only when the next time is unplaced
+}
+
+// PlaceSubscriptions records placements in one transaction. Only what is
+// still unplaced is written, so a change made since (a new schedule) is not
+// overwritten with a time worked out for the old one.
+func (s *Store) PlaceSubscriptions(ctx context.Context, ps []Placement) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("place subscriptions: %w", err)
+	}
+	defer tx.Rollback()
+	for _, p := range ps {
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET
+				cursor_seq = CASE WHEN cursor_seq < 0 THEN ? ELSE cursor_seq END,
+				next_at = CASE WHEN next_at = '' AND frequency != 'instant' THEN ? ELSE next_at END
+			WHERE subscriber_id = ? AND topic_id = ?`, p.CursorSeq, ts(p.NextAt), p.SubscriberID, p.TopicID); err != nil {
+			return fmt.Errorf("place subscription of %d to %s: %w", p.SubscriberID, p.TopicID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("place subscriptions: %w", err)
+	}
+	return nil
+}
+
+// TopicMaxSeq returns the newest match sequence number of topicID (0 when
+// it has none).
+func (s *Store) TopicMaxSeq(ctx context.Context, topicID string) (int64, error) {
+	var seq sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT max(seq) FROM matches WHERE topic_id = ?", topicID).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("newest match of %s: %w", topicID, err)
+	}
+	return seq.Int64, nil
+}
+
+// PendingMatches counts topicID's matches past cursor scoring at least
+// minScore: what a subscription's next mail would carry.
+func (s *Store) PendingMatches(ctx context.Context, topicID string, cursor int64, minScore float64) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM matches WHERE topic_id = ? AND seq > ? AND score >= ?",
+		topicID, max(cursor, 0), minScore).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pending matches of %s: %w", topicID, err)
+	}
+	return n, nil
+}
+
+// AlertsSince counts the alerts mailed to subscriberID since t, for the
+// hourly cap.
+func (s *Store) AlertsSince(ctx context.Context, subscriberID int64, t time.Time) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE subscriber_id = ? AND kind = 'alert' AND created_at > ?",
+		subscriberID, ts(t)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("alerts of subscriber %d: %w", subscriberID, err)
+	}
+	return n, nil
+}
