@@ -45,19 +45,19 @@ func TestSectionsHeadEachSourceOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"Alpha Wire", "Beta Desk"} {
-		if n := strings.Count(out.HTML, `class="section-title"`); n != 2 {
+		if n := strings.Count(out.HTML, `class="group-title"`); n != 2 {
 			t.Errorf("HTML has %d section headings, want 2", n)
 		}
-		if !strings.Contains(out.HTML, ">"+name+"</h3>") {
+		if !strings.Contains(out.HTML, ">"+name+"</p>") {
 			t.Errorf("HTML lacks heading %q", name)
 		}
-		if strings.Count(out.Text, "\n"+name+"\n") != 1 {
-			t.Errorf("text heads %q %d times", name, strings.Count(out.Text, "\n"+name+"\n"))
+		if strings.Count(out.Text, "\n== "+name+"\n") != 1 {
+			t.Errorf("text heads %q %d times", name, strings.Count(out.Text, "\n== "+name+"\n"))
 		}
 	}
 	// Without sections there are no headings.
 	plain, _ := r.Digest(sampleDigest())
-	if strings.Contains(plain.HTML, `class="section-title"`) {
+	if strings.Contains(plain.HTML, `class="group-title"`) {
 		t.Error("headings without sections")
 	}
 }

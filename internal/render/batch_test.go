@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,9 +55,10 @@ func awkwardRecipients(t *testing.T) []struct {
 	}
 }
 
-func recipientDigest(d Digest, rc Recipient) Digest {
-	d.Recipient, d.RecipientName, d.UnsubscribeURL, d.Location = rc.Email, rc.Name, rc.UnsubscribeURL, rc.Location
-	return d
+// mailOf is d's mail without its recipient.
+func mailOf(d Digest) Mail {
+	m, _ := d.Parts()
+	return m
 }
 
 // TestBatchMatchesDigest renders the golden data set, and variants of it,
@@ -87,16 +89,16 @@ func TestBatchMatchesDigest(t *testing.T) {
 			wants := make([]Rendered, len(recipients))
 			for i, rcase := range recipients {
 				var err error
-				if wants[i], err = r.Digest(recipientDigest(tc.d, rcase.rc)); err != nil {
+				if wants[i], err = r.Mail(mailOf(tc.d), rcase.rc); err != nil {
 					t.Fatal(err)
 				}
 			}
-			b := r.Batch(tc.d)
+			b := r.Batch(mailOf(tc.d))
 			// Twice, so the second round uses the shells of the first.
 			for round := range 2 {
 				for i, rcase := range recipients {
 					want := wants[i]
-					got, err := b.Digest(rcase.rc)
+					got, err := b.Mail(rcase.rc)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -131,8 +133,8 @@ func comparePart(t *testing.T, i int, part, got, want string) {
 // in the text part.
 func TestBatchEscapesRecipient(t *testing.T) {
 	r := mustRenderer(t)
-	b := r.Batch(fixtureDigest(t))
-	got, err := b.Digest(Recipient{Email: `o'neil+"digest"&<co>@example.org`,
+	b := r.Batch(mailOf(fixtureDigest(t)))
+	got, err := b.Mail(Recipient{Email: `o'neil+"digest"&<co>@example.org`,
 		UnsubscribeURL: "https://feedwatch.example.org/unsubscribe?token=abc&x=1"})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func TestBatchOperatorTemplates(t *testing.T) {
 		{"name in subject", DigestSubject, "{{.TopicName}}:", "{{.TopicName}} for {{.RecipientName}}:", true},
 		{"name in attribute", DigestHTML, `<td class="footer">`, `<td class="footer" title="{{.RecipientName}} &lt;{{.Recipient}}&gt;">`, true},
 		{"name in unquoted attribute", DigestHTML, `<td class="footer">`, `<td class="footer" title={{.RecipientName}}>`, true},
-		{"greeting if named", DigestText, "{{.TopicName}}\n", "{{if .RecipientName}}Hello {{.RecipientName}},{{end}}\n{{.TopicName}}\n", true},
+		{"greeting if named", DigestText, "{{- range $s := .Sections}}", "{{if .RecipientName}}Hello {{.RecipientName}},{{end}}\n{{- range $s := .Sections}}", true},
 		{"unsubscribe text in HTML", DigestHTML, "<br>", "<br>{{.UnsubscribeURL}} ", true},
 		{"address in mailto link", DigestHTML, "<br>", `<br><a href="mailto:{{.Recipient}}">me</a>`, false},
 		{"unsubscribe in query", DigestHTML, "<br>", `<br><a href="https://example.org/r?to={{.UnsubscribeURL}}">x</a>`, false},
@@ -190,7 +192,7 @@ func TestNewMarkAvoidsContent(t *testing.T) {
 	first, second := bytes.Repeat([]byte{0xab}, 16), bytes.Repeat([]byte{0xcd}, 16)
 	d := fixtureDigest(t)
 	d.Items[0].Title = "Breaking: fw" + hex.EncodeToString(first) + "r"
-	v, err := newDigestView(d)
+	v, err := newMailView(mailOf(d), nil, func(slot) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,7 @@ func TestNewMarkAvoidsContent(t *testing.T) {
 	// counts as the text it stands for.
 	d = fixtureDigest(t)
 	d.Items[0].SummaryHTML = "<p>&#x66;w" + hex.EncodeToString(first) + "</p>"
-	if v, err = newDigestView(d); err != nil {
+	if v, err = newMailView(mailOf(d), nil, func(slot) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := newMark(v, bytes.NewReader(bytes.Repeat(first, 3))); err == nil {
@@ -215,20 +217,27 @@ func TestNewMarkAvoidsContent(t *testing.T) {
 
 func TestCutLayout(t *testing.T) {
 	const mark = "fwX"
+	m := Mail{Sections: []Section{{Items: make([]Item, 2)}, {Items: make([]Item, 1)}}}
 	for _, tc := range []struct {
 		in, want string
 		ok       bool
 	}{
 		{"", "", true},
 		{"no holes", "no holes", true},
-		{"fwXr", "[e]", true},
-		{"a fwXr b fwXn c fwXu d fwXrfwXr", "a [e] b [n] c [u] d [e][e]", true},
+		{"fwXr0q", "[r]", true},
+		{"a fwXr0q b fwXn0q c fwXu0q d fwXr0qfwXr0q", "a [r] b [n] c [u] d [r][r]", true},
+		{"fwXs1q fwXv0q fwXv2q", "[s1] [v0.0] [v1.0]", true},
 		{"a fwX", "", false},
 		{"a fwXq", "", false},
-		{"a fwXr b FWXN", "", false},        // a value upper-cased
-		{"a fwXr b fw", "a [e] b fw", true}, // too short to be a piece of a mark
+		{"a fwXr", "", false},                 // no number
+		{"a fwXr0", "", false},                // no end
+		{"a fwXrq", "", false},                // an empty number
+		{"a fwXv3q", "", false},               // no fourth item
+		{"a fwXs2q", "", false},               // no third section
+		{"a fwXr0q b FWXN0Q", "", false},      // a value upper-cased
+		{"a fwXr0q b fw", "a [r] b fw", true}, // too short to be a piece of a mark
 	} {
-		l, ok := cutLayout(tc.in, mark)
+		l, ok := cutLayout(tc.in, mark, m)
 		if ok != tc.ok {
 			t.Errorf("cutLayout(%q): ok = %v", tc.in, ok)
 			continue
@@ -236,7 +245,16 @@ func TestCutLayout(t *testing.T) {
 		if !ok {
 			continue
 		}
-		if got := l.fill(&[numHoles]string{"[e]", "[n]", "[u]"}); got != tc.want {
+		got := l.fill(func(s slot) string {
+			switch s.kind {
+			case slotSection:
+				return fmt.Sprintf("[s%d]", s.section)
+			case slotFeedback:
+				return fmt.Sprintf("[v%d.%d]", s.section, s.item)
+			}
+			return "[" + string(s.kind) + "]"
+		})
+		if got != tc.want {
 			t.Errorf("cutLayout(%q).fill = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -257,15 +275,15 @@ func BenchmarkBatchDigest(b *testing.B) {
 	rc := Recipient{Email: "reader@example.org", Name: "Reader", UnsubscribeURL: "https://example.org/unsubscribe?token=abc.def"}
 	b.Run("Digest", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := r.Digest(recipientDigest(d, rc)); err != nil {
+			if _, err := r.Mail(mailOf(d), rc); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("Batch", func(b *testing.B) {
-		batch := r.Batch(d)
+		batch := r.Batch(mailOf(d))
 		for b.Loop() {
-			if _, err := batch.Digest(rc); err != nil {
+			if _, err := batch.Mail(rc); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -292,11 +310,11 @@ func FuzzBatchDigest(f *testing.F) {
 			ArchiveURL: "https://feedwatch.example/digests/1",
 		}
 		rc := Recipient{Email: email, Name: name, UnsubscribeURL: unsub, Location: berlin}
-		want, err := r.Digest(recipientDigest(d, rc))
+		want, err := r.Mail(mailOf(d), rc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := r.Batch(d).Digest(rc)
+		got, err := r.Batch(mailOf(d)).Mail(rc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,13 +367,13 @@ func editedRenderer(t *testing.T, file, old, new string) *Renderer {
 // in full, and compares the parts.
 func compareWithFull(t *testing.T, r *Renderer, d Digest) {
 	t.Helper()
-	b := r.Batch(d)
+	b := r.Batch(mailOf(d))
 	for i, rcase := range awkwardRecipients(t) {
-		want, err := r.Digest(recipientDigest(d, rcase.rc))
+		want, err := r.Mail(mailOf(d), rcase.rc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.Digest(rcase.rc)
+		got, err := b.Mail(rcase.rc)
 		if err != nil {
 			t.Fatal(err)
 		}

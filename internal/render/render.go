@@ -37,30 +37,41 @@ var required = []string{DigestHTML, DigestText, DigestSubject, ConfirmHTML, Conf
 // Source is another feed that carried the same story.
 type Source struct {
 	Name, Link string
+	Lang       string // "en", "ru", or empty when unknown
 }
 
-// Item is one story in a digest.
+// Item is one story in a digest: its headline report, and the other
+// reports of the same event.
 type Item struct {
 	Title, Link, Source string
+	Lang                string
 	Published           time.Time
 	// SummaryHTML is the feed's HTML as stored; render sanitises and
 	// shortens it, so callers pass it unchanged.
 	SummaryHTML    string
 	Terms          []string
 	AlsoReportedBy []Source
+	// Outlets is how many outlets carry the story; 0 counts the headline's
+	// and AlsoReportedBy's.
+	Outlets int
+	// Update marks a story the subscriber was mailed before: its reports
+	// here are new ones.
+	Update bool
 	// Section, when set, groups the item under a heading; items of one
 	// section must be adjacent.
 	Section string
 }
 
-// Digest is everything one subscriber's copy of a topic digest shows.
+// Digest is one subscriber's copy of a one-topic mail: a Mail with one
+// section and its Recipient, in one value.
 type Digest struct {
+	Kind                                 string // KindDigest (default) or KindAlert
 	TopicID, TopicName, TopicDescription string
 	PeriodStart, PeriodEnd               time.Time
 	Items                                []Item
 	More                                 int // items left out because of the maximum
 	ArchiveURL, UnsubscribeURL           string
-	ManageURL                            string
+	ManageURL, MissedURL                 string
 	Recipient                            string
 	RecipientName                        string
 	Location                             *time.Location // subscriber's zone; nil = UTC
@@ -124,11 +135,10 @@ func New(fsys fs.FS) (*Renderer, error) {
 			return nil, fmt.Errorf("render: template %s missing", name)
 		}
 	}
-	if _, err := r.Digest(sampleDigest()); err != nil {
-		return nil, fmt.Errorf("render: check digest templates: %w", err)
-	}
-	if _, err := r.Digest(Digest{TopicName: "sample"}); err != nil {
-		return nil, fmt.Errorf("render: check digest templates with no items: %w", err)
+	for _, sample := range sampleMails() {
+		if _, err := r.Mail(sample.mail, sample.rc); err != nil {
+			return nil, fmt.Errorf("render: check digest templates (%s): %w", sample.name, err)
+		}
 	}
 	if _, err := r.Confirm(sampleConfirm()); err != nil {
 		return nil, fmt.Errorf("render: check confirm templates: %w", err)
@@ -143,13 +153,10 @@ func hasTemplate(r *Renderer, name string) bool {
 	return r.text.Lookup(name) != nil
 }
 
-// Digest renders one subscriber's digest.
+// Digest renders one subscriber's copy of a one-topic mail.
 func (r *Renderer) Digest(d Digest) (Rendered, error) {
-	v, err := newDigestView(d)
-	if err != nil {
-		return Rendered{}, err
-	}
-	return r.render(v, DigestSubject, DigestHTML, DigestText)
+	m, rc := d.Parts()
+	return r.Mail(m, rc)
 }
 
 // Confirm renders a double opt-in confirmation request.
