@@ -302,7 +302,7 @@ func (a *app) digestBuilder(ctx context.Context) (*digest.Builder, error) {
 		return nil, err
 	}
 	return digest.New(st, r, digest.Options{From: cfg.Mail.From, UnsubscribeMailto: cfg.Mail.UnsubscribeMailto,
-		BaseURL: cfg.Web.BaseURL, Secret: secret, DKIM: dkim, Logger: a.logger()}), nil
+		BaseURL: cfg.Web.BaseURL, Secret: secret, DKIM: dkim, AlertsPerHour: cfg.Alerts.MaxPerHour, Logger: a.logger()}), nil
 }
 
 // mailParts are what every mail feedwatch writes needs: the templates, the

@@ -80,11 +80,11 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	previewDir := filepath.Join(*dir, "preview")
 	for _, t := range set.Topics() {
-		p, err := b.Plan(ctx, t)
+		s, err := b.Preview(ctx, t)
 		if err != nil {
 			return err
 		}
-		r, err := b.Render(p, model.Subscription{Email: subscriber, Name: "Demo Reader", TopicID: t.ID}, 0)
+		r, err := b.RenderPreview(s, model.Subscription{Email: subscriber, Name: "Demo Reader", TopicID: t.ID})
 		if err != nil {
 			return err
 		}
@@ -95,23 +95,24 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		if err := os.WriteFile(htmlPath, []byte(r.HTML), 0o644); err != nil {
 			return err
 		}
-		res, err := b.Build(ctx, t)
-		if err != nil {
-			return err
-		}
-		if res.Skipped != "" {
-			fmt.Fprintf(a.stdout, "Digest %q: nothing to send (%s)\n", t.Name, res.Skipped)
+		if s.Empty() {
+			fmt.Fprintf(a.stdout, "Digest %q: nothing to send\n", t.Name)
 			continue
 		}
-		fmt.Fprintf(a.stdout, "Digest %q: %d stories, subject %q\n", t.Name, len(p.Items), r.Subject)
-		for _, it := range p.Items {
+		fmt.Fprintf(a.stdout, "Digest %q: %d stories, subject %q\n", t.Name, len(s.Items), r.Subject)
+		for _, it := range s.Items {
 			also := ""
 			if n := len(it.AlsoReportedBy); n > 0 {
-				also = fmt.Sprintf("  (+%d more source)", n)
+				also = fmt.Sprintf("  (+%d more %s)", n, plural(n, "source", "sources"))
 			}
 			fmt.Fprintf(a.stdout, "  - %s [%s]%s\n", it.Title, it.Source, also)
 		}
 		fmt.Fprintf(a.stdout, "  HTML preview: %s\n", absPath(htmlPath))
+	}
+	// The demo subscriber's mail goes out now, whatever the topic's
+	// schedule says.
+	if _, err := b.DispatchNow(ctx, set, ""); err != nil {
+		return err
 	}
 	ob, sender, _, err := a.outbox(ctx)
 	if err != nil {

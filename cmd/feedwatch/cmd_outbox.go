@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"context"
 	"fmt"
 	"text/tabwriter"
@@ -35,13 +36,13 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tDIGEST\tTO\tSTATUS\tATTEMPTS\tNEXT/SENT\tLAST REPLY")
+		fmt.Fprintln(tw, "ID\tKIND\tTOPICS\tTO\tSTATUS\tATTEMPTS\tNEXT/SENT\tLAST REPLY")
 		for _, d := range ds {
 			when := d.NextAttemptAt
 			if d.Status == "sent" {
 				when = d.SentAt
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.DigestID, d.Email, d.Status, d.Attempts, when.Format("2006-01-02 15:04:05"), d.LastError)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Kind, strings.Join(d.Topics, ","), d.Email, d.Status, d.Attempts, when.Format("2006-01-02 15:04:05"), d.LastError)
 		}
 		return tw.Flush()
 	case "retry":

@@ -118,6 +118,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		if err == nil || errors.Is(err, context.Canceled) {
 			log.Info("poll done", "feeds", sum.Feeds, "ok", sum.OK, "failed", sum.Failed, "new_items", sum.New, "matches", sum.Matches, "duration_ms", sum.Duration.Milliseconds())
 		}
+		// Instant alerts go out in the poll cycle that found their
+		// matches; when a dispatch is already running, the next one a
+		// minute later takes them.
+		if sum.Matches > 0 && ctx.Err() == nil {
+			sched.RunNow("dispatch")
+		}
 		return err
 	}
 	if err := sched.Add("poll", cfg.Poll.Schedule, pollJob); err != nil {
@@ -173,38 +179,21 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("backup.schedule: %w", err)
 		}
 	}
-	scheduleDigests := func(set *topic.Set) error {
-		for _, t := range set.Topics() {
-			t := t
-			err := sched.Add("digest:"+t.ID, t.Digest.Schedule, func(ctx context.Context) error {
-				ran := time.Now()
-				if why := digestTooSoon(ctx, st, sched, t, ran); why != "" {
-					log.Info("digest skipped", "topic", t.ID, "reason", why)
-					return nil
-				}
-				res, err := cur.Load().builder.Build(ctx, t)
-				if err != nil {
-					return err
-				}
-				// A run that found nothing to send counts as the topic's
-				// run for send_missed, as a digest does.
-				if err := st.SetSetting(ctx, digestRunKey(t.ID), ran.UTC().Format(time.RFC3339)); err != nil {
-					log.Warn("digest run time not recorded", "topic", t.ID, "error", err)
-				}
-				if res.Skipped != "" {
-					log.Info("digest skipped", "topic", t.ID, "reason", res.Skipped)
-					return nil
-				}
-				a.metrics.ObserveDigest(t.ID, res.Digest.CreatedAt)
-				return drain(ctx)
-			})
-			if err != nil {
-				return fmt.Errorf("topic %s: digest schedule: %w", t.ID, err)
-			}
+	// Every subscription has its own schedule, so one job looks every
+	// minute for what is due and sends it.
+	if err := sched.Add("dispatch", "@every 1m", func(ctx context.Context) error {
+		res, err := cur.Load().builder.Dispatch(ctx, a.currentTopics().(*topic.Set), "")
+		for id := range res.Topics {
+			a.metrics.ObserveDigest(id, time.Now())
 		}
-		return nil
-	}
-	if err := scheduleDigests(set); err != nil {
+		if res.Mails > 0 || res.Lost > 0 {
+			log.Info("mails queued", "mails", res.Mails, "moved_without_mail", res.Moved, "left_to_next_dispatch", res.Lost)
+		}
+		if err != nil {
+			return err
+		}
+		return drain(ctx)
+	}); err != nil {
 		return err
 	}
 
@@ -213,21 +202,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	reload := func(reason string) {
 		reloadMu.Lock()
 		defer reloadMu.Unlock()
-		current := a.currentTopics().(*topic.Set)
 		next, err := readTopics(cfg.TopicsFile)
 		if err != nil {
 			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
 			return
-		}
-		if err := scheduleDigests(next); err != nil {
-			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
-			scheduleDigests(current)
-			return
-		}
-		for _, old := range current.Topics() {
-			if _, ok := next.Topic(old.ID); !ok {
-				sched.Remove("digest:" + old.ID)
-			}
 		}
 		a.setTopics(next)
 		observeTopics(next)
@@ -302,14 +280,21 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	log.Info("feedwatch started", "version", version, "config", cfg.Path, "database", cfg.Database, "mail", where,
 		"poll_schedule", cfg.Poll.Schedule, "topics", len(set.Topics()))
 	sched.Start()
-	// Poll at once rather than a schedule's length after start, and send
-	// what an earlier run left in the outbox.
+	// Mails whose time passed while feedwatch was down go out at once,
+	// one per subscription however many periods it missed, unless the
+	// operator said not to.
+	if !cfg.Digest.SendMissed {
+		if n, err := first.builder.SkipMissed(ctx, set); err != nil {
+			log.Warn("missed mails not skipped: they go out now", "error", err)
+		} else if n > 0 {
+			log.Info("mails missed while feedwatch was down skipped to their next time", "subscriptions", n)
+		}
+	}
+	// Poll at once rather than a schedule's length after start, then send
+	// what is due and what an earlier run left in the outbox.
 	go func() {
 		sched.RunNow("poll")
-		resumeDigests(ctx, a, sched)
-		if cfg.Digest.SendMissed {
-			sendMissed(ctx, a, sched)
-		}
+		sched.RunNow("dispatch")
 		sched.RunNow("outbox")
 	}()
 
@@ -465,102 +450,6 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	log.Info("web server listening", "addr", ln.Addr().String(), "base_url", cfg.Web.BaseURL,
 		"admin", cfg.Web.AdminUser != "" || cfg.AdminToken(a.environ) != "")
 	return w, nil
-}
-
-// digestRunKey names the setting that holds when a topic's digest job last
-// ran to the end, whether or not it found anything to send.
-func digestRunKey(topicID string) string { return "digest_run:" + topicID }
-
-// lastDigestRun is when t's digest job last ran: its last digest, or a later
-// run that found nothing to send. Zero when it never has.
-func lastDigestRun(ctx context.Context, st *store.Store, topicID string) (time.Time, error) {
-	var last time.Time
-	d, err := st.LastDigest(ctx, topicID)
-	if err == nil {
-		last = d.CreatedAt
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, err
-	}
-	if v, err := st.Setting(ctx, digestRunKey(topicID)); err == nil {
-		if ran, perr := time.Parse(time.RFC3339, v); perr == nil && ran.After(last) {
-			last = ran
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, err
-	}
-	return last, nil
-}
-
-// sendMissed runs the digest of each topic whose scheduled time passed
-// since its job last ran while feedwatch was not running. A run that had
-// nothing to send counts: otherwise a quiet day's skipped run would look
-// missed at the next start, and the stories that came in since would go
-// out at once instead of at the scheduled time.
-func sendMissed(ctx context.Context, a *app, sched *daemon.Scheduler) {
-	a.mu.RLock()
-	set := a.topics
-	a.mu.RUnlock()
-	for _, t := range set.Topics() {
-		last, err := lastDigestRun(ctx, a.store, t.ID)
-		if err != nil {
-			a.logger().Warn("cannot tell whether a digest was missed; the next scheduled build will send it", "topic", t.ID, "error", err)
-			continue
-		}
-		if last.IsZero() {
-			continue // never ran: the first digest comes at its scheduled time
-		}
-		due, missed, err := sched.Missed(t.Digest.Schedule, last, time.Now())
-		if err != nil {
-			a.logger().Warn("cannot tell whether a digest was missed", "topic", t.ID, "schedule", t.Digest.Schedule, "error", err)
-			continue
-		}
-		if missed {
-			a.logger().Info("sending a digest missed while feedwatch was down", "topic", t.ID, "was_due_at", due)
-			sched.RunNow("digest:" + t.ID)
-		}
-	}
-}
-
-// digestTooSoon says why a scheduled digest of t should not be built now:
-// the last one, complete, went out less than half the schedule's period
-// ago. Cron runs a daily time twice on the night the clocks go back (and
-// an operator may have run `feedwatch digest` just before); subscribers
-// would get a second, nearly empty digest. A digest left incomplete is
-// always finished. On the night the clocks go forward a time in the
-// skipped hour does not run at all; the next digest covers both days.
-func digestTooSoon(ctx context.Context, st *store.Store, sched *daemon.Scheduler, t topic.Topic, now time.Time) string {
-	last, err := st.LastDigest(ctx, t.ID)
-	if err != nil {
-		return "" // none yet, or unknown: Build decides
-	}
-	if _, err := st.IncompleteDigest(ctx, t.ID); !errors.Is(err, store.ErrNotFound) {
-		return ""
-	}
-	period, err := sched.Period(t.Digest.Schedule, now)
-	if err != nil || now.Sub(last.CreatedAt) >= period/2 {
-		return ""
-	}
-	return fmt.Sprintf("the last digest went out %s ago, under half the schedule's period of %s (a clock change runs a schedule twice)",
-		now.Sub(last.CreatedAt).Round(time.Second), period)
-}
-
-// resumeDigests finishes, at start, each digest whose build was cut short
-// (killed, or stopped by a shutdown between chunks), whatever send_missed
-// says: some subscribers may already have it, and the rest would otherwise
-// wait for the topic's next scheduled time.
-func resumeDigests(ctx context.Context, a *app, sched *daemon.Scheduler) {
-	a.mu.RLock()
-	set := a.topics
-	a.mu.RUnlock()
-	for _, t := range set.Topics() {
-		switch _, err := a.store.IncompleteDigest(ctx, t.ID); {
-		case err == nil:
-			// The digest job's Build resumes it and logs that it does.
-			sched.RunNow("digest:" + t.ID)
-		case !errors.Is(err, store.ErrNotFound):
-			a.logger().Warn("cannot tell whether a digest was left unfinished; the next scheduled build will", "topic", t.ID, "error", err)
-		}
-	}
 }
 
 // watchFile calls changed when path's modification time or size changes.

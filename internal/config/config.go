@@ -38,6 +38,7 @@ type Config struct {
 	Feeds        []Feed    `yaml:"feeds"`
 	Mail         Mail      `yaml:"mail"`
 	Digest       Digest    `yaml:"digest"`
+	Alerts       Alerts    `yaml:"alerts"`
 	Web          Web       `yaml:"web"`
 	Retention    Retention `yaml:"retention"`
 	Backup       Backup    `yaml:"backup"`
@@ -116,6 +117,13 @@ type Digest struct {
 	SendMissed bool `yaml:"send_missed"` // at start, send digests whose time passed while down
 }
 
+// Alerts configures instant alerts.
+type Alerts struct {
+	// MaxPerHour caps the alerts one subscriber is sent in an hour; what
+	// goes over waits for the next allowed mail.
+	MaxPerHour int `yaml:"max_per_hour"`
+}
+
 // Web configures the HTTP server.
 type Web struct {
 	Listen  string `yaml:"listen"` // empty disables the server
@@ -172,6 +180,7 @@ func Defaults() Config {
 			SMTP: SMTP{Port: 587, TLS: "starttls", PasswordEnv: "FEEDWATCH_SMTP_PASSWORD", Timeout: Duration(30 * time.Second)},
 		},
 		Digest: Digest{SendMissed: true},
+		Alerts: Alerts{MaxPerHour: 6},
 		Web: Web{Listen: "127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
 			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", SubscribeRate: 5, PreviewDays: 7},
 		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
@@ -537,6 +546,9 @@ func (c *Config) validate() error {
 	}
 	if c.Web.PreviewDays < 1 {
 		return bad("web.preview_days", "must be at least 1")
+	}
+	if c.Alerts.MaxPerHour < 1 {
+		return bad("alerts.max_per_hour", "must be at least 1")
 	}
 	if c.Retention.MaxAge < 0 {
 		return bad("retention.max_age", "must not be negative")

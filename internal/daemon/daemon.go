@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
@@ -212,44 +211,4 @@ func (s *Scheduler) Stop(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// Period is the usual time between runs of spec after now: the median of
-// its next seven gaps, so that a weekday schedule is daily despite its
-// weekend and a clock change's hour-long gap (a daily time that happens
-// twice as the clocks go back) does not count.
-func (s *Scheduler) Period(spec string, now time.Time) (time.Duration, error) {
-	sched, err := ParseSchedule(spec)
-	if err != nil {
-		return 0, err
-	}
-	gaps := make([]time.Duration, 0, 7)
-	t := sched.Next(now.In(s.loc))
-	for range 7 {
-		next := sched.Next(t)
-		if next.IsZero() {
-			break
-		}
-		gaps = append(gaps, next.Sub(t))
-		t = next
-	}
-	if len(gaps) == 0 {
-		return 0, fmt.Errorf("schedule %q: never runs", spec)
-	}
-	slices.Sort(gaps)
-	return gaps[len(gaps)/2], nil
-}
-
-// Missed reports whether a job on spec that last ran at last should have run
-// again before now, and when: a digest whose time passed while the daemon
-// was down is sent at start rather than a period later. A spec without
-// CRON_TZ is read in the scheduler's zone, as its jobs are; last may come
-// in any zone (the store gives UTC).
-func (s *Scheduler) Missed(spec string, last, now time.Time) (due time.Time, missed bool, err error) {
-	sched, err := ParseSchedule(spec)
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	due = sched.Next(last.In(s.loc))
-	return due, !due.IsZero() && due.Before(now), nil
 }

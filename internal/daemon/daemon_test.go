@@ -41,49 +41,6 @@ func TestParseSchedule(t *testing.T) {
 	}
 }
 
-func TestMissed(t *testing.T) {
-	last := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
-	tests := []struct {
-		now    time.Time
-		missed bool
-	}{
-		{time.Date(2026, 11, 24, 20, 0, 0, 0, time.UTC), false},
-		{time.Date(2026, 11, 25, 6, 59, 0, 0, time.UTC), false},
-		{time.Date(2026, 11, 25, 7, 30, 0, 0, time.UTC), true},
-		{time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), true},
-	}
-	s := New(slog.New(slog.DiscardHandler), time.UTC)
-	for _, tt := range tests {
-		due, missed, err := s.Missed("CRON_TZ=UTC 0 7 * * *", last, tt.now)
-		if err != nil || missed != tt.missed {
-			t.Errorf("Missed at %s = %v (due %s), %v; want %v", tt.now, missed, due, err, tt.missed)
-		}
-	}
-
-	// A spec without CRON_TZ is in the scheduler's zone, whatever zone the
-	// last run's time comes in: a Berlin daemon whose 07:00 digest went
-	// out on time has missed nothing at 09:00 Berlin time.
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		t.Skip("no time zone data")
-	}
-	local := New(slog.New(slog.DiscardHandler), berlin)
-	sent := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC) // 07:00 in Berlin
-	for _, tt := range []struct {
-		now    time.Time
-		missed bool
-	}{
-		{time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), false}, // 09:00 the same day
-		{time.Date(2026, 11, 25, 5, 59, 0, 0, time.UTC), false},
-		{time.Date(2026, 11, 25, 6, 1, 0, 0, time.UTC), true}, // 07:01 the next day
-	} {
-		due, missed, err := local.Missed("0 7 * * *", sent, tt.now)
-		if err != nil || missed != tt.missed {
-			t.Errorf("Berlin: Missed at %s = %v (due %s), %v; want %v", tt.now, missed, due, err, tt.missed)
-		}
-	}
-}
-
 func TestJobsDoNotOverlapAndSurvivePanics(t *testing.T) {
 	var logs syncBuf
 	s := New(slog.New(slog.NewTextHandler(&logs, nil)), time.UTC)
@@ -168,30 +125,5 @@ func TestStopCancelsAndWaits(t *testing.T) {
 	}
 	if s.RunNow("loop") {
 		t.Error("a job ran after Stop")
-	}
-}
-
-func TestPeriod(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no time zone data")
-	}
-	s := New(slog.New(slog.DiscardHandler), ny)
-	// The clocks go back at 02:00 on 1 November 2026 in New York: 01:30
-	// happens twice, and cron runs a daily 01:30 job at both.
-	beforeFallBack := time.Date(2026, 10, 31, 12, 0, 0, 0, ny)
-	for _, tc := range []struct {
-		spec string
-		want time.Duration
-	}{
-		{"30 1 * * *", 24 * time.Hour},
-		{"0 7 * * 1-5", 24 * time.Hour},
-		{"0 7 * * 1", 7 * 24 * time.Hour},
-		{"@every 2s", 2 * time.Second},
-		{"CRON_TZ=UTC 0 */6 * * *", 6 * time.Hour},
-	} {
-		if got, err := s.Period(tc.spec, beforeFallBack); err != nil || got != tc.want {
-			t.Errorf("Period(%q) = %v, %v; want %v", tc.spec, got, err, tc.want)
-		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/mail"
+	"strings"
 	"time"
 
 	fwmail "github.com/feedwatch/feedwatch/internal/mail"
@@ -149,7 +150,7 @@ func (o *Outbox) Drain(ctx context.Context) (Summary, error) {
 			if err := ctx.Err(); err != nil {
 				return sum, err
 			}
-			log := o.log.With("delivery_id", d.ID, "digest_id", d.DigestID)
+			log := o.log.With("delivery_id", d.ID, "kind", d.Kind, "topics", strings.Join(d.Topics, ","))
 			if err := o.store.AcquireLease(ctx, leaseName, o.owner, leaseTTL, ownerGone); err != nil {
 				return sum, fmt.Errorf("drain outbox: %w", err)
 			}

@@ -92,19 +92,15 @@ func addresses(n int) []string {
 func queueDigest(tb testing.TB, st *store.Store, clk *clock, subs []model.Subscription) model.Digest {
 	tb.Helper()
 	ctx := context.Background()
-	start, err := st.NextDigestStart(ctx, testTopic)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	// Each period begins where the last one ended, as the builder's do.
-	periodStart := clk.Now().Add(-24 * time.Hour)
-	if start.HasPrevious {
-		periodStart = start.PeriodStart
+	// Each digest covers the range after the last one, as the builder's do.
+	var from int64
+	if last, err := st.LastDigest(ctx, testTopic); err == nil {
+		from = last.ToSeq
 	}
 	nd := store.NewDigest{
-		Digest: model.Digest{TopicID: testTopic, PeriodStart: periodStart, PeriodEnd: clk.Now(),
+		Digest: model.Digest{TopicID: testTopic, PeriodStart: clk.Now().Add(-24 * time.Hour), PeriodEnd: clk.Now(),
 			ItemCount: 1, Subject: "US–Russia relations: 1 story", HTML: "<p>archive</p>", Text: "archive"},
-		FromSeq: start.FromSeq, ToSeq: start.FromSeq + 1,
+		FromSeq: from, ToSeq: from + 1,
 	}
 	for _, sub := range subs {
 		raw, id, err := fwmail.Build(fwmail.Message{

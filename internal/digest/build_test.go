@@ -34,8 +34,10 @@ const buildTopics = `topics:
 // tests move.
 type buildEnv struct {
 	st    *store.Store
+	set   *topic.Set
 	topic topic.Topic
 	b     *digest.Builder
+	r     *render.Renderer
 	feed  model.Feed
 	now   time.Time
 	seq   int
@@ -43,7 +45,7 @@ type buildEnv struct {
 
 func newBuildEnv(tb testing.TB, baseURL string) *buildEnv {
 	tb.Helper()
-	e := openBuildEnv(tb, filepath.Join(tb.TempDir(), "feedwatch.db"), digest.Options{BaseURL: baseURL})
+	e := openBuildEnv(tb, filepath.Join(tb.TempDir(), "feedwatch.db"), digest.Options{BaseURL: baseURL}, buildTopics)
 	var err error
 	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Origin: "config", Enabled: true}); err != nil {
 		tb.Fatal(err)
@@ -53,9 +55,10 @@ func newBuildEnv(tb testing.TB, baseURL string) *buildEnv {
 }
 
 // openBuildEnv opens the database at path, which may be another
-// process's, with a builder made with opts; From, Secret and Now are set
-// here.
-func openBuildEnv(tb testing.TB, path string, opts digest.Options) *buildEnv {
+// process's, with a builder made with opts over the topics of the YAML
+// text topicsFile (its first topic is e.topic); From, Secret, Local and
+// Now are set here.
+func openBuildEnv(tb testing.TB, path string, opts digest.Options, topicsFile string) *buildEnv {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, path)
@@ -63,7 +66,7 @@ func openBuildEnv(tb testing.TB, path string, opts digest.Options) *buildEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	topics, err := topic.Parse(strings.NewReader(buildTopics), "build-topics.yaml")
+	set, err := topic.Parse(strings.NewReader(topicsFile), "build-topics.yaml")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -71,51 +74,76 @@ func openBuildEnv(tb testing.TB, path string, opts digest.Options) *buildEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// Otherwise Build renders every copy in full and the tests compare
+	// Otherwise dispatches render every copy in full and the tests compare
 	// that path with itself.
 	if err := r.SharedRendering(); err != nil {
 		tb.Fatal(err)
 	}
-	e := &buildEnv{st: st, now: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}
-	e.topic, _ = topics.Topic("news")
+	e := &buildEnv{st: st, set: set, r: r, now: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}
+	e.topic = set.Topics()[0]
 	st.Now = func() time.Time { return e.now }
 	opts.From, opts.Secret, opts.Now = "feedwatch <digest@feedwatch.test>", []byte("build-test-secret"), func() time.Time { return e.now }
+	if opts.Local == nil {
+		opts.Local = time.UTC
+	}
 	e.b = digest.New(st, r, opts)
 	return e
 }
 
-// addItems stores n new matching stories, so that the next Build has a
-// period with exactly those.
+// addItems stores new matching stories of e.topic, so that the next
+// dispatch has exactly those.
 func (e *buildEnv) addItems(tb testing.TB, titles ...string) {
+	tb.Helper()
+	e.addTopicItems(tb, e.topic.ID, titles...)
+}
+
+// addTopicItems stores new stories that match topicID, an hour later.
+func (e *buildEnv) addTopicItems(tb testing.TB, topicID string, titles ...string) []string {
 	tb.Helper()
 	e.now = e.now.Add(time.Hour)
 	items := make([]model.Item, len(titles))
 	matches := make([][]model.Match, len(titles))
+	links := make([]string, len(titles))
 	for i, title := range titles {
 		e.seq++
 		link := fmt.Sprintf("https://wire.example/story/%d", e.seq)
+		links[i] = link
 		items[i] = model.Item{Key: link, GUID: link, Title: title, Link: link, CanonicalLink: link,
 			Summary: "<p>" + title + ", officials said on Tuesday. The talks covered sanctions, embassy staffing and the " +
 				`future of arms control. <a href="` + link + `#more">Diplomats</a> on both sides described the meeting ` +
 				"as businesslike but said no agreement was reached.</p>",
 			Published: e.now.Add(-time.Duration(i) * time.Minute), FetchedAt: e.now}
-		matches[i] = []model.Match{{TopicID: e.topic.ID, Score: 10, Terms: []string{"zzzz-never"}}}
+		matches[i] = []model.Match{{TopicID: topicID, Score: 10, Terms: []string{"zzzz-never"}}}
 	}
 	if _, err := e.st.SaveFetch(context.Background(), e.feed, items, matches); err != nil {
 		tb.Fatal(err)
 	}
 	e.now = e.now.Add(time.Minute)
+	return links
 }
 
-// subscribe adds active subscribers of the topic.
+// subscribe adds active subscribers of e.topic (of sub.TopicID when set).
 func (e *buildEnv) subscribe(tb testing.TB, subs ...model.Subscription) {
 	tb.Helper()
 	for _, sub := range subs {
-		sub.TopicID, sub.Status = e.topic.ID, model.SubscriptionActive
+		if sub.TopicID == "" {
+			sub.TopicID = e.topic.ID
+		}
+		sub.Status = model.SubscriptionActive
 		if _, err := e.st.Subscribe(context.Background(), sub); err != nil {
 			tb.Fatal(err)
 		}
 	}
+}
+
+// dispatchNow sends every subscription what waits for it.
+func (e *buildEnv) dispatchNow(tb testing.TB) digest.Result {
+	tb.Helper()
+	res, err := e.b.DispatchNow(context.Background(), e.set, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
 }
 
 // awkwardSubscribers have addresses and names with every character that
@@ -156,16 +184,9 @@ func TestBuildMatchesRender(t *testing.T) {
 				`Quote "this" and 'that' + more`,
 				"Переговоры в Женеве продолжаются",
 			)
-			p, err := e.b.Plan(ctx, e.topic)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := e.b.Build(ctx, e.topic)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Queued != len(awkwardSubscribers) {
-				t.Fatalf("%d queued (%s), want %d", res.Queued, res.Skipped, len(awkwardSubscribers))
+			res := e.dispatchNow(t)
+			if res.Mails != len(awkwardSubscribers) {
+				t.Fatalf("%d queued, want %d", res.Mails, len(awkwardSubscribers))
 			}
 			subs, err := e.st.ActiveSubscriptions(ctx, e.topic.ID)
 			if err != nil {
@@ -184,13 +205,13 @@ func TestBuildMatchesRender(t *testing.T) {
 				if !ok {
 					t.Fatalf("delivery to unknown subscriber %d", dl.SubscriberID)
 				}
-				want, err := e.b.Render(p, sub, dl.DigestID)
+				want, sections, err := e.b.RenderDelivered(ctx, e.set, dl, sub)
 				if err != nil {
 					t.Fatal(err)
 				}
 				got := messageParts(t, dl.Message)
 				// "View in browser" opens this digest, not the archive's index.
-				if link := fmt.Sprintf("/digests/%d", dl.DigestID); strings.Contains(want.Text, "/digests") &&
+				if link := fmt.Sprintf("/digests/%d", sections[0].ID); strings.Contains(want.Text, "/digests") &&
 					(!strings.Contains(got.Text, link) || !strings.Contains(got.HTML, link)) {
 					t.Errorf("%s: message does not link to %s", sub.Email, link)
 				}
@@ -224,9 +245,7 @@ func TestBuildEscapesRecipient(t *testing.T) {
 	sub := model.Subscription{Email: "o'neil+a&b@example.org", Name: `Zoë "Z" <O'Neil>`, TimeZone: "Asia/Kolkata"}
 	e.subscribe(t, sub)
 	e.addItems(t, "One story")
-	if _, err := e.b.Build(ctx, e.topic); err != nil {
-		t.Fatal(err)
-	}
+	e.dispatchNow(t)
 	due, err := e.st.DueDeliveries(ctx, e.now.Add(24*time.Hour), 10)
 	if err != nil || len(due) != 1 {
 		t.Fatalf("%d deliveries, %v", len(due), err)
@@ -316,7 +335,7 @@ func firstDiff(got, want string) string {
 	return fmt.Sprintf(" got …%q…\nwant …%q…", got[from:min(len(got), i+80)], want[from:min(len(want), i+80)])
 }
 
-// BenchmarkBuild builds a digest of the 20 stories bench/mail.sh uses for
+// BenchmarkBuild sends a digest of the 20 stories bench/mail.sh uses to
 // 500 subscribers in three time zones: bench/mail.sh's render and queue
 // phase, without the SMTP part. ns/msg is the cost of one queued message.
 func BenchmarkBuild(b *testing.B) {
@@ -355,12 +374,12 @@ func BenchmarkBuild(b *testing.B) {
 		b.StopTimer()
 		e.addItems(b, titles...)
 		b.StartTimer()
-		res, err := e.b.Build(ctx, e.topic)
+		res, err := e.b.DispatchNow(ctx, e.set, "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res.Queued != subscribers {
-			b.Fatalf("%d queued (%s)", res.Queued, res.Skipped)
+		if res.Mails != subscribers {
+			b.Fatalf("%d queued", res.Mails)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subscribers), "ns/msg")
@@ -369,33 +388,46 @@ func BenchmarkBuild(b *testing.B) {
 // TestQuietStretchWithNotes: with `empty: note` every quiet period gets a
 // note, also when nothing at all matched (each note's range is then the
 // same empty one), and the story that ends the quiet stretch gets its
-// digest: the range's start was unique per topic and refused it.
+// digest.
 func TestQuietStretchWithNotes(t *testing.T) {
-	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test"})
-	e.topic.Digest.Empty = topic.EmptyNote
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test"},
+		strings.Replace(buildTopics, "max_items: 50}", "max_items: 50, empty: note}", 1))
 	var err error
 	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.subscribe(t, model.Subscription{Email: "reader@example.org"})
-	ctx := context.Background()
-	build := func() digest.Result {
+	day := func() digest.Result {
 		t.Helper()
 		e.now = e.now.Add(24 * time.Hour)
-		res, err := e.b.Build(ctx, e.topic)
+		res, err := e.b.Dispatch(context.Background(), e.set, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
-	if res := build(); res.Skipped != "" || res.Queued != 1 || res.Digest.ItemCount != 0 {
+	day() // places the subscription: its first mail is due tomorrow at 07:00
+	if res := day(); res.Mails != 1 {
 		t.Fatalf("first quiet day: %+v, want a note queued", res)
 	}
-	if res := build(); res.Skipped != "" || res.Queued != 1 || res.Digest.ItemCount != 0 {
+	if res := day(); res.Mails != 1 {
 		t.Errorf("second quiet day: %+v, want another note", res)
 	}
 	e.addItems(t, "Talks resume in Geneva")
-	if res := build(); res.Skipped != "" || res.Digest.ItemCount != 1 {
+	if res := day(); res.Mails != 1 {
 		t.Errorf("after a story: %+v, want a digest with it", res)
+	}
+	dls := outbox(t, e.st)
+	if len(dls) != 3 {
+		t.Fatalf("%d mails, want 3", len(dls))
+	}
+	for i, dl := range dls {
+		p := messageParts(t, dl.Message)
+		if note := strings.Contains(p.Text, "Nothing new matched"); note != (i < 2) {
+			t.Errorf("mail %d: a note = %v:\n%s", i, note, p.Text)
+		}
+	}
+	if !strings.Contains(messageParts(t, dls[2].Message).Text, "Talks resume in Geneva") {
+		t.Error("the story is not in the mail after the quiet days")
 	}
 }

@@ -1,9 +1,13 @@
-// Package digest builds topics' digests: it selects the matches made since
-// the topic's previous digest, merges copies of one story from several
-// feeds, orders and cuts the list, records the digest, then renders one
-// message per subscriber (the part they share once per time zone) and
-// queues them in the outbox a chunk at a time, resuming a digest whose
-// build was cut short. Sending is the deliver package's job.
+// Package digest sends each subscription its mail when it is due: the
+// daily, weekly or topic-scheduled digest at the subscriber's own time in
+// their own zone, instant alerts within a poll cycle under an hourly cap,
+// one mail for a subscriber's subscriptions that are due together. For each
+// mail it selects the matches past the subscription's cursor, groups them
+// into stories, orders and cuts them, records each section's archive copy,
+// renders one message per subscriber (the part they share once per time
+// zone) and queues the messages in the outbox, a chunk of subscribers per
+// transaction, moving each subscription's cursor in the same transaction.
+// Sending is the deliver package's job.
 package digest
 
 import (
@@ -11,18 +15,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	netmail "net/mail"
-	"net/url"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/schedule"
 	"github.com/feedwatch/feedwatch/internal/store"
-	"github.com/feedwatch/feedwatch/internal/token"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
@@ -38,14 +39,21 @@ type Options struct {
 	Secret  []byte // signs unsubscribe tokens
 	// UnsubscribeTTL is how long an unsubscribe link in a mail works.
 	UnsubscribeTTL time.Duration
+	// AlertsPerHour caps the instant alerts one subscriber is sent in an
+	// hour (default DefaultAlertsPerHour); what goes over waits.
+	AlertsPerHour int
 	// Chunk is how many subscribers' messages are rendered and queued per
 	// transaction (default DefaultChunk).
-	Chunk  int
+	Chunk int
+	// Local is the server's zone: topic schedules without CRON_TZ, and
+	// subscribers without a zone of their own, run in it (default
+	// time.Local).
+	Local  *time.Location
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-// DefaultChunk bounds what a build holds in memory: about 12 MB of
+// DefaultChunk bounds what a dispatch holds in memory: about 12 MB of
 // messages the size of a busy day's (61 KB), however many subscribers
 // there are. Smaller chunks save little next to the rest of the process;
 // larger ones cost memory and keep SQLite's one write lock from polling
@@ -53,15 +61,21 @@ type Options struct {
 // the build faster (docs/performance.md, "Mail").
 const DefaultChunk = 200
 
-// Builder builds digests.
+// DefaultAlertsPerHour is alerts.max_per_hour's default.
+const DefaultAlertsPerHour = 6
+
+// Builder builds and queues subscribers' mails.
 type Builder struct {
 	store    *store.Store
 	renderer *render.Renderer
 	opts     Options
 	log      *slog.Logger
 	// afterChunk, when set, runs after each chunk is committed: tests stop
-	// a build there to show that the next one finishes it.
+	// a dispatch there to show that the next one finishes it.
 	afterChunk func(queued int)
+	// zones caches loaded time zones by name: loading one reads the zone
+	// database.
+	zones sync.Map
 }
 
 // New returns a Builder.
@@ -77,6 +91,12 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 	if opts.Chunk <= 0 {
 		opts.Chunk = DefaultChunk
 	}
+	if opts.AlertsPerHour <= 0 {
+		opts.AlertsPerHour = DefaultAlertsPerHour
+	}
+	if opts.Local == nil {
+		opts.Local = time.Local
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -88,416 +108,330 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger}
 }
 
-// Plan is the content of a topic's next digest, before rendering.
-type Plan struct {
-	Topic       topic.Topic
-	FromSeq     int64
-	ToSeq       int64
-	PeriodStart time.Time
-	PeriodEnd   time.Time
-	Items       []render.Item // merged, ordered and cut to the maximum
-	Total       int           // stories before the cut
-	More        int           // stories cut
-	// DigestID is the recorded digest this plan finishes, when a build of
-	// it was cut short; 0 for a new digest.
-	DigestID int64
-}
-
-// Plan selects what topic's next digest holds. It reads a snapshot and
-// changes nothing. When an earlier build stopped before every subscriber's
-// message was queued, the next digest is that one: it is planned again over
-// the range of matches it recorded, which gives the same stories, so that
-// the subscribers still waiting for it get what the others got.
-func (b *Builder) Plan(ctx context.Context, t topic.Topic) (Plan, error) {
-	inc, err := b.store.IncompleteDigest(ctx, t.ID)
-	switch {
-	case err == nil:
-		p := Plan{Topic: t, FromSeq: inc.FromSeq, ToSeq: inc.ToSeq, PeriodStart: inc.Digest.PeriodStart,
-			PeriodEnd: inc.Digest.PeriodEnd, DigestID: inc.Digest.ID}
-		return b.fillStories(ctx, p)
-	case !errors.Is(err, store.ErrNotFound):
-		return Plan{}, err
-	}
-	now := b.opts.Now().UTC()
-	start, err := b.store.NextDigestStart(ctx, t.ID)
-	if err != nil {
-		return Plan{}, err
-	}
-	p := Plan{Topic: t, FromSeq: start.FromSeq, PeriodStart: start.PeriodStart, PeriodEnd: now}
-	if !start.HasPrevious {
-		lookback := t.Digest.Lookback
-		if lookback <= 0 {
-			lookback = 24 * time.Hour
-		}
-		p.PeriodStart = now.Add(-lookback)
-		if p.FromSeq, err = b.store.MatchSeqBefore(ctx, t.ID, p.PeriodStart); err != nil {
-			return Plan{}, err
-		}
-	}
-	if p.ToSeq, err = b.store.MaxMatchSeq(ctx); err != nil {
-		return Plan{}, err
-	}
-	p.ToSeq = max(p.ToSeq, p.FromSeq)
-	return b.fillStories(ctx, p)
-}
-
-// fillStories fills in p's stories: the topic's matches from p.FromSeq (not
-// included) to p.ToSeq, merged, ordered and cut. It depends only on that
-// range and the topic's settings.
-func (b *Builder) fillStories(ctx context.Context, p Plan) (Plan, error) {
-	t := p.Topic
-	matched, err := b.store.MatchedItems(ctx, t.ID, p.FromSeq, p.ToSeq)
-	if err != nil {
-		return Plan{}, err
-	}
-	stories := merge(matched)
-	p.Total = len(stories)
-	if t.Digest.Sections == topic.SectionsSource {
-		// Cut first, so that the maximum keeps the best stories, then
-		// group what is left by source, keeping each source's order.
-		if maxItems := t.Digest.MaxItems; maxItems > 0 && len(stories) > maxItems {
-			p.More = len(stories) - maxItems
-			stories = stories[:maxItems]
-		}
-		for i := range stories {
-			stories[i].Section = stories[i].Source
-		}
-		sort.SliceStable(stories, func(i, j int) bool { return stories[i].Section < stories[j].Section })
-	}
-	maxItems := t.Digest.MaxItems
-	if maxItems <= 0 {
-		maxItems = 50
-	}
-	if len(stories) > maxItems {
-		p.More = len(stories) - maxItems
-		stories = stories[:maxItems]
-	}
-	p.Items = stories
-	return p, nil
-}
-
-// merge orders matched items by score then recency and folds copies of one
-// story (same canonical link, or similar titles) into the first, highest
-// ranked, as "also reported by".
-func merge(matched []store.MatchedItem) []render.Item {
-	sort.SliceStable(matched, func(i, j int) bool {
-		a, b := matched[i], matched[j]
-		if a.Match.Score != b.Match.Score {
-			return a.Match.Score > b.Match.Score
-		}
-		return a.Item.Published.After(b.Item.Published)
-	})
-	type story struct {
-		item     render.Item
-		link     string
-		shingles map[string]struct{}
-	}
-	var stories []*story
-	for _, m := range matched {
-		sh := shingles(m.Item.Title)
-		source := m.FeedTitle
-		if source == "" {
-			source = hostOf(m.FeedURL)
-		}
-		var same *story
-		for _, s := range stories {
-			if (m.Item.CanonicalLink != "" && m.Item.CanonicalLink == s.link) || jaccard(sh, s.shingles) >= SimilarityThreshold {
-				same = s
-				break
-			}
-		}
-		if same != nil {
-			if same.item.Source != source && !hasSource(same.item.AlsoReportedBy, source) {
-				same.item.AlsoReportedBy = append(same.item.AlsoReportedBy, render.Source{Name: source, Link: linkOf(m.Item)})
-			}
-			continue
-		}
-		stories = append(stories, &story{
-			item: render.Item{
-				Title: m.Item.Title, Link: linkOf(m.Item), Source: source, Published: m.Item.Published,
-				SummaryHTML: m.Item.Summary, Terms: shownTerms(m.Match.Terms),
-			},
-			link:     m.Item.CanonicalLink,
-			shingles: sh,
-		})
-	}
-	out := make([]render.Item, len(stories))
-	for i, s := range stories {
-		out[i] = s.item
-	}
-	return out
-}
-
-// linkOf is the link a reader follows: the canonical one, without the
-// trackers the publisher added.
-func linkOf(it model.Item) string {
-	if it.CanonicalLink != "" {
-		return it.CanonicalLink
-	}
-	return it.Link
-}
-
-// maxShownTerms keeps the "matched" line readable; the rules list the
-// defining terms (places, people, treaties) before the supporting ones.
-const maxShownTerms = 8
-
-// shownTerms turns rule spellings into what a reader recognises: without
-// the editor's "=" (exact case) and "*" (prefix) marks, once each.
-func shownTerms(terms []string) []string {
-	out := make([]string, 0, min(len(terms), maxShownTerms))
-	seen := map[string]bool{}
-	for _, t := range terms {
-		t = strings.TrimSuffix(strings.TrimPrefix(t, "="), "*")
-		if t == "" || seen[strings.ToLower(t)] {
-			continue
-		}
-		seen[strings.ToLower(t)] = true
-		out = append(out, t)
-		if len(out) == maxShownTerms {
-			break
-		}
-	}
-	return out
-}
-
-func hasSource(list []render.Source, name string) bool {
-	for _, s := range list {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return strings.TrimPrefix(u.Hostname(), "www.")
-}
-
-// Render renders plan for one recipient (empty recipient: the archive copy).
-func (b *Builder) Render(p Plan, sub model.Subscription, digestID int64) (render.Rendered, error) {
-	d := b.digest(p, digestID)
-	rc := b.recipient(sub, p.Topic.ID, nil)
-	d.Recipient, d.RecipientName, d.UnsubscribeURL, d.Location = rc.Email, rc.Name, rc.UnsubscribeURL, rc.Location
-	return b.renderer.Digest(d)
-}
-
-// digest is what every copy of plan's digest shows.
-func (b *Builder) digest(p Plan, digestID int64) render.Digest {
-	d := render.Digest{
-		TopicID: p.Topic.ID, TopicName: p.Topic.Name, TopicDescription: p.Topic.Description,
-		PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Items: p.Items, More: p.More,
-	}
-	if digestID > 0 {
-		d.ArchiveURL = b.url("/digests/%d", digestID)
-	} else {
-		d.ArchiveURL = b.url("/digests")
-	}
-	return d
-}
-
-// recipient is what sub's copy of topicID's digest shows of sub. zones
-// caches loaded time zones by name: loading one reads the zone database.
-// A nil zones loads every time.
-func (b *Builder) recipient(sub model.Subscription, topicID string, zones map[string]*time.Location) render.Recipient {
-	rc := render.Recipient{Email: sub.Email, Name: sub.Name}
-	if sub.Email == "" {
-		return rc
-	}
-	rc.UnsubscribeURL = b.UnsubscribeURL(sub.Email, topicID)
-	if sub.TimeZone == "" {
-		return rc
-	}
-	loc, ok := zones[sub.TimeZone]
-	if !ok {
-		// An unknown zone shows UTC, as nil does.
-		if l, err := time.LoadLocation(sub.TimeZone); err == nil {
-			loc = l
-		}
-		if zones != nil {
-			zones[sub.TimeZone] = loc
-		}
-	}
-	rc.Location = loc
-	return rc
-}
-
-func (b *Builder) unsubscribeMailto() string {
-	if b.opts.UnsubscribeMailto != "" {
-		return b.opts.UnsubscribeMailto
-	}
-	if a, err := netmail.ParseAddress(b.opts.From); err == nil {
-		return a.Address
-	}
-	return ""
-}
-
-// UnsubscribeURL is the signed one-click link for email and topicID.
-func (b *Builder) UnsubscribeURL(email, topicID string) string {
-	tok := token.Sign(b.opts.Secret, token.Claims{Purpose: token.Unsubscribe, Email: email, Topic: topicID,
-		Expires: b.opts.Now().Add(b.opts.UnsubscribeTTL)})
-	return b.url("/unsubscribe?token=%s", url.QueryEscape(tok))
-}
-
-func (b *Builder) url(format string, args ...any) string {
-	return strings.TrimRight(b.opts.BaseURL, "/") + fmt.Sprintf(format, args...)
-}
-
-// Result says what Build did for one topic.
+// Result says what a dispatch did.
 type Result struct {
-	Digest model.Digest
-	Queued int // deliveries this call added to the outbox
-	// Resumed says that the digest was recorded by an earlier build that
-	// had not queued every subscriber's message.
-	Resumed bool
-	Skipped string // why nothing was built, when nothing was
+	Mails int // queued in the outbox
+	// Moved counts subscriptions that moved on without a mail: nothing
+	// new, or nothing strong enough.
+	Moved int
+	// Lost counts mails left out because their subscription had moved in
+	// the meantime (another dispatcher, an unsubscribe): nothing is sent
+	// twice, and nothing is lost, since the next dispatch plans again.
+	Lost int
+	// Topics counts, per topic, the mails that carried a section of it.
+	Topics map[string]int
 }
 
-// Build builds topic's due digest and queues one message per active
-// subscriber. The digest is recorded first, marked incomplete. Messages
-// are then rendered and queued a chunk of subscribers per transaction, so
-// that memory does not grow with the number of subscribers, and the digest
-// is marked complete once no active subscriber lacks a delivery of it. If
-// the build stops in between (the process is killed, ctx ends, a chunk
-// fails), what was queued stays queued and may be sent, and the next Build
-// finishes this digest for the subscribers still without one before any
-// new period is started.
-func (b *Builder) Build(ctx context.Context, t topic.Topic) (Result, error) {
-	p, err := b.Plan(ctx, t)
-	if err != nil {
-		return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
-	}
-	var res Result
-	if p.DigestID != 0 {
-		if res.Digest, err = b.store.Digest(ctx, p.DigestID); err != nil {
-			return Result{}, fmt.Errorf("digest %s: resume: %w", t.ID, err)
-		}
-		res.Resumed = true
-		b.log.Info("finishing a digest whose build was cut short", "topic", t.ID, "digest_id", p.DigestID,
-			"created_at", res.Digest.CreatedAt)
-	} else {
-		if len(p.Items) == 0 && t.Digest.Empty != "note" {
-			return Result{Skipped: "no new items"}, nil
-		}
-		if res.Digest, err = b.start(ctx, p); errors.Is(err, store.ErrDigestExists) {
-			return Result{Skipped: "built concurrently by another process"}, nil
-		} else if err != nil {
-			return Result{}, fmt.Errorf("digest %s: %w", t.ID, err)
-		}
-	}
-	res.Queued, err = b.queue(ctx, p, res.Digest.ID)
-	if err != nil {
-		return res, fmt.Errorf("digest %s: %d messages queued, the next build queues the rest: %w", t.ID, res.Queued, err)
-	}
-	if err := b.store.CompleteDigest(ctx, res.Digest.ID); err != nil {
-		return res, fmt.Errorf("digest %s: %w", t.ID, err)
-	}
-	b.log.Info("digest built", "topic", t.ID, "digest_id", res.Digest.ID, "items", res.Digest.ItemCount,
-		"deliveries", res.Queued, "resumed", res.Resumed)
-	return res, nil
+// Dispatch queues every mail that is due at now: each subscription whose
+// scheduled time has come, and each instant one with new matches under the
+// hourly cap. With topicID set, only that topic's subscriptions. A
+// subscriber's subscriptions that are due together share one mail unless
+// they turned that off. Mails are queued a chunk of subscribers per
+// transaction with the subscriptions' new cursors, so a dispatch that stops
+// part way (killed, ctx ended, a chunk failed) leaves the rest due, and the
+// next one sends them.
+func (b *Builder) Dispatch(ctx context.Context, set *topic.Set, topicID string) (Result, error) {
+	return b.dispatch(ctx, set, topicID, false)
 }
 
-// start records plan's digest, incomplete and with its archive copy.
-func (b *Builder) start(ctx context.Context, p Plan) (model.Digest, error) {
-	archive, err := b.Render(p, model.Subscription{}, 0)
-	if err != nil {
-		return model.Digest{}, fmt.Errorf("render archive copy: %w", err)
-	}
-	d, err := b.store.StartDigest(ctx, store.NewDigest{
-		Digest: model.Digest{TopicID: p.Topic.ID, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd,
-			ItemCount: len(p.Items) + p.More, Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text},
-		FromSeq: p.FromSeq, ToSeq: p.ToSeq,
-	})
-	if err != nil {
-		return model.Digest{}, err
-	}
-	// The archive copy links to itself once its id is known.
-	final, err := b.Render(p, model.Subscription{}, d.ID)
-	if err == nil {
-		err = b.store.UpdateDigestArchive(ctx, d.ID, final.HTML, final.Text)
-	}
-	if err != nil {
-		b.log.Warn("archive copy keeps its link to the archive index", "digest_id", d.ID, "error", err)
-	}
-	return d, nil
+// DispatchNow is Dispatch with every active subscription due: scheduled
+// ones get what has come since their last mail now, and their schedule
+// stays as it was. It is `feedwatch digest --now`.
+func (b *Builder) DispatchNow(ctx context.Context, set *topic.Set, topicID string) (Result, error) {
+	return b.dispatch(ctx, set, topicID, true)
 }
 
-// queue renders and queues digest digestID's message for every active
-// subscriber of the topic who has no delivery of it yet, Options.Chunk
-// subscribers per transaction, and returns how many it queued. Only one
-// chunk's messages are in memory at a time. Subscribers are taken in id
-// order, so a build renders each of them once; whoever is active when the
-// build reaches their id gets the digest, which is how a build that
-// resumes includes those who subscribed after the digest was started.
-func (b *Builder) queue(ctx context.Context, p Plan, digestID int64) (int, error) {
-	t := p.Topic
-	// Every copy shares the rendered digest; a copy differs only in its
-	// recipient, so the templates and the CSS inlining run once per time
-	// zone instead of once per subscriber.
-	batch := b.renderer.Batch(b.digest(p, digestID))
-	zones := map[string]*time.Location{}
-	list := fmt.Sprintf("%s <%s>", t.Name, listID(t.ID, b.opts.BaseURL))
-	mailto := b.unsubscribeMailto()
-	headers := map[string]string{"X-Feedwatch-Topic": t.ID}
-	queued := 0
+func (b *Builder) dispatch(ctx context.Context, set *topic.Set, topicID string, now bool) (Result, error) {
+	res := Result{Topics: map[string]int{}}
+	at := b.opts.Now().UTC()
+	topics, err := b.topicStates(ctx, set, topicID)
+	if err != nil {
+		return res, err
+	}
+	if err := b.place(ctx, topics, at); err != nil {
+		return res, err
+	}
+	dueBy, alertCap := at, b.opts.AlertsPerHour
+	if now {
+		dueBy, alertCap = at.AddDate(100, 0, 0), int(^uint(0)>>1)
+	}
+	run := &run{b: b, at: at, topics: topics, sections: map[sectionKey]*plannedSection{}, batches: map[string]*render.Batch{}}
 	var after int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return queued, err
+			return res, err
 		}
-		subs, err := b.store.UnqueuedSubscriptions(ctx, digestID, after, b.opts.Chunk)
+		subs, err := b.store.DueSubscriptions(ctx, dueBy, alertCap, after, b.opts.Chunk)
 		if err != nil {
-			return queued, err
+			return res, err
 		}
 		if len(subs) == 0 {
-			return queued, nil
+			return res, nil
 		}
-		chunk := make([]model.Delivery, 0, len(subs))
-		for _, sub := range subs {
-			// One unsubscribe URL for body and header: each signing reads
-			// the clock, and a second passing in between would make them
-			// differ.
-			rc := b.recipient(sub, t.ID, zones)
-			r, err := batch.Digest(rc)
-			if err != nil {
-				return queued, fmt.Errorf("render for %s: %w", sub.Email, err)
-			}
-			raw, msgID, err := mail.Build(mail.Message{
-				From: b.opts.From, To: sub.Email, ToName: sub.Name,
-				Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: b.opts.Now(),
-				ListID:            list,
-				UnsubscribeURL:    rc.UnsubscribeURL,
-				UnsubscribeMailto: mailto,
-				DKIM:              b.opts.DKIM,
-				Headers:           headers,
-			})
-			if err != nil {
-				return queued, fmt.Errorf("build message for %s: %w", sub.Email, err)
-			}
-			chunk = append(chunk, model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw})
-		}
-		n, err := b.store.QueueDeliveries(ctx, digestID, chunk)
-		if err != nil {
-			return queued, err
-		}
-		queued += n
 		after = subs[len(subs)-1].SubscriberID
+		var mailings []store.Mailing
+		var planned []plannedMail
+		for _, group := range mailGroups(subs, topics) {
+			m, pm, err := run.mailing(ctx, group)
+			if err != nil {
+				return res, fmt.Errorf("mail to %s: %w", group[0].Email, err)
+			}
+			mailings = append(mailings, m)
+			planned = append(planned, pm)
+		}
+		queued, err := b.store.RecordMailings(ctx, mailings)
+		if err != nil {
+			return res, err
+		}
+		res.Mails += queued
+		for i, m := range mailings {
+			if m.Delivery == nil {
+				res.Moved += len(m.Moves)
+				continue
+			}
+			for _, t := range planned[i].topics {
+				res.Topics[t]++
+			}
+		}
+		res.Lost += countMails(mailings) - queued
 		if b.afterChunk != nil {
-			b.afterChunk(queued)
+			b.afterChunk(res.Mails)
+		}
+		// A chunk's sections and renders serve the next chunk only when
+		// its subscribers stand where these did; the first chunks of a
+		// large list usually do, so the caches stay, but bounded.
+		run.trim()
+	}
+}
+
+func countMails(ms []store.Mailing) int {
+	n := 0
+	for _, m := range ms {
+		if m.Delivery != nil {
+			n++
 		}
 	}
+	return n
 }
 
-// listID is the RFC 2919 list identifier: topic id under the web host.
-func listID(topicID, baseURL string) string {
-	host := "feedwatch.localhost"
-	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") && !isIP(u.Hostname()) {
-		host = u.Hostname()
+// topicState is what a dispatch knows of one topic: its settings, its
+// newest match when the dispatch began, and, once a subscription that
+// wants only the strongest asks, what counts as strongest.
+type topicState struct {
+	topic.Topic
+	toSeq int64
+	best  *float64
+}
+
+// bestScore is t's score for the strongest matches, worked out once per
+// dispatch.
+func (b *Builder) topicBest(ctx context.Context, t *topicState) (float64, error) {
+	if t.best == nil {
+		v, err := b.bestScore(ctx, t.Topic)
+		if err != nil {
+			return 0, err
+		}
+		t.best = &v
 	}
-	return topicID + "." + host
+	return *t.best, nil
 }
 
-func isIP(h string) bool { return net.ParseIP(h) != nil }
+func (b *Builder) topicStates(ctx context.Context, set *topic.Set, only string) (map[string]*topicState, error) {
+	out := map[string]*topicState{}
+	for _, t := range set.Topics() {
+		if only != "" && t.ID != only {
+			continue
+		}
+		to, err := b.store.TopicMaxSeq(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[t.ID] = &topicState{Topic: t, toSeq: to}
+	}
+	if only != "" && len(out) == 0 {
+		return nil, fmt.Errorf("topic %q: %w", only, topic.ErrUnknownTopic)
+	}
+	return out, nil
+}
+
+// bestScore is the score at or above which t's matches are among its
+// strongest: its best_score, else the upper quartile of its last 30 days.
+func (b *Builder) bestScore(ctx context.Context, t topic.Topic) (float64, error) {
+	if t.Digest.BestScore > 0 {
+		return t.Digest.BestScore, nil
+	}
+	return b.store.ScoreQuantile(ctx, t.ID, b.opts.Now().Add(-30*24*time.Hour), 0.75)
+}
+
+// mailGroups splits a chunk's due subscriptions into mails: per
+// subscriber, those due together share one when the subscriber combines
+// (instant ones together, scheduled ones due at the same time), each has
+// its own otherwise. Subscriptions of topics not in the dispatch are left
+// for another.
+func mailGroups(subs []model.Subscription, topics map[string]*topicState) [][]model.Subscription {
+	var out [][]model.Subscription
+	index := map[string]int{}
+	for _, s := range subs {
+		if _, ok := topics[s.TopicID]; !ok {
+			continue
+		}
+		key := fmt.Sprintf("%d/%s/%s", s.SubscriberID, alertOrDigest(s), s.NextAt.Format(time.RFC3339))
+		if !s.Combine {
+			key += "/" + s.TopicID
+		}
+		if i, ok := index[key]; ok {
+			out[i] = append(out[i], s)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, []model.Subscription{s})
+	}
+	return out
+}
+
+func alertOrDigest(s model.Subscription) string {
+	if s.Frequency == model.FrequencyInstant {
+		return model.KindAlert
+	}
+	return model.KindDigest
+}
+
+// delivery is the subscription's schedule as the schedule package reads it.
+func (b *Builder) delivery(s model.Subscription, t topic.Topic) schedule.Delivery {
+	return schedule.Delivery{Schedule: s.Schedule, Zone: s.TimeZone, TopicSpec: t.Digest.Schedule, Local: b.opts.Local}
+}
+
+// NextDelivery returns when sub's next mail is due (zero for instant
+// subscriptions): for the preferences page and `subscribers list`.
+func (b *Builder) NextDelivery(sub model.Subscription, t topic.Topic) time.Time {
+	if sub.Frequency == model.FrequencyInstant {
+		return time.Time{}
+	}
+	if !sub.NextAt.IsZero() {
+		return sub.NextAt
+	}
+	return b.delivery(sub, t).NextDelivery(b.opts.Now())
+}
+
+// place works out the cursor of each subscription that has just become
+// active (the topic's matches of its look-back before it did) and the next
+// delivery time of each new or rescheduled one.
+func (b *Builder) place(ctx context.Context, topics map[string]*topicState, now time.Time) error {
+	subs, err := b.store.UnplacedSubscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	var ps []store.Placement
+	for _, s := range subs {
+		t, ok := topics[s.TopicID]
+		if !ok {
+			continue
+		}
+		p := store.Placement{SubscriberID: s.SubscriberID, TopicID: s.TopicID, CursorSeq: s.CursorSeq}
+		if s.CursorSeq < 0 {
+			if p.CursorSeq, err = b.startCursor(ctx, s, t.Topic, now); err != nil {
+				return err
+			}
+		}
+		if s.Frequency != model.FrequencyInstant && s.NextAt.IsZero() {
+			// A paused subscription's next mail is the first after the pause.
+			p.NextAt = b.delivery(s, t.Topic).NextDelivery(maxTime(now, s.PausedUntil))
+		}
+		ps = append(ps, p)
+	}
+	return b.store.PlaceSubscriptions(ctx, ps)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// startCursor is where a subscription that has just become active starts:
+// after the topic's matches made before its look-back ended at that time,
+// so that the first mail carries the matches of one look-back period.
+func (b *Builder) startCursor(ctx context.Context, s model.Subscription, t topic.Topic, now time.Time) (int64, error) {
+	return b.store.MatchSeqBefore(ctx, t.ID, periodStart(model.Subscription{ChangedAt: s.ChangedAt}, t, now))
+}
+
+// nextAfter is the next scheduled time of a subscription mailed at now:
+// the next one after now once its time has come, the same one when it was
+// sent early (DispatchNow), and none for instant ones.
+func (b *Builder) nextAfter(s model.Subscription, t topic.Topic, now time.Time) time.Time {
+	if s.Frequency == model.FrequencyInstant {
+		return time.Time{}
+	}
+	if s.NextAt.After(now) {
+		return s.NextAt
+	}
+	return b.delivery(s, t).NextDelivery(now)
+}
+
+// errNoRecipient is returned for a mail planned with no subscriptions.
+var errNoRecipient = errors.New("no subscription")
+
+// listID is the RFC 2919 list identifier: the topic ids (or "digest" for
+// a mail of several) under the web host.
+func listID(topicIDs []string, baseURL string) string {
+	id := "digest"
+	if len(topicIDs) == 1 {
+		id = topicIDs[0]
+	}
+	host := "feedwatch.localhost"
+	if h := webHost(baseURL); h != "" {
+		host = h
+	}
+	return id + "." + host
+}
+
+// listName is the List-Id's phrase.
+func listName(names []string) string {
+	return strings.Join(names, ", ")
+}
+
+// SkipMissed gives every scheduled subscription whose time passed while
+// feedwatch was not running its next time after now, without sending
+// anything: what digest.send_missed off asks for. Its matches wait for that
+// mail. It returns how many it moved.
+func (b *Builder) SkipMissed(ctx context.Context, set *topic.Set) (int, error) {
+	now := b.opts.Now().UTC()
+	subs, err := b.store.OverdueSubscriptions(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range subs {
+		t, ok := set.Topic(s.TopicID)
+		if !ok {
+			continue
+		}
+		if err := b.store.Reschedule(ctx, s.SubscriberID, s.TopicID, s.NextAt, b.delivery(s, t).NextDelivery(now)); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Waiting counts the matches waiting for sub's next mail: past its cursor
+// (where the next dispatch would place it, for one not placed yet), and
+// only the strongest for a subscription that wants those.
+func (b *Builder) Waiting(ctx context.Context, sub model.Subscription, t topic.Topic) (int, error) {
+	cursor := sub.CursorSeq
+	if cursor < 0 {
+		var err error
+		if cursor, err = b.startCursor(ctx, sub, t, b.opts.Now().UTC()); err != nil {
+			return 0, err
+		}
+	}
+	minScore := 0.0
+	if sub.BestOnly {
+		var err error
+		if minScore, err = b.bestScore(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	return b.store.PendingMatches(ctx, t.ID, cursor, minScore)
+}

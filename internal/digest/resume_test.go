@@ -20,13 +20,15 @@ import (
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
-// TestBuildResumesAfterAbort stops a build after its first chunk and
-// checks what the next builds do: the second finishes the same digest, with
-// the same stories, for every active subscriber still without it (someone
-// who left in between gets nothing, someone who joined gets it), and only
-// the third starts the next period.
-func TestBuildResumesAfterAbort(t *testing.T) {
-	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 3})
+// TestDispatchStoppedAfterAChunk stops a dispatch after its first chunk
+// and checks what the next one does: the subscribers of the first chunk
+// have their mail, the others are still due and get theirs from the next
+// dispatch, over what has come in since too (someone who left in between
+// gets nothing, someone who joined gets theirs), and the first chunk gets
+// the one story they have not had. Every match reaches every subscriber
+// once.
+func TestDispatchStoppedAfterAChunk(t *testing.T) {
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 3}, buildTopics)
 	var err error
 	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
 		t.Fatal(err)
@@ -42,20 +44,13 @@ func TestBuildResumesAfterAbort(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e.b.SetAfterChunk(func(int) { cancel() })
-	res, err := e.b.Build(ctx, e.topic)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("build stopped after the first chunk: %+v, %v", res, err)
-	}
-	inc, err := e.st.IncompleteDigest(context.Background(), e.topic.ID)
-	if err != nil {
-		t.Fatalf("no incomplete digest after the stopped build: %v", err)
-	}
-	if got := outbox(t, e.st); len(got) != 3 {
-		t.Fatalf("%d deliveries after the first chunk, want 3", len(got))
+	res, err := e.b.DispatchNow(ctx, e.set, "")
+	if !errors.Is(err, context.Canceled) || res.Mails != 3 {
+		t.Fatalf("dispatch stopped after the first chunk: %+v, %v", res, err)
 	}
 
-	// While the digest waits: r01 (queued) and r05 (not yet) leave, a new
-	// reader joins, and a new story comes in.
+	// Meanwhile: r01 (mailed) and r05 (not yet) leave, a new reader joins,
+	// and a new story comes in.
 	for _, email := range []string{"r01@example.org", "r05@example.org"} {
 		if _, err := e.st.Unsubscribe(context.Background(), email, e.topic.ID); err != nil {
 			t.Fatal(err)
@@ -65,64 +60,55 @@ func TestBuildResumesAfterAbort(t *testing.T) {
 	e.addItems(t, "Direct flights to be restored")
 
 	e.b.SetAfterChunk(nil)
-	res, err = e.b.Build(context.Background(), e.topic)
-	if err != nil {
-		t.Fatal(err)
+	// The 6 left of the first list and the newcomer, and the first chunk
+	// but r01 for the new story.
+	if res = e.dispatchNow(t); res.Mails != 9 {
+		t.Fatalf("second dispatch queued %d, want 9", res.Mails)
 	}
-	if !res.Resumed || res.Digest.ID != inc.Digest.ID || res.Queued != 7 {
-		t.Fatalf("second build = resumed %v, digest %d, %d queued; want resumed digest %d with 7 queued", res.Resumed, res.Digest.ID, res.Queued, inc.Digest.ID)
+	if res = e.dispatchNow(t); res.Mails != 0 {
+		t.Fatalf("third dispatch queued %d, want 0", res.Mails)
 	}
-	if _, err := e.st.IncompleteDigest(context.Background(), e.topic.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("digest still incomplete after the second build: %v", err)
-	}
-	got := outbox(t, e.st)
-	want := map[string]int{"late@example.org": 1}
-	for _, s := range subs {
-		if s.Email != "r05@example.org" {
-			want[s.Email] = 1
-		}
-	}
-	if fmt.Sprint(count(got, inc.Digest.ID)) != fmt.Sprint(want) {
-		t.Errorf("deliveries per subscriber = %v, want %v", count(got, inc.Digest.ID), want)
-	}
-	subject := ""
-	for _, dl := range got {
+	got := map[string]map[string]int{}
+	for _, dl := range outbox(t, e.st) {
 		p := messageParts(t, dl.Message)
-		if subject == "" {
-			subject = p.Subject
+		if got[dl.Email] == nil {
+			got[dl.Email] = map[string]int{}
 		}
-		if p.Subject != subject {
-			t.Errorf("%s: subject %q, others %q", dl.Email, p.Subject, subject)
-		}
-		for _, title := range first {
-			if !strings.Contains(p.Text, title) {
-				t.Errorf("%s: message lacks %q", dl.Email, title)
+		for _, title := range append(first, "Direct flights to be restored") {
+			if strings.Contains(p.Text, title) {
+				got[dl.Email][title]++
 			}
 		}
-		if strings.Contains(p.Text, "Direct flights") {
-			t.Errorf("%s: the resumed digest took in a story from after its period", dl.Email)
+	}
+	for _, s := range append(subs, model.Subscription{Email: "late@example.org"}) {
+		want := 1
+		switch s.Email {
+		case "r05@example.org":
+			want = 0
 		}
-	}
-
-	res, err = e.b.Build(context.Background(), e.topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Resumed || res.Digest.ID == inc.Digest.ID || res.Queued != 9 {
-		t.Errorf("third build = resumed %v, digest %d, %d queued; want a new digest for 9", res.Resumed, res.Digest.ID, res.Queued)
+		for _, title := range append(first, "Direct flights to be restored") {
+			w := want
+			if s.Email == "r01@example.org" && title == "Direct flights to be restored" {
+				w = 0
+			}
+			if got[s.Email][title] != w {
+				t.Errorf("%s received %q %d times, want %d", s.Email, title, got[s.Email][title], w)
+			}
+		}
 	}
 }
 
-// TestBuildKilledBetweenChunks kills a build with SIGKILL after its first
-// chunk was committed, sends what it queued, and checks that the next
-// build finishes the digest so that every subscriber receives it once.
-func TestBuildKilledBetweenChunks(t *testing.T) {
+// TestDispatchKilledBetweenChunks kills a dispatch with SIGKILL after its
+// first chunk was committed, sends what it queued, and checks that the
+// next dispatch sends the rest, so that every subscriber receives the
+// stories once.
+func TestDispatchKilledBetweenChunks(t *testing.T) {
 	if path := os.Getenv("FEEDWATCH_BUILD_CHILD"); path != "" {
 		buildUntilKilled(t, path)
 		return
 	}
 	path := filepath.Join(t.TempDir(), "feedwatch.db")
-	e := openBuildEnv(t, path, digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2})
+	e := openBuildEnv(t, path, digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2}, buildTopics)
 	var err error
 	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
 		t.Fatal(err)
@@ -135,7 +121,7 @@ func TestBuildKilledBetweenChunks(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBuildKilledBetweenChunks$")
+	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDispatchKilledBetweenChunks$")
 	child.Env = append(os.Environ(), "FEEDWATCH_BUILD_CHILD="+path, "FEEDWATCH_BUILD_NOW="+e.now.Format(time.RFC3339Nano))
 	child.Stderr = os.Stderr
 	out, err := child.StdoutPipe()
@@ -163,27 +149,18 @@ func TestBuildKilledBetweenChunks(t *testing.T) {
 	if err := e.st.IntegrityCheck(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	inc, err := e.st.IncompleteDigest(context.Background(), e.topic.ID)
-	if err != nil {
-		t.Fatalf("no incomplete digest after the kill: %v", err)
-	}
-	// What the killed build queued can go out before the digest is
-	// finished.
+	// What the killed dispatch queued goes out; the rest is still due.
 	sender := &countingSender{got: map[string]int{}}
 	ob := deliver.New(e.st, sender, deliver.Options{From: "feedwatch <digest@feedwatch.test>", Now: func() time.Time { return e.now.Add(time.Minute) }})
 	if sum, err := ob.Drain(context.Background()); err != nil || sum.Sent != 2 {
 		t.Fatalf("drain after the kill: %+v, %v; want 2 sent", sum, err)
 	}
 
-	res, err := e.b.Build(context.Background(), e.topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Resumed || res.Digest.ID != inc.Digest.ID || res.Queued != readers-2 {
-		t.Fatalf("build after the kill = resumed %v, digest %d, %d queued; want digest %d resumed with %d queued", res.Resumed, res.Digest.ID, res.Queued, inc.Digest.ID, readers-2)
+	if res := e.dispatchNow(t); res.Mails != readers-2 {
+		t.Fatalf("dispatch after the kill queued %d, want %d", res.Mails, readers-2)
 	}
 	if sum, err := ob.Drain(context.Background()); err != nil || sum.Sent != readers-2 {
-		t.Fatalf("drain after the resumed build: %+v, %v", sum, err)
+		t.Fatalf("drain after the next dispatch: %+v, %v", sum, err)
 	}
 	if len(sender.got) != readers {
 		t.Errorf("%d of %d readers received the digest: %v", len(sender.got), readers, sender.got)
@@ -197,7 +174,7 @@ func TestBuildKilledBetweenChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for email, n := range count(all, inc.Digest.ID) {
+	for email, n := range count(all) {
 		if n != 1 {
 			t.Errorf("%s has %d deliveries", email, n)
 		}
@@ -212,11 +189,11 @@ func TestBuildKilledBetweenChunks(t *testing.T) {
 	}
 }
 
-// buildUntilKilled is the child of TestBuildKilledBetweenChunks: it builds
-// the digest and, once the first chunk is committed, says so and waits to
+// buildUntilKilled is the child of TestDispatchKilledBetweenChunks: it
+// dispatches and, once the first chunk is committed, says so and waits to
 // be killed.
 func buildUntilKilled(t *testing.T, path string) {
-	e := openBuildEnv(t, path, digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2})
+	e := openBuildEnv(t, path, digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2}, buildTopics)
 	now, err := time.Parse(time.RFC3339Nano, os.Getenv("FEEDWATCH_BUILD_NOW"))
 	if err != nil {
 		t.Fatal(err)
@@ -229,10 +206,10 @@ func buildUntilKilled(t *testing.T, path string) {
 		time.Sleep(time.Minute)
 		os.Exit(2)
 	})
-	if _, err := e.b.Build(context.Background(), e.topic); err != nil {
+	if _, err := e.b.DispatchNow(context.Background(), e.set, ""); err != nil {
 		t.Fatal(err)
 	}
-	t.Fatal("the build ended without stopping after its first chunk")
+	t.Fatal("the dispatch ended without stopping after its first chunk")
 }
 
 // outbox returns every queued delivery with its message.
@@ -245,13 +222,11 @@ func outbox(t *testing.T, st *store.Store) []model.Delivery {
 	return dls
 }
 
-// count returns how many deliveries of digest id each address has.
-func count(dls []model.Delivery, id int64) map[string]int {
+// count returns how many deliveries each address has.
+func count(dls []model.Delivery) map[string]int {
 	out := map[string]int{}
 	for _, dl := range dls {
-		if dl.DigestID == id {
-			out[dl.Email]++
-		}
+		out[dl.Email]++
 	}
 	return out
 }

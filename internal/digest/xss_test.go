@@ -103,7 +103,6 @@ func TestXSSCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp, _ := topics.Topic("sec")
 	r, err := render.New(os.DirFS(filepath.Join("..", "..", "templates")))
 	if err != nil {
 		t.Fatal(err)
@@ -149,14 +148,17 @@ func TestXSSCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			res, err := b.Build(ctx, tp)
+			res, err := b.DispatchNow(ctx, topics, "")
 			if err != nil {
-				t.Fatalf("vector %q: build: %v", v, err)
+				t.Fatalf("vector %q: dispatch: %v", v, err)
 			}
-			if res.Queued != 2 {
-				t.Fatalf("vector %q: %d messages queued (%s), want 2", v, res.Queued, res.Skipped)
+			if res.Mails != 2 {
+				t.Fatalf("vector %q: %d messages queued, want 2", v, res.Mails)
 			}
-			d, err := st.Digest(ctx, res.Digest.ID)
+			d, err := st.LastDigest(ctx, "sec")
+			if err == nil {
+				d, err = st.Digest(ctx, d.ID)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,8 +174,8 @@ func TestXSSCorpus(t *testing.T) {
 			}
 			n := 0
 			for _, dl := range due {
-				if dl.DigestID != res.Digest.ID {
-					continue
+				if dl.CreatedAt.Before(now) {
+					continue // an earlier vector's
 				}
 				n++
 				names := checkMessage(t, dl.Email, dl.Message)

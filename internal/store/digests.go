@@ -315,3 +315,9 @@ func (s *Store) CreateDigest(ctx context.Context, nd NewDigest) (model.Digest, e
 	}
 	return d, nil
 }
+
+// DeliveryDigests returns the sections delivery id carries, in the order
+// they were recorded, without their bodies.
+func (s *Store) DeliveryDigests(ctx context.Context, id int64) ([]model.Digest, error) {
+	return s.queryDigests(ctx, "WHERE id IN (SELECT digest_id FROM delivery_sections WHERE delivery_id = ?) ORDER BY id", false, id)
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -226,4 +227,38 @@ func (s *Store) AlertsSince(ctx context.Context, subscriberID int64, t time.Time
 		return 0, fmt.Errorf("alerts of subscriber %d: %w", subscriberID, err)
 	}
 	return n, nil
+}
+
+// ScoreQuantile returns the score below which a fraction q of topicID's
+// matches since t fall (0 when it has none): what "only the strongest"
+// means for a topic that does not say.
+func (s *Store) ScoreQuantile(ctx context.Context, topicID string, t time.Time, q float64) (float64, error) {
+	var score sql.NullFloat64
+	err := s.db.QueryRowContext(ctx, `SELECT score FROM matches WHERE topic_id = ?1 AND matched_at >= ?2 ORDER BY score
+		LIMIT 1 OFFSET (SELECT CAST(count(*) * ?3 AS INTEGER) FROM matches WHERE topic_id = ?1 AND matched_at >= ?2)`,
+		topicID, ts(t), q).Scan(&score)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("score quantile of %s: %w", topicID, err)
+	}
+	return score.Float64, nil
+}
+
+// OverdueSubscriptions returns the active scheduled subscriptions whose
+// next delivery time is before t.
+func (s *Store) OverdueSubscriptions(ctx context.Context, t time.Time) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE t.status = 'active' AND t.frequency != 'instant' AND t.next_at != '' AND t.next_at < ?
+		ORDER BY s.id, t.topic_id`, ts(t))
+}
+
+// Reschedule moves a subscription's next delivery time from "from" to
+// "to", unless it changed in the meantime.
+func (s *Store) Reschedule(ctx context.Context, subscriberID int64, topicID string, from, to time.Time) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE subscriptions SET next_at = ? WHERE subscriber_id = ? AND topic_id = ? AND next_at = ?",
+		ts(to), subscriberID, topicID, ts(from)); err != nil {
+		return fmt.Errorf("reschedule subscription of %d to %s: %w", subscriberID, topicID, err)
+	}
+	return nil
 }

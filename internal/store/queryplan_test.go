@@ -73,7 +73,7 @@ var bigTables = map[string]bool{"items": true, "matches": true, "deliveries": tr
 var wholeTableOK = map[string]string{
 	"(SELECT count(*) FROM matches)":                   "Count: totals for `feeds list` and the admin page; SQLite keeps no row count, so counting reads an index whole",
 	"SELECT status, count(*) FROM deliveries GROUP BY": "DeliveryCounts: the outbox gauge; reads the small (status, next_attempt_at) index",
-	"FROM deliveries ORDER BY id DESC LIMIT":           "Deliveries without a status: walks the rowid backwards and stops at the limit",
+	"FROM deliveries d ORDER BY d.id DESC LIMIT":       "Deliveries without a status: walks the rowid backwards and stops at the limit",
 }
 
 // pending lists whole-table reads in other people's files that have a
@@ -293,7 +293,9 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	must(err)
 	_, err = s.MatchSeqBefore(ctx, "t", now)
 	must(err)
-	_, err = s.NextDigestStart(ctx, "t")
+	_, err = s.TopicMaxSeq(ctx, "t")
+	must(err)
+	_, err = s.ScoreQuantile(ctx, "t", now.Add(-24*time.Hour), 0.75)
 	must(err)
 	_, err = s.MatchedItems(ctx, "t", 0, 100)
 	must(err)
@@ -312,16 +314,31 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 		Deliveries: []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<m@x>", Message: []byte("m")}}})
 	must(err)
 	must(s.UpdateDigestArchive(ctx, d.ID, "<p>", "p"))
-	next, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 5, ToSeq: 6})
+	_, err = s.UnplacedSubscriptions(ctx)
 	must(err)
-	_, err = s.IncompleteDigest(ctx, "t")
+	must(s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: sub.SubscriberID, TopicID: "t", CursorSeq: 5, NextAt: now}}))
+	_, err = s.DueSubscriptions(ctx, now, 6, 0, 10)
 	must(err)
-	_, err = s.UnqueuedSubscriptions(ctx, next.ID, 0, 10)
+	_, err = s.OverdueSubscriptions(ctx, now.Add(time.Minute))
 	must(err)
-	_, err = s.QueueDeliveries(ctx, next.ID, []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<n@x>", Message: []byte("n")}})
+	must(s.Reschedule(ctx, sub.SubscriberID, "t", now, now))
+	next, err := s.AddDigest(ctx, model.Digest{TopicID: "t", FromSeq: 5, ToSeq: 6})
 	must(err)
-	must(s.CompleteDigest(ctx, next.ID))
-	must(s.CompleteDigest(ctx, next.ID))
+	_, err = s.SectionDigest(ctx, "t", 5, 6, false)
+	must(err)
+	_, err = s.RecordMailings(ctx, []Mailing{{SubscriberID: sub.SubscriberID,
+		Delivery: &model.Delivery{Email: sub.Email, MessageID: "<n@x>", Message: []byte("n")},
+		Moves:    []Move{{TopicID: "t", DigestID: next.ID, FromSeq: 5, ToSeq: 6, NextAt: now.Add(24 * time.Hour)}}}})
+	must(err)
+	_, err = s.PendingMatches(ctx, "t", 5, 0)
+	must(err)
+	_, err = s.AlertsSince(ctx, sub.SubscriberID, now.Add(-time.Hour))
+	must(err)
+	must(s.SetSchedule(ctx, sub.Email, "t", model.Schedule{Frequency: model.FrequencyDaily}))
+	_, _, err = s.Subscriber(ctx, sub.Email)
+	must(err)
+	_, err = s.RotateFeedKey(ctx, sub.Email)
+	must(err)
 	_, err = s.Digest(ctx, d.ID)
 	must(err)
 	_, err = s.LastDigest(ctx, "t")

@@ -49,7 +49,14 @@ func seedAt(t *testing.T, s *Store, v int) {
 			digest = "INSERT INTO digests (topic_id, from_seq, to_seq, period_start, period_end, created_at, completed_at, item_count) VALUES ('t', 0, 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 1)"
 		}
 		exec(digest)
-		exec("INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at) VALUES (1, 1, 'a@example.org', 'sent', '2026-01-02T00:00:00.000Z', '<1@x>', 'm', '2026-01-02T00:00:00.000Z')")
+		exec("INSERT INTO subscriptions (subscriber_id, topic_id, status, created_at, changed_at) VALUES (1, 't', 'active', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
+		if v < 13 {
+			exec("INSERT INTO deliveries (digest_id, subscriber_id, email, status, next_attempt_at, message_id, message, created_at) VALUES (1, 1, 'a@example.org', 'sent', '2026-01-02T00:00:00.000Z', '<1@x>', 'm', '2026-01-02T00:00:00.000Z')")
+		} else {
+			exec("INSERT INTO deliveries (subscriber_id, email, status, next_attempt_at, message_id, message, created_at) VALUES (1, 'a@example.org', 'sent', '2026-01-02T00:00:00.000Z', '<1@x>', 'm', '2026-01-02T00:00:00.000Z')")
+			exec("INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (1, 1)")
+			exec("UPDATE subscriptions SET cursor_seq = 1")
+		}
 	}
 }
 
@@ -88,19 +95,21 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 			}
 		}
 		if v >= 3 {
-			// A digest recorded before digests were queued in chunks was
-			// queued whole: resuming it would mail it again to everyone
-			// subscribed since.
-			if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
-				t.Errorf("from v%d: digest recorded before the migration counts as incomplete (%v)", v, err)
-			}
-		}
-		if v >= 3 {
-			// Rebuilding digests (migration 0011) keeps the deliveries
-			// that refer to it, and their reference.
+			// Rebuilding digests (migration 0011) and deliveries (0013)
+			// keeps every delivery with the digest it carried.
 			var n int
-			if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries JOIN digests ON digests.id = deliveries.digest_id").Scan(&n); err != nil || n != 1 {
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d JOIN delivery_sections ds ON ds.delivery_id = d.id
+				JOIN digests g ON g.id = ds.digest_id`).Scan(&n); err != nil || n != 1 {
 				t.Errorf("from v%d: %d deliveries with their digest, %v; want 1", v, n, err)
+			}
+			// The subscription continues after the digest it was given,
+			// from the time of that mail.
+			sub, err := s.Subscription(ctx, "a@example.org", "t")
+			if err != nil || sub.CursorSeq != 1 || sub.LastSentAt.IsZero() && v < 13 {
+				t.Errorf("from v%d: subscription = %+v, %v; want cursor 1 and its last mail's time", v, sub, err)
+			}
+			if d, err := s.LastDigest(ctx, "t"); err != nil || d.ToSeq != 1 {
+				t.Errorf("from v%d: last digest = %+v, %v", v, d, err)
 			}
 		}
 		if rows, err := s.db.QueryContext(ctx, "PRAGMA foreign_key_check"); err != nil {
@@ -177,7 +186,7 @@ func TestSaveFetchStoresEachItemOnce(t *testing.T) {
 	}
 }
 
-func TestCreateDigestRefusesOverlap(t *testing.T) {
+func TestCreateDigestQueuesMails(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t)
 	if _, err := s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive}); err != nil {
@@ -189,15 +198,8 @@ func TestCreateDigestRefusesOverlap(t *testing.T) {
 	if _, err := s.CreateDigest(ctx, nd); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateDigest(ctx, nd); !errors.Is(err, ErrDigestExists) {
-		t.Fatalf("second digest for same period: %v", err)
-	}
-	r, _ := s.NextDigestStart(ctx, "t")
-	if r.FromSeq != 5 || !r.HasPrevious {
-		t.Errorf("NextDigestStart = %+v", r)
-	}
 	due, _ := s.DueDeliveries(ctx, time.Now().Add(time.Minute), 10)
-	if len(due) != 1 || string(due[0].Message) != "m" {
+	if len(due) != 1 || string(due[0].Message) != "m" || due[0].Kind != model.KindDigest || fmt.Sprint(due[0].Topics) != "[t]" {
 		t.Fatalf("due = %+v", due)
 	}
 	if err := s.MarkSent(ctx, due[0].ID, "250 ok"); err != nil {
@@ -207,93 +209,272 @@ func TestCreateDigestRefusesOverlap(t *testing.T) {
 	if len(due) != 0 {
 		t.Fatalf("sent delivery still due: %+v", due)
 	}
+	if d, err := s.LastDigest(ctx, "t"); err != nil || d.ToSeq != 5 {
+		t.Errorf("LastDigest = %+v, %v", d, err)
+	}
 }
 
-// TestDigestQueuedInChunks records a digest the way the builder does: the
-// row first, incomplete, then deliveries in chunks, some of them twice as a
-// resumed build would, then complete.
-func TestDigestQueuedInChunks(t *testing.T) {
+// TestRecordMailingsMovesEachSubscriptionOnce records mails the way the
+// dispatcher does and checks that a mail is queued only with its
+// subscriptions' cursors, once, and not for a subscription that moved or
+// ended since it was planned.
+func TestRecordMailingsMovesEachSubscriptionOnce(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t)
 	var subs []model.Subscription
-	for i := range 5 {
-		sub, err := s.Subscribe(ctx, model.Subscription{Email: fmt.Sprintf("r%d@example.org", i), TopicID: "t", Status: model.SubscriptionActive})
+	for i := range 4 {
+		for _, topic := range []string{"t", "u"} {
+			sub, err := s.Subscribe(ctx, model.Subscription{Email: fmt.Sprintf("r%d@example.org", i), TopicID: topic, Status: model.SubscriptionActive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sub.CursorSeq != Unstarted || !sub.NextAt.IsZero() {
+				t.Fatalf("new subscription placed already: %+v", sub)
+			}
+			if topic == "t" {
+				subs = append(subs, sub)
+			}
+		}
+	}
+	next := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	var ps []Placement
+	for _, sub := range subs {
+		ps = append(ps, Placement{SubscriberID: sub.SubscriberID, TopicID: "t", CursorSeq: 3, NextAt: next})
+		ps = append(ps, Placement{SubscriberID: sub.SubscriberID, TopicID: "u", CursorSeq: 1, NextAt: next})
+	}
+	if err := s.PlaceSubscriptions(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := s.UnplacedSubscriptions(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("unplaced after placing = %+v, %v", left, err)
+	}
+	// Placing again does not move what is placed.
+	if err := s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: subs[0].SubscriberID, TopicID: "t", CursorSeq: 99, NextAt: next.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Subscription(ctx, subs[0].Email, "t"); got.CursorSeq != 3 || !got.NextAt.Equal(next) {
+		t.Fatalf("placed subscription moved by a second placement: %+v", got)
+	}
+	section, err := s.AddDigest(ctx, model.Digest{TopicID: "t", FromSeq: 3, ToSeq: 8, ItemCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.AddDigest(ctx, model.Digest{TopicID: "u", FromSeq: 1, ToSeq: 2, ItemCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := next.Add(24 * time.Hour)
+	mailing := func(sub model.Subscription, body string, from int64) Mailing {
+		return Mailing{SubscriberID: sub.SubscriberID,
+			Delivery: &model.Delivery{Kind: model.KindDigest, Email: sub.Email, MessageID: "<" + body + "@x>", Message: []byte(body)},
+			Moves: []Move{
+				{TopicID: "t", DigestID: section.ID, FromSeq: from, ToSeq: 8, NextAt: tomorrow},
+				{TopicID: "u", DigestID: other.ID, FromSeq: 1, ToSeq: 2, NextAt: tomorrow},
+			}}
+	}
+	// Subscriber 2 leaves topic u after the mail was planned: the mail,
+	// which carries u, is not queued; its t part waits for the next one.
+	if _, err := s.Unsubscribe(ctx, subs[2].Email, "u"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.RecordMailings(ctx, []Mailing{
+		mailing(subs[0], "m0", 3),
+		mailing(subs[1], "m1", 3),
+		mailing(subs[2], "m2", 3),
+		// Subscriber 3 moves on with nothing to send.
+		{SubscriberID: subs[3].SubscriberID, Moves: []Move{{TopicID: "t", FromSeq: 3, ToSeq: 8, NextAt: tomorrow}}},
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("RecordMailings = %d, %v; want 2 mails", n, err)
+	}
+	// A second dispatcher that planned from the same cursors records
+	// nothing.
+	if n, err := s.RecordMailings(ctx, []Mailing{mailing(subs[0], "again", 3)}); err != nil || n != 0 {
+		t.Fatalf("second RecordMailings = %d, %v; want 0", n, err)
+	}
+	for i, want := range []struct {
+		cursor int64
+		next   time.Time
+		sent   bool
+	}{{8, tomorrow, true}, {8, tomorrow, true}, {3, next, false}, {8, tomorrow, false}} {
+		got, err := s.Subscription(ctx, subs[i].Email, "t")
+		if err != nil || got.CursorSeq != want.cursor || !got.NextAt.Equal(want.next) || got.LastSentAt.IsZero() == want.sent {
+			t.Errorf("subscriber %d: %+v, %v; want cursor %d, next %v, sent %v", i, got, err, want.cursor, want.next, want.sent)
+		}
+	}
+	due, err := s.DueDeliveries(ctx, time.Now().Add(time.Hour), 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("outbox = %+v, %v", due, err)
+	}
+	for _, d := range due {
+		if fmt.Sprint(d.Topics) != "[t u]" || (string(d.Message) != "m0" && string(d.Message) != "m1") {
+			t.Errorf("queued %+v", d)
+		}
+	}
+	// The sections are the archive of what went out.
+	if d, err := s.LastDigest(ctx, "u"); err != nil || d.ID != other.ID {
+		t.Errorf("LastDigest(u) = %+v, %v", d, err)
+	}
+}
+
+func TestDueSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	now := time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	f, _ := s.AddFeed(ctx, model.Feed{URL: "https://a.example/feed"})
+	var items []model.Item
+	var matches [][]model.Match
+	for i := range 3 {
+		items = append(items, model.Item{Key: fmt.Sprint(i), Published: now, FetchedAt: now})
+		matches = append(matches, []model.Match{{TopicID: "t", Score: float64(10 * (i + 1))}})
+	}
+	if _, err := s.SaveFetch(ctx, f, items, matches); err != nil {
+		t.Fatal(err)
+	}
+	top, _ := s.TopicMaxSeq(ctx, "t")
+	type setup struct {
+		email    string
+		sch      model.Schedule
+		cursor   int64
+		next     time.Time
+		paused   time.Time
+		alerts   int
+		unplaced bool
+		due      bool
+	}
+	instant := model.Schedule{Frequency: model.FrequencyInstant}
+	daily := model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60}
+	cases := []setup{
+		{email: "due@x.example", sch: daily, cursor: 0, next: now, due: true},
+		{email: "later@x.example", sch: daily, cursor: 0, next: now.Add(time.Minute)},
+		{email: "nothing-new-but-due@x.example", sch: daily, cursor: top, next: now.Add(-time.Hour), due: true},
+		{email: "paused@x.example", sch: daily, cursor: 0, next: now, paused: now.Add(time.Hour)},
+		{email: "pause-over@x.example", sch: daily, cursor: 0, next: now, paused: now, due: true},
+		{email: "instant@x.example", sch: instant, cursor: top - 1, due: true},
+		{email: "instant-read@x.example", sch: instant, cursor: top},
+		{email: "instant-capped@x.example", sch: instant, cursor: 0, alerts: 2},
+		{email: "instant-under-cap@x.example", sch: instant, cursor: 0, alerts: 1, due: true},
+		{email: "unplaced@x.example", sch: instant, unplaced: true},
+	}
+	for _, c := range cases {
+		sub, err := s.Subscribe(ctx, model.Subscription{Email: c.email, TopicID: "t", Status: model.SubscriptionActive, Schedule: c.sch})
 		if err != nil {
 			t.Fatal(err)
 		}
-		subs = append(subs, sub)
+		if c.unplaced {
+			continue
+		}
+		if err := s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: sub.SubscriberID, TopicID: "t", CursorSeq: c.cursor, NextAt: c.next}}); err != nil {
+			t.Fatal(err)
+		}
+		if !c.paused.IsZero() {
+			if err := s.SetSubscriber(ctx, c.email, SubscriberSettings{PausedUntil: &c.paused}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range c.alerts {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+				VALUES ('alert', ?, ?, 'sent', '', ?, x'', ?)`, sub.SubscriberID, c.email, fmt.Sprint(i), ts(now.Add(-time.Duration(30+i)*time.Minute))); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if _, err := s.Subscribe(ctx, model.Subscription{Email: "other@example.org", TopicID: "u", Status: model.SubscriptionActive}); err != nil {
+	// An alert an hour and a half ago does not count against the cap.
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+		SELECT 'alert', id, email, 'sent', '', 'old', x'', ? FROM subscribers WHERE email = 'instant-under-cap@x.example'`, ts(now.Add(-90*time.Minute))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("IncompleteDigest before any digest: %v", err)
+	var got []string
+	var after int64
+	for {
+		// Two subscribers a chunk, to page through them.
+		chunk, err := s.DueSubscriptions(ctx, now, 2, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		for _, c := range chunk {
+			got = append(got, c.Email)
+		}
+		after = chunk[len(chunk)-1].SubscriberID
 	}
-	d, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t", Subject: "s", ItemCount: 3}, FromSeq: 0, ToSeq: 7})
-	if err != nil {
+	var want []string
+	for _, c := range cases {
+		if c.due {
+			want = append(want, c.email)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("due:\n got %v\nwant %v", got, want)
+	}
+	if n, err := s.PendingMatches(ctx, "t", 1, 25); err != nil || n != 1 {
+		t.Errorf("PendingMatches past 1 scoring 25 or more = %d, %v; want 1", n, err)
+	}
+	if q, err := s.ScoreQuantile(ctx, "t", now.Add(-time.Hour), 0.75); err != nil || q != 30 {
+		t.Errorf("ScoreQuantile = %v, %v; want 30", q, err)
+	}
+}
+
+// TestSubscriptionChanges: becoming active starts a subscription afresh, a
+// new schedule or zone only makes its next time be worked out again, and
+// nothing of it touches the cursor.
+func TestSubscriptionChanges(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	sub, err := s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionPending})
+	if err != nil || sub.Frequency != model.FrequencyTopic || sub.CursorSeq != Unstarted {
+		t.Fatalf("pending = %+v, %v", sub, err)
+	}
+	place := func(cursor int64, next time.Time) {
+		t.Helper()
+		if err := s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: sub.SubscriberID, TopicID: "t", CursorSeq: cursor, NextAt: next}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	if _, err := s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive}); err != nil {
 		t.Fatal(err)
 	}
-	inc, err := s.IncompleteDigest(ctx, "t")
-	if err != nil || inc.Digest.ID != d.ID || inc.FromSeq != 0 || inc.ToSeq != 7 || inc.Digest.ItemCount != 3 {
-		t.Fatalf("IncompleteDigest = %+v, %v", inc, err)
-	}
-	// No second digest of the topic while this one is incomplete, not even
-	// one for the period after it.
-	if _, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 7, ToSeq: 9}); !errors.Is(err, ErrDigestExists) {
-		t.Errorf("second digest while one is incomplete: %v", err)
-	}
-	delivery := func(sub model.Subscription, body string) model.Delivery {
-		return model.Delivery{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<" + body + "@x>", Message: []byte(body)}
-	}
-	chunk, err := s.UnqueuedSubscriptions(ctx, d.ID, 0, 2)
-	if err != nil || len(chunk) != 2 || chunk[0].SubscriberID != subs[0].SubscriberID || chunk[1].SubscriberID != subs[1].SubscriberID {
-		t.Fatalf("first chunk = %+v, %v", chunk, err)
-	}
-	if n, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(subs[0], "first0"), delivery(subs[1], "first1")}); err != nil || n != 2 {
-		t.Fatalf("queue first chunk: %d, %v", n, err)
-	}
-	// A subscriber leaves before their chunk: they are not a recipient.
-	if _, err := s.Unsubscribe(ctx, subs[2].Email, "t"); err != nil {
+	place(5, next)
+	weekly := model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 8*60 + 30, Weekday: time.Friday, BestOnly: true}
+	if err := s.SetSchedule(ctx, "a@example.org", "t", weekly); err != nil {
 		t.Fatal(err)
 	}
-	// A second builder (or a resumed one) queues subscriber 1 again and
-	// subscriber 3: 1 keeps the first message, 3 gets theirs.
-	if n, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(subs[1], "again1"), delivery(subs[3], "first3")}); err != nil || n != 1 {
-		t.Fatalf("queue overlapping chunk: %d new, %v; want 1", n, err)
+	got, _ := s.Subscription(ctx, "a@example.org", "t")
+	if got.Schedule != weekly || got.CursorSeq != 5 || !got.NextAt.IsZero() {
+		t.Errorf("after SetSchedule: %+v", got)
 	}
-	rest, err := s.UnqueuedSubscriptions(ctx, d.ID, 0, 10)
-	if err != nil || len(rest) != 1 || rest[0].SubscriberID != subs[4].SubscriberID {
-		t.Fatalf("still unqueued = %+v, %v; want only %s", rest, err, subs[4].Email)
-	}
-	if after, _ := s.UnqueuedSubscriptions(ctx, d.ID, subs[4].SubscriberID, 10); len(after) != 0 {
-		t.Errorf("unqueued after the last subscriber = %+v", after)
-	}
-	if _, err := s.QueueDeliveries(ctx, d.ID, []model.Delivery{delivery(rest[0], "first4")}); err != nil {
+	place(0, next)
+	zone := "Europe/Berlin"
+	if err := s.SetSubscriber(ctx, "a@example.org", SubscriberSettings{TimeZone: &zone}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CompleteDigest(ctx, d.ID); err != nil {
+	if got, _ = s.Subscription(ctx, "a@example.org", "t"); got.TimeZone != zone || got.CursorSeq != 5 || !got.NextAt.IsZero() {
+		t.Errorf("after a new zone: %+v", got)
+	}
+	// Confirming again (an old link) changes nothing of an active one.
+	if got, _ = s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive}); got.CursorSeq != 5 || got.Schedule != weekly {
+		t.Errorf("re-confirmed: %+v", got)
+	}
+	// Leaving and coming back starts afresh, with the schedule kept.
+	if _, err := s.Unsubscribe(ctx, "a@example.org", "t"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.IncompleteDigest(ctx, "t"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("IncompleteDigest after completion: %v", err)
+	if got, _ = s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive}); got.CursorSeq != Unstarted || got.Schedule != weekly {
+		t.Errorf("back after leaving: %+v", got)
 	}
-	if err := s.CompleteDigest(ctx, d.ID+100); !errors.Is(err, ErrNotFound) {
-		t.Errorf("completing a digest that does not exist: %v", err)
+	if err := s.SetSchedule(ctx, "b@example.org", "t", weekly); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetSchedule of an unknown address: %v", err)
 	}
-	dls, err := s.DueDeliveries(ctx, time.Now().Add(time.Hour), 100)
-	if err != nil {
-		t.Fatal(err)
+	key, err := s.RotateFeedKey(ctx, "a@example.org")
+	if err != nil || len(key) != 24 {
+		t.Fatalf("RotateFeedKey = %q, %v", key, err)
 	}
-	got := map[int64]string{}
-	for _, dl := range dls {
-		got[dl.SubscriberID] = string(dl.Message)
-	}
-	want := map[int64]string{subs[0].SubscriberID: "first0", subs[1].SubscriberID: "first1", subs[3].SubscriberID: "first3", subs[4].SubscriberID: "first4"}
-	if fmt.Sprint(got) != fmt.Sprint(want) || len(dls) != len(want) {
-		t.Errorf("outbox = %v (%d rows), want %v", got, len(dls), want)
-	}
-	if _, err := s.StartDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 7, ToSeq: 9}); err != nil {
-		t.Errorf("next digest once the previous one is complete: %v", err)
+	if sr, subs, err := s.Subscriber(ctx, "a@example.org"); err != nil || sr.FeedKey != key || !sr.Combine || len(subs) != 1 {
+		t.Errorf("Subscriber = %+v, %+v, %v", sr, subs, err)
 	}
 }
 
@@ -308,7 +489,7 @@ func TestMarkFailedSuspendsAfterRepeatedBounces(t *testing.T) {
 			t.Fatal(err)
 		}
 		dl, _ := s.Deliveries(ctx, "queued", 10)
-		if len(dl) != 1 || dl[0].DigestID != d.ID {
+		if len(dl) != 1 || fmt.Sprint(dl[0].Topics) != "["+d.TopicID+"]" {
 			t.Fatalf("queued = %+v", dl)
 		}
 		suspended, err := s.MarkFailed(ctx, dl[0].ID, "550 no such user", 3)
@@ -367,9 +548,11 @@ func TestRematchKeepsWhatDigestsCarried(t *testing.T) {
 	if _, err := s.SaveFetch(ctx, f, items, [][]model.Match{m, nil, nil}); err != nil {
 		t.Fatal(err)
 	}
-	// A digest covers item a's match.
+	// A mail carried item a's match.
 	seq, _ := s.MaxMatchSeq(ctx)
-	if _, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 0, ToSeq: seq}); err != nil {
+	sub, _ := s.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "t", Status: model.SubscriptionActive})
+	if _, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t"}, FromSeq: 0, ToSeq: seq,
+		Deliveries: []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<a@x>", Message: []byte("a")}}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.RecentItems(ctx, now.Add(-time.Hour), 10)
@@ -408,40 +591,36 @@ func TestRematchKeepsWhatDigestsCarried(t *testing.T) {
 	}
 }
 
-// TestDigestPeriodsFollowEachOther: each digest's period begins where the
-// topic's last one ended. "Nothing new" notes over the same empty range
-// are told apart by their periods, the digest that ends a quiet stretch
-// starts at the notes' range, and a second digest for a period already
-// recorded is refused.
-func TestDigestPeriodsFollowEachOther(t *testing.T) {
+// TestAddDigestSharesSections: subscriptions given the same range of a
+// topic share its section; an empty range (a note) always gets its own.
+func TestAddDigestSharesSections(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t)
-	day := func(n int) time.Time { return time.Date(2026, 11, n, 7, 0, 0, 0, time.UTC) }
-	digest := func(from, to int64, start, end time.Time) error {
-		_, err := s.CreateDigest(ctx, NewDigest{Digest: model.Digest{TopicID: "t", PeriodStart: start, PeriodEnd: end}, FromSeq: from, ToSeq: to})
-		return err
-	}
-	steps := []struct {
-		name       string
-		from, to   int64
-		start, end time.Time
-		exists     bool
-	}{
-		{"first digest", 0, 5, day(1), day(2), false},
-		{"a note: nothing since", 5, 5, day(2), day(3), false},
-		{"the same note again (a second builder)", 5, 5, day(2), day(3), true},
-		{"another note, nothing matched anywhere", 5, 5, day(3), day(4), false},
-		{"the digest that ends the quiet stretch", 5, 9, day(4), day(5), false},
-		{"that digest again", 5, 9, day(4), day(5), true},
-		{"a digest that starts where no digest ended", 9, 12, day(6), day(7), true},
-	}
-	for _, st := range steps {
-		err := digest(st.from, st.to, st.start, st.end)
-		if st.exists != errors.Is(err, ErrDigestExists) || (!st.exists && err != nil) {
-			t.Errorf("%s: %v", st.name, err)
+	add := func(from, to int64, best bool) int64 {
+		t.Helper()
+		d, err := s.AddDigest(ctx, model.Digest{TopicID: "t", FromSeq: from, ToSeq: to, BestOnly: best, Subject: "s"})
+		if err != nil {
+			t.Fatal(err)
 		}
+		return d.ID
 	}
-	if r, _ := s.NextDigestStart(ctx, "t"); r.FromSeq != 9 || !r.PeriodStart.Equal(day(5)) {
-		t.Errorf("NextDigestStart = %+v", r)
+	first := add(0, 5, false)
+	if again := add(0, 5, false); again != first {
+		t.Errorf("same range: %d and %d", first, again)
+	}
+	if best := add(0, 5, true); best == first {
+		t.Error("the strongest of a range share the section of all of it")
+	}
+	if other := add(0, 6, false); other == first {
+		t.Error("a longer range shares the section")
+	}
+	if a, b := add(5, 5, false), add(5, 5, false); a == b {
+		t.Error("two notes over one empty range share a section")
+	}
+	if _, err := s.SectionDigest(ctx, "t", 0, 5, false); err != nil {
+		t.Error(err)
+	}
+	if _, err := s.SectionDigest(ctx, "t", 1, 5, false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SectionDigest of an unknown range: %v", err)
 	}
 }

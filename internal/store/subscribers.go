@@ -182,8 +182,8 @@ type SubscriberSettings struct {
 	PausedUntil *time.Time // the zero time ends a pause
 }
 
-// SetSubscriber changes email's own settings. A new zone moves every
-// scheduled delivery, so their times are worked out again.
+// SetSubscriber changes email's own settings. A new zone or a pause moves
+// every scheduled delivery, so their times are worked out again.
 func (s *Store) SetSubscriber(ctx context.Context, email string, set SubscriberSettings) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -218,7 +218,9 @@ func (s *Store) SetSubscriber(ctx context.Context, email string, set SubscriberS
 			return fmt.Errorf("settings of %s: %s: %w", email, c.col, err)
 		}
 	}
-	if set.TimeZone != nil && *set.TimeZone != zone {
+	// A new zone moves every scheduled time; a pause, or its end, moves
+	// the next one to the first after it.
+	if (set.TimeZone != nil && *set.TimeZone != zone) || set.PausedUntil != nil {
 		if _, err := tx.ExecContext(ctx, "UPDATE subscriptions SET next_at = '' WHERE subscriber_id = ?", id); err != nil {
 			return fmt.Errorf("settings of %s: %w", email, err)
 		}

@@ -1,0 +1,229 @@
+package digest
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+// Section is what one topic's part of a mail holds, before rendering: the
+// matches FromSeq < seq <= ToSeq (only the strongest, with BestOnly),
+// grouped into stories, ordered and cut.
+type Section struct {
+	Topic       topic.Topic
+	FromSeq     int64
+	ToSeq       int64
+	BestOnly    bool
+	PeriodStart time.Time
+	PeriodEnd   time.Time
+	// Stories are every story of the range, in the order the mail shows
+	// them; Items are the first MaxItems of them as the mail shows them,
+	// More the number cut.
+	Stories []Story
+	Items   []render.Item
+	More    int
+	// Matches is how many matches of the range the section shows (after
+	// BestOnly), Skipped how many it passed over.
+	Matches, Skipped int
+}
+
+// Empty says whether the section has nothing to show.
+func (s Section) Empty() bool { return len(s.Stories) == 0 }
+
+// Story is one event: its headline report and the others.
+type Story struct {
+	Headline store.MatchedItem
+	Others   []store.MatchedItem
+	// Update: the story was in an earlier range, so these reports are new
+	// ones of a story already mailed.
+	Update bool
+}
+
+// plan builds topic t's section for the matches from < seq <= to.
+func (b *Builder) plan(ctx context.Context, t topic.Topic, from, to int64, bestOnly bool, best float64, start, end time.Time) (Section, error) {
+	s := Section{Topic: t, FromSeq: from, ToSeq: to, BestOnly: bestOnly, PeriodStart: start, PeriodEnd: end}
+	if to <= from {
+		return s, nil
+	}
+	matched, err := b.store.MatchedItems(ctx, t.ID, from, to)
+	if err != nil {
+		return Section{}, err
+	}
+	kept := matched[:0]
+	for _, m := range matched {
+		if bestOnly && m.Match.Score < best {
+			s.Skipped++
+			continue
+		}
+		kept = append(kept, m)
+	}
+	s.Matches = len(kept)
+	s.Stories = group(kept)
+	s.Items, s.More = items(s.Stories, t.Digest)
+	return s, nil
+}
+
+// group orders matched items by score then recency and folds copies of one
+// story (same canonical link, or similar titles) into the first, highest
+// ranked.
+func group(matched []store.MatchedItem) []Story {
+	sorted := append([]store.MatchedItem(nil), matched...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Match.Score != b.Match.Score {
+			return a.Match.Score > b.Match.Score
+		}
+		return a.Item.Published.After(b.Item.Published)
+	})
+	type open struct {
+		story    Story
+		link     string
+		shingles map[string]struct{}
+	}
+	var stories []*open
+	for _, m := range sorted {
+		sh := shingles(m.Item.Title)
+		var same *open
+		for _, s := range stories {
+			if (m.Item.CanonicalLink != "" && m.Item.CanonicalLink == s.link) || jaccard(sh, s.shingles) >= SimilarityThreshold {
+				same = s
+				break
+			}
+		}
+		if same != nil {
+			same.story.Others = append(same.story.Others, m)
+			continue
+		}
+		stories = append(stories, &open{story: Story{Headline: m}, link: m.Item.CanonicalLink, shingles: sh})
+	}
+	out := make([]Story, len(stories))
+	for i, s := range stories {
+		out[i] = s.story
+	}
+	return out
+}
+
+// items turns stories into what the mail shows, cut to the topic's maximum.
+func items(stories []Story, d topic.Digest) ([]render.Item, int) {
+	out := make([]render.Item, 0, len(stories))
+	for _, s := range stories {
+		out = append(out, storyItem(s))
+	}
+	maxItems := d.MaxItems
+	if maxItems <= 0 {
+		maxItems = topic.DefaultMaxItems
+	}
+	more := 0
+	if len(out) > maxItems {
+		more = len(out) - maxItems
+		out = out[:maxItems]
+	}
+	if d.Sections == topic.SectionsSource {
+		// Cut first, so that the maximum keeps the best stories, then
+		// group what is left by source, keeping each source's order.
+		for i := range out {
+			out[i].Section = out[i].Source
+		}
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Section < out[j].Section })
+	}
+	return out, more
+}
+
+// storyItem is how a mail shows story s: its headline, and its other
+// reports as "also reported by", once per outlet.
+func storyItem(s Story) render.Item {
+	h := s.Headline
+	it := render.Item{
+		Title: h.Item.Title, Link: LinkOf(h.Item), Source: SourceOf(h), Lang: LangOf(h.Item),
+		Published: h.Item.Published, SummaryHTML: h.Item.Summary, Terms: shownTerms(h.Match.Terms), Update: s.Update,
+	}
+	outlets := map[string]bool{it.Source: true}
+	for _, o := range s.Others {
+		name := SourceOf(o)
+		if outlets[name] {
+			continue
+		}
+		outlets[name] = true
+		it.AlsoReportedBy = append(it.AlsoReportedBy, render.Source{Name: name, Link: LinkOf(o.Item), Lang: LangOf(o.Item)})
+	}
+	it.Outlets = len(outlets)
+	return it
+}
+
+// SourceOf names the outlet of a matched item: its feed's title, else the
+// feed's host.
+func SourceOf(m store.MatchedItem) string {
+	if m.FeedTitle != "" {
+		return m.FeedTitle
+	}
+	return hostOf(m.FeedURL)
+}
+
+// LinkOf is the link a reader follows: the canonical one, without the
+// trackers the publisher added.
+func LinkOf(it model.Item) string {
+	if it.CanonicalLink != "" {
+		return it.CanonicalLink
+	}
+	return it.Link
+}
+
+// maxShownTerms keeps the "matched" line readable; the rules list the
+// defining terms (places, people, treaties) before the supporting ones.
+const maxShownTerms = 8
+
+// shownTerms turns rule spellings into what a reader recognises: without
+// the editor's "=" (exact case) and "*" (prefix) marks, once each.
+func shownTerms(terms []string) []string {
+	out := make([]string, 0, min(len(terms), maxShownTerms))
+	seen := map[string]bool{}
+	for _, t := range terms {
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "="), "*")
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		seen[strings.ToLower(t)] = true
+		out = append(out, t)
+		if len(out) == maxShownTerms {
+			break
+		}
+	}
+	return out
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// LangOf says which language an item is in, "ru" or "en", from the
+// letters of its title and summary; "" when it cannot tell.
+func LangOf(it model.Item) string {
+	var cyrillic, latin int
+	for _, r := range it.Title + " " + it.SummaryText {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	switch {
+	case cyrillic > latin:
+		return "ru"
+	case latin > 0:
+		return "en"
+	}
+	return ""
+}

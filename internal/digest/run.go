@@ -1,0 +1,261 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/mail"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/topic"
+)
+
+// run is one dispatch: the time it works at, the topics' state, and the
+// sections and shared renders its mails have in common, since subscribers
+// whose cursors stand together get the same sections.
+type run struct {
+	b        *Builder
+	at       time.Time
+	topics   map[string]*topicState
+	sections map[sectionKey]*plannedSection
+	batches  map[string]*render.Batch
+}
+
+// sectionKey is what decides a section's content.
+type sectionKey struct {
+	topic    string
+	from, to int64
+	bestOnly bool
+	start    int64 // period start, Unix nanoseconds
+}
+
+func (k sectionKey) String() string {
+	return fmt.Sprintf("%s/%d/%d/%t/%d", k.topic, k.from, k.to, k.bestOnly, k.start)
+}
+
+// plannedSection is a section with, once a mail uses it, its digest row.
+type plannedSection struct {
+	key    sectionKey
+	sec    Section
+	digest model.Digest
+}
+
+// plannedMail is what a mailing carries, for the result.
+type plannedMail struct {
+	topics []string
+}
+
+// cacheLimit bounds the sections and shared renders a dispatch keeps
+// between chunks.
+const cacheLimit = 256
+
+func (r *run) trim() {
+	if len(r.sections) > cacheLimit {
+		clear(r.sections)
+	}
+	if len(r.batches) > cacheLimit/4 {
+		clear(r.batches)
+	}
+}
+
+// section is the part of sub's next mail from its topic.
+func (r *run) section(ctx context.Context, sub model.Subscription) (*plannedSection, error) {
+	t := r.topics[sub.TopicID]
+	from := max(sub.CursorSeq, 0)
+	to := max(t.toSeq, from)
+	start := periodStart(sub, t.Topic, r.at)
+	key := sectionKey{topic: t.ID, from: from, to: to, bestOnly: sub.BestOnly, start: start.UnixNano()}
+	if p, ok := r.sections[key]; ok {
+		return p, nil
+	}
+	var best float64
+	if sub.BestOnly {
+		var err error
+		if best, err = r.b.topicBest(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	sec, err := r.b.plan(ctx, t.Topic, from, to, sub.BestOnly, best, start, r.at)
+	if err != nil {
+		return nil, err
+	}
+	p := &plannedSection{key: key, sec: sec}
+	r.sections[key] = p
+	return p, nil
+}
+
+// periodStart is where the period of sub's next mail begins: its last mail,
+// or its look-back before it became active.
+func periodStart(sub model.Subscription, t topic.Topic, now time.Time) time.Time {
+	if !sub.LastSentAt.IsZero() {
+		return sub.LastSentAt
+	}
+	lookback := t.Digest.Lookback
+	if lookback <= 0 {
+		lookback = topic.DefaultLookback
+	}
+	since := sub.ChangedAt
+	if since.IsZero() || since.After(now) {
+		since = now
+	}
+	return since.Add(-lookback)
+}
+
+// record makes sure p's digest row exists, with its archive copy.
+func (r *run) record(ctx context.Context, p *plannedSection) error {
+	if p.digest.ID != 0 {
+		return nil
+	}
+	archive, err := r.b.renderer.Mail(r.b.archiveMail(p.sec), render.Recipient{})
+	if err != nil {
+		return fmt.Errorf("render archive copy of %s: %w", p.sec.Topic.ID, err)
+	}
+	d, err := r.b.store.AddDigest(ctx, model.Digest{
+		TopicID: p.sec.Topic.ID, FromSeq: p.sec.FromSeq, ToSeq: p.sec.ToSeq, BestOnly: p.sec.BestOnly,
+		PeriodStart: p.sec.PeriodStart, PeriodEnd: p.sec.PeriodEnd, ItemCount: len(p.sec.Stories),
+		Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text,
+	})
+	if err != nil {
+		return err
+	}
+	p.digest = d
+	return nil
+}
+
+// archiveMail is how the archive shows a section: every story of its
+// period, for nobody in particular.
+func (b *Builder) archiveMail(s Section) render.Mail {
+	all := s.Topic.Digest
+	all.MaxItems = len(s.Stories) + 1
+	its, _ := items(s.Stories, all)
+	return render.Mail{Sections: []render.Section{{
+		TopicID: s.Topic.ID, TopicName: s.Topic.Name, TopicDescription: s.Topic.Description,
+		PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd, Items: its,
+	}}}
+}
+
+// mailing plans the mail of a group of one subscriber's subscriptions that
+// are due together, records its sections and renders it.
+func (r *run) mailing(ctx context.Context, group []model.Subscription) (store.Mailing, plannedMail, error) {
+	if len(group) == 0 {
+		return store.Mailing{}, plannedMail{}, errNoRecipient
+	}
+	sub := group[0]
+	kind := alertOrDigest(sub)
+	m := store.Mailing{SubscriberID: sub.SubscriberID}
+	var used []*plannedSection
+	news := false
+	for _, s := range group {
+		t := r.topics[s.TopicID]
+		p, err := r.section(ctx, s)
+		if err != nil {
+			return m, plannedMail{}, err
+		}
+		mv := store.Move{TopicID: s.TopicID, FromSeq: s.CursorSeq, ToSeq: p.sec.ToSeq, NextAt: r.b.nextAfter(s, t.Topic, r.at)}
+		if !p.sec.Empty() || (kind == model.KindDigest && t.Digest.Empty == topic.EmptyNote) {
+			used = append(used, p)
+			news = news || !p.sec.Empty()
+		}
+		m.Moves = append(m.Moves, mv)
+	}
+	// Nothing new anywhere: a note when a topic asks for one, else no mail.
+	if !news && (kind == model.KindAlert || len(used) == 0) {
+		return m, plannedMail{}, nil
+	}
+	var pm plannedMail
+	for _, p := range used {
+		if err := r.record(ctx, p); err != nil {
+			return m, plannedMail{}, err
+		}
+		for i := range m.Moves {
+			if m.Moves[i].TopicID == p.sec.Topic.ID {
+				m.Moves[i].DigestID = p.digest.ID
+			}
+		}
+		pm.topics = append(pm.topics, p.sec.Topic.ID)
+	}
+	d, _, err := r.b.message(r.batch(kind, used), kind, sub, used, r.at)
+	if err != nil {
+		return m, plannedMail{}, err
+	}
+	m.Delivery = &d
+	return m, pm, nil
+}
+
+// batch returns the shared render of a mail of kind with sections used.
+func (r *run) batch(kind string, used []*plannedSection) *render.Batch {
+	keys := make([]string, len(used))
+	for i, p := range used {
+		keys[i] = p.key.String()
+	}
+	key := kind + "|" + strings.Join(keys, "|")
+	if b, ok := r.batches[key]; ok {
+		return b
+	}
+	b := r.b.renderer.Batch(r.b.renderMail(kind, used))
+	r.batches[key] = b
+	return b
+}
+
+// renderMail is what every recipient of a mail with sections used sees.
+func (b *Builder) renderMail(kind string, used []*plannedSection) render.Mail {
+	m := render.Mail{Kind: kind}
+	for _, p := range used {
+		m.Sections = append(m.Sections, render.Section{
+			TopicID: p.sec.Topic.ID, TopicName: p.sec.Topic.Name, TopicDescription: p.sec.Topic.Description,
+			PeriodStart: p.sec.PeriodStart, PeriodEnd: p.sec.PeriodEnd, Items: p.sec.Items, More: p.sec.More,
+			ArchiveURL: b.archiveURL(p.digest.ID),
+		})
+	}
+	return m
+}
+
+// message renders sub's copy of a mail and builds the message to queue.
+func (b *Builder) message(batch *render.Batch, kind string, sub model.Subscription, used []*plannedSection, now time.Time) (model.Delivery, render.Rendered, error) {
+	ids := make([]string, len(used))
+	names := make([]string, len(used))
+	for i, p := range used {
+		ids[i], names[i] = p.sec.Topic.ID, p.sec.Topic.Name
+	}
+	rc := b.recipient(sub, ids)
+	r, err := batch.Mail(rc)
+	if err != nil {
+		return model.Delivery{}, r, fmt.Errorf("render: %w", err)
+	}
+	raw, msgID, err := mail.Build(mail.Message{
+		From: b.opts.From, To: sub.Email, ToName: sub.Name,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: now,
+		ListID:            fmt.Sprintf("%s <%s>", listName(names), listID(ids, b.opts.BaseURL)),
+		UnsubscribeURL:    rc.UnsubscribeURL,
+		UnsubscribeMailto: b.unsubscribeMailto(),
+		DKIM:              b.opts.DKIM,
+		Headers:           map[string]string{"X-Feedwatch-Topic": strings.Join(ids, ","), "X-Feedwatch-Kind": kind},
+	})
+	if err != nil {
+		return model.Delivery{}, r, fmt.Errorf("build message: %w", err)
+	}
+	return model.Delivery{Kind: kind, SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw}, r, nil
+}
+
+// recipient is what sub's copy of a mail of topics ids shows of sub. The
+// links are signed once here and used in body and headers alike: each
+// signing reads the clock, and a second passing in between would make
+// them differ.
+func (b *Builder) recipient(sub model.Subscription, ids []string) render.Recipient {
+	rc := render.Recipient{Email: sub.Email, Name: sub.Name}
+	if sub.Email == "" {
+		return rc
+	}
+	rc.UnsubscribeURL = b.UnsubscribeURL(sub.Email, strings.Join(ids, ","))
+	rc.ManageURL = b.ManageURL(sub.Email)
+	if len(ids) > 1 {
+		for _, id := range ids {
+			rc.SectionUnsubscribeURLs = append(rc.SectionUnsubscribeURLs, b.UnsubscribeURL(sub.Email, id))
+		}
+	}
+	rc.Location = b.zone(sub.TimeZone)
+	return rc
+}
