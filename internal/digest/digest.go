@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -219,6 +220,7 @@ func countMails(ms []store.Mailing) int {
 // wants only the strongest asks, what counts as strongest.
 type topicState struct {
 	topic.Topic
+	order int // in the topics file: sections come in this order
 	toSeq int64
 	best  *float64
 }
@@ -238,7 +240,7 @@ func (b *Builder) topicBest(ctx context.Context, t *topicState) (float64, error)
 
 func (b *Builder) topicStates(ctx context.Context, set *topic.Set, only string) (map[string]*topicState, error) {
 	out := map[string]*topicState{}
-	for _, t := range set.Topics() {
+	for i, t := range set.Topics() {
 		if only != "" && t.ID != only {
 			continue
 		}
@@ -246,7 +248,7 @@ func (b *Builder) topicStates(ctx context.Context, set *topic.Set, only string) 
 		if err != nil {
 			return nil, err
 		}
-		out[t.ID] = &topicState{Topic: t, toSeq: to}
+		out[t.ID] = &topicState{Topic: t, order: i, toSeq: to}
 	}
 	if only != "" && len(out) == 0 {
 		return nil, fmt.Errorf("topic %q: %w", only, topic.ErrUnknownTopic)
@@ -285,6 +287,9 @@ func mailGroups(subs []model.Subscription, topics map[string]*topicState) [][]mo
 		}
 		index[key] = len(out)
 		out = append(out, []model.Subscription{s})
+	}
+	for _, g := range out {
+		sort.SliceStable(g, func(i, j int) bool { return topics[g[i].TopicID].order < topics[g[j].TopicID].order })
 	}
 	return out
 }

@@ -1,0 +1,252 @@
+package digest_test
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedwatch/feedwatch/internal/digest"
+	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/token"
+)
+
+func storeSettings(combine *bool) store.SubscriberSettings {
+	return store.SubscriberSettings{Combine: combine}
+}
+
+const twoTopics = `topics:
+  - id: news
+    name: News
+    digest: {schedule: "0 7 * * *", max_items: 50, best_score: 20}
+    rules: {any: [zzzz-never]}
+  - id: arms
+    name: Arms control
+    digest: {schedule: "0 7 * * *", max_items: 50}
+    rules: {any: [zzzz-never]}
+`
+
+func newDispatchEnv(t *testing.T, opts digest.Options) *buildEnv {
+	t.Helper()
+	if opts.BaseURL == "" {
+		opts.BaseURL = "https://news.feedwatch.test"
+	}
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), opts, twoTopics)
+	var err error
+	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Title: "Wire", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *buildEnv) dispatchAt(t *testing.T, at time.Time) digest.Result {
+	t.Helper()
+	e.now = at
+	res, err := e.b.Dispatch(context.Background(), e.set, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestCatchUpIsOneMail: a daily subscriber whose mails were due on three
+// days while nothing ran gets one mail with everything, and the next at
+// their usual time.
+func TestCatchUpIsOneMail(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t, model.Subscription{Email: "r@example.org", TimeZone: "Europe/Berlin",
+		Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 8 * 60}})
+	e.dispatchAt(t, e.now) // placed: next at 08:00 Berlin
+	e.addItems(t, "Day one talks in Geneva")
+	e.now = e.now.Add(24 * time.Hour)
+	e.addItems(t, "Day two sanctions announced")
+	e.now = e.now.Add(48 * time.Hour)
+	if res := e.dispatchAt(t, e.now); res.Mails != 1 {
+		t.Fatalf("after three missed days: %d mails, want 1", res.Mails)
+	}
+	if res := e.dispatchAt(t, e.now.Add(time.Hour)); res.Mails != 0 {
+		t.Errorf("an hour later: %d mails", res.Mails)
+	}
+	sub, _ := e.st.Subscription(context.Background(), "r@example.org", "news")
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	if local := sub.NextAt.In(berlin); local.Hour() != 8 || !sub.NextAt.After(e.now) || sub.NextAt.Sub(e.now) > 24*time.Hour {
+		t.Errorf("next mail at %v, want the next 08:00 Berlin", local)
+	}
+	text := messageParts(t, outbox(t, e.st)[0].Message).Text
+	for _, title := range []string{"Day one talks in Geneva", "Day two sanctions announced"} {
+		if !strings.Contains(text, title) {
+			t.Errorf("the catch-up mail lacks %q", title)
+		}
+	}
+}
+
+// TestSkipMissed: with send_missed off, a time that passed while nothing
+// ran moves on without a mail, and its matches go into the next one.
+func TestSkipMissed(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t, model.Subscription{Email: "r@example.org", Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60}})
+	e.dispatchAt(t, e.now)
+	e.addItems(t, "Talks in Geneva")
+	e.now = e.now.Add(30 * time.Hour)
+	if n, err := e.b.SkipMissed(context.Background(), e.set); err != nil || n != 1 {
+		t.Fatalf("SkipMissed = %d, %v; want 1", n, err)
+	}
+	if res := e.dispatchAt(t, e.now); res.Mails != 0 {
+		t.Errorf("after skipping: %d mails", res.Mails)
+	}
+	sub, _ := e.st.Subscription(context.Background(), "r@example.org", "news")
+	if res := e.dispatchAt(t, sub.NextAt); res.Mails != 1 {
+		t.Errorf("at the next time: %d mails, want 1", res.Mails)
+	}
+}
+
+// TestAlertsCappedPerHour: instant alerts go out in the dispatch after
+// their matches, at most alerts.max_per_hour an hour; what goes over
+// waits and is not lost.
+func TestAlertsCappedPerHour(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{AlertsPerHour: 2})
+	e.subscribe(t, model.Subscription{Email: "r@example.org", Schedule: model.Schedule{Frequency: model.FrequencyInstant}})
+	e.dispatchAt(t, e.now)
+	var titles []string
+	mails := 0
+	for i, title := range []string{"Alpha envoy lands", "Bravo treaty signed", "Charlie talks stall", "Delta sanctions widen"} {
+		titles = append(titles, title)
+		e.addItems(t, title)
+		res := e.dispatchAt(t, e.now.Add(5*time.Minute))
+		mails += res.Mails
+		if want := map[int]int{0: 1, 1: 1, 2: 0, 3: 0}[i]; res.Mails != want {
+			t.Errorf("story %d: %d alerts, want %d", i, res.Mails, want)
+		}
+		e.now = e.now.Add(-time.Hour + 5*time.Minute) // the stories come within the hour
+	}
+	// An hour after the first alert, the two that waited go out together.
+	e.now = e.now.Add(2 * time.Hour)
+	if res := e.dispatchAt(t, e.now); res.Mails != 1 {
+		t.Errorf("after the hour: %d alerts, want 1", res.Mails)
+	}
+	got := map[string]int{}
+	for _, dl := range outbox(t, e.st) {
+		if dl.Kind != model.KindAlert {
+			t.Errorf("a %s, want alerts", dl.Kind)
+		}
+		text := messageParts(t, dl.Message).Text
+		for _, title := range titles {
+			got[title] += strings.Count(text, title+"\n")
+		}
+	}
+	for _, title := range titles {
+		if got[title] != 1 {
+			t.Errorf("%q alerted %d times, want once", title, got[title])
+		}
+	}
+}
+
+// TestBestOnly: a subscription that wants only the strongest matches
+// skips the others for good; one that wants all gets them.
+func TestBestOnly(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t,
+		model.Subscription{Email: "best@example.org", Schedule: model.Schedule{BestOnly: true}},
+		model.Subscription{Email: "all@example.org"})
+	e.now = e.now.Add(time.Hour)
+	ctx := context.Background()
+	for _, m := range []struct {
+		title string
+		score float64
+	}{{"Strong summit story", 30}, {"Weak passing mention", 5}} {
+		e.seq++
+		link := "https://wire.example/best/" + m.title
+		if _, err := e.st.SaveFetch(ctx, e.feed, []model.Item{{Key: link, Title: m.title, Link: link, Published: e.now, FetchedAt: e.now}},
+			[][]model.Match{{{TopicID: "news", Score: m.score}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := e.dispatchNow(t); res.Mails != 2 {
+		t.Fatalf("%d mails, want 2", res.Mails)
+	}
+	for _, dl := range outbox(t, e.st) {
+		text := messageParts(t, dl.Message).Text
+		weak := strings.Contains(text, "Weak passing mention")
+		if strong := strings.Contains(text, "Strong summit story"); !strong || weak != (dl.Email == "all@example.org") {
+			t.Errorf("%s: strong %v, weak %v", dl.Email, strong, weak)
+		}
+	}
+	if sub, _ := e.st.Subscription(ctx, "best@example.org", "news"); sub.CursorSeq != 2 {
+		t.Errorf("best-only cursor %d, want past both matches", sub.CursorSeq)
+	}
+}
+
+// TestCombinedMail: a subscriber's topics due together come in one mail
+// with a section each; each section's unsubscribe link ends that topic,
+// the mail's one-click link ends both; a subscriber who turned combining
+// off gets a mail per topic.
+func TestCombinedMail(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t,
+		model.Subscription{Email: "both@example.org", TopicID: "news"},
+		model.Subscription{Email: "both@example.org", TopicID: "arms"},
+		model.Subscription{Email: "apart@example.org", TopicID: "news"},
+		model.Subscription{Email: "apart@example.org", TopicID: "arms"})
+	off := false
+	if err := e.st.SetSubscriber(context.Background(), "apart@example.org", storeSettings(&off)); err != nil {
+		t.Fatal(err)
+	}
+	e.addTopicItems(t, "news", "Envoy meets minister")
+	e.addTopicItems(t, "arms", "Treaty inspections resume")
+	if res := e.dispatchNow(t); res.Mails != 3 {
+		t.Fatalf("%d mails, want 3 (one combined, two apart)", res.Mails)
+	}
+	for _, dl := range outbox(t, e.st) {
+		raw := string(dl.Message)
+		p := messageParts(t, dl.Message)
+		switch dl.Email {
+		case "both@example.org":
+			if len(dl.Topics) != 2 {
+				t.Fatalf("combined mail carries %v", dl.Topics)
+			}
+			for _, want := range []string{"Envoy meets minister", "Treaty inspections resume", "Unsubscribe from News:", "Unsubscribe from Arms control:"} {
+				if !strings.Contains(p.Text, want) {
+					t.Errorf("combined mail lacks %q", want)
+				}
+			}
+			if !strings.Contains(p.Subject, "News, Arms control") {
+				t.Errorf("subject %q", p.Subject)
+			}
+			oneClick := header(raw, "List-Unsubscribe")
+			tok := tokenOf(t, oneClick)
+			c, err := token.Verify([]byte("build-test-secret"), tok, token.Unsubscribe, e.now)
+			if err != nil || c.Topic != "news,arms" && c.Topic != "arms,news" {
+				t.Errorf("one-click unsubscribe covers %q, %v; want both topics", c.Topic, err)
+			}
+		case "apart@example.org":
+			if len(dl.Topics) != 1 {
+				t.Errorf("apart: a mail of %v", dl.Topics)
+			}
+		}
+	}
+}
+
+func header(raw, name string) string {
+	for _, line := range strings.Split(raw, "\r\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// tokenOf finds the token= value in the https link of a header.
+func tokenOf(t *testing.T, h string) string {
+	t.Helper()
+	for _, part := range strings.Split(h, ",") {
+		part = strings.Trim(strings.TrimSpace(part), "<>")
+		if u, err := url.Parse(part); err == nil && u.Scheme == "https" {
+			return u.Query().Get("token")
+		}
+	}
+	t.Fatalf("no https link in %q", h)
+	return ""
+}
