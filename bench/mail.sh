@@ -116,7 +116,7 @@ echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -m | awk '/^Mem:/ { print $2 }') MB RAM, $(go version | cut -d' ' -f3)"
 echo "setup:   $n active subscribers of us-russia, one feed of 20 matching stories, SMTP sink on $smtp_addr (tls: none)"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run: wall times on a busy machine are long, CPU times hold"
-echo "command: feedwatch digest --config feedwatch.yaml"
+echo "command: feedwatch digest --now --config feedwatch.yaml"
 echo
 
 # sample PID: every 0.1 s, the time and the CPU ticks the process has used,
@@ -129,7 +129,7 @@ sample() {
 }
 
 start_unix=$(date +%s.%N)
-/usr/bin/time -v -o "$work/time" "${fw[@]}" digest "${cfg[@]}" >"$work/out" 2>"$work/err" &
+/usr/bin/time -v -o "$work/time" "${fw[@]}" digest --now "${cfg[@]}" >"$work/out" 2>"$work/err" &
 time_pid=$!
 fw_pid=
 for _ in $(seq 100); do

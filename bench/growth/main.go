@@ -10,7 +10,7 @@
 //	go run ./bench/growth -db /tmp/growth.db -cpuprofile cpu.out  # measure again, profiling
 //
 // A database already filled with the same -items is reused. The digest
-// run (digest.Builder.Build for every topic) is measured last, on a copy
+// run (digest.Builder.DispatchNow for every topic) is measured last, on a copy
 // of the day, because it records digests.
 package main
 
@@ -202,7 +202,11 @@ func queries(ctx context.Context, st *store.Store, m *measurer, nTopics int) {
 		_, err := st.MatchSeqBefore(ctx, topicID(i%nTopics), end.Add(-24*time.Hour))
 		return 1, err
 	})
-	m.run("NextDigestStart", func(i int) (int, error) { _, err := st.NextDigestStart(ctx, topicID(i%nTopics)); return 1, err })
+	m.run("TopicMaxSeq (every dispatch)", func(i int) (int, error) { _, err := st.TopicMaxSeq(ctx, topicID(i%nTopics)); return 1, err })
+	m.run("DueSubscriptions (every dispatch)", func(int) (int, error) {
+		r, err := st.DueSubscriptions(ctx, end, 6, 0, 200)
+		return len(r), err
+	})
 	m.run("ActiveSubscriptions", func(i int) (int, error) {
 		r, err := st.ActiveSubscriptions(ctx, topicID(i%nTopics))
 		return len(r), err
@@ -290,7 +294,7 @@ func queries(ctx context.Context, st *store.Store, m *measurer, nTopics int) {
 }
 
 // digestRun builds each topic's digest of the last day: Plan (selection
-// and merging) timed repeatedly, then one Build per topic (rendering one
+// and merging) timed repeatedly, then one dispatch per topic (rendering one
 // message per subscriber and recording the digest).
 func digestRun(ctx context.Context, st *store.Store, m *measurer, nTopics int) {
 	tmpl, err := fs.Sub(feedwatch.Defaults, "templates")
@@ -302,7 +306,7 @@ func digestRun(ctx context.Context, st *store.Store, m *measurer, nTopics int) {
 		log.Fatal(err)
 	}
 	now := end.Add(time.Hour)
-	// A previous run's Build recorded digests for this day; forget them so
+	// A previous run's dispatch recorded digests for this day; forget them so
 	// that every run builds the same digests.
 	if _, err := st.DB().ExecContext(ctx, "DELETE FROM digests WHERE period_end > ?", ts(end)); err != nil {
 		log.Fatal(err)
@@ -310,33 +314,38 @@ func digestRun(ctx context.Context, st *store.Store, m *measurer, nTopics int) {
 	b := digest.New(st, rd, digest.Options{From: "feedwatch <feedwatch@example.org>", BaseURL: "https://feedwatch.example.org",
 		Secret: []byte("growth-benchmark-secret-0123456789"), Now: func() time.Time { return now }})
 	topics := make([]topic.Topic, nTopics)
+	sets := make([]*topic.Set, nTopics)
 	for k := range topics {
-		topics[k] = topic.Topic{ID: topicID(k), Name: fmt.Sprintf("Topic %d", k), Digest: topic.Digest{MaxItems: 50, Lookback: 24 * time.Hour}}
+		topics[k] = topic.Topic{ID: topicID(k), Name: fmt.Sprintf("Topic %d", k), Digest: topic.Digest{MaxItems: 50, Lookback: 24 * time.Hour,
+			Schedule: topic.DefaultSchedule}}
+		if sets[k], err = topic.New([]topic.Topic{topics[k]}); err != nil {
+			log.Fatal(err)
+		}
 	}
-	m.run("digest Plan (select + merge a topic's day)", func(i int) (int, error) {
-		p, err := b.Plan(ctx, topics[i%nTopics])
+	m.run("digest Preview (select + group a topic's day)", func(i int) (int, error) {
+		p, err := b.Preview(ctx, topics[i%nTopics])
 		return len(p.Items), err
 	})
-	if m.only != "" && !strings.Contains("digest Build", m.only) {
+	if m.only != "" && !strings.Contains("digest dispatch", m.only) {
 		return
 	}
 	var ds []time.Duration
 	queued := 0
-	for _, t := range topics {
+	for k := range topics {
 		t0 := time.Now()
-		res, err := b.Build(ctx, t)
+		res, err := b.DispatchNow(ctx, sets[k], "")
 		if err != nil {
 			log.Fatal(err)
 		}
 		ds = append(ds, time.Since(t0))
-		queued += res.Queued
+		queued += res.Mails
 	}
 	slices.Sort(ds)
 	var total time.Duration
 	for _, d := range ds {
 		total += d
 	}
-	fmt.Printf("\ndigest Build, %d topics, %d messages: %s in all, median topic %s, slowest %s\n",
+	fmt.Printf("\ndigest dispatch, %d topics, %d messages: %s in all, median topic %s, slowest %s\n",
 		nTopics, queued, fmtDur(total), fmtDur(ds[len(ds)/2]), fmtDur(ds[len(ds)-1]))
 }
 
@@ -438,6 +447,13 @@ func fill(ctx context.Context, db *sql.DB, nItems, nMatches, nTopics, nFeeds, da
 		fmt.Fprintf(os.Stderr, "\rfill: %d/%d items, %.0f items/s   ", done, nItems, float64(done)/time.Since(began).Seconds())
 	}
 	fmt.Fprintln(os.Stderr)
+	// Each subscription stands after the last digest it was given, as the
+	// dispatcher leaves it, with its next mail due at the end.
+	if _, err := db.ExecContext(ctx, `UPDATE subscriptions SET next_at = ?, last_sent_at = ?,
+		cursor_seq = coalesce((SELECT max(to_seq) FROM digests WHERE digests.topic_id = subscriptions.topic_id), 0)`,
+		ts(end), ts(end.Add(-24*time.Hour))); err != nil {
+		return err
+	}
 	// Each feed's count, as SaveFetches keeps it (migration 0008).
 	_, err = db.ExecContext(ctx, `UPDATE feeds SET item_count = (SELECT count(*) FROM items WHERE items.feed_id = feeds.id)`)
 	return err
@@ -462,9 +478,13 @@ func recordDigests(ctx context.Context, tx *sql.Tx, digestAt time.Time, lastTo [
 		lastTo[k] = seq
 		for s := range subsPerTopic {
 			sub := s*len(lastTo) + k + 1
-			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at, message_id, message, created_at, sent_at)
-				VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`, id, sub, fmt.Sprintf("reader%d@example.org", sub-1), status, ts(digestAt),
-				fmt.Sprintf("<%d.%d@feedwatch.example>", id, sub), message, ts(digestAt), sent); err != nil {
+			var dl int64
+			if err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (subscriber_id, email, status, attempts, next_attempt_at, message_id, message, created_at, sent_at)
+				VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, sub, fmt.Sprintf("reader%d@example.org", sub-1), status, ts(digestAt),
+				fmt.Sprintf("<%d.%d@feedwatch.example>", id, sub), message, ts(digestAt), sent).Scan(&dl); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (?, ?)", dl, id); err != nil {
 				return err
 			}
 		}

@@ -121,7 +121,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		// Instant alerts go out in the poll cycle that found their
 		// matches; when a dispatch is already running, the next one a
 		// minute later takes them.
-		if sum.Matches > 0 && ctx.Err() == nil {
+		if ctx.Err() == nil {
 			sched.RunNow("dispatch")
 		}
 		return err

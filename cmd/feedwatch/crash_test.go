@@ -191,7 +191,7 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 		wantDup int
 	}{
 		{"killed in the acceptance window", "window", 80, []string{"outbox", "retry"}, 1},
-		{"killed before DATA", "rcpt", 101, []string{"digest"}, 0},
+		{"killed before DATA", "rcpt", 101, []string{"digest", "--now"}, 0},
 		{"killed at a random moment", "any", 60 + rand.IntN(80), []string{"outbox", "retry"}, -1},
 	}
 	for _, tc := range cases {
@@ -242,7 +242,7 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 			dir := copyDataDir(t, tmpl)
 			cfg := writeCrashConfig(t, dir, feedURL, srv.Port)
 
-			p := startFeedwatch(t, bin, dir, "digest", "--config", cfg)
+			p := startFeedwatch(t, bin, dir, "digest", "--now", "--config", cfg)
 			proc.Store(p)
 			select {
 			case <-killed:

@@ -135,7 +135,8 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runCLI(t, nil, "subscribers", "add", "reader@feedwatch.test", "--topic", "us-russia", "--config", cfgPath); code != 0 {
+	// Instant: the alert follows the first poll.
+	if code, out, errOut := runCLI(t, nil, "subscribers", "add", "reader@feedwatch.test", "--topic", "us-russia", "--frequency", "instant", "--config", cfgPath); code != 0 {
 		t.Fatalf("subscribers add: %d %s %s", code, out, errOut)
 	}
 
@@ -154,10 +155,10 @@ backup: {schedule: "@every 1s", dir: %[1]s/backups, keep: 2}
 		}
 	}()
 
-	waitFor(t, 30*time.Second, "a digest to reach the SMTP server", func() bool { return len(smtpSrv.Messages()) >= 1 })
+	waitFor(t, 30*time.Second, "an alert to reach the SMTP server", func() bool { return len(smtpSrv.Messages()) >= 1 })
 	msg := string(smtpSrv.Messages()[0].Data)
-	if !strings.Contains(msg, "US and Russia open arms control talks in Geneva") {
-		t.Errorf("digest lacks the relevant story:\n%.800s", msg)
+	if !strings.Contains(msg, "US and Russia open arms control talks in Geneva") || !strings.Contains(msg, "X-Feedwatch-Kind: alert") {
+		t.Errorf("alert lacks the relevant story:\n%.800s", msg)
 	}
 
 	// The web server answers health, readiness and metrics.

@@ -130,8 +130,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("--preview sent mail: %v", entries)
 	}
 
-	if code, out, errOut = runCLI(t, nil, "digest", "--config", cfgPath); code != 0 {
-		t.Fatalf("digest: exit %d\n%s\n%s", code, out, errOut)
+	// Not due yet: the subscription follows the topic's 07:00.
+	if code, out, errOut = runCLI(t, nil, "digest", "--config", cfgPath); code != 0 || !strings.Contains(out, "digest: 0 mails queued") {
+		t.Fatalf("digest before its time: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut = runCLI(t, nil, "digest", "--now", "--config", cfgPath); code != 0 {
+		t.Fatalf("digest --now: exit %d\n%s\n%s", code, out, errOut)
 	}
 	emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
 	if len(emls) != 1 {
@@ -140,7 +144,7 @@ func TestEndToEnd(t *testing.T) {
 	checkMessage(t, emls[0], "US and Russia open arms control talks in Geneva")
 
 	// Running it again sends nothing new.
-	if code, out, _ = runCLI(t, nil, "digest", "--config", cfgPath); code != 0 || !strings.Contains(out, "nothing to send") {
+	if code, out, _ = runCLI(t, nil, "digest", "--now", "--config", cfgPath); code != 0 || !strings.Contains(out, "digest: 0 mails queued") {
 		t.Fatalf("second digest: exit %d\n%s", code, out)
 	}
 	if emls, _ = filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(emls) != 1 {

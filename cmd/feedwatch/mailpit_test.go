@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,9 +71,9 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 	if code, out, errOut := runCLI(t, nil, "poll", "--config", cfg); code != 0 || !strings.Contains(out, "items 8 new, 0 seen; 4 matches") {
 		t.Fatalf("poll: exit %d, want 8 new items and 4 matches\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut := runCLI(t, nil, "digest", "--config", cfg)
-	if code != 0 || !strings.Contains(out, "outbox: 4 sent, 0 to retry, 0 failed") {
-		t.Fatalf("digest: exit %d, want 4 sent\n%s\n%s", code, out, errOut)
+	code, out, errOut := runCLI(t, nil, "digest", "--now", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "outbox: 3 sent, 0 to retry, 0 failed") {
+		t.Fatalf("digest: exit %d, want 3 sent\n%s\n%s", code, out, errOut)
 	}
 	t.Logf("digest:\n%s", out)
 
@@ -98,9 +99,11 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 	}
 	irrelevant := []string{"Bavaria", "Arctic Monkeys", "Moscow, Idaho", "bike lanes", "ice cream"}
 
+	// Alice's two subscriptions are due together: one mail with a section
+	// for each.
 	list := mp.messages(t)
-	if len(list) != 4 {
-		t.Fatalf("Mailpit holds %d messages, want 4 (alice 2, bob 1, carol 1)", len(list))
+	if len(list) != 3 {
+		t.Fatalf("Mailpit holds %d messages, want 3 (alice 1 of both topics, bob 1, carol 1)", len(list))
 	}
 	got := map[string]int{} // "email topic" -> messages
 	for _, sum := range list {
@@ -112,7 +115,10 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 		}
 		to := m.To[0].Address
 		topic := headerValue(h["X-Feedwatch-Topic"])
-		got[to+" "+topic]++
+		topics := strings.Split(topic, ",")
+		for _, id := range topics {
+			got[to+" "+id]++
+		}
 		t.Run(to+"/"+topic, func(t *testing.T) {
 			if !recorded[m.MessageID] {
 				t.Errorf("Message-ID %q is not one the outbox recorded", m.MessageID)
@@ -120,7 +126,11 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 			if headerValue(h["Date"]) == "" {
 				t.Error("no Date header")
 			}
-			if want := "<" + topic + ".news.feedwatch.test>"; !strings.HasSuffix(headerValue(h["List-Id"]), want) {
+			listID := topic
+			if len(topics) > 1 {
+				listID = "digest"
+			}
+			if want := "<" + listID + ".news.feedwatch.test>"; !strings.HasSuffix(headerValue(h["List-Id"]), want) {
 				t.Errorf("List-Id = %q, want it to end in %s", headerValue(h["List-Id"]), want)
 			}
 			// mail.Build writes a mailto alternative only when it is given
@@ -141,13 +151,15 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 			if len(m.Attachments) != 0 || len(m.Inline) != 0 {
 				t.Errorf("%d attachments and %d inline parts, want none", len(m.Attachments), len(m.Inline))
 			}
-			for _, want := range relevant[topic] {
-				if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
-					t.Errorf("text or HTML part lacks %q", want)
+			for _, id := range topics {
+				for _, want := range relevant[id] {
+					if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+						t.Errorf("text or HTML part lacks %q", want)
+					}
 				}
 			}
 			for other, items := range relevant {
-				if other == topic {
+				if slices.Contains(topics, other) {
 					continue
 				}
 				for _, item := range items {
@@ -171,15 +183,15 @@ web: {listen: "", base_url: "https://news.feedwatch.test"}
 		}
 	}
 	if len(got) != 4 {
-		t.Errorf("messages by recipient and topic: %v", got)
+		t.Errorf("sections by recipient and topic: %v", got)
 	}
 
 	// A second run has nothing new and must send nothing.
-	if code, out, _ := runCLI(t, nil, "digest", "--config", cfg); code != 0 || !strings.Contains(out, "outbox: 0 sent") {
+	if code, out, _ := runCLI(t, nil, "digest", "--now", "--config", cfg); code != 0 || !strings.Contains(out, "outbox: 0 sent") {
 		t.Errorf("second digest: exit %d\n%s", code, out)
 	}
-	if n := len(mp.messages(t)); n != 4 {
-		t.Errorf("after a second digest run Mailpit holds %d messages, want 4", n)
+	if n := len(mp.messages(t)); n != 3 {
+		t.Errorf("after a second digest run Mailpit holds %d messages, want 3", n)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,17 +15,23 @@ import (
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
-// TestDaemonFinishesIncompleteDigest starts `feedwatch run` on a database
-// holding a digest whose build was cut short after its first subscriber,
-// with send_missed off and the topic's schedule a year away, and checks
-// that the daemon finishes and sends that digest at start: each subscriber
-// receives it once, the one queued before the cut included.
-func TestDaemonFinishesIncompleteDigest(t *testing.T) {
+// TestDaemonSendsWhatWasLeft starts `feedwatch run` on a database left by
+// a daemon that stopped after queueing one subscriber's mail and before
+// the others' time came and went: the daemon sends the queued mail, and one
+// mail to each subscriber whose time passed while it was down, at start,
+// each once.
+func TestDaemonSendsWhatWasLeft(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	srv := smtptest.Start(t, smtptest.Options{})
 	topicsPath := filepath.Join(dir, "topics.yaml")
-	shippedTopicsWithSchedule(t, topicsPath, "0 7 1 1 *")
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "config", "topics.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(topicsPath, shipped, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(dir, "feedwatch.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir: %s
 topics_file: %s
@@ -35,7 +40,6 @@ mail:
   from: "feedwatch <digest@feedwatch.test>"
   smtp: {host: 127.0.0.1, port: %d, tls: none, timeout: 10s}
 web: {listen: "", base_url: "https://news.feedwatch.test"}
-digest: {send_missed: false}
 `, dir, topicsPath, srv.Port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +49,16 @@ digest: {send_missed: false}
 		t.Fatal(err)
 	}
 	defer st.Close()
+	now := time.Now().UTC()
+	feed, err := st.AddFeed(ctx, model.Feed{URL: "https://wire.example/rss", Title: "Wire", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveFetch(ctx, feed, []model.Item{{Key: "1", Title: "Lavrov and Rubio meet in Riyadh", Link: "https://wire.example/1",
+		Published: now.Add(-3 * time.Hour), FetchedAt: now.Add(-3 * time.Hour)}}, [][]model.Match{{{TopicID: "us-russia", Score: 20}}}); err != nil {
+		t.Fatal(err)
+	}
+	top, _ := st.TopicMaxSeq(ctx, "us-russia")
 	const readers = 5
 	var subs []model.Subscription
 	for i := range readers {
@@ -52,17 +66,22 @@ digest: {send_missed: false}
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Their mail was due two hours ago.
+		if err := st.PlaceSubscriptions(ctx, []store.Placement{{SubscriberID: sub.SubscriberID, TopicID: "us-russia", CursorSeq: 0, NextAt: now.Add(-2 * time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
 		subs = append(subs, sub)
 	}
-	now := time.Now().UTC()
-	d, err := st.StartDigest(ctx, store.NewDigest{Digest: model.Digest{TopicID: "us-russia", PeriodStart: now.Add(-24 * time.Hour), PeriodEnd: now}})
+	// The daemon that stopped had queued r0's mail, and not sent it.
+	section, err := st.AddDigest(ctx, model.Digest{TopicID: "us-russia", FromSeq: 0, ToSeq: top, ItemCount: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := "Message-ID: <first@feedwatch.test>\r\nSubject: queued before the cut\r\n\r\nbody\r\n"
-	if _, err := st.QueueDeliveries(ctx, d.ID, []model.Delivery{{SubscriberID: subs[0].SubscriberID, Email: subs[0].Email,
-		MessageID: "first@feedwatch.test", Message: []byte(first)}}); err != nil {
-		t.Fatal(err)
+	first := "Message-ID: <first@feedwatch.test>\r\nSubject: queued before the stop\r\n\r\nbody\r\n"
+	if n, err := st.RecordMailings(ctx, []store.Mailing{{SubscriberID: subs[0].SubscriberID,
+		Delivery: &model.Delivery{Email: subs[0].Email, MessageID: "first@feedwatch.test", Message: []byte(first)},
+		Moves:    []store.Move{{TopicID: "us-russia", DigestID: section.ID, FromSeq: 0, ToSeq: top, NextAt: now.Add(22 * time.Hour)}}}}); err != nil || n != 1 {
+		t.Fatalf("RecordMailings = %d, %v", n, err)
 	}
 
 	var logs syncBuffer
@@ -79,7 +98,12 @@ digest: {send_missed: false}
 			<-done
 		}
 	})
-	waitFor(t, 30*time.Second, "the digest to reach every subscriber", func() bool {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon's log:\n%s", logs.String())
+		}
+	})
+	waitFor(t, 30*time.Second, "a mail to reach every subscriber", func() bool {
 		return len(srv.Messages()) >= readers
 	})
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -99,11 +123,10 @@ digest: {send_missed: false}
 	if len(srv.Messages()) != readers {
 		t.Errorf("server received %d messages for %d readers", len(srv.Messages()), readers)
 	}
-	if _, err := st.IncompleteDigest(ctx, "us-russia"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("digest still incomplete after the daemon ran: %v\n%s", err, logs.String())
-	}
-	last, err := st.LastDigest(ctx, "us-russia")
-	if err != nil || last.ID != d.ID {
-		t.Errorf("newest digest = %d (%v), want the finished one, %d: the daemon started a new period", last.ID, err, d.ID)
+	for _, sub := range subs {
+		got, err := st.Subscription(ctx, sub.Email, "us-russia")
+		if err != nil || got.CursorSeq != top || !got.NextAt.After(now) {
+			t.Errorf("%s after the daemon: %+v, %v", sub.Email, got, err)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/store"
 )
 
 func TestAdminDisabledIsNotFound(t *testing.T) {
@@ -100,13 +101,18 @@ func TestAdminOverview(t *testing.T) {
 	if err := e.store.SaveFeedState(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	e.store.Subscribe(ctx, model.Subscription{Email: "sub@example.org", TopicID: "golang", Status: model.SubscriptionActive})
+	sub, _ := e.store.Subscribe(ctx, model.Subscription{Email: "sub@example.org", TopicID: "golang", Status: model.SubscriptionActive,
+		Schedule: model.Schedule{Frequency: model.FrequencyWeekly, BestOnly: true}})
+	if _, err := e.store.CreateDigest(ctx, store.NewDigest{Digest: model.Digest{TopicID: "golang"}, FromSeq: 0, ToSeq: 1,
+		Deliveries: []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<m@x>", Message: []byte("m")}}}); err != nil {
+		t.Fatal(err)
+	}
 	r := e.adminGet("/admin")
 	if r.status != 200 {
 		t.Fatalf("overview = %d", r.status)
 	}
 	for _, want := range []string{"Go Blog", "Broken Feed", "backing_off", "fetch: HTTP 503", "sub@example.org",
-		"golang 1.30 released", "<svg", "Matches per topic", "Items per feed", "Outbox"} {
+		"golang 1.30 released", "<svg", "Matches per topic", "Items per feed", "Outbox", "<td>digest</td><td>golang</td>", "weekly, strongest only"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("overview lacks %q", want)
 		}
