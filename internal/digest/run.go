@@ -24,16 +24,17 @@ type run struct {
 	batches  map[string]*render.Batch
 }
 
-// sectionKey is what decides a section's content.
+// sectionKey is what decides a section's content. Subscriptions at the
+// same cursor share it, and its period too: the first one's, which for
+// subscriptions mailed together is theirs as well.
 type sectionKey struct {
 	topic    string
 	from, to int64
 	bestOnly bool
-	start    int64 // period start, Unix nanoseconds
 }
 
 func (k sectionKey) String() string {
-	return fmt.Sprintf("%s/%d/%d/%t/%d", k.topic, k.from, k.to, k.bestOnly, k.start)
+	return fmt.Sprintf("%s/%d/%d/%t", k.topic, k.from, k.to, k.bestOnly)
 }
 
 // plannedSection is a section with, once a mail uses it, its digest row.
@@ -66,11 +67,11 @@ func (r *run) section(ctx context.Context, sub model.Subscription) (*plannedSect
 	t := r.topics[sub.TopicID]
 	from := max(sub.CursorSeq, 0)
 	to := max(t.toSeq, from)
-	start := periodStart(sub, t.Topic, r.at)
-	key := sectionKey{topic: t.ID, from: from, to: to, bestOnly: sub.BestOnly, start: start.UnixNano()}
+	key := sectionKey{topic: t.ID, from: from, to: to, bestOnly: sub.BestOnly}
 	if p, ok := r.sections[key]; ok {
 		return p, nil
 	}
+	start := periodStart(sub, t.Topic, r.at)
 	var best float64
 	if sub.BestOnly {
 		var err error
@@ -125,15 +126,12 @@ func (r *run) record(ctx context.Context, p *plannedSection) error {
 	return nil
 }
 
-// archiveMail is how the archive shows a section: every story of its
-// period, for nobody in particular.
+// archiveMail is how the archive shows a section: as the mails did, for
+// nobody in particular.
 func (b *Builder) archiveMail(s Section) render.Mail {
-	all := s.Topic.Digest
-	all.MaxItems = len(s.Stories) + 1
-	its, _ := items(s.Stories, all)
 	return render.Mail{Sections: []render.Section{{
 		TopicID: s.Topic.ID, TopicName: s.Topic.Name, TopicDescription: s.Topic.Description,
-		PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd, Items: its,
+		PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd, Items: s.Items, More: s.More,
 	}}}
 }
 
