@@ -129,6 +129,7 @@ func derivePreheader(items []itemView) string {
 type confirmView struct {
 	TopicNames []string
 	ConfirmURL string
+	ManageURL  string
 	Recipient  string
 	Expires    time.Time
 	Preheader  string
@@ -179,7 +180,7 @@ func sampleDigest() Digest {
 
 func sampleConfirm() Confirm {
 	return Confirm{
-		TopicNames: []string{"Sample"}, ConfirmURL: "https://example.org/c",
+		TopicNames: []string{"Sample"}, ConfirmURL: "https://example.org/c", ManageURL: "https://example.org/m",
 		Recipient: "a@example.org", Expires: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 }
