@@ -509,6 +509,7 @@ type topicView struct {
 	Status                string // the subscription's, "" for none
 	Subscribed            bool
 	Frequencies           []option
+	TopicSchedule         string // what the topic's schedule is
 	At                    string
 	Days                  []option
 	HowMany               []option
@@ -559,14 +560,15 @@ func (s *server) prefsData(ctx context.Context, pp prefsPage) (prefsData, error)
 	best := map[string]float64{}
 	for _, t := range pp.set.Topics() {
 		c := pp.form.Topics[t.ID]
-		tv := topicView{ID: t.ID, Name: t.Name, Description: t.Description, Subscribed: c.Subscribed, At: c.At, Public: t.Public}
+		tv := topicView{ID: t.ID, Name: t.Name, Description: t.Description, Subscribed: c.Subscribed, At: c.At, Public: t.Public,
+			TopicSchedule: topicScheduleText(t, pp.sub.TimeZone != "")}
 		var stored *model.Subscription
 		if i := slices.IndexFunc(pp.subs, func(s model.Subscription) bool { return s.TopicID == t.ID }); i >= 0 {
 			stored = &pp.subs[i]
 			tv.Status = stored.Status
 		}
 		tv.Frequencies = []option{
-			{Value: model.FrequencyTopic, Label: topicScheduleLabel(t, pp.sub.TimeZone != "")},
+			{Value: model.FrequencyTopic, Label: "The topic's schedule"},
 			{Value: model.FrequencyInstant, Label: "As it happens (soon after each new match)"},
 			{Value: model.FrequencyDaily, Label: "Once a day"},
 			{Value: model.FrequencyWeekly, Label: "Once a week"},
@@ -577,9 +579,9 @@ func (s *server) prefsData(ctx context.Context, pp prefsPage) (prefsData, error)
 		for _, wd := range weekdays {
 			tv.Days = append(tv.Days, option{Value: wd.value, Label: wd.day.String(), Selected: wd.value == c.Day})
 		}
-		strongest := "Only the strongest: the top quarter by score"
+		strongest := "Only the strongest (top quarter)"
 		if t.Digest.BestScore > 0 {
-			strongest = "Only the strongest: score " + strconv.FormatFloat(t.Digest.BestScore, 'g', -1, 64) + " or more"
+			strongest = "Only the strongest (score ≥ " + strconv.FormatFloat(t.Digest.BestScore, 'g', -1, 64) + ")"
 		}
 		tv.HowMany = []option{{Value: "", Label: "All matches", Selected: !c.Best}, {Value: "best", Label: strongest, Selected: c.Best}}
 
@@ -614,24 +616,22 @@ func (s *server) prefsData(ctx context.Context, pp prefsPage) (prefsData, error)
 	return d, nil
 }
 
-// topicScheduleLabel says what following the topic's schedule means.
-func topicScheduleLabel(t topic.Topic, zoneSet bool) string {
+// topicScheduleText says what following the topic's schedule means.
+func topicScheduleText(t topic.Topic, zoneSet bool) string {
 	fs, zone, ok := schedule.FromSpec(t.Digest.Schedule)
 	if !ok {
-		return "The topic's schedule (" + t.Digest.Schedule + ")"
+		return "The topic's schedule: " + t.Digest.Schedule + " (cron, server time)."
 	}
-	where := "server time"
-	switch {
-	case zoneSet:
-		where = "your time"
-	case zone != "":
-		where = zone + " time"
-	}
+	// The page's times are in the subscriber's zone, or the server's
+	// while they have none; a spec with its own zone keeps that one then.
 	at := schedule.Clock(fs.DeliverAt)
-	if fs.Frequency == model.FrequencyWeekly {
-		return "Weekly on " + fs.Weekday.String() + " at " + at + " " + where + " (the topic's schedule)"
+	if !zoneSet && zone != "" {
+		at += " " + zone + " time"
 	}
-	return "Daily at " + at + " " + where + " (the topic's schedule)"
+	if fs.Frequency == model.FrequencyWeekly {
+		return "The topic's schedule: weekly on " + fs.Weekday.String() + " at " + at + "."
+	}
+	return "The topic's schedule: daily at " + at + "."
 }
 
 // nextDeliveryText says when sc's next mail goes out, in the zone of its

@@ -160,7 +160,7 @@ func TestPreferencesPage(t *testing.T) {
 		// Every topic, subscribed or not.
 		`name="topic" value="golang" class="sub" checked`, `name="topic" value="rust" class="sub">`, "Go language", "Rust", "not subscribed",
 		// The choices, with what the topic's schedule means.
-		`<option value="daily" selected>Once a day</option>`, `value="08:30"`, "Daily at 07:00 your time (the topic's schedule)",
+		`<option value="daily" selected>Once a day</option>`, `value="08:30"`, "The topic's schedule: daily at 07:00.", `<option value="">The topic's schedule</option>`,
 		`<option value="instant">`, `<option value="weekly">`, `name="day.golang"`, `name="best.golang"`, "Only the strongest",
 		// Next delivery, in the subscriber's zone, and what waits for it.
 		"Next mail: <strong>Saturday 21 November, 08:30 CET</strong>", "2 matches waiting.",
@@ -205,7 +205,7 @@ func TestPreferencesUnsetZone(t *testing.T) {
 	e := newEnv(t, nil)
 	e.subscribe(reader, model.Subscription{TopicID: "golang"})
 	r := e.get(e.manageLink(reader))
-	if !strings.Contains(r.body, `<option value="" selected>Not chosen yet: server time`) || !strings.Contains(r.body, "Daily at 07:00 server time") {
+	if !strings.Contains(r.body, `<option value="" selected>Not chosen yet: server time`) || !strings.Contains(r.body, "The topic&#39;s schedule: daily at 07:00.") {
 		t.Errorf("unset zone:\n%s", r.body)
 	}
 	// Saving the form as it stands keeps the zone unset.
@@ -686,5 +686,48 @@ func TestConfirmationMailManageLink(t *testing.T) {
 	r = e.pressConfirm(strings.TrimPrefix(confirmLinkRE.FindString(body), e.srv.URL))
 	if r.status != 200 || !strings.Contains(r.body, "Choose when and how often") || !strings.Contains(r.body, "/preferences?token=") {
 		t.Errorf("confirmed page = %d\n%s", r.status, r.body)
+	}
+}
+
+func TestTopicScheduleText(t *testing.T) {
+	for _, c := range []struct {
+		spec    string
+		zoneSet bool
+		want    string
+	}{
+		{"0 7 * * *", false, "The topic's schedule: daily at 07:00."},
+		{"30 8 * * 1", true, "The topic's schedule: weekly on Monday at 08:30."},
+		{"CRON_TZ=Europe/Moscow 0 9 * * *", false, "The topic's schedule: daily at 09:00 Europe/Moscow time."},
+		{"CRON_TZ=Europe/Moscow 0 9 * * *", true, "The topic's schedule: daily at 09:00."}, // in the subscriber's zone
+		{"0 7,19 * * *", false, "The topic's schedule: 0 7,19 * * * (cron, server time)."},
+		{"@every 3h", true, "The topic's schedule: @every 3h (cron, server time)."},
+	} {
+		tp := mustTopics(t, "topics:\n  - id: t\n    name: T\n    digest:\n      schedule: \""+c.spec+"\"\n    rules:\n      any: [x]\n").Topics()[0]
+		if got := topicScheduleText(tp, c.zoneSet); got != c.want {
+			t.Errorf("%q (zone set %v) = %q, want %q", c.spec, c.zoneSet, got, c.want)
+		}
+	}
+}
+
+func TestNextDeliveryText(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	tp := mustTopics(t, testTopics).Topics()[0]
+	daily := model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 9 * 60}
+	for _, c := range []struct {
+		name string
+		sub  model.Subscription
+		want string
+	}{
+		{"daily in Berlin, not placed yet", model.Subscription{TimeZone: "Europe/Berlin", Schedule: daily}, "Saturday 21 November, 09:00 CET"},
+		{"placed by the dispatcher", model.Subscription{TimeZone: "Europe/Berlin", Schedule: daily, NextAt: time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)}, "Friday 20 November, 21:00 CET"},
+		{"instant", model.Subscription{Schedule: model.Schedule{Frequency: model.FrequencyInstant}}, "Soon after each new match"},
+		{"instant, paused", model.Subscription{TimeZone: "UTC", Schedule: model.Schedule{Frequency: model.FrequencyInstant}, PausedUntil: now.Add(48 * time.Hour)},
+			"After your pause, from Sunday 22 November, 12:00 UTC"},
+		{"due during a pause", model.Subscription{TimeZone: "UTC", Schedule: daily, PausedUntil: now.Add(48 * time.Hour)}, "When your pause ends, Sunday 22 November, 12:00 UTC"},
+		{"due after a pause", model.Subscription{TimeZone: "UTC", Schedule: daily, PausedUntil: now.Add(time.Hour)}, "Saturday 21 November, 09:00 UTC"},
+	} {
+		if got := nextDeliveryText(c.sub, tp, now); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }
