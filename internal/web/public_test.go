@@ -610,6 +610,10 @@ func TestWrongMethod(t *testing.T) {
 		{http.MethodDelete, "/digests", "GET, HEAD"},
 		{http.MethodPut, "/healthz", "GET, HEAD"},
 		{http.MethodGet, "/unsubscribe", ""}, // GET is the page
+		{http.MethodGet, "/manage-link", "POST"},
+		{http.MethodGet, "/preferences/erase", "POST"},
+		{http.MethodPost, "/topics/golang/feed.atom", "GET, HEAD"},
+		{http.MethodDelete, "/preferences", "GET, HEAD, POST"},
 	} {
 		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, nil)
 		r := e.do(nil, req)
