@@ -142,8 +142,11 @@ func (s *server) parsePrefsForm(r *http.Request, set *topic.Set, stored prefsFor
 	errs := map[string]string{}
 	if pf.Has("tz") {
 		f.Zone = strings.TrimSpace(pf.Get("tz"))
-		if _, ok := s.zones.location(f.Zone); !ok && (f.Zone != "" || stored.Zone != "") {
+		// Unset is a choice only for a subscriber who has not made one.
+		if _, ok := s.zones.location(f.Zone); !ok && f.Zone != "" {
 			errs["tz"] = fmt.Sprintf("%q is not a time zone we know. Please choose one from the list.", f.Zone)
+		} else if f.Zone == "" && stored.Zone != "" {
+			errs["tz"] = "Please choose a time zone from the list."
 		}
 	}
 	if pf.Has("lang") {

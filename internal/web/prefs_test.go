@@ -395,7 +395,7 @@ func TestPreferencesRejectsBadInput(t *testing.T) {
 		msg   string
 	}{
 		{"unknown zone", func(f url.Values) { f.Set("tz", "Mars/Olympus_Mons") }, "tz", "is not a time zone we know"},
-		{"zone removed", func(f url.Values) { f.Set("tz", "") }, "", ""}, // an unset zone is no error for a subscriber without one
+		{"zone left unset", func(f url.Values) { f.Set("tz", "") }, "", ""}, // no error for a subscriber without one
 		{"hour out of range", func(f url.Values) { f.Set("at.golang", "24:00") }, "at.golang", "from 00:00 to 23:59"},
 		{"minute out of range", func(f url.Values) { f.Set("at.golang", "07:60") }, "at.golang", "from 00:00 to 23:59"},
 		{"not a time", func(f url.Values) { f.Set("at.golang", "7pm") }, "at.golang", "hours and minutes"},
@@ -729,5 +729,23 @@ func TestNextDeliveryText(t *testing.T) {
 		if got := nextDeliveryText(c.sub, tp, now); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestPreferencesZoneCannotBeUnset: a subscriber with a zone chooses
+// another, not none.
+func TestPreferencesZoneCannotBeUnset(t *testing.T) {
+	e := newEnv(t, nil)
+	e.subscribe(reader, model.Subscription{TopicID: "golang"})
+	if err := e.store.SetSubscriber(context.Background(), reader, store.SubscriberSettings{TimeZone: ptr("Europe/Paris")}); err != nil {
+		t.Fatal(err)
+	}
+	form := e.prefsForm(e.manageLink(reader))
+	form.Set("tz", "")
+	if r := e.post("/preferences", form, nil); r.status != 400 || !strings.Contains(r.body, "Please choose a time zone from the list.") {
+		t.Errorf("unsetting the zone = %d", r.status)
+	}
+	if sub, _, _ := e.store.Subscriber(context.Background(), reader); sub.TimeZone != "Europe/Paris" {
+		t.Errorf("zone = %q", sub.TimeZone)
 	}
 }
