@@ -19,7 +19,7 @@ import (
 
 // TestBrowser drives the web UI of a running `feedwatch run` in headless
 // Chromium the way a reader and an editor would: subscribe, confirm from
-// the mail, receive a digest, unsubscribe from its link, then sign in to
+// the mail (its link, then the page's button), receive a digest, unsubscribe from its link, then sign in to
 // the admin pages and edit the topics with the live preview. Screenshots of
 // every page go to $FEEDWATCH_ARTIFACTS/browser (else a temporary folder).
 func TestBrowser(t *testing.T) {
@@ -148,6 +148,11 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	}
 	if status := b.load(t, "open the confirm link", chromedp.Navigate(confirmURL)); status != 200 {
 		t.Fatalf("GET confirm link = %d: %s", status, b.text(t, "main"))
+	}
+	// The link shows a button; only pressing it confirms, so that mail
+	// scanners following links confirm nobody.
+	if status := b.load(t, "press Confirm", chromedp.Click(chromedp.CSS(`form[action="/confirm"] button`))); status != 200 {
+		t.Fatalf("POST /confirm = %d: %s", status, b.text(t, "main"))
 	}
 	if h := b.text(t, "h1"); h != "You are subscribed" {
 		t.Fatalf("the confirm link shows %q:\n%s", h, b.text(t, "main"))

@@ -32,7 +32,8 @@ const (
 	ConfirmSubject = "confirm_subject.txt.tmpl"
 )
 
-var required = []string{DigestHTML, DigestText, DigestSubject, ConfirmHTML, ConfirmText, ConfirmSubject}
+var required = []string{DigestHTML, DigestText, DigestSubject, ConfirmHTML, ConfirmText, ConfirmSubject,
+	ManageHTML, ManageText, ManageSubject}
 
 // Source is another feed that carried the same story.
 type Source struct {
@@ -87,8 +88,11 @@ type Rendered struct {
 type Confirm struct {
 	TopicNames []string
 	ConfirmURL string
-	Recipient  string
-	Expires    time.Time
+	// ManageURL opens the preferences page, where the subscriber chooses
+	// when and how often mail comes; empty leaves the link out.
+	ManageURL string
+	Recipient string
+	Expires   time.Time
 }
 
 // Renderer holds the parsed templates. It is safe for concurrent use.
@@ -143,6 +147,9 @@ func New(fsys fs.FS) (*Renderer, error) {
 	if _, err := r.Confirm(sampleConfirm()); err != nil {
 		return nil, fmt.Errorf("render: check confirm templates: %w", err)
 	}
+	if _, err := r.Manage(sampleManage()); err != nil {
+		return nil, fmt.Errorf("render: check manage templates: %w", err)
+	}
 	return r, nil
 }
 
@@ -168,6 +175,7 @@ func (r *Renderer) Confirm(c Confirm) (Rendered, error) {
 	v := confirmView{
 		TopicNames: names,
 		ConfirmURL: c.ConfirmURL,
+		ManageURL:  safeURL(c.ManageURL),
 		Recipient:  mail.OneLine(c.Recipient),
 		Expires:    c.Expires.UTC(),
 		Preheader:  "Confirm your subscription to " + strings.Join(names, ", "),

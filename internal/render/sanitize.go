@@ -194,3 +194,11 @@ func wrapText(s string, width int) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// SanitizeSummary is the sanitiser of digests for other readers of feed
+// HTML (the topic feeds): the same policy, cut at about limit characters
+// of text with every element closed.
+func SanitizeSummary(raw string, limit int) string { return sanitizeSummary(raw, limit) }
+
+// SummaryLimit is how much text of a summary a digest keeps.
+const SummaryLimit = summaryLimit

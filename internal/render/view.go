@@ -258,6 +258,7 @@ func derivePreheader(sections []sectionView) string {
 type confirmView struct {
 	TopicNames []string
 	ConfirmURL string
+	ManageURL  string
 	Recipient  string
 	Expires    time.Time
 	Preheader  string
@@ -342,7 +343,7 @@ func sampleMails() []struct {
 
 func sampleConfirm() Confirm {
 	return Confirm{
-		TopicNames: []string{"Sample"}, ConfirmURL: "https://example.org/c",
+		TopicNames: []string{"Sample"}, ConfirmURL: "https://example.org/c", ManageURL: "https://example.org/m",
 		Recipient: "a@example.org", Expires: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 }

@@ -387,6 +387,16 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	_, err = s.SettingOrInit(ctx, "k", func() (string, error) { return "v", nil })
 	must(err)
 
+	// The preferences page and the topic feeds.
+	_, err = s.TopicFeedItems(ctx, "t", 50)
+	must(err)
+	_, err = s.UpperQuartileScore(ctx, "t", now.Add(-30*24*time.Hour))
+	must(err)
+	_, err = s.EnsureFeedKey(ctx, sub.Email)
+	must(err)
+	must(s.SetPreferences(ctx, sub.Email, Preferences{Subscribe: []TopicSchedule{{TopicID: "u"}},
+		Reschedule: []TopicSchedule{{TopicID: "t"}}, Unsubscribe: []string{"u"}}))
+
 	_, err = s.PruneItems(ctx, now.Add(-10*time.Hour), 5)
 	must(err)
 	_, err = s.Unsubscribe(ctx, sub.Email, "t")

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,15 +25,27 @@ func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Su
 		return model.Subscription{}, fmt.Errorf("subscribe %s: %w", email, err)
 	}
 	defer tx.Rollback()
+	if err := s.subscribe(ctx, tx, sub); err != nil {
+		return model.Subscription{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Subscription{}, fmt.Errorf("subscribe %s: %w", email, err)
+	}
+	return s.Subscription(ctx, email, sub.TopicID)
+}
+
+// subscribe is Subscribe within tx.
+func (s *Store) subscribe(ctx context.Context, tx *sql.Tx, sub model.Subscription) error {
+	email := strings.TrimSpace(sub.Email)
 	now := ts(s.now())
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, name, time_zone, created_at) VALUES (?, ?, ?, ?)
+	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, name, time_zone, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (email) DO UPDATE SET
 			name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END,
 			time_zone = CASE WHEN excluded.time_zone != '' THEN excluded.time_zone ELSE subscribers.time_zone END
 		RETURNING id`, email, sub.Name, sub.TimeZone, now).Scan(&id)
 	if err != nil {
-		return model.Subscription{}, fmt.Errorf("subscribe %s: %w", email, err)
+		return fmt.Errorf("subscribe %s: %w", email, err)
 	}
 	confirmed := ""
 	if sub.Status == model.SubscriptionActive {
@@ -57,18 +67,15 @@ func (s *Store) Subscribe(ctx context.Context, sub model.Subscription) (model.Su
 			confirmed_at = CASE WHEN excluded.confirmed_at != '' THEN excluded.confirmed_at ELSE subscriptions.confirmed_at END`,
 		id, sub.TopicID, sub.Status, now, confirmed, sub.Frequency, sub.DeliverAt, int(sub.Weekday), sub.BestOnly)
 	if err != nil {
-		return model.Subscription{}, fmt.Errorf("subscribe %s to %s: %w", email, sub.TopicID, err)
+		return fmt.Errorf("subscribe %s to %s: %w", email, sub.TopicID, err)
 	}
 	if sub.Status == model.SubscriptionActive {
 		// A fresh confirmation clears a suspension for bounces.
 		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET bounces = 0 WHERE id = ?", id); err != nil {
-			return model.Subscription{}, fmt.Errorf("subscribe %s: %w", email, err)
+			return fmt.Errorf("subscribe %s: %w", email, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return model.Subscription{}, fmt.Errorf("subscribe %s: %w", email, err)
-	}
-	return s.Subscription(ctx, email, sub.TopicID)
+	return nil
 }
 
 // Unstarted is the cursor of a subscription that has become active and not
@@ -160,7 +167,11 @@ func (s *Store) Subscriber(ctx context.Context, email string) (model.Subscriber,
 // old schedule go into the next mail on the new one; the next delivery time
 // is worked out again by the next dispatch.
 func (s *Store) SetSchedule(ctx context.Context, email, topicID string, sch model.Schedule) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET frequency = ?, deliver_at = ?, weekday = ?, best_only = ?, next_at = ''
+	return setSchedule(ctx, s.db, email, topicID, sch)
+}
+
+func setSchedule(ctx context.Context, db execer, email, topicID string, sch model.Schedule) error {
+	res, err := db.ExecContext(ctx, `UPDATE subscriptions SET frequency = ?, deliver_at = ?, weekday = ?, best_only = ?, next_at = ''
 		WHERE topic_id = ? AND subscriber_id = (SELECT id FROM subscribers WHERE email = ?)`,
 		sch.Frequency, sch.DeliverAt, int(sch.Weekday), sch.BestOnly, topicID, strings.TrimSpace(email))
 	if err != nil {
@@ -190,9 +201,17 @@ func (s *Store) SetSubscriber(ctx context.Context, email string, set SubscriberS
 		return fmt.Errorf("settings of %s: %w", email, err)
 	}
 	defer tx.Rollback()
+	if err := setSubscriber(ctx, tx, email, set); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// setSubscriber is SetSubscriber within tx.
+func setSubscriber(ctx context.Context, tx *sql.Tx, email string, set SubscriberSettings) error {
 	var id int64
 	var zone string
-	err = tx.QueryRowContext(ctx, "SELECT id, time_zone FROM subscribers WHERE email = ?", strings.TrimSpace(email)).Scan(&id, &zone)
+	err := tx.QueryRowContext(ctx, "SELECT id, time_zone FROM subscribers WHERE email = ?", strings.TrimSpace(email)).Scan(&id, &zone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
 	}
@@ -225,7 +244,7 @@ func (s *Store) SetSubscriber(ctx context.Context, email string, set SubscriberS
 			return fmt.Errorf("settings of %s: %w", email, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 func deref(p *string) string {
@@ -245,11 +264,10 @@ func pausedValue(p *time.Time) string {
 // RotateFeedKey gives email a new feed key, which ends the links to its
 // topic feeds made with the old one, and returns it.
 func (s *Store) RotateFeedKey(ctx context.Context, email string) (string, error) {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	key, err := newFeedKey()
+	if err != nil {
 		return "", fmt.Errorf("feed key for %s: %w", email, err)
 	}
-	key := hex.EncodeToString(b[:])
 	res, err := s.db.ExecContext(ctx, "UPDATE subscribers SET feed_key = ? WHERE email = ?", key, strings.TrimSpace(email))
 	if err != nil {
 		return "", fmt.Errorf("feed key for %s: %w", email, err)
@@ -263,6 +281,10 @@ func (s *Store) RotateFeedKey(ctx context.Context, email string) (string, error)
 // Unsubscribe ends email's subscription to topicID, or to every topic when
 // topicID is empty. It reports how many subscriptions changed.
 func (s *Store) Unsubscribe(ctx context.Context, email, topicID string) (int, error) {
+	return s.unsubscribe(ctx, s.db, email, topicID)
+}
+
+func (s *Store) unsubscribe(ctx context.Context, db execer, email, topicID string) (int, error) {
 	q := `UPDATE subscriptions SET status = 'unsubscribed', changed_at = ?
 		WHERE status != 'unsubscribed' AND subscriber_id = (SELECT id FROM subscribers WHERE email = ?)`
 	args := []any{ts(s.now()), strings.TrimSpace(email)}
@@ -270,7 +292,7 @@ func (s *Store) Unsubscribe(ctx context.Context, email, topicID string) (int, er
 		q += " AND topic_id = ?"
 		args = append(args, topicID)
 	}
-	res, err := s.db.ExecContext(ctx, q, args...)
+	res, err := db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("unsubscribe %s: %w", email, err)
 	}

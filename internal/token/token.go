@@ -69,6 +69,8 @@ func Sign(secret []byte, c Claims) string {
 }
 
 // Verify checks a token for purpose at time now and returns its claims.
+// An expired token's claims come back with ErrExpired, so that a page can
+// offer a new link to the same address; any other error returns none.
 func Verify(secret []byte, tok, purpose string, now time.Time) (Claims, error) {
 	enc, sig, ok := strings.Cut(tok, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(mac(secret, enc))) {
@@ -94,7 +96,7 @@ func Verify(secret []byte, tok, purpose string, now time.Time) (Claims, error) {
 		return Claims{}, ErrInvalid
 	}
 	if !now.Before(c.Expires) {
-		return Claims{}, ErrExpired
+		return c, ErrExpired
 	}
 	return c, nil
 }

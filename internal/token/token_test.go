@@ -41,3 +41,39 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiredKeepsClaims: an expired token still says whose it was, so a
+// page can offer that address a new link; a forged one says nothing.
+func TestExpiredKeepsClaims(t *testing.T) {
+	secret := []byte("s3cret")
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	tok := Sign(secret, Claims{Purpose: Manage, Email: "a@example.org", Expires: now.Add(-time.Second)})
+	c, err := Verify(secret, tok, Manage, now)
+	if !errors.Is(err, ErrExpired) || c.Email != "a@example.org" || c.Purpose != Manage {
+		t.Errorf("expired: %+v, %v", c, err)
+	}
+	enc, _, _ := strings.Cut(tok, ".")
+	if c, err := Verify(secret, enc+".forged", Manage, now); !errors.Is(err, ErrInvalid) || c != (Claims{}) {
+		t.Errorf("forged: %+v, %v", c, err)
+	}
+	if c, err := Verify(secret, tok, Feed, now); !errors.Is(err, ErrInvalid) || c != (Claims{}) {
+		t.Errorf("other purpose: %+v, %v", c, err)
+	}
+}
+
+// TestKey: a token's key is signed with the rest; one without a key and
+// one with another key are different tokens.
+func TestKey(t *testing.T) {
+	secret := []byte("s3cret")
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	c := Claims{Purpose: Feed, Email: "a@example.org", Topic: "t", Key: "k1", Expires: now.Add(time.Hour)}
+	got, err := Verify(secret, Sign(secret, c), Feed, now)
+	if err != nil || got != c {
+		t.Fatalf("Verify = %+v, %v; want %+v", got, err, c)
+	}
+	c2 := c
+	c2.Key = "k2"
+	if Sign(secret, c) == Sign(secret, c2) {
+		t.Error("tokens with different keys are equal")
+	}
+}

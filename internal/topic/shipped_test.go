@@ -108,3 +108,12 @@ func TestShippedTopicExtra(t *testing.T) {
 func TestShippedTopicHoldout(t *testing.T) {
 	checkQuality(t, filepath.Join(repoRoot(t), "testdata", "relevance", "holdout.jsonl"))
 }
+
+// TestShippedTopicIsPublic: the shipped topic's feeds are open to anyone,
+// as README and docs/rules.md say.
+func TestShippedTopicIsPublic(t *testing.T) {
+	s := loadShipped(t)
+	if tp, ok := s.Topic("us-russia"); !ok || !tp.Public {
+		t.Errorf("us-russia = %+v, %v; want public", tp.ID, ok)
+	}
+}

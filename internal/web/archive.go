@@ -60,7 +60,7 @@ func (s *server) digests(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Digests = append(data.Digests, digestRow{Digest: d, TopicName: name})
 	}
-	s.render(w, r, http.StatusOK, "digests", page{Title: "Digest archive", Data: data})
+	s.render(w, r, http.StatusOK, "digests", page{Title: "Digest archive", Alternates: s.publicFeeds(), Data: data})
 }
 
 // digest serves one archived digest exactly as stored. Only a plain decimal

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -73,7 +74,17 @@ func TestSubscribeConfirmFlow(t *testing.T) {
 		t.Fatalf("token claims = %+v, %v", c, err)
 	}
 
+	// The link shows a button; only pressing it confirms.
 	r = e.get(strings.TrimPrefix(link, e.srv.URL))
+	if r.status != 200 || !strings.Contains(r.body, `action="/confirm"`) || strings.Contains(r.body, "You are subscribed") {
+		t.Fatalf("confirm page = %d %s", r.status, r.body)
+	}
+	for _, id := range []string{"golang", "rust"} {
+		if sub, _ := e.store.Subscription(ctx, "alice@example.org", id); sub.Status != model.SubscriptionPending {
+			t.Fatalf("GET of the confirm link made %s %s", id, sub.Status)
+		}
+	}
+	r = e.pressConfirm(strings.TrimPrefix(link, e.srv.URL))
 	if r.status != 200 || !strings.Contains(r.body, "You are subscribed") {
 		t.Fatalf("confirm = %d %s", r.status, r.body)
 	}
@@ -187,6 +198,17 @@ func TestConfirmRejectsBadTokens(t *testing.T) {
 	e.clock.Add(2 * time.Hour)
 	if r := e.get("/confirm?token=" + url.QueryEscape(good)); r.status != 400 || !strings.Contains(r.body, "expired") {
 		t.Errorf("expired good token = %d", r.status)
+	}
+	// The button of a page loaded in time does not work once the link has
+	// expired, and a bad token in the form does nothing either.
+	csrf := e.csrfFrom("/", false)
+	for name, tok := range map[string]string{"expired": good, "forged": cases["forged signature"], "other purpose": cases["other purpose"]} {
+		if r := e.post("/confirm", url.Values{"csrf": {csrf}, "token": {tok}}, nil); r.status != 400 {
+			t.Errorf("POST with %s token = %d", name, r.status)
+		}
+	}
+	if sub, _ := e.store.Subscription(context.Background(), "a@example.org", "golang"); sub.Status != model.SubscriptionPending {
+		t.Errorf("bad confirmations made the subscription %s", sub.Status)
 	}
 }
 
@@ -457,9 +479,9 @@ func TestSubscribeMailFailureIsReported(t *testing.T) {
 }
 
 // TestConfirmOnlyWhatIsPending: a confirmation link completes the sign-up
-// it was sent for and nothing else. An unsubscribe or an erased address
-// since is not undone by an old mail or a scanner fetching its links, and
-// HEAD does not act.
+// it was sent for and nothing else, and only by its button. An unsubscribe
+// or an erased address since is not undone by an old mail or a scanner
+// fetching its links, and neither HEAD nor GET acts.
 func TestConfirmOnlyWhatIsPending(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
@@ -489,11 +511,21 @@ func TestConfirmOnlyWhatIsPending(t *testing.T) {
 	if r := e.do(nil, req); r.status != http.StatusOK || status() != model.SubscriptionPending {
 		t.Errorf("HEAD = %d and status %s; want 200 and still pending", r.status, status())
 	}
-	if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionActive {
-		t.Errorf("GET = %d and status %s; want 200 and active", r.status, status())
+	for range 2 {
+		if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionPending || !strings.Contains(r.body, "Confirm subscription") {
+			t.Errorf("GET = %d and status %s; want 200, a button and still pending", r.status, status())
+		}
 	}
-	if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionActive {
+	if r := e.pressConfirm(link); r.status != http.StatusOK || status() != model.SubscriptionActive {
+		t.Errorf("POST = %d and status %s; want 200 and active", r.status, status())
+	}
+	// Confirmed: the link now says so, and pressing again changes nothing.
+	if r := e.get(link); r.status != http.StatusOK || status() != model.SubscriptionActive || !strings.Contains(r.body, "You are subscribed") {
 		t.Errorf("GET again = %d and status %s; want 200 and active", r.status, status())
+	}
+	csrf := e.csrfFrom("/", false)
+	if r := e.post("/confirm", url.Values{"csrf": {csrf}, "token": {tok}}, nil); r.status != http.StatusOK || status() != model.SubscriptionActive {
+		t.Errorf("POST again = %d and status %s; want 200 and active", r.status, status())
 	}
 	if _, err := e.store.Unsubscribe(ctx, "a@example.org", "golang"); err != nil {
 		t.Fatal(err)
@@ -501,6 +533,28 @@ func TestConfirmOnlyWhatIsPending(t *testing.T) {
 	if r := e.get(link); r.status != http.StatusGone || status() != model.SubscriptionUnsubscribed {
 		t.Errorf("GET after unsubscribing = %d and status %s; want 410 and unsubscribed", r.status, status())
 	}
+	if r := e.post("/confirm", url.Values{"csrf": {csrf}, "token": {tok}}, nil); r.status != http.StatusGone || status() != model.SubscriptionUnsubscribed {
+		t.Errorf("POST after unsubscribing = %d and status %s; want 410 and unsubscribed", r.status, status())
+	}
+	// Without the page's CSRF token the button does nothing.
+	if _, err := e.store.Subscribe(ctx, model.Subscription{Email: "a@example.org", TopicID: "golang", Status: model.SubscriptionPending}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.post("/confirm", url.Values{"token": {tok}}, nil); r.status != http.StatusForbidden || status() != model.SubscriptionPending {
+		t.Errorf("POST without CSRF = %d and status %s; want 403 and pending", r.status, status())
+	}
+}
+
+// pressConfirm opens a confirmation link (a path) and presses its button.
+func (e *env) pressConfirm(link string) response {
+	e.t.Helper()
+	r := e.get(link)
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(r.body)
+	csrf := csrfRE.FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || tok == nil || csrf == nil {
+		e.t.Fatalf("confirm page %s = %d without a form:\n%s", link, r.status, r.body)
+	}
+	return e.post("/confirm", url.Values{"csrf": {csrf[1]}, "token": {html.UnescapeString(tok[1])}}, nil)
 }
 
 // TestConfirmationMailCooldown: the form mails one address at most once
@@ -556,6 +610,10 @@ func TestWrongMethod(t *testing.T) {
 		{http.MethodDelete, "/digests", "GET, HEAD"},
 		{http.MethodPut, "/healthz", "GET, HEAD"},
 		{http.MethodGet, "/unsubscribe", ""}, // GET is the page
+		{http.MethodGet, "/manage-link", "POST"},
+		{http.MethodGet, "/preferences/erase", "POST"},
+		{http.MethodPost, "/topics/golang/feed.atom", "GET, HEAD"},
+		{http.MethodDelete, "/preferences", "GET, HEAD, POST"},
 	} {
 		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, nil)
 		r := e.do(nil, req)

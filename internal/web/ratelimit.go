@@ -126,8 +126,8 @@ func (s *server) rateLimited(h http.HandlerFunc) http.HandlerFunc {
 		if !s.limiter.allow(clientKey(r, s.opts.TrustProxy)) {
 			w.Header().Set("Retry-After", "60")
 			s.render(w, r, http.StatusTooManyRequests, "error", page{Title: "Too many requests",
-				Data: "Too many sign-ups from your address. Please wait a minute and try again."})
-			s.log.Warn("subscribe rate limited", "path", r.URL.Path, "client", ip)
+				Data: "Too many requests from your address. Please wait a minute and try again."})
+			s.log.Warn("rate limited", "path", r.URL.Path, "client", ip)
 			return
 		}
 		h(w, r)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	fwmail "github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -27,16 +26,16 @@ const confirmTTL = 72 * time.Hour
 const confirmCooldown = 15 * time.Minute
 
 type indexData struct {
-	Topics   []topic.Topic
-	Email    string
-	Checked  map[string]bool
-	Error    string
-	Sent     bool
-	SentAddr string
+	Topics  []topic.Topic
+	Email   string
+	Checked map[string]bool
+	Error   string
+	// The "already subscribed?" form.
+	ManageEmail, ManageError string
 }
 
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "index", page{Title: "Subscribe", Data: indexData{Topics: s.opts.Topics().Topics()}})
+	s.render(w, r, http.StatusOK, "index", page{Title: "Subscribe", Alternates: s.publicFeeds(), Data: indexData{Topics: s.opts.Topics().Topics()}})
 }
 
 // parseEmail accepts a bare address only: a display name or comment would
@@ -74,12 +73,12 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		data.Error = "That does not look like an e-mail address. Please check it."
 		s.log.Info("subscribe: invalid address", "path", r.URL.Path, "error", err)
-		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Data: data})
+		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Alternates: s.publicFeeds(), Data: data})
 		return
 	}
 	if len(ids) == 0 {
 		data.Error = "Please choose at least one topic."
-		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Data: data})
+		s.render(w, r, http.StatusBadRequest, "index", page{Title: "Subscribe", Alternates: s.publicFeeds(), Data: data})
 		return
 	}
 
@@ -131,6 +130,7 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 	rendered, err := s.opts.Renderer.Confirm(render.Confirm{
 		TopicNames: names,
 		ConfirmURL: s.link("/confirm", url.Values{"token": {tok}}),
+		ManageURL:  s.manageURL(email),
 		Recipient:  email,
 		Expires:    expires,
 	})
@@ -138,16 +138,12 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("render confirmation: %w", err))
 		return
 	}
-	raw, _, err := fwmail.Build(fwmail.Message{DKIM: s.opts.DKIM, From: s.opts.From, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, Date: s.now()})
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("build confirmation: %w", err))
-		return
-	}
-	from := s.opts.From
-	if a, err := mail.ParseAddress(from); err == nil {
-		from = a.Address
-	}
-	if err := s.opts.Sender.Send(ctx, from, []string{email}, raw); err != nil {
+	if err := s.sendMail(ctx, email, rendered); err != nil {
+		var build buildError
+		if errors.As(err, &build) {
+			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", fmt.Errorf("confirmation: %w", err))
+			return
+		}
 		s.fail(w, r, http.StatusServiceUnavailable, "We could not send the confirmation mail just now. Please try again later.", fmt.Errorf("send confirmation: %w", err))
 		return
 	}
@@ -157,8 +153,8 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 type doneData struct {
-	Topics []string
-	All    bool
+	Topics    []string
+	ManageURL string
 }
 
 func (s *server) badToken(w http.ResponseWriter, r *http.Request, err error) {
@@ -172,59 +168,110 @@ func (s *server) badToken(w http.ResponseWriter, r *http.Request, err error) {
 	s.fail(w, r, http.StatusBadRequest, msg, err)
 }
 
-func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
-	c, err := token.Verify(s.opts.Secret, r.URL.Query().Get("token"), token.Confirm, s.now())
+// confirmPlan is what a confirmation link would do now.
+type confirmPlan struct {
+	Names     []string // the link's current topics that are or become active
+	Pending   []string // ids of those to activate
+	Cancelled bool     // some were unsubscribed, suspended or erased since
+}
+
+// planConfirm works out what the link with claims c confirms. The link
+// confirms the sign-up it was sent for: subscriptions still pending. One
+// cancelled since (unsubscribed, suspended, or erased with its address) is
+// not brought back by an old mail or by a scanner fetching its links;
+// signing up again sends a new one.
+func (s *server) planConfirm(ctx context.Context, c token.Claims) (confirmPlan, error) {
+	set := s.opts.Topics()
+	var p confirmPlan
+	for _, id := range strings.Split(c.Topic, ",") {
+		t, ok := set.Topic(id)
+		if !ok {
+			continue // removed from the topics file since the mail went out
+		}
+		sub, err := s.opts.Store.Subscription(ctx, c.Email, id)
+		switch {
+		case err == nil && sub.Status == model.SubscriptionActive:
+			p.Names = append(p.Names, t.Name) // confirmed before: nothing to do
+		case errors.Is(err, store.ErrNotFound) || (err == nil && sub.Status != model.SubscriptionPending):
+			p.Cancelled = true
+		case err != nil:
+			return p, err
+		default:
+			p.Names = append(p.Names, t.Name)
+			p.Pending = append(p.Pending, id)
+		}
+	}
+	return p, nil
+}
+
+// confirmable answers for a link that confirms nothing and reports
+// whether p can go on.
+func (s *server) confirmable(w http.ResponseWriter, r *http.Request, c token.Claims, p confirmPlan) bool {
+	switch {
+	case len(p.Names) == 0 && p.Cancelled:
+		s.fail(w, r, http.StatusGone, "This sign-up was cancelled after the link was sent. To subscribe again, sign up on the front page.",
+			fmt.Errorf("confirm %q: no pending subscription", c.Topic))
+		return false
+	case len(p.Names) == 0:
+		s.fail(w, r, http.StatusBadRequest, "The topics in this link no longer exist.", fmt.Errorf("confirm %q: no current topic", c.Topic))
+		return false
+	}
+	return true
+}
+
+type confirmData struct {
+	Token  string
+	Email  string
+	Topics []string
+}
+
+// confirmPage shows what the link confirms and a button that does it; it
+// changes nothing (GET and HEAD).
+func (s *server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	c, err := token.Verify(s.opts.Secret, tok, token.Confirm, s.now())
 	if err != nil {
 		s.badToken(w, r, err)
 		return
 	}
-	set := s.opts.Topics()
-	var names []string
-	cancelled := false
-	for _, id := range strings.Split(c.Topic, ",") {
-		t, ok := set.Topic(id)
-		if !ok {
-			// Removed from the topics file since the mail went out.
-			continue
-		}
-		// The link confirms the sign-up it was sent for: a subscription
-		// still pending. One cancelled since (unsubscribed, suspended, or
-		// erased with its address) is not brought back by an old mail or
-		// by a scanner fetching its links; signing up again sends a new one.
-		sub, err := s.opts.Store.Subscription(r.Context(), c.Email, id)
-		switch {
-		case err == nil && sub.Status == model.SubscriptionActive:
-			names = append(names, t.Name) // confirmed before: nothing to do
-			continue
-		case errors.Is(err, store.ErrNotFound) || (err == nil && sub.Status != model.SubscriptionPending):
-			cancelled = true
-			continue
-		case err != nil:
-			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
-			return
-		}
-		if r.Method == http.MethodHead {
-			// HEAD shows whether the link works; only GET acts on it.
-			names = append(names, t.Name)
-			continue
-		}
+	p, err := s.planConfirm(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
+		return
+	}
+	if !s.confirmable(w, r, c, p) {
+		return
+	}
+	if len(p.Pending) == 0 {
+		s.render(w, r, http.StatusOK, "confirmed", page{Title: "Subscribed", Data: doneData{Topics: p.Names, ManageURL: s.manageURL(c.Email)}})
+		return
+	}
+	s.render(w, r, http.StatusOK, "confirm", page{Title: "Confirm your subscription", Data: confirmData{Token: tok, Email: c.Email, Topics: p.Names}})
+}
+
+// confirm activates the pending subscriptions of the posted link.
+func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
+	c, err := token.Verify(s.opts.Secret, r.PostForm.Get("token"), token.Confirm, s.now())
+	if err != nil {
+		s.badToken(w, r, err)
+		return
+	}
+	p, err := s.planConfirm(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
+		return
+	}
+	if !s.confirmable(w, r, c, p) {
+		return
+	}
+	for _, id := range p.Pending {
 		if _, err := s.opts.Store.Subscribe(r.Context(), model.Subscription{Email: c.Email, TopicID: id, Status: model.SubscriptionActive}); err != nil {
 			s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
 			return
 		}
-		names = append(names, t.Name)
-	}
-	if len(names) == 0 && cancelled {
-		s.fail(w, r, http.StatusGone, "This sign-up was cancelled after the link was sent. To subscribe again, sign up on the front page.",
-			fmt.Errorf("confirm %q: no pending subscription", c.Topic))
-		return
-	}
-	if len(names) == 0 {
-		s.fail(w, r, http.StatusBadRequest, "The topics in this link no longer exist.", fmt.Errorf("confirm %q: no current topic", c.Topic))
-		return
 	}
 	s.log.Info("subscription confirmed", "path", r.URL.Path, "topics", c.Topic)
-	s.render(w, r, http.StatusOK, "confirmed", page{Title: "Subscribed", Data: doneData{Topics: names}})
+	s.render(w, r, http.StatusOK, "confirmed", page{Title: "Subscribed", Data: doneData{Topics: p.Names, ManageURL: s.manageURL(c.Email)}})
 }
 
 type unsubData struct {

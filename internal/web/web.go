@@ -1,12 +1,14 @@
 // Package web serves feedwatch's HTTP side: the public subscribe, confirm,
-// unsubscribe (including RFC 8058 one-click) and digest archive pages, the
-// admin overview and topics editor, and the health, readiness and metrics
-// endpoints. Pages are server-rendered html/template with a little CSS and
-// work without JavaScript.
+// unsubscribe (including RFC 8058 one-click), preferences and digest
+// archive pages, the topics' Atom and JSON feeds, the admin overview and
+// topics editor, and the health, readiness and metrics endpoints. Pages are
+// server-rendered html/template with a little CSS and work without
+// JavaScript.
 //
 // It reads and writes subscriptions through the store, renders confirmation
-// mails with render and sends them through the given mail.Sender; it never
-// fetches feeds, builds digests or touches the scheduler.
+// and manage-link mails with render and sends them through the given
+// mail.Sender; it never fetches feeds, builds digests or touches the
+// scheduler. Links it answers are made by package links, for the mails too.
 package web
 
 import (
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/links"
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/render"
@@ -86,6 +89,7 @@ type server struct {
 	// minute, so guessing a password takes years, not seconds.
 	adminFails *limiter
 	csrf       *csrf
+	zones      *zoneList
 
 	metricsHandler http.Handler
 }
@@ -128,6 +132,10 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	zones, err := loadZones()
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		opts:       opts,
 		log:        opts.Logger.With("component", "web"),
@@ -137,6 +145,7 @@ func New(opts Options) (http.Handler, error) {
 		limiter:    newLimiter(opts.SubscribeRate, opts.Now),
 		adminFails: newLimiter(adminFailRate, opts.Now),
 		csrf:       newCSRF(opts.Secret, base.Scheme == "https"),
+		zones:      zones,
 	}
 	s.metricsHandler = s.newMetricsHandler()
 	return s.routes(), nil
@@ -160,7 +169,19 @@ func (s *server) routes() http.Handler {
 
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /subscribe", s.form(maxFormBytes, s.rateLimited(s.subscribe)))
-	mux.HandleFunc("GET /confirm", s.confirm)
+	// GET shows a button and only the POST confirms: mail scanners and
+	// link previews fetch every link in a message.
+	mux.HandleFunc("GET /confirm", s.confirmPage)
+	mux.HandleFunc("POST /confirm", s.form(maxFormBytes, s.confirm))
+	mux.HandleFunc("POST /manage-link", s.form(maxFormBytes, s.rateLimited(s.manageLink)))
+	mux.HandleFunc("GET "+links.PreferencesPath, s.preferences)
+	mux.HandleFunc("POST "+links.PreferencesPath, s.form(maxFormBytes, s.savePreferences))
+	mux.HandleFunc("POST "+links.PreferencesPath+"/pause", s.form(maxFormBytes, s.pause))
+	mux.HandleFunc("POST "+links.PreferencesPath+"/unsubscribe", s.form(maxFormBytes, s.unsubscribeAll))
+	mux.HandleFunc("POST "+links.PreferencesPath+"/erase", s.form(maxFormBytes, s.erase))
+	mux.HandleFunc("POST "+links.PreferencesPath+"/feed-links", s.form(maxFormBytes, s.newFeedLinks))
+	mux.HandleFunc("GET /topics/{id}/feed.atom", s.topicFeed(links.Atom))
+	mux.HandleFunc("GET /topics/{id}/feed.json", s.topicFeed(links.JSON))
 	mux.HandleFunc("GET /unsubscribe", s.unsubscribePage)
 	// The token in the link is the capability, and mail clients post RFC
 	// 8058 one-click requests from their own servers with no cookie, so
@@ -269,7 +290,14 @@ type page struct {
 	Title string
 	CSRF  string
 	Admin bool
-	Data  any
+	// Alternates are the feeds a page points to (<link rel="alternate">),
+	// for readers and browsers that discover feeds.
+	Alternates []alternate
+	Data       any
+}
+
+type alternate struct {
+	Type, Title, Href string
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -301,6 +329,9 @@ func parsePages() (map[string]*template.Template, error) {
 	return out, nil
 }
 
+// formPages are the pages with a form that posts a CSRF token.
+var formPages = map[string]bool{"index": true, "topics": true, "confirm": true, "preferences": true, "erase": true, "newlink": true}
+
 // render writes a page.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := s.pages[name]
@@ -310,7 +341,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	// Only pages with a form get (and so set) the CSRF cookie.
-	if p.CSRF == "" && (name == "index" || name == "topics") {
+	if p.CSRF == "" && formPages[name] {
 		p.CSRF = s.csrf.token(w, r)
 	}
 	s.execute(w, r, status, t, name, "layout", p)
