@@ -257,12 +257,9 @@ func (b *Builder) topicStates(ctx context.Context, set *topic.Set, only string) 
 }
 
 // bestScore is the score at or above which t's matches are among its
-// strongest: its best_score, else the upper quartile of its last 30 days.
+// strongest.
 func (b *Builder) bestScore(ctx context.Context, t topic.Topic) (float64, error) {
-	if t.Digest.BestScore > 0 {
-		return t.Digest.BestScore, nil
-	}
-	return b.store.ScoreQuantile(ctx, t.ID, b.opts.Now().Add(-30*24*time.Hour), 0.75)
+	return b.store.StrongestScore(ctx, t.ID, t.Digest.BestScore, b.opts.Now())
 }
 
 // mailGroups splits a chunk's due subscriptions into mails: per

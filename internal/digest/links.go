@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/links"
 	"github.com/feedwatch/feedwatch/internal/token"
 )
 
@@ -21,8 +22,7 @@ func (b *Builder) UnsubscribeURL(email, topics string) string {
 
 // ManageURL is the signed link to email's preferences page.
 func (b *Builder) ManageURL(email string) string {
-	tok := token.Sign(b.opts.Secret, token.Claims{Purpose: token.Manage, Email: email, Expires: b.opts.Now().Add(token.ManageTTL)})
-	return b.url("/preferences?token=%s", url.QueryEscape(tok))
+	return links.ManageURL(b.opts.BaseURL, b.opts.Secret, email, b.opts.Now())
 }
 
 // archiveURL shows digest id on the web; the archive's index for a section

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -229,21 +228,18 @@ func (s *Store) AlertsSince(ctx context.Context, subscriberID int64, t time.Time
 	return n, nil
 }
 
-// ScoreQuantile returns the score below which a fraction q of topicID's
-// matches since t fall (0 when it has none): what "only the strongest"
-// means for a topic that does not say.
-func (s *Store) ScoreQuantile(ctx context.Context, topicID string, t time.Time, q float64) (float64, error) {
-	var score sql.NullFloat64
-	err := s.db.QueryRowContext(ctx, `SELECT score FROM matches WHERE topic_id = ?1 AND matched_at >= ?2 ORDER BY score
-		LIMIT 1 OFFSET (SELECT CAST(count(*) * ?3 AS INTEGER) FROM matches WHERE topic_id = ?1 AND matched_at >= ?2)`,
-		topicID, ts(t), q).Scan(&score)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+// StrongestWindow is the stretch of matches whose scores decide what
+// "only the strongest" means for a topic that sets no best_score.
+const StrongestWindow = 30 * 24 * time.Hour
+
+// StrongestScore is the score at or above which topicID's matches are
+// among its strongest: bestScore when the topic sets one (above 0), else
+// the upper quartile of its scores over the StrongestWindow before now.
+func (s *Store) StrongestScore(ctx context.Context, topicID string, bestScore float64, now time.Time) (float64, error) {
+	if bestScore > 0 {
+		return bestScore, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("score quantile of %s: %w", topicID, err)
-	}
-	return score.Float64, nil
+	return s.UpperQuartileScore(ctx, topicID, now.Add(-StrongestWindow))
 }
 
 // OverdueSubscriptions returns the active scheduled subscriptions whose

@@ -295,7 +295,7 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	must(err)
 	_, err = s.TopicMaxSeq(ctx, "t")
 	must(err)
-	_, err = s.ScoreQuantile(ctx, "t", now.Add(-24*time.Hour), 0.75)
+	_, err = s.StrongestScore(ctx, "t", 0, now)
 	must(err)
 	_, err = s.MatchedItems(ctx, "t", 0, 100)
 	must(err)

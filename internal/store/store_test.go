@@ -415,8 +415,11 @@ func TestDueSubscriptions(t *testing.T) {
 	if n, err := s.PendingMatches(ctx, "t", 1, 25); err != nil || n != 1 {
 		t.Errorf("PendingMatches past 1 scoring 25 or more = %d, %v; want 1", n, err)
 	}
-	if q, err := s.ScoreQuantile(ctx, "t", now.Add(-time.Hour), 0.75); err != nil || q != 30 {
-		t.Errorf("ScoreQuantile = %v, %v; want 30", q, err)
+	if q, err := s.StrongestScore(ctx, "t", 0, now); err != nil || q != 30 {
+		t.Errorf("StrongestScore = %v, %v; want 30 (the upper quartile)", q, err)
+	}
+	if q, err := s.StrongestScore(ctx, "t", 12, now); err != nil || q != 12 {
+		t.Errorf("StrongestScore with best_score 12 = %v, %v", q, err)
 	}
 }
 

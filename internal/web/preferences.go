@@ -29,10 +29,6 @@ import (
 // says it better.
 const pauseMaxDays = 366
 
-// bestScoreWindow is the period whose scores decide "only the strongest"
-// for a topic without a best_score of its own: its top quarter.
-const bestScoreWindow = 30 * 24 * time.Hour
-
 // doneNotices are what the page says after a change, by the done
 // parameter of the redirect that follows it.
 var doneNotices = map[string]string{
@@ -676,13 +672,9 @@ func (s *server) waitingText(ctx context.Context, sc model.Subscription, t topic
 	if sc.BestOnly {
 		v, ok := best[t.ID]
 		if !ok {
-			v = t.Digest.BestScore
-			if v <= 0 {
-				q, err := s.opts.Store.UpperQuartileScore(ctx, t.ID, now.Add(-bestScoreWindow))
-				if err != nil {
-					return "", err
-				}
-				v = q
+			var err error
+			if v, err = s.opts.Store.StrongestScore(ctx, t.ID, t.Digest.BestScore, now); err != nil {
+				return "", err
 			}
 			best[t.ID] = v
 		}
