@@ -241,7 +241,7 @@ func topicsRematch(ctx context.Context, a *app, args []string) error {
 				return err
 			}
 			if r.Matched {
-				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms})
+				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms, Words: r.Words})
 			}
 		}
 		ids = append(ids, it.ID)
