@@ -289,3 +289,18 @@ var latinFold = func() map[rune]string {
 	}
 	return m
 }()
+
+// TextWord is one word of a text as the matcher reads it: Text as written
+// (dotted abbreviations without their dots, "US"), Fold as compared.
+type TextWord struct{ Text, Fold string }
+
+// SplitWords splits text into words exactly as matching does, for tools
+// that propose terms from the words of items.
+func SplitWords(text string, foldDiacritics bool) []TextWord {
+	toks := tokenize(text, foldDiacritics, nil)
+	out := make([]TextWord, len(toks))
+	for i, t := range toks {
+		out[i] = TextWord{Text: t.Orig, Fold: t.Fold}
+	}
+	return out
+}
