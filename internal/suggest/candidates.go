@@ -66,6 +66,11 @@ func (st *state) misses() map[string][]int32 {
 				lack = append(lack, m)
 			}
 		}
+		if len(groups) == 0 && len(p.base.Hits) == 0 {
+			// A topic of any terms only: the miss has none of them. (One
+			// that has a term but too low a score is numberCandidates'.)
+			lack = []string{"", ""}
+		}
 		switch len(lack) {
 		case 0:
 		case 1:
@@ -122,7 +127,7 @@ func (st *state) termCandidates(limit int) []candidate {
 					if mask[fi][k] {
 						continue
 					}
-					if g != "" && usable(w) {
+					if (g != "" || len(st.rules.All) == 0) && usable(w) {
 						addTerm(spelling(w.Text))
 						singles = append(singles, w.Fold)
 					}
@@ -132,7 +137,7 @@ func (st *state) termCandidates(limit int) []candidate {
 				}
 			}
 		}
-		if g != "" {
+		if len(singles) > 0 {
 			for _, s := range stems(singles) {
 				addTerm(s)
 			}
@@ -152,7 +157,9 @@ func (st *state) termCandidates(limit int) []candidate {
 			c := candidate{change: topic.Change{Section: section, Group: g, Term: s}, finds: true, scope: scope}
 			sc := scored{candidate: c, term: t, support: support, counts: st.countsOf(scope)}
 			lacking := "that lack more than one group"
-			if g != "" {
+			if len(st.rules.All) == 0 {
+				lacking = "that have no term of any"
+			} else if g != "" {
 				lacking = fmt.Sprintf("that lack %q", g)
 			}
 			sc.why = fmt.Sprintf("%q is in %d of %s %s; in %s labelled not relevant, %s labelled relevant, %s",

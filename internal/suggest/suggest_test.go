@@ -185,3 +185,20 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("figures = %+v", f)
 	}
 }
+
+// TestSuggestAnyOnlyTopic: a topic without groups gets terms for any.
+func TestSuggestAnyOnlyTopic(t *testing.T) {
+	rules := match.Rules{TopicID: "go", Any: []string{"golang"}}
+	got, err := Suggest(rules, []Item{
+		item("m1", true, "The Go toolchain caches test results"),
+		item("m2", true, "Go toolchain 1.30 speeds up builds"),
+		item("p1", true, "golang generics explained"),
+		item("n1", false, "Go board game champion crowned"),
+	}, nil, Options{})
+	if err != nil || len(got) == 0 {
+		t.Fatalf("%v, %v", got, err)
+	}
+	if want := (topic.Change{Section: topic.SectionAny, Term: "toolchain"}); got[0].Change != want {
+		t.Errorf("first = %s, want %s", got[0].Change, want)
+	}
+}
