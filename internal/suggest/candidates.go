@@ -154,7 +154,8 @@ func (st *state) termCandidates(limit int) []candidate {
 			if support == 0 {
 				continue
 			}
-			c := candidate{change: topic.Change{Section: section, Group: g, Term: s}, finds: true, scope: scope}
+			c := candidate{change: topic.Change{Section: section, Group: g, Term: s}, finds: true, scope: scope,
+				elsewhere: st.inOtherGroup(t, g)}
 			sc := scored{candidate: c, term: t, support: support, counts: st.countsOf(scope)}
 			lacking := "that lack more than one group"
 			if len(st.rules.All) == 0 {
@@ -313,6 +314,22 @@ func (st *state) fits(t match.Term, list []string, positive bool) bool {
 		}
 	}
 	return true
+}
+
+// inOtherGroup reports whether a term of a group other than g matches
+// everything t matches.
+func (st *state) inOtherGroup(t match.Term, g string) bool {
+	for _, grp := range st.rules.All {
+		if grp.Name == g {
+			continue
+		}
+		for _, s := range grp.Terms {
+			if o, err := match.ParseTerm(s, st.rules.FoldDiacritics); err == nil && t.Covers(o) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // positiveTerms are the rules' terms that make items match.

@@ -37,7 +37,13 @@ func labelledSets(t *testing.T) []Item {
 
 // TestSuggestFindsRemovedTerm takes one term out of the shipped rules and
 // asks for suggestions on the labelled sets: the term, or one that matches
-// the same words, must be among the first three for its group.
+// the same words, must be among the first three for its group. The terms
+// are the sides' whose removal loses at least two labelled items; one
+// whose removal loses a single item (Вашингтон*, Госдеп*) ranks below
+// edits that fix two of the misses the shipped rules already have, and
+// one whose items share a false positive (Putin, Trump: the Brazilian
+// president's calls to both, thirdcountry.jsonl t22) is, on these labels,
+// not worth its cost.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
@@ -47,12 +53,13 @@ func TestSuggestFindsRemovedTerm(t *testing.T) {
 	items := labelledSets(t)
 	tests := []struct{ group, term string }{
 		{"Russian side", "Moscow"},
-		{"Russian side", "Putin"},
+		{"Russian side", "Russian"},
 		{"Russian side", "Росси*"},
+		{"Russian side", "Москв*"},
 		{"American side", "Washington"},
-		{"American side", "Trump"},
-		{"American side", "Госдеп*"},
+		{"American side", "=US"},
 		{"American side", "США"},
+		{"American side", "Америк*"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.term, func(t *testing.T) {

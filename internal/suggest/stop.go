@@ -21,6 +21,9 @@ when where which who whom whose what why how all any some more most other others
 up out if so one s t per via amid among against between during while since until upon within
 new says year years week day days today yesterday monday tuesday wednesday thursday friday saturday sunday
 mr mrs ms dr
+still yet off both again even ever never now only very much many few first last next same own well back
+down made make makes take took taken get got go going come came held hold holds set put see seen use used
+way time times part place case point number people world date way early late long large small big high
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только ее её мне было
 вот от меня еще ещё нет о об из ему теперь когда даже ну ли если уже или ни быть был была были будет
 него до вас там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем сам без чего

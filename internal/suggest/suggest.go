@@ -79,6 +79,9 @@ type Suggestion struct {
 	// recent stored items hold it.
 	InRelevant, InNotRelevant, InRecent int
 	finds                               bool
+	// elsewhere: the term is already one of another group's (a word of
+	// government business is a poor sign of a side).
+	elsewhere bool
 }
 
 // Options bound the work.
@@ -129,11 +132,12 @@ type state struct {
 }
 
 // Suggest returns up to opts.Max edits of rules that raise F1 on the
-// labelled items without lowering the other figure: an edit that finds
-// more (a term, a longer near, a lower min_score) must keep precision, one
-// that finds less (ignore, not, a shorter near, a higher min_score) must
-// keep recall. They come best first: by F1 gained, then by how little they
-// touch outside the items they fix.
+// labelled items and keep the other figure: an edit that finds more (a
+// term, a longer near, a lower min_score) keeps precision, one that finds
+// less (ignore, not, a shorter near, a higher min_score) keeps recall,
+// unless it fixes more than twice as many items as it breaks. They come
+// best first: by F1 gained, then by how little they touch outside the
+// items they fix.
 func Suggest(rules match.Rules, labelled, recent []Item, opts Options) ([]Suggestion, error) {
 	if opts.Max <= 0 {
 		opts.Max = 10
@@ -163,10 +167,11 @@ func Suggest(rules match.Rules, labelled, recent []Item, opts Options) ([]Sugges
 		return cmp.Or(
 			cmp.Compare(b.After.F1, a.After.F1),
 			cmp.Compare(len(a.Breaks), len(b.Breaks)),
+			compareBool(a.elsewhere, b.elsewhere),
 			cmp.Compare(len(a.Newly)+len(a.Lost), len(b.Newly)+len(b.Lost)),
 			cmp.Compare(rank(a.Change), rank(b.Change)),
 			cmp.Compare(distance(rules, a.Change), distance(rules, b.Change)),
-			cmp.Compare(a.against(), b.against()),
+			cmp.Compare(b.lift(), a.lift()),
 			cmp.Compare(a.InRecent, b.InRecent),
 			// A word says more than a phrase that holds it, and a longer
 			// word is a rarer one (Zipf): "Госдепартамент" before "yet"
@@ -222,14 +227,26 @@ func related(a, b topic.Change, fold bool) bool {
 	return err1 == nil && err2 == nil && (ta.Covers(tb) || tb.Covers(ta))
 }
 
-// against counts the labelled items of the kind an edit must not touch
-// that hold its term: not relevant ones for a term that finds more,
-// relevant ones for a phrase that hides or vetoes.
-func (s Suggestion) against() int {
-	if s.finds {
-		return s.InNotRelevant
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	return s.InRelevant
+	return -1
+}
+
+// lift is how much more often the term occurs among the labelled items
+// of the kind the edit serves than among the others, smoothed: relevant
+// over not relevant for a term that finds more ("Москве", in many relevant
+// items and one not, before "добивается", in one relevant and none), the
+// reverse for a phrase that hides or vetoes.
+func (s Suggestion) lift() float64 {
+	if s.finds {
+		return float64(s.InRelevant+1) / float64(s.InNotRelevant+1)
+	}
+	return float64(s.InNotRelevant+1) / float64(s.InRelevant+1)
 }
 
 // distance is how far a number moves: the least change that does the job
@@ -314,13 +331,14 @@ type candidate struct {
 	finds bool
 	why   string
 	// scope lists the items whose verdict can change (nil: all).
-	scope []int32
-	held  counts // where a term occurs
+	scope     []int32
+	held      counts // where a term occurs
+	elsewhere bool   // a term another group already has
 }
 
 // measure matches the items in scope with the edited rules.
 func (st *state) measure(c candidate) (Suggestion, bool, error) {
-	s := Suggestion{Change: c.change, Why: c.why, Before: st.before, finds: c.finds,
+	s := Suggestion{Change: c.change, Why: c.why, Before: st.before, finds: c.finds, elsewhere: c.elsewhere,
 		InRelevant: c.held.pos, InNotRelevant: c.held.neg, InRecent: c.held.recent}
 	e, err := compile(c.change.Apply(st.rules))
 	if err != nil {
@@ -374,7 +392,11 @@ func (st *state) measure(c candidate) (Suggestion, bool, error) {
 	if len(s.Fixes) == 0 || after.F1 <= st.before.F1 {
 		return s, false, nil
 	}
-	if c.finds && after.Precision < st.before.Precision || !c.finds && after.Recall < st.before.Recall {
+	// An edit may cost the other figure only when what it changes is
+	// more often right than wrong: a term whose new matches are half
+	// noise is no better for being in many relevant items too.
+	lower := c.finds && after.Precision < st.before.Precision || !c.finds && after.Recall < st.before.Recall
+	if lower && len(s.Fixes) <= 2*len(s.Breaks) {
 		return s, false, nil
 	}
 	return s, true, nil
