@@ -117,6 +117,10 @@ func (st *state) termCandidates(limit int) []candidate {
 			}
 		}
 		var singles []string
+		// common marks words seen in lower case after the start of a
+		// field: "destroyer" is a common noun, "Navy" (first word only)
+		// and "Virginia" are names.
+		common := map[string]bool{}
 		other := st.otherSides(g)
 		for _, i := range miss {
 			p := &st.items[i]
@@ -124,6 +128,9 @@ func (st *state) termCandidates(limit int) []candidate {
 			for fi := range p.words {
 				ws := p.words[fi]
 				for k, w := range ws {
+					if k > 0 && !startsUpper(w.Text) {
+						common[w.Fold] = true
+					}
 					if mask[fi][k] {
 						continue
 					}
@@ -142,6 +149,9 @@ func (st *state) termCandidates(limit int) []candidate {
 				addTerm(s)
 			}
 		}
+		// A side is named by names (Kremlin, Госдеп*); government
+		// business by common words (talks, санкц*).
+		names := st.namesGroup(existing)
 		var cs []scored
 		for _, key := range order {
 			s := spellings[key]
@@ -155,7 +165,7 @@ func (st *state) termCandidates(limit int) []candidate {
 				continue
 			}
 			c := candidate{change: topic.Change{Section: section, Group: g, Term: s}, finds: true, scope: scope,
-				elsewhere: st.inOtherGroup(t, g)}
+				elsewhere: st.inOtherGroup(t, g), unlike: isName(t, common) != names}
 			sc := scored{candidate: c, term: t, support: support, counts: st.countsOf(scope)}
 			lacking := "that lack more than one group"
 			if len(st.rules.All) == 0 {
@@ -212,6 +222,42 @@ func (st *state) otherSides(g string) map[string]bool {
 		}
 	}
 	return out
+}
+
+func startsUpper(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
+}
+
+// namesGroup reports whether most of a list's terms are names, written
+// with a capital letter.
+func (st *state) namesGroup(terms []string) bool {
+	n := 0
+	for _, s := range terms {
+		if startsUpper(strings.TrimPrefix(s, "=")) {
+			n++
+		}
+	}
+	return 2*n > len(terms)
+}
+
+// isName reports whether a candidate term is a name: its first word is
+// never seen in lower case after the start of a field. A prefix term is
+// judged by the words it was made from.
+func isName(t match.Term, common map[string]bool) bool {
+	w := t.Words[0]
+	if t.CaseSensitive {
+		return true
+	}
+	if !w.Prefix {
+		return !common[w.Fold]
+	}
+	for fold := range common {
+		if strings.HasPrefix(fold, w.Fold) {
+			return false
+		}
+	}
+	return true
 }
 
 // phraseWord reports whether a word may be part of a proposed phrase:

@@ -82,6 +82,8 @@ type Suggestion struct {
 	// elsewhere: the term is already one of another group's (a word of
 	// government business is a poor sign of a side).
 	elsewhere bool
+	// unlike: a common word for a group of names, or the reverse.
+	unlike bool
 }
 
 // Options bound the work.
@@ -172,6 +174,7 @@ func Suggest(rules match.Rules, labelled, recent []Item, opts Options) ([]Sugges
 			cmp.Compare(rank(a.Change), rank(b.Change)),
 			cmp.Compare(distance(rules, a.Change), distance(rules, b.Change)),
 			cmp.Compare(b.lift(), a.lift()),
+			compareBool(a.unlike, b.unlike),
 			cmp.Compare(a.InRecent, b.InRecent),
 			// A word says more than a phrase that holds it, and a longer
 			// word is a rarer one (Zipf): "Госдепартамент" before "yet"
@@ -334,11 +337,12 @@ type candidate struct {
 	scope     []int32
 	held      counts // where a term occurs
 	elsewhere bool   // a term another group already has
+	unlike    bool   // not in the style of the group's terms (names or common words)
 }
 
 // measure matches the items in scope with the edited rules.
 func (st *state) measure(c candidate) (Suggestion, bool, error) {
-	s := Suggestion{Change: c.change, Why: c.why, Before: st.before, finds: c.finds, elsewhere: c.elsewhere,
+	s := Suggestion{Change: c.change, Why: c.why, Before: st.before, finds: c.finds, elsewhere: c.elsewhere, unlike: c.unlike,
 		InRelevant: c.held.pos, InNotRelevant: c.held.neg, InRecent: c.held.recent}
 	e, err := compile(c.change.Apply(st.rules))
 	if err != nil {
