@@ -15,10 +15,14 @@ COPY --from=build /out/feedwatch /usr/local/bin/feedwatch
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 COPY config/feedwatch.yaml /etc/feedwatch/feedwatch.yaml
 COPY config/topics.yaml /etc/feedwatch/topics.yaml
+# The topics file the rules workbench edits lives in the data volume,
+# which the non-root user can write; the first start copies the shipped
+# one there (topics_seed). /etc/feedwatch stays read-only.
 ENV FEEDWATCH_CONFIG=/etc/feedwatch/feedwatch.yaml \
     FEEDWATCH_DATA_DIR=/data \
     FEEDWATCH_DATABASE=/data/feedwatch.db \
-    FEEDWATCH_TOPICS_FILE=/etc/feedwatch/topics.yaml \
+    FEEDWATCH_TOPICS_FILE=/data/topics.yaml \
+    FEEDWATCH_TOPICS_SEED=/etc/feedwatch/topics.yaml \
     FEEDWATCH_WEB_LISTEN=0.0.0.0:8080 \
     FEEDWATCH_LOG_FORMAT=json
 VOLUME ["/data"]

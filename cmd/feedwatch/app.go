@@ -166,20 +166,106 @@ func (a *app) loadTopics(override string) (*topic.Set, error) {
 	if t != nil && override == "" {
 		return t, nil
 	}
-	path := override
-	if path == "" {
+	var set *topic.Set
+	if override != "" {
+		s, err := readTopics(override)
+		if err != nil {
+			return nil, err
+		}
+		set = s
+	} else {
 		cfg, err := a.loadConfig()
 		if err != nil {
 			return nil, err
 		}
-		path = cfg.TopicsFile
-	}
-	set, err := readTopics(path)
-	if err != nil {
-		return nil, err
+		if set, err = a.readConfiguredTopics(cfg); err != nil {
+			return nil, err
+		}
 	}
 	a.setTopics(set)
 	return set, nil
+}
+
+// topicsPath is the topics file feedwatch reads and the rules workbench
+// saves: topics_file, or when that is empty topics.yaml in the data
+// folder, which exists once the workbench has saved (until then the
+// built-in topics are in use). The daemon watches this path, so the
+// workbench's first save switches it to the new file.
+func topicsPath(cfg config.Config) string {
+	if cfg.TopicsFile != "" {
+		return cfg.TopicsFile
+	}
+	return filepath.Join(cfg.DataDir, "topics.yaml")
+}
+
+// readConfiguredTopics reads the topics cfg names (topicsPath): the file,
+// first copied from topics_seed when it does not exist yet; or the
+// built-in topics while no topics_file is set and the workbench has made
+// no file in the data folder.
+func (a *app) readConfiguredTopics(cfg config.Config) (*topic.Set, error) {
+	path := topicsPath(cfg)
+	if cfg.TopicsFile != "" && cfg.TopicsSeed != "" {
+		created, err := seedFile(path, cfg.TopicsSeed)
+		if err != nil {
+			return nil, fmt.Errorf("topics_seed: %w", err)
+		}
+		if created {
+			a.logger().Info("topics file created from the seed", "file", path, "seed", cfg.TopicsSeed)
+		}
+	}
+	if cfg.TopicsFile == "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return readTopics("")
+		}
+	}
+	return readTopics(path)
+}
+
+// seedFile copies seed to path unless path exists, and reports whether
+// it did. The copy is made beside path and renamed, so a reader never
+// sees half a file, and two starts at once cannot both write it.
+func seedFile(path, seed string) (bool, error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return false, nil // there, or unreadable: reading it says which
+	}
+	data, err := os.ReadFile(seed)
+	if err != nil {
+		return false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return false, fmt.Errorf("create %s from %s: %w", path, seed, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".seed-*")
+	if err != nil {
+		return false, fmt.Errorf("create %s from %s: %w", path, seed, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		// A link fails when path appeared meanwhile, where a rename would
+		// replace it.
+		err = os.Link(tmp.Name(), path)
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("create %s from %s: %w", path, seed, err)
+	}
+	return true, nil
+}
+
+// builtinTopics is the text of the built-in topics file, which the rules
+// workbench opens while no topics file exists.
+func builtinTopics() []byte {
+	b, _ := fs.ReadFile(feedwatch.Defaults, "config/topics.yaml")
+	return b
 }
 
 func readTopics(path string) (*topic.Set, error) {

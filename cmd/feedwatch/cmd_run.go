@@ -202,7 +202,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	reload := func(reason string) {
 		reloadMu.Lock()
 		defer reloadMu.Unlock()
-		next, err := readTopics(cfg.TopicsFile)
+		next, err := a.readConfiguredTopics(cfg)
 		if err != nil {
 			log.Error("topics not reloaded: the previous rules stay in force", "reason", reason, "error", err)
 			return
@@ -271,7 +271,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go watchFile(watchCtx, cfg.TopicsFile, 2*time.Second, func() { reload("topics file changed") })
+	// topicsPath is watched even before it exists: the rules workbench's
+	// first save creates it, and the daemon then switches to it.
+	go watchFile(watchCtx, topicsPath(cfg), 2*time.Second, func() { reload("topics file changed") })
 
 	if web, err = startWeb(ctx, a, cfg, &lastPoll); err != nil {
 		return err
@@ -405,7 +407,8 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
-		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
+		TopicsFile: topicsPath(cfg), BuiltinTopics: builtinTopics(), DataDir: cfg.DataDir,
+		PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
 		TrustProxy: cfg.Web.TrustProxy,
 		Ready:      ready, Metrics: a.metrics, Logger: a.logger(),
 	})

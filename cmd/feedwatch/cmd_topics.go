@@ -20,7 +20,7 @@ import (
 
 func cmdTopics(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want a subcommand: list, test, eval, rematch", errUsage)
+		return fmt.Errorf("%w: want a subcommand: list, test, eval, suggest, labels, rematch", errUsage)
 	}
 	switch args[0] {
 	case "list":
@@ -29,13 +29,17 @@ func cmdTopics(ctx context.Context, a *app, args []string) error {
 		return topicsTest(a, args[1:])
 	case "eval":
 		return topicsEval(a, args[1:])
+	case "suggest":
+		return topicsSuggest(ctx, a, args[1:])
+	case "labels":
+		return topicsLabels(ctx, a, args[1:])
 	case "rematch":
 		return topicsRematch(ctx, a, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(a.stderr, "Usage: feedwatch topics list|test|eval|rematch [flags]  (feedwatch topics SUBCOMMAND --help)")
+		fmt.Fprintln(a.stderr, "Usage: feedwatch topics list|test|eval|suggest|labels|rematch [flags]  (feedwatch topics SUBCOMMAND --help)")
 		return nil
 	}
-	return fmt.Errorf("%w: unknown subcommand %q (want list, test, eval, rematch)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown subcommand %q (want list, test, eval, suggest, labels, rematch)", errUsage, args[0])
 }
 
 // topicsFlags adds --config, --topics and --topic.
@@ -241,7 +245,7 @@ func topicsRematch(ctx context.Context, a *app, args []string) error {
 				return err
 			}
 			if r.Matched {
-				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms})
+				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms, Words: r.Words})
 			}
 		}
 		ids = append(ids, it.ID)

@@ -29,9 +29,13 @@ import (
 // environment variable for a key is FEEDWATCH_ followed by its dotted path in
 // upper case with dots as underscores (poll.workers -> FEEDWATCH_POLL_WORKERS).
 type Config struct {
-	DataDir      string    `yaml:"data_dir"`
-	Database     string    `yaml:"database"`
-	TopicsFile   string    `yaml:"topics_file"`
+	DataDir    string `yaml:"data_dir"`
+	Database   string `yaml:"database"`
+	TopicsFile string `yaml:"topics_file"`
+	// TopicsSeed is copied to TopicsFile when that does not exist yet, so
+	// that the editable file can live in the data volume (Docker) and
+	// start as the shipped one.
+	TopicsSeed   string    `yaml:"topics_seed"`
 	TemplatesDir string    `yaml:"templates_dir"`
 	Log          Log       `yaml:"log"`
 	Poll         Poll      `yaml:"poll"`

@@ -250,3 +250,63 @@ func tokenOf(t *testing.T, h string) string {
 	t.Fatalf("no https link in %q", h)
 	return ""
 }
+
+// TestFeedbackLinks: every item of a mail carries a "Not about …?" link
+// for its own headline and reader, and the footer a "Missed something?"
+// link; each verifies for that reader, topic and item only.
+func TestFeedbackLinks(t *testing.T) {
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t, model.Subscription{Email: "r@example.org"})
+	e.addItems(t, "Envoy meets minister in Geneva", "Treaty inspections resume at last")
+	e.dispatchNow(t)
+	dls := outbox(t, e.st)
+	if len(dls) != 1 {
+		t.Fatalf("%d mails", len(dls))
+	}
+	p := messageParts(t, dls[0].Message)
+	items, err := e.st.MatchedItems(context.Background(), "news", 0, 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTitle := map[string]int64{}
+	for _, it := range items {
+		byTitle[it.Item.Title] = it.Item.ID
+	}
+	secret := []byte("build-test-secret")
+	blocks := strings.Split(p.Text, "----------------------------------------------------------------------")
+	found := 0
+	for _, block := range blocks {
+		for title, id := range byTitle {
+			if !strings.Contains(block, title+"\n") {
+				continue
+			}
+			_, rest, ok := strings.Cut(block, "Not about News? ")
+			if !ok {
+				t.Errorf("%q has no feedback link", title)
+				continue
+			}
+			link, _, _ := strings.Cut(rest, "\n")
+			u, err := url.Parse(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := token.VerifyFeedback(secret, u.Query().Get("t"), token.NotAbout, e.now)
+			if err != nil || f.ItemID != id || f.Email != "r@example.org" || f.Topic != "news" {
+				t.Errorf("%q: feedback link %s says %+v, %v; want item %d", title, link, f, err, id)
+			}
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d items with feedback links, want 2:\n%s", found, p.Text)
+	}
+	_, rest, ok := strings.Cut(p.Text, "Missed something? ")
+	if !ok {
+		t.Fatalf("no missed-something link:\n%s", p.Text)
+	}
+	link, _, _ := strings.Cut(rest, "\n")
+	u, _ := url.Parse(link)
+	if f, err := token.VerifyFeedback(secret, u.Query().Get("t"), token.Missed, e.now); err != nil || f.Topic != "news" {
+		t.Errorf("missed link %s: %+v, %v", link, f, err)
+	}
+}

@@ -24,7 +24,6 @@ func (b *Builder) RenderDelivered(ctx context.Context, set *topic.Set, d model.D
 		return render.Rendered{}, nil, err
 	}
 	var used []*plannedSection
-	var ids []string
 	for _, g := range digests {
 		t, ok := topics[g.TopicID]
 		if !ok {
@@ -39,8 +38,7 @@ func (b *Builder) RenderDelivered(ctx context.Context, set *topic.Set, d model.D
 			return render.Rendered{}, nil, err
 		}
 		used = append(used, &plannedSection{sec: s, digest: g})
-		ids = append(ids, g.TopicID)
 	}
-	r, err := b.renderer.Mail(b.renderMail(d.Kind, used), b.recipient(sub, ids))
+	r, err := b.renderer.Mail(b.renderMail(d.Kind, used), b.recipient(sub, used))
 	return r, digests, err
 }

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +27,10 @@ type Section struct {
 	PeriodEnd   time.Time
 	// Stories are every story of the range, in the order the mail shows
 	// them; Items are the first MaxItems of them as the mail shows them,
-	// More the number cut.
+	// ItemIDs their headlines' item ids, More the number cut.
 	Stories []Story
 	Items   []render.Item
+	ItemIDs []int64
 	More    int
 	// Matches is how many matches of the range the section shows (after
 	// BestOnly), Skipped how many it passed over.
@@ -67,7 +69,7 @@ func (b *Builder) plan(ctx context.Context, t topic.Topic, from, to int64, bestO
 	}
 	s.Matches = len(kept)
 	s.Stories = group(kept)
-	s.Items, s.More = items(s.Stories, t.Digest)
+	s.Items, s.ItemIDs, s.More = items(s.Stories, t.Digest)
 	return s, nil
 }
 
@@ -111,30 +113,33 @@ func group(matched []store.MatchedItem) []Story {
 	return out
 }
 
-// items turns stories into what the mail shows, cut to the topic's maximum.
-func items(stories []Story, d topic.Digest) ([]render.Item, int) {
-	out := make([]render.Item, 0, len(stories))
-	for _, s := range stories {
-		out = append(out, storyItem(s))
-	}
+// items turns stories into what the mail shows, cut to the topic's
+// maximum, with the item id of each one's headline.
+func items(stories []Story, d topic.Digest) ([]render.Item, []int64, int) {
 	maxItems := d.MaxItems
 	if maxItems <= 0 {
 		maxItems = topic.DefaultMaxItems
 	}
 	more := 0
-	if len(out) > maxItems {
-		more = len(out) - maxItems
-		out = out[:maxItems]
+	if len(stories) > maxItems {
+		more = len(stories) - maxItems
+		stories = stories[:maxItems]
 	}
 	if d.Sections == topic.SectionsSource {
 		// Cut first, so that the maximum keeps the best stories, then
 		// group what is left by source, keeping each source's order.
-		for i := range out {
+		stories = slices.Clone(stories)
+		sort.SliceStable(stories, func(i, j int) bool { return SourceOf(stories[i].Headline) < SourceOf(stories[j].Headline) })
+	}
+	out := make([]render.Item, len(stories))
+	ids := make([]int64, len(stories))
+	for i, s := range stories {
+		out[i], ids[i] = storyItem(s), s.Headline.Item.ID
+		if d.Sections == topic.SectionsSource {
 			out[i].Section = out[i].Source
 		}
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Section < out[j].Section })
 	}
-	return out, more
+	return out, ids, more
 }
 
 // storyItem is how a mail shows story s: its headline, and its other
@@ -143,7 +148,7 @@ func storyItem(s Story) render.Item {
 	h := s.Headline
 	it := render.Item{
 		Title: h.Item.Title, Link: LinkOf(h.Item), Source: SourceOf(h), Lang: LangOf(h.Item),
-		Published: h.Item.Published, SummaryHTML: h.Item.Summary, Terms: shownTerms(h.Match.Terms), Update: s.Update,
+		Published: h.Item.Published, SummaryHTML: h.Item.Summary, Terms: shownTerms(h.Match), Update: s.Update,
 	}
 	outlets := map[string]bool{it.Source: true}
 	for _, o := range s.Others {
@@ -180,9 +185,15 @@ func LinkOf(it model.Item) string {
 // defining terms (places, people, treaties) before the supporting ones.
 const maxShownTerms = 8
 
-// shownTerms turns rule spellings into what a reader recognises: without
-// the editor's "=" (exact case) and "*" (prefix) marks, once each.
-func shownTerms(terms []string) []string {
+// shownTerms is what a reader is shown of why m matched: the words the
+// rules found in the text ("spokesman", not the rule's "spokes*"), once
+// each, or for a match made before words were kept, its rule spellings
+// without the editor's "=" (exact case) and "*" (prefix) marks.
+func shownTerms(m model.Match) []string {
+	terms := m.Words
+	if len(terms) == 0 {
+		terms = m.Terms
+	}
 	out := make([]string, 0, min(len(terms), maxShownTerms))
 	seen := map[string]bool{}
 	for _, t := range terms {

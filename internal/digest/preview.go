@@ -40,7 +40,7 @@ func (b *Builder) RenderPreview(s Section, sub model.Subscription) (render.Rende
 	if sub.Email == "" {
 		return b.renderer.Mail(b.archiveMail(s), render.Recipient{})
 	}
-	return b.renderer.Mail(b.renderMail(model.KindDigest, []*plannedSection{p}), b.recipient(sub, []string{s.Topic.ID}))
+	return b.renderer.Mail(b.renderMail(model.KindDigest, []*plannedSection{p}), b.recipient(sub, []*plannedSection{p}))
 }
 
 // PendingMail is a mail a subscriber would be sent next, rendered.

@@ -10,6 +10,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
 	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/token"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
@@ -218,7 +219,7 @@ func (b *Builder) message(batch *render.Batch, kind string, sub model.Subscripti
 	for i, p := range used {
 		ids[i], names[i] = p.sec.Topic.ID, p.sec.Topic.Name
 	}
-	rc := b.recipient(sub, ids)
+	rc := b.recipient(sub, used)
 	r, err := batch.Mail(rc)
 	if err != nil {
 		return model.Delivery{}, r, fmt.Errorf("render: %w", err)
@@ -238,21 +239,33 @@ func (b *Builder) message(batch *render.Batch, kind string, sub model.Subscripti
 	return model.Delivery{Kind: kind, SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: msgID, Message: raw}, r, nil
 }
 
-// recipient is what sub's copy of a mail of topics ids shows of sub. The
-// links are signed once here and used in body and headers alike: each
-// signing reads the clock, and a second passing in between would make
-// them differ.
-func (b *Builder) recipient(sub model.Subscription, ids []string) render.Recipient {
+// recipient is what sub's copy of a mail with sections used shows of sub:
+// its address, zone and links, the feedback links of every item among
+// them. The links are signed once here and used in body and headers
+// alike: each signing reads the clock, and a second passing in between
+// would make them differ.
+func (b *Builder) recipient(sub model.Subscription, used []*plannedSection) render.Recipient {
 	rc := render.Recipient{Email: sub.Email, Name: sub.Name}
-	if sub.Email == "" {
+	if sub.Email == "" || len(used) == 0 {
 		return rc
+	}
+	ids := make([]string, len(used))
+	for i, p := range used {
+		ids[i] = p.sec.Topic.ID
 	}
 	rc.UnsubscribeURL = b.UnsubscribeURL(sub.Email, strings.Join(ids, ","))
 	rc.ManageURL = b.ManageURL(sub.Email)
-	if len(ids) > 1 {
-		for _, id := range ids {
-			rc.SectionUnsubscribeURLs = append(rc.SectionUnsubscribeURLs, b.UnsubscribeURL(sub.Email, id))
+	fl := token.Links{BaseURL: b.opts.BaseURL, Secret: b.opts.Secret, Now: b.opts.Now}
+	rc.MissedURL = fl.Missed(sub.Email, ids[0])
+	for i, p := range used {
+		if len(used) > 1 {
+			rc.SectionUnsubscribeURLs = append(rc.SectionUnsubscribeURLs, b.UnsubscribeURL(sub.Email, ids[i]))
 		}
+		notAbout := make([]string, len(p.sec.ItemIDs))
+		for j, item := range p.sec.ItemIDs {
+			notAbout[j] = fl.NotAbout(sub.Email, ids[i], item)
+		}
+		rc.FeedbackURLs = append(rc.FeedbackURLs, notAbout)
 	}
 	rc.Location = b.zone(sub.TimeZone)
 	return rc

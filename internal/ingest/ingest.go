@@ -341,7 +341,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	for i, it := range items {
 		for _, res := range matcher.Match(match.Document{Title: it.Title, Summary: it.SummaryText, Content: it.ContentText}) {
 			if res.Matched {
-				matches[i] = append(matches[i], model.Match{TopicID: res.TopicID, Score: res.Score, Terms: res.Terms})
+				matches[i] = append(matches[i], model.Match{TopicID: res.TopicID, Score: res.Score, Terms: res.Terms, Words: res.Words})
 			}
 		}
 	}

@@ -19,6 +19,9 @@ type Hit struct {
 	Term  string
 	Field string // "title", "summary", "content"
 	Pos   int    // word index within the field
+	// Text is the hit as the item writes it: "spokesman" for the term
+	// "spokes*", "U.S." for "=US", "White House" for "White House".
+	Text string
 }
 
 // Result is the decision for one topic on one document.
@@ -27,6 +30,11 @@ type Result struct {
 	Matched bool
 	Score   float64
 	Terms   []string // distinct terms that fired (rule spelling), stable order
+	// Words are the distinct words of the text that the terms found, in
+	// reading order and as written there ("spokesman", "embassy", where
+	// Terms says "spokes*", "embass*"): what readers are shown. Words
+	// that differ only in capitals are given once, as first written.
+	Words   []string
 	Hits    []Hit
 	Missing []string // on a miss: names of required groups with no hit
 	Vetoed  string   // the exclusion term that vetoed, if any
@@ -265,9 +273,12 @@ type occurrence struct {
 	// text, so that proximity works when the two sides of a story are in
 	// the headline and the first sentence.
 	gstart int
+	// The bytes of the field's text the occurrence covers.
+	bstart, bend int
 }
 
 type scratch struct {
+	texts   [3]string // the fields in NFC, which occurrences' bytes index
 	tz      tokenizer
 	toks    []token
 	occ     []occurrence
@@ -309,7 +320,9 @@ func (ix *index) verify(ids []int32, toks []token, i, field, offset int, occ []o
 			}
 		}
 		if ok {
-			occ = append(occ, occurrence{pat: id, field: field, start: i, end: i + len(t.Words), gstart: offset + i})
+			last := i + len(t.Words) - 1
+			occ = append(occ, occurrence{pat: id, field: field, start: i, end: i + len(t.Words), gstart: offset + i,
+				bstart: toks[i].Start, bend: toks[last].End})
 		}
 	}
 	return occ
@@ -339,7 +352,8 @@ func (e *Engine) match(doc Document, only int) []Result {
 	for ti := range e.topics {
 		sc.buckets[ti] = sc.buckets[ti][:0]
 	}
-	texts := [3]string{doc.Title, doc.Summary, doc.Content}
+	sc.texts = [3]string{nfc(doc.Title), nfc(doc.Summary), nfc(doc.Content)}
+	defer func() { sc.texts = [3]string{} }() // do not keep the item alive in the pool
 	for f := range e.idx {
 		if !e.fold[f] {
 			continue
@@ -354,7 +368,7 @@ func (e *Engine) match(doc Document, only int) []Result {
 		// other topics the file holds, nor on whether one topic or all
 		// are matched (the daemon, topics test, the editor's preview).
 		offset := 0
-		for fi, text := range texts {
+		for fi, text := range sc.texts {
 			if text == "" {
 				continue
 			}
@@ -443,8 +457,11 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	defer func() { sc.seen = seen }()
 	res.Hits = make([]Hit, 0, len(hits))
 	res.Terms = make([]string, 0, min(len(hits), t.nterms))
+	res.Words = make([]string, 0, min(len(hits), t.nterms))
 	for _, h := range hits {
-		res.Hits = append(res.Hits, Hit{Term: h.r.term, Field: Fields[h.occ.field], Pos: h.occ.start})
+		text := sc.texts[h.occ.field][h.occ.bstart:h.occ.bend]
+		res.Hits = append(res.Hits, Hit{Term: h.r.term, Field: Fields[h.occ.field], Pos: h.occ.start, Text: text})
+		res.Words = appendWord(res.Words, text)
 		st := &seen[h.r.tid]
 		if *st&seenTerm == 0 {
 			*st |= seenTerm
@@ -558,6 +575,17 @@ func overlapsAny(o occurrence, spans []topicHit) bool {
 		}
 	}
 	return false
+}
+
+// appendWord adds w to words unless it is there already, in any case.
+// An item has a few dozen hits at most, so a scan beats a map.
+func appendWord(words []string, w string) []string {
+	for _, x := range words {
+		if strings.EqualFold(x, w) {
+			return words
+		}
+	}
+	return append(words, w)
 }
 
 func appendQuoted(b []byte, terms []string) []byte {

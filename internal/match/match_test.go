@@ -203,7 +203,7 @@ func TestMatchExplains(t *testing.T) {
 	}
 
 	res = e.Match(Document{Title: "Russia says", Summary: "the United States and Russia"})[0]
-	want := []Hit{{"Russia", "title", 0}, {"United States", "summary", 1}, {"Russia", "summary", 4}}
+	want := []Hit{{"Russia", "title", 0, "Russia"}, {"United States", "summary", 1, "United States"}, {"Russia", "summary", 4, "Russia"}}
 	if !slices.Equal(res.Hits, want) {
 		t.Errorf("Hits = %v, want %v", res.Hits, want)
 	}
@@ -212,6 +212,41 @@ func TestMatchExplains(t *testing.T) {
 	}
 	if res.TopicID != "t" {
 		t.Errorf("TopicID = %q", res.TopicID)
+	}
+}
+
+// TestWords: readers are shown the words of the text that the terms
+// found, as the text writes them, not the rules' stems and markers.
+func TestWords(t *testing.T) {
+	e := compile(t, Rules{
+		Any:    []string{"New START", "=US", "spokes*", "embass*", "Бел* дом*", "Kremlin", "talks"},
+		Ignore: []string{"Washington Post"},
+	})
+	tests := []struct {
+		name string
+		doc  Document
+		want []string
+	}{
+		{"stems become words", Document{Title: "Embassy spokesman speaks", Summary: "The embassies' spokeswoman too."},
+			[]string{"Embassy", "spokesman", "embassies", "spokeswoman"}},
+		{"dotted abbreviation and phrase", Document{Title: "U.S. and the new START treaty"}, []string{"U.S.", "new START"}},
+		{"possessive dropped, repeats once", Document{Title: "Kremlin's talks", Summary: "KREMLIN talks again"}, []string{"Kremlin", "talks"}},
+		{"inflected Russian phrase", Document{Title: "Заявление в Белом доме"}, []string{"Белом доме"}},
+		{"decomposed letters are shown composed", Document{Title: "Белй дом"}, []string{"Белй дом"}},
+		{"no hit, no words", Document{Title: "Weather"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.Match(tt.doc)[0]
+			if !slices.Equal(res.Words, tt.want) {
+				t.Errorf("Words = %q, want %q", res.Words, tt.want)
+			}
+			for _, h := range res.Hits {
+				if h.Text == "" {
+					t.Errorf("hit %+v has no text", h)
+				}
+			}
+		})
 	}
 }
 

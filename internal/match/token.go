@@ -14,6 +14,9 @@ type token struct {
 	Orig string
 	Fold string
 	Pos  int // word index within the field
+	// Start and End are the word's bytes in the text tokenize was given
+	// (after NFC): what a reader sees, "U.S." or "Kremlin's" included.
+	Start, End int
 }
 
 // isWordRune reports whether r belongs inside a word. Combining marks stay
@@ -58,7 +61,17 @@ func isApostrophe(r rune) bool {
 // possessive ("Russia's") loses its "'s" so it does not break phrases.
 func tokenize(text string, foldDiacritics bool, dst []token) []token {
 	var tz tokenizer
-	return tz.tokenize(text, foldDiacritics, dst)
+	return tz.tokenize(nfc(text), foldDiacritics, dst)
+}
+
+// nfc gives text one spelling for what Unicode can write two ways: "й" is
+// one character or "и" with a combining breve, and terms are typed in the
+// first form. The check is quick for text that is already composed.
+func nfc(text string) string {
+	if !norm.NFC.IsNormalString(text) {
+		return norm.NFC.String(text)
+	}
+	return text
 }
 
 // tokenizer keeps the buffers of tokenize between calls.
@@ -67,13 +80,8 @@ type tokenizer struct {
 	bounds []int
 }
 
+// tokenize splits text, which must be in NFC (nfc), into words.
 func (tz *tokenizer) tokenize(text string, foldDiacritics bool, dst []token) []token {
-	// One spelling for what Unicode can write two ways: "й" is one
-	// character or "и" with a combining breve, and terms are typed in the
-	// first form. The check is quick for text that is already composed.
-	if !norm.NFC.IsNormalString(text) {
-		text = norm.NFC.String(text)
-	}
 	i := 0
 	pos := 0
 	first := len(dst)
@@ -107,6 +115,7 @@ func (tz *tokenizer) tokenize(text string, foldDiacritics bool, dst []token) []t
 				word, i = abbr, end
 			}
 		}
+		end := i
 		// Apostrophes: possessive 's is dropped, others (O'Brien) are joined.
 		for i < len(text) {
 			a, asz := utf8.DecodeRuneInString(text[i:])
@@ -117,21 +126,22 @@ func (tz *tokenizer) tokenize(text string, foldDiacritics bool, dst []token) []t
 			if !isWordRune(next) {
 				break
 			}
-			end := scanWord(text, i+asz)
-			rest := text[i+asz : end]
-			i = end
+			after := scanWord(text, i+asz)
+			rest := text[i+asz : after]
+			i = after
 			if rest == "s" || rest == "S" {
 				break
 			}
 			word += rest
+			end = after
 		}
 		if isFolded(word) {
-			dst = append(dst, token{Orig: word, Fold: word, Pos: pos})
+			dst = append(dst, token{Orig: word, Fold: word, Pos: pos, Start: start, End: end})
 			bounds = append(bounds, -1, -1)
 		} else {
 			a := len(arena)
 			arena = appendFold(arena, word, foldDiacritics)
-			dst = append(dst, token{Orig: word, Pos: pos})
+			dst = append(dst, token{Orig: word, Pos: pos, Start: start, End: end})
 			bounds = append(bounds, a, len(arena))
 		}
 		pos++
@@ -279,3 +289,18 @@ var latinFold = func() map[rune]string {
 	}
 	return m
 }()
+
+// TextWord is one word of a text as the matcher reads it: Text as written
+// (dotted abbreviations without their dots, "US"), Fold as compared.
+type TextWord struct{ Text, Fold string }
+
+// SplitWords splits text into words exactly as matching does, for tools
+// that propose terms from the words of items.
+func SplitWords(text string, foldDiacritics bool) []TextWord {
+	toks := tokenize(text, foldDiacritics, nil)
+	out := make([]TextWord, len(toks))
+	for i, t := range toks {
+		out[i] = TextWord{Text: t.Orig, Fold: t.Fold}
+	}
+	return out
+}

@@ -61,10 +61,14 @@ type Item struct {
 
 // Match records that an item matched a topic's rules.
 type Match struct {
-	ItemID    int64
-	TopicID   string
-	Score     float64
-	Terms     []string
+	ItemID  int64
+	TopicID string
+	Score   float64
+	Terms   []string // the rule terms that fired, as the rules spell them
+	// Words are the words of the item that those terms found, as the item
+	// writes them ("spokesman" for the term "spokes*"): what readers see.
+	// Empty for matches stored before feedwatch kept them.
+	Words     []string
 	MatchedAt time.Time
 }
 

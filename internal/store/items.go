@@ -111,8 +111,8 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, key) DO NOTHING`); err != nil {
 		return nil, err
 	}
-	if w.insertMatch, err = tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic_id, item_id) DO NOTHING`); err != nil {
+	if w.insertMatch, err = tx.PrepareContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, words, matched_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic_id, item_id) DO NOTHING`); err != nil {
 		w.close()
 		return nil, err
 	}
@@ -165,8 +165,8 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 			continue
 		}
 		for _, m := range matches[i] {
-			terms, _ := json.Marshal(m.Terms)
-			if _, err := w.insertMatch.ExecContext(ctx, id, m.TopicID, m.Score, string(terms), w.now); err != nil {
+			terms, words := matchJSON(m)
+			if _, err := w.insertMatch.ExecContext(ctx, id, m.TopicID, m.Score, terms, words, w.now); err != nil {
 				return SaveResult{}, fmt.Errorf("save match of %q to %s: %w", it.Key, m.TopicID, err)
 			}
 			res.NewMatches++
@@ -180,6 +180,19 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 		return SaveResult{}, err
 	}
 	return res, nil
+}
+
+// matchJSON is how a match's terms and words are stored: JSON arrays.
+func matchJSON(m model.Match) (terms, words string) {
+	t, _ := json.Marshal(m.Terms)
+	w, _ := json.Marshal(m.Words)
+	if m.Words == nil {
+		w = []byte("[]")
+	}
+	if m.Terms == nil {
+		t = []byte("[]")
+	}
+	return string(t), string(w)
 }
 
 // markSeen records that feed's document still lists the undated items with
@@ -282,7 +295,7 @@ func (s *Store) MatchSeqBefore(ctx context.Context, topicID string, t time.Time)
 
 // MatchedItems returns topic's matches with fromSeq < seq <= toSeq, oldest first.
 func (s *Store) MatchedItems(ctx context.Context, topicID string, fromSeq, toSeq int64) ([]MatchedItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.seq, m.score, m.terms, m.matched_at,
+	rows, err := s.db.QueryContext(ctx, `SELECT m.seq, m.score, m.terms, m.words, m.matched_at,
 		i.id, i.feed_id, i.key, i.guid, i.link, i.canonical_link, i.title, i.summary, i.content, i.author,
 		i.published_at, i.updated_at, i.date_missing, i.fetched_at, f.title, f.url
 		FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id
@@ -294,14 +307,15 @@ func (s *Store) MatchedItems(ctx context.Context, topicID string, fromSeq, toSeq
 	var out []MatchedItem
 	for rows.Next() {
 		var mi MatchedItem
-		var terms, matchedAt, published, updated, fetched string
+		var terms, words, matchedAt, published, updated, fetched string
 		it := &mi.Item
-		if err := rows.Scan(&mi.Seq, &mi.Match.Score, &terms, &matchedAt, &it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link,
+		if err := rows.Scan(&mi.Seq, &mi.Match.Score, &terms, &words, &matchedAt, &it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link,
 			&it.CanonicalLink, &it.Title, &it.Summary, &it.Content, &it.Author, &published, &updated, &it.DateMissing,
 			&fetched, &mi.FeedTitle, &mi.FeedURL); err != nil {
 			return nil, fmt.Errorf("scan matched item: %w", err)
 		}
 		_ = json.Unmarshal([]byte(terms), &mi.Match.Terms)
+		_ = json.Unmarshal([]byte(words), &mi.Match.Words)
 		mi.Match.ItemID, mi.Match.TopicID, mi.Match.MatchedAt = it.ID, topicID, parseTS(matchedAt)
 		it.Published, it.Updated, it.FetchedAt = parseTS(published), parseTS(updated), parseTS(fetched)
 		out = append(out, mi)

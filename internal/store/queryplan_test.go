@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -396,6 +397,37 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	must(err)
 	must(s.SetPreferences(ctx, sub.Email, Preferences{Subscribe: []TopicSchedule{{TopicID: "u"}},
 		Reschedule: []TopicSchedule{{TopicID: "t"}}, Unsubscribe: []string{"u"}}))
+	// Labels, judgments and missed-item reports (labels.go).
+	_, err = s.Received(ctx, sub.Email, "t", recent[1].ID)
+	must(err)
+	_, err = s.JudgeAsReader(ctx, ReaderJudgment{TopicID: "t", ItemID: recent[1].ID, Reader: "h", SubscriberID: sub.SubscriberID, DailyCap: 10})
+	must(err)
+	_, err = s.ReaderVerdict(ctx, "t", recent[1].ID, "h")
+	must(err)
+	_, err = s.ReportMissed(ctx, MissedReport{TopicID: "t", URL: "https://a.example/x", Reader: "h", SubscriberID: sub.SubscriberID}, 10)
+	must(err)
+	_, err = s.ItemByLink(ctx, "https://a.example/x")
+	if !errors.Is(err, ErrNotFound) {
+		must(err)
+	}
+	_, err = s.Item(ctx, recent[1].ID)
+	must(err)
+	lid, err := s.LabelItemAsEditor(ctx, "t", recent[2].ID, true, "")
+	must(err)
+	_, err = s.ImportLabels(ctx, "t", []ImportedLabel{{Key: "x1", Title: "t", Relevant: true}})
+	must(err)
+	_, err = s.Labels(ctx, "t")
+	must(err)
+	_, err = s.Labels(ctx, "")
+	must(err)
+	reports, err := s.MissedReports(ctx, "t", 10)
+	must(err)
+	_, err = s.MissedReports(ctx, "", 10)
+	must(err)
+	must(s.ResolveMissedReport(ctx, reports[0].ID))
+	_, err = s.WithdrawJudgment(ctx, "t", recent[1].ID, "h")
+	must(err)
+	must(s.DeleteLabel(ctx, lid))
 
 	_, err = s.PruneItems(ctx, now.Add(-10*time.Hour), 5)
 	must(err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/feedwatch/feedwatch/internal/model"
@@ -36,15 +35,15 @@ func (s *Store) Rematch(ctx context.Context, topics []string, ids []int64, match
 		hit := map[string]bool{}
 		for _, m := range matches[i] {
 			hit[m.TopicID] = true
-			terms, _ := json.Marshal(m.Terms)
-			// A match no digest has carried yet takes the new rules' score
-			// and terms: the next digest orders and cuts by them.
-			if _, err := tx.ExecContext(ctx, `UPDATE matches SET score = ?, terms = ? WHERE item_id = ? AND topic_id = ? AND seq > ?`,
-				m.Score, string(terms), id, m.TopicID, covered[m.TopicID]); err != nil {
+			terms, words := matchJSON(m)
+			// A match no digest has carried yet takes the new rules' score,
+			// terms and words: the next digest orders and cuts by them.
+			if _, err := tx.ExecContext(ctx, `UPDATE matches SET score = ?, terms = ?, words = ? WHERE item_id = ? AND topic_id = ? AND seq > ?`,
+				m.Score, terms, words, id, m.TopicID, covered[m.TopicID]); err != nil {
 				return 0, 0, fmt.Errorf("rematch item %d: %w", id, err)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, matched_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (topic_id, item_id) DO NOTHING`, id, m.TopicID, m.Score, string(terms), now)
+			res, err := tx.ExecContext(ctx, `INSERT INTO matches (item_id, topic_id, score, terms, words, matched_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (topic_id, item_id) DO NOTHING`, id, m.TopicID, m.Score, terms, words, now)
 			if err != nil {
 				return 0, 0, fmt.Errorf("rematch item %d: %w", id, err)
 			}

@@ -1,7 +1,9 @@
-// Package token makes and checks the signed tokens in confirmation and
-// unsubscribe links. A token binds a purpose, an address, a topic and an
-// expiry under an HMAC-SHA256 of a server secret, so it cannot be forged,
-// stretched in time or moved to another address or purpose.
+// Package token makes and checks the signed tokens in confirmation,
+// unsubscribe and feedback links. A token binds a purpose, an address, a
+// topic (and for feedback an item) and an expiry under an HMAC-SHA256 of a
+// server secret, so it cannot be forged, stretched in time or moved to
+// another address, item or purpose. It also makes the keyed hash that
+// stands for a reader's address in labels.
 package token
 
 import (

@@ -18,6 +18,7 @@ type Labelled struct {
 	Title    string `json:"title"`
 	Summary  string `json:"summary"`
 	Content  string `json:"content"`
+	Link     string `json:"link"`
 	Relevant bool   `json:"relevant"`
 	Why      string `json:"why"`
 }

@@ -85,7 +85,7 @@ func (s *server) digest(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", archiveCSP)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write([]byte(d.HTML))
+	_, _ = w.Write([]byte(withMissedLink(d.HTML, d.TopicID)))
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

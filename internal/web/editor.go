@@ -32,10 +32,13 @@ var errEditingDisabled = errors.New("topics file not set")
 type editorData struct {
 	Enabled bool   // a topics file is configured
 	Path    string // shown to the editor
+	Builtin bool   // the file does not exist yet: the text is the built-in topics
 	Text    string
 	Base    string // hash of the file the text was loaded from, for conflicts
 	Saved   string // backup file name after a save
+	Created bool   // the save created the file
 	Notice  string
+	Applied string // the suggestion just applied to the text
 	Error   *editError
 	Preview *previewData
 	Days    int
@@ -69,12 +72,15 @@ type previewTopic struct {
 	GoneList         []previewItem
 	MoreNow, MoreNew int
 	MoreGone         int
+	Labels           *labelsPreview // nil without labelled items
 }
 
 type previewItem struct {
 	Title, Link, Reason string
 	Published           time.Time
-	Terms               []string
+	// Words are the words of the item the terms found, as readers see
+	// them ("spokesman" for "spokes*").
+	Words []string
 }
 
 func hashText(b []byte) string {
@@ -96,14 +102,22 @@ func (s *server) readTopicsFile() ([]byte, error) {
 func (s *server) editorBase() editorData {
 	d := editorData{Enabled: s.opts.TopicsFile != "", Path: s.opts.TopicsFile, Days: s.opts.PreviewDays}
 	if !d.Enabled {
-		d.Notice = "The built-in topics are in use, so there is no file to edit. Set the topics file in the configuration to edit topics here; until then you can still preview rules."
+		d.Notice = "The built-in topics are in use, and no topics file is configured to save them to; you can still preview rules."
+	} else if _, err := os.Stat(s.opts.TopicsFile); err != nil && !errors.Is(err, fs.ErrPermission) {
+		// Missing (or its folder is not one): nothing to read yet.
+		d.Builtin = true
 	}
 	return d
 }
 
 func (s *server) topicsEditor(w http.ResponseWriter, r *http.Request) {
 	d := s.editorBase()
-	if d.Enabled {
+	switch {
+	case d.Builtin || !d.Enabled:
+		// Nothing on disk yet: start from the topics in use, and let the
+		// first save create the file (Base is then the hash of nothing).
+		d.Text, d.Base = string(s.opts.BuiltinTopics), hashText(nil)
+	default:
 		b, err := s.readTopicsFile()
 		if err != nil {
 			s.fail(w, r, http.StatusInternalServerError, "The topics file could not be read; see the log.", err)
@@ -111,6 +125,7 @@ func (s *server) topicsEditor(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Text, d.Base = string(b), hashText(b)
 	}
+	d.Created = r.URL.Query().Get("created") == "1" && !d.Builtin && d.Enabled
 	// The banner names the backup a save just made; a link cannot make it
 	// claim a save that did not happen: the name must be one of the topics
 	// file's backups, and there.
@@ -119,6 +134,9 @@ func (s *server) topicsEditor(w http.ResponseWriter, r *http.Request) {
 		if _, err := os.Stat(filepath.Join(filepath.Dir(s.opts.TopicsFile), saved)); err == nil {
 			d.Saved = saved
 		}
+	}
+	if d.Builtin {
+		d.Notice = fmt.Sprintf("The built-in topics are in use: this is their text. Saving creates %s, and feedwatch then reads its topics from there.", s.opts.TopicsFile)
 	}
 	s.render(w, r, http.StatusOK, "topics", page{Title: "Topics", Admin: true, Data: d})
 }
@@ -209,7 +227,7 @@ func (s *server) preview(ctx context.Context, edited *topic.Set) (*previewData, 
 		for id, i := range index {
 			pt := &p.Topics[i]
 			res, isNow := now[id]
-			pi := previewItem{Title: it.Title, Link: it.Link, Published: it.Published, Terms: res.Terms, Reason: res.Reason}
+			pi := previewItem{Title: it.Title, Link: it.Link, Published: it.Published, Words: res.Words, Reason: res.Reason}
 			switch {
 			case isNow && res.Matched:
 				pt.Matches++
@@ -220,10 +238,13 @@ func (s *server) preview(ctx context.Context, edited *topic.Set) (*previewData, 
 				}
 			case was[id]:
 				pt.Gone++
-				pi.Terms = nil
+				pi.Words = nil
 				pt.GoneList, pt.MoreGone = appendCapped(pt.GoneList, pt.MoreGone, pi)
 			}
 		}
+	}
+	if err := s.previewLabels(ctx, p, current, edited, items); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -249,7 +270,7 @@ func (s *server) topicsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cur, err := s.readTopicsFile()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !d.Builtin {
 		s.fail(w, r, http.StatusInternalServerError, "The topics file could not be read; see the log.", err)
 		return
 	}
@@ -263,11 +284,34 @@ func (s *server) topicsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	backup, err := writeAtomic(s.opts.TopicsFile, []byte(d.Text), cur, s.now())
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "The topics file could not be saved; see the log.", err)
+		// Keep the editor's text on the page, and say what to change.
+		s.log.Error("topics file not saved", "path", r.URL.Path, "file", s.opts.TopicsFile, "error", err)
+		d.Notice = s.unwritable(err)
+		s.render(w, r, http.StatusInternalServerError, "topics", page{Title: "Topics", Admin: true, Data: d})
 		return
 	}
-	s.log.Info("topics file saved", "path", r.URL.Path, "file", s.opts.TopicsFile, "backup", backup)
-	http.Redirect(w, r, "/admin/topics?"+url.Values{"saved": {filepath.Base(backup)}}.Encode(), http.StatusSeeOther)
+	s.log.Info("topics file saved", "path", r.URL.Path, "file", s.opts.TopicsFile, "backup", backup, "created", cur == nil)
+	q := url.Values{"saved": {filepath.Base(backup)}}
+	if cur == nil {
+		q = url.Values{"created": {"1"}}
+	}
+	http.Redirect(w, r, "/admin/topics?"+q.Encode(), http.StatusSeeOther)
+}
+
+// unwritable says why a save failed and where the topics file should go.
+func (s *server) unwritable(err error) string {
+	dir := filepath.Dir(s.opts.TopicsFile)
+	msg := fmt.Sprintf("Not saved: feedwatch could not write %s.", s.opts.TopicsFile)
+	if errors.Is(err, fs.ErrPermission) {
+		msg = fmt.Sprintf("Not saved: feedwatch may not write in %s (permission denied), where the topics file is.", dir)
+	} else if errors.Is(err, fs.ErrNotExist) {
+		msg = fmt.Sprintf("Not saved: the folder %s does not exist.", dir)
+	}
+	where := "in a folder the feedwatch process may write"
+	if s.opts.DataDir != "" {
+		where = fmt.Sprintf("in the data folder, for example topics_file: %s", filepath.Join(s.opts.DataDir, "topics.yaml"))
+	}
+	return msg + " Keep the topics file " + where + " (the Docker image keeps it in the data volume, /data/topics.yaml), then restart feedwatch. Your text is still here: copy it before you leave the page."
 }
 
 // writeAtomic replaces path with data so that a reader (the daemon's file

@@ -57,9 +57,15 @@ type Options struct {
 
 	// Admin pages are on only when a token or a user and password are set.
 	AdminUser, AdminPassword, AdminToken string
-	// TopicsFile is the file the admin editor writes; empty disables editing
-	// (the built-in topics are in use).
-	TopicsFile string
+	// TopicsFile is the file the admin editor reads and writes. While it
+	// does not exist the editor opens on BuiltinTopics and a save creates
+	// it (the daemon watches the path and switches to it). Empty disables
+	// saving: the editor only previews.
+	TopicsFile    string
+	BuiltinTopics []byte
+	// DataDir is where a topics file belongs when TopicsFile cannot be
+	// written: named in the message that says so.
+	DataDir string
 
 	PreviewDays   int
 	SubscribeRate float64 // sign-ups per minute per client address; <= 0 means 5
@@ -88,8 +94,11 @@ type server struct {
 	// adminFails counts failed admin sign-ins per client: adminFailRate a
 	// minute, so guessing a password takes years, not seconds.
 	adminFails *limiter
-	csrf       *csrf
-	zones      *zoneList
+	// missedLimiter bounds the archive's anonymous missed-item reports
+	// per client (readers' links have a daily cap of their own).
+	missedLimiter *limiter
+	csrf          *csrf
+	zones         *zoneList
 
 	metricsHandler http.Handler
 }
@@ -137,15 +146,16 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	s := &server{
-		opts:       opts,
-		log:        opts.Logger.With("component", "web"),
-		now:        opts.Now,
-		base:       base,
-		pages:      pages,
-		limiter:    newLimiter(opts.SubscribeRate, opts.Now),
-		adminFails: newLimiter(adminFailRate, opts.Now),
-		csrf:       newCSRF(opts.Secret, base.Scheme == "https"),
-		zones:      zones,
+		opts:          opts,
+		log:           opts.Logger.With("component", "web"),
+		now:           opts.Now,
+		base:          base,
+		pages:         pages,
+		limiter:       newLimiter(opts.SubscribeRate, opts.Now),
+		adminFails:    newLimiter(adminFailRate, opts.Now),
+		missedLimiter: newLimiter(anonymousMissedRate, opts.Now),
+		csrf:          newCSRF(opts.Secret, base.Scheme == "https"),
+		zones:         zones,
 	}
 	s.metricsHandler = s.newMetricsHandler()
 	return s.routes(), nil
@@ -190,6 +200,17 @@ func (s *server) routes() http.Handler {
 
 	mux.HandleFunc("GET /digests", s.digests)
 	mux.HandleFunc("GET /digests/{id}", s.digest)
+
+	// Readers' feedback and the editors' labels (feedback.go, labels.go).
+	mux.HandleFunc("GET /feedback", s.feedbackPage)
+	mux.HandleFunc("POST /feedback", s.form(maxFormBytes, s.feedbackPost))
+	mux.HandleFunc("GET /missed", s.missedPage)
+	mux.HandleFunc("POST /missed", s.form(maxFormBytes, s.missedPost))
+	mux.HandleFunc("GET /admin/labels", s.admin(s.labelsPage))
+	mux.HandleFunc("GET /admin/labels/export", s.admin(s.labelsExport))
+	mux.HandleFunc("POST /admin/labels/judge", s.admin(s.form(maxFormBytes, s.labelsJudge)))
+	mux.HandleFunc("POST /admin/labels/import", s.admin(s.form(maxTopicsBytes, s.labelsImport)))
+	mux.HandleFunc("POST /admin/topics/apply", s.admin(s.form(maxTopicsBytes, s.topicsApply)))
 
 	mux.HandleFunc("GET /admin", s.admin(s.overview))
 	mux.HandleFunc("GET /admin/topics", s.admin(s.topicsEditor))
@@ -309,6 +330,9 @@ func parsePages() (map[string]*template.Template, error) {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"day": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		// delta and neg are for figures that moved: "▲ 0.050".
+		"delta": func(before, after float64) float64 { return after - before },
+		"neg":   func(v float64) float64 { return -v },
 	}
 	names, err := fs.Glob(assets, "pages/*.html")
 	if err != nil {
