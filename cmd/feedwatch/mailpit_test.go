@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/lifecycle"
+	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -26,15 +28,7 @@ import (
 // only when the mailpit binary is on PATH or $MAILPIT names it; .ci/run
 // installs it with go install github.com/axllent/mailpit@v1.27.11.
 func TestMailpit(t *testing.T) {
-	bin := os.Getenv("MAILPIT")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("mailpit"); err != nil {
-			t.Skip("mailpit not found: put it on PATH or set MAILPIT=/path/to/mailpit " +
-				"(go install github.com/axllent/mailpit@v1.27.11)")
-		}
-	}
-	mp := startMailpit(t, bin)
+	mp := startMailpit(t, mailpitBinary(t))
 	feed := mailpitFeed(t)
 	dir := t.TempDir()
 	topics := mailpitTopics(t, dir)
@@ -412,4 +406,76 @@ func headerValue(vs []string) string {
 		return ""
 	}
 	return vs[0]
+}
+
+// mailpitBinary returns the mailpit binary, or skips the test.
+func mailpitBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("MAILPIT"); bin != "" {
+		return bin
+	}
+	bin, err := exec.LookPath("mailpit")
+	if err != nil {
+		t.Skip("mailpit not found: put it on PATH or set MAILPIT=/path/to/mailpit " +
+			"(go install github.com/axllent/mailpit@v1.27.11)")
+	}
+	return bin
+}
+
+// all lists every message Mailpit holds, a page at a time.
+func (mp *mailpit) all(t *testing.T) []mailpitSummary {
+	t.Helper()
+	var out []mailpitSummary
+	for {
+		var page struct {
+			Total    int
+			Messages []mailpitSummary
+		}
+		mp.get(t, fmt.Sprintf("/api/v1/messages?limit=200&start=%d", len(out)), &page)
+		out = append(out, page.Messages...)
+		if len(page.Messages) == 0 || len(out) >= page.Total {
+			return out
+		}
+	}
+}
+
+// raw returns a message as Mailpit received it.
+func (mp *mailpit) raw(t *testing.T, id string) []byte {
+	t.Helper()
+	resp, err := http.Get(mp.api + "/api/v1/message/" + id + "/raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("raw %s: %s, %v", id, resp.Status, err)
+	}
+	return b
+}
+
+// TestMailpitFortnight runs the simulated fortnight of internal/lifecycle
+// (subscribers in three zones on instant, daily and weekly schedules, a
+// clock change, a change of frequency, a pause) end to end against Mailpit,
+// and checks what each subscriber's mailbox holds.
+func TestMailpitFortnight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a fortnight of dispatches")
+	}
+	mp := startMailpit(t, mailpitBinary(t))
+	sender := mail.NewSMTP(mail.SMTPOptions{Host: mp.smtpHost, Port: mp.smtpPort, TLS: mail.TLSNone})
+	defer sender.Close()
+	lifecycle.Run(t, lifecycle.Options{
+		Sender:    sender,
+		Templates: filepath.Join("..", "..", "templates"),
+		Received: func() ([]lifecycle.Received, error) {
+			var out []lifecycle.Received
+			for _, m := range mp.all(t) {
+				for _, to := range m.To {
+					out = append(out, lifecycle.Received{To: to.Address, Raw: mp.raw(t, m.ID)})
+				}
+			}
+			return out, nil
+		},
+	})
 }

@@ -2,6 +2,7 @@ package digest_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
+	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
 func storeSettings(combine *bool) store.SubscriberSettings {
@@ -309,4 +311,68 @@ func TestFeedbackLinks(t *testing.T) {
 	if f, err := token.VerifyFeedback(secret, u.Query().Get("t"), token.Missed, e.now); err != nil || f.Topic != "news" {
 		t.Errorf("missed link %s: %+v, %v", link, f, err)
 	}
+}
+
+// TestLargestDigestUnderGmailClip fills a digest to the shipped topic's
+// maximum (30 stories) with Russian text, which takes two bytes a letter,
+// summaries at their full length, five other outlets per story and every
+// link a reader gets, and checks that the HTML stays under the 102 KB at
+// which Gmail clips a message and hides its footer.
+func TestLargestDigestUnderGmailClip(t *testing.T) {
+	const gmailClip = 102 * 1000
+	e := newDispatchEnv(t, digest.Options{})
+	e.set = mustTopics(t, strings.Replace(twoTopics, "max_items: 50, best_score: 20", "max_items: 30", 1))
+	e.topic = e.set.Topics()[0]
+	e.subscribe(t, model.Subscription{Email: "a.long.address.of.a.reader@news-subscribers.example.org", Name: "Анастасия Владимировна Коновалова", TimeZone: "Europe/Moscow"})
+	ctx := context.Background()
+	sentence := "Министр иностранных дел России Сергей Лавров и государственный секретарь США провели переговоры в Эр-Рияде. "
+	var feeds []model.Feed
+	for i := range 6 {
+		f, err := e.st.AddFeed(ctx, model.Feed{URL: fmt.Sprintf("https://outlet%d.example.ru/rss", i), Title: fmt.Sprintf("Информационное агентство №%d", i), Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds = append(feeds, f)
+	}
+	e.now = e.now.Add(time.Hour)
+	for story := range 40 {
+		for outlet, f := range feeds {
+			link := fmt.Sprintf("https://outlet%d.example.ru/politics/2026/11/02/story-%d-long-slug-for-the-article.html", outlet, story)
+			// Titles of one story share their words; stories share none.
+			w := ruWords[story%len(ruWords)] + " " + ruWords[(story*7+3)%len(ruWords)] + " " + ruWords[(story*13+5)%len(ruWords)]
+			title := fmt.Sprintf("%s %s: %s %s", w, fmt.Sprint(story*11+7), w, strings.Repeat("договорённость ", 1+outlet%2))
+			summary := "<p>" + strings.Repeat(sentence, 5) + "</p>"
+			if _, err := e.st.SaveFetch(ctx, f, []model.Item{{Key: link, Title: title, Link: link, CanonicalLink: link, Summary: summary,
+				Published: e.now, FetchedAt: e.now}}, [][]model.Match{{{TopicID: "news", Score: float64(30 - outlet), Terms: []string{"Лавров*", "переговор*", "США"},
+				Words: []string{"Лавров", "переговоры", "США"}}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if res := e.dispatchNow(t); res.Mails != 1 {
+		t.Fatalf("%d mails", res.Mails)
+	}
+	dl := outbox(t, e.st)[0]
+	p := messageParts(t, dl.Message)
+	if !strings.Contains(p.Text, "And 10 more stories") {
+		t.Fatalf("the digest is not at its maximum:\n%.2000s", p.Text)
+	}
+	t.Logf("largest digest: HTML part %d bytes, text part %d bytes, whole message %d bytes", len(p.HTML), len(p.Text), len(dl.Message))
+	if len(p.HTML) >= gmailClip {
+		t.Errorf("HTML part is %d bytes, Gmail clips at %d", len(p.HTML), gmailClip)
+	}
+}
+
+var ruWords = strings.Fields(`Кремль Вашингтон посол санкции переговоры саммит обмен заключённых консульство
+	дипломаты высылка договор ракеты инспекции посольство телефонный разговор министр госсекретарь
+	советник делегация встреча заявление протест нота визы имущество спецслужбы шпионаж выборы
+	кибератака пошлины торговля энергетика нефть газ Арктика космос спутник`)
+
+func mustTopics(t *testing.T, yaml string) *topic.Set {
+	t.Helper()
+	set, err := topic.Parse(strings.NewReader(yaml), "topics.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

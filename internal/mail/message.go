@@ -44,6 +44,27 @@ type Message struct {
 	DKIM *DKIM
 }
 
+// partEncoding chooses the smaller transfer encoding for a body part.
+// Quoted-printable keeps ASCII as it is and writes every other byte as
+// three; base64 writes every byte as 4/3 and a line break every 76. A
+// digest in Russian, where most bytes are Cyrillic, is about half the
+// size in base64, which keeps big digests under what mail providers clip
+// or refuse; English stays quoted-printable, readable in the raw message.
+func partEncoding(body string) gomail.PartOption {
+	other := 0
+	for i := 0; i < len(body); i++ {
+		if body[i] >= 0x80 {
+			other++
+		}
+	}
+	// 1 + 2f (quoted-printable) against 4/3 × 77/76 (base64), for a
+	// fraction f of non-ASCII bytes: the break-even is f ≈ 0.18.
+	if other*100 > len(body)*18 {
+		return gomail.WithPartEncoding(gomail.EncodingB64)
+	}
+	return gomail.WithPartEncoding(gomail.EncodingQP)
+}
+
 // Build renders m as RFC 5322 bytes: multipart/alternative with the text part
 // first and the HTML part last, as RFC 2046 wants the preferred part last.
 // It returns the Message-ID without angle brackets.
@@ -126,12 +147,12 @@ func Build(m Message) (raw []byte, messageID string, err error) {
 
 	switch {
 	case m.Text != "" && m.HTML != "":
-		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text, partEncoding(m.Text))
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML, partEncoding(m.HTML))
 	case m.Text != "":
-		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text, partEncoding(m.Text))
 	default:
-		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML, partEncoding(m.HTML))
 	}
 
 	var buf bytes.Buffer

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -99,7 +100,11 @@ func TestBuildParses(t *testing.T) {
 		if strings.ToLower(pp["charset"]) != "utf-8" {
 			t.Errorf("%s charset %q", pt, pp["charset"])
 		}
-		b, err := io.ReadAll(p) // multipart decodes quoted-printable itself
+		var r io.Reader = p // multipart decodes quoted-printable itself
+		if cte := p.Header.Get("Content-Transfer-Encoding"); cte == "base64" {
+			r = base64.NewDecoder(base64.StdEncoding, p)
+		}
+		b, err := io.ReadAll(r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,5 +203,31 @@ func TestDirSender(t *testing.T) {
 	cancel()
 	if err := d.Send(ctx, "b@example.org", []string{"r@example.net"}, raw); err == nil {
 		t.Error("cancelled context accepted")
+	}
+}
+
+// TestPartEncoding: a body mostly in another alphabet goes as base64,
+// which is about half the size of quoted-printable there; an English one
+// stays quoted-printable.
+func TestPartEncoding(t *testing.T) {
+	for _, tc := range []struct {
+		body, want string
+	}{
+		{"Talks resume in Geneva, officials said on Tuesday.", "quoted-printable"},
+		{"Talks resume in Geneva, officials said on Tuesday after a long and difficult week; the Russian side called them «переговоры».", "quoted-printable"},
+		{"Переговоры в Женеве продолжаются, заявили во вторник.", "base64"},
+		{strings.Repeat("<td class=\"item\">", 20) + "Лавров", "quoted-printable"},
+	} {
+		raw, _, err := Build(Message{From: "a@example.org", To: "b@example.org", Subject: "s", Text: tc.body, Date: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := msg.Header.Get("Content-Transfer-Encoding"); got != tc.want {
+			t.Errorf("%q: %s, want %s", tc.body, got, tc.want)
+		}
 	}
 }

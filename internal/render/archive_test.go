@@ -45,10 +45,10 @@ func TestSectionsHeadEachSourceOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"Alpha Wire", "Beta Desk"} {
-		if n := strings.Count(out.HTML, `class="group-title"`); n != 2 {
+		if n := strings.Count(out.HTML, `class="group"`); n != 2 {
 			t.Errorf("HTML has %d section headings, want 2", n)
 		}
-		if !strings.Contains(out.HTML, ">"+name+"</p>") {
+		if !strings.Contains(out.HTML, "<strong>"+name+"</strong></td>") {
 			t.Errorf("HTML lacks heading %q", name)
 		}
 		if strings.Count(out.Text, "\n== "+name+"\n") != 1 {
@@ -57,7 +57,7 @@ func TestSectionsHeadEachSourceOnce(t *testing.T) {
 	}
 	// Without sections there are no headings.
 	plain, _ := r.Digest(sampleDigest())
-	if strings.Contains(plain.HTML, `class="group-title"`) {
+	if strings.Contains(plain.HTML, `class="group"`) {
 		t.Error("headings without sections")
 	}
 }

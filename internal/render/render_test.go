@@ -133,7 +133,7 @@ func TestDigestHTMLSafe(t *testing.T) {
 	for _, want := range []string{
 		`prefers-color-scheme: dark`, `name="color-scheme"`, `class="preheader"`,
 		`rel="nofollow noreferrer noopener"`, `href="https://ok.example.com/"`,
-		`class="term"`, `Переговоры в Женеве продолжаются`,
+		`Matched: <b>`, `Переговоры в Женеве продолжаются`,
 		`href="https://feedwatch.example.org/unsubscribe?t=tok"`,
 		`And 4 more stories`,
 		// 14:30 UTC is 15:30 in Berlin in March (CET).

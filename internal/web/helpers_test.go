@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -252,8 +253,11 @@ func textBody(t *testing.T, raw []byte) string {
 		if mt != "text/plain" && mt != "" {
 			return ""
 		}
-		if strings.EqualFold(get("Content-Transfer-Encoding"), "quoted-printable") {
+		switch strings.ToLower(get("Content-Transfer-Encoding")) {
+		case "quoted-printable":
 			r = quotedprintable.NewReader(r)
+		case "base64":
+			r = base64.NewDecoder(base64.StdEncoding, r)
 		}
 		b, _ := io.ReadAll(r)
 		return string(b)
