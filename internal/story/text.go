@@ -150,7 +150,7 @@ func fold(s string) string {
 // one word ("переговоры", "переговорах") to meet on one stem.
 var ruEndings = func() [][]string {
 	list := strings.Fields(`
-		иями ями ами ого его ому ему ыми ими ией иях ием ешь ете ует уют ала ила али или ать ять ить ыть ной ный ная ное ные ных ным
+		иями ями ами ого его ому ему ыми ими ией иях ием ешь ете ует уют ала ила али или ать ять ить ыть
 		ов ев ей ой ий ый ая яя ое ее ые ие ых их ым им ом ем ам ям ах ях ую юю ия ие ии ию ет ют ут ит ат ят ла ло ли ся
 		а я о е и ы у ю ь й`)
 	byLen := make([][]string, 5)
@@ -167,15 +167,22 @@ var ruEndings = func() [][]string {
 func stem(w string, cyr bool) string {
 	if cyr {
 		n := utf8.RuneCountInString(w)
+	endings:
 		for l := 4; l >= 1; l-- {
 			if n-l < 3 {
 				continue
 			}
 			for _, e := range ruEndings[l] {
 				if strings.HasSuffix(w, e) {
-					return w[:len(w)-len(e)]
+					w = w[:len(w)-len(e)]
+					break endings
 				}
 			}
+		}
+		// The е of -ец drops when an ending follows: дворец, дворца;
+		// американец, американцы.
+		if s, ok := strings.CutSuffix(w, "ец"); ok && utf8.RuneCountInString(s) >= 3 {
+			w = s + "ц"
 		}
 		return w
 	}
