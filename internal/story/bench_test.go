@@ -58,11 +58,13 @@ func TestSoak(t *testing.T) {
 	const perDay = 2000
 	var maxReports, maxStories int
 	var heapAt [31]uint64
+	var storiesAt [31]int
 	for d := range 30 {
 		for _, r := range s.day(start.AddDate(0, 0, d), perDay) {
 			g.Add(r)
 		}
 		st, rs := g.Size()
+		storiesAt[d+1] = st
 		if d >= 5 {
 			maxReports, maxStories = max(maxReports, rs), max(maxStories, st)
 		}
@@ -82,11 +84,20 @@ func TestSoak(t *testing.T) {
 	if maxStories > maxReports {
 		t.Errorf("held %d stories for %d reports", maxStories, maxReports)
 	}
-	st, rs := g.Size()
-	if rs < 2*perDay {
+	if _, rs := g.Size(); rs < 2*perDay {
 		t.Errorf("held only %d reports at the end: the window is not being kept", rs)
 	}
-	_ = st
+	// Stories held: the last ten days' peak against days 6–10.
+	var earlyStories, lateStories int
+	for d := 6; d <= 10; d++ {
+		earlyStories = max(earlyStories, storiesAt[d])
+	}
+	for d := 21; d <= 30; d++ {
+		lateStories = max(lateStories, storiesAt[d])
+	}
+	if float64(lateStories) > 1.25*float64(earlyStories) {
+		t.Errorf("stories held grew from %d to %d", earlyStories, lateStories)
+	}
 	// Live heap: the last ten days' peak against the peak of days 6–10.
 	var early, late uint64
 	for d := 6; d <= 10; d++ {

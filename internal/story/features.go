@@ -21,6 +21,13 @@ type feat struct {
 type keyStat struct {
 	df      int
 	posting []*entry
+	// While Add scores a report, the features it shares with the window
+	// carry a mark (Grouper.mark) and its weight, so that comparing it
+	// with a window report reads that report's features once and compares
+	// no strings.
+	mark      uint64
+	markW     float64
+	markTitle bool // a name in the headline of the report being placed
 }
 
 // Kinds of feature, the first byte of a key. Each kind is compared on its
@@ -51,10 +58,11 @@ func kindIndex(k byte) uint8 {
 // features is what grouping keeps of one report.
 type features struct {
 	lang         string
-	feats        []feat   // sorted by key, each key once
-	titleActions uint32   // action concepts named in the title (concept.action bits)
-	actions      uint32   // action concepts named anywhere
-	titleNames   []string // keys of the names in the title that no alias knows: people, mostly
+	feats        []feat     // sorted by key, each key once
+	titleActions uint32     // action concepts named in the title (concept.action bits)
+	actions      uint32     // action concepts named anywhere
+	titleNames   []string   // keys of the names in the title that no alias knows: people, mostly
+	titleStats   []*keyStat // their statistics, once the report is in the window
 }
 
 // has reports whether f has the feature key.

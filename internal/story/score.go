@@ -36,7 +36,7 @@ var defaultParams = params{
 	weight:      [numKinds]float64{1, 1, 1, 1},
 	tau:         24,
 	conflict:    0.5,
-	actors:      0.5,
+	actors:      0.25,
 	threshold:   0.12,
 	link:        linkMean,
 	titleWeight: 2,
@@ -133,6 +133,37 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 			j++
 		}
 	}
+	return g.combine(a, b, &dot, hours, otherActors(a.f, b.f))
+}
+
+// markedScore is pairScore of the report being placed, whose features
+// are marked (see keyStat), and a report of the window. It gives the same
+// result without comparing strings.
+func (g *Grouper) markedScore(a, b *weighted, hours float64) float64 {
+	var dot [numKinds]float64
+	aTitleInB := false
+	for i := range b.f.feats {
+		st := b.f.feats[i].stat
+		if st.mark != g.mark {
+			continue
+		}
+		dot[b.f.feats[i].kind] += st.markW * b.w[i]
+		aTitleInB = aTitleInB || st.markTitle
+	}
+	differ := false
+	if len(a.f.titleNames) > 0 && len(b.f.titleNames) > 0 && !aTitleInB {
+		differ = true
+		for _, st := range b.f.titleStats {
+			if st.mark == g.mark {
+				differ = false
+				break
+			}
+		}
+	}
+	return g.combine(a, b, &dot, hours, differ)
+}
+
+func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, otherActors bool) float64 {
 	same := a.f.lang == b.f.lang || a.f.lang == mixed || b.f.lang == mixed
 	var sum, wsum float64
 	for k := range numKinds {
@@ -156,10 +187,21 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
 	}
-	if otherActors(a.f, b.f) {
+	if otherActors {
 		s *= g.p.actors
 	}
 	return s
+}
+
+// conflict reports whether a's headline names an action that b never
+// mentions while b's headline names one of its own. A headline says what
+// a report is about: "Putin and Trump agree by phone to meet" is about a
+// call, "Putin and Trump meet in Anchorage" about a meeting, and a report
+// of the meeting that never mentions a call is another event. The same
+// holds for sanctions and the entry bans that answer them, an expulsion
+// and the expulsion in response, an asset sale forced by sanctions.
+func conflict(a, b *features) bool {
+	return a.titleActions&^b.actions != 0 && b.titleActions != 0
 }
 
 // otherActors reports whether the headlines of a and b name people (or
@@ -181,15 +223,4 @@ func otherActors(a, b *features) bool {
 		}
 	}
 	return true
-}
-
-// conflict reports whether a's headline names an action that b never
-// mentions while b's headline names one of its own. A headline says what
-// a report is about: "Putin and Trump agree by phone to meet" is about a
-// call, "Putin and Trump meet in Anchorage" about a meeting, and a report
-// of the meeting that never mentions a call is another event. The same
-// holds for sanctions and the entry bans that answer them, an expulsion
-// and the expulsion in response, an asset sale forced by sanctions.
-func conflict(a, b *features) bool {
-	return a.titleActions&^b.actions != 0 && b.titleActions != 0
 }

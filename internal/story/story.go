@@ -70,6 +70,7 @@ type Grouper struct {
 	stories map[int64]*storyState
 	idfTab  []float64 // idf by df for a window of idfN reports
 	idfN    int
+	mark    uint64 // marks the features of the report being placed
 
 	scratch weighted
 	other   weighted
@@ -138,7 +139,7 @@ func Group(reports []Report, opts Options) map[int64]int64 {
 func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
 	f := g.x.features(r)
-	g.weigh(f, &g.scratch)
+	g.markFeatures(f)
 	best, bestScore := (*storyState)(nil), 0.0
 	for _, s := range g.candidates(f) {
 		sc := g.storyScore(&g.scratch, s, r.Published)
@@ -155,6 +156,26 @@ func (g *Grouper) Add(r Report) int64 {
 	}
 	g.insert(r.ID, r.Published, f, id)
 	return id
+}
+
+// markFeatures weighs the features of the report being placed and marks
+// those the window has (see keyStat).
+func (g *Grouper) markFeatures(f *features) {
+	for i := range f.feats {
+		f.feats[i].stat = g.stats[f.feats[i].key]
+	}
+	g.weigh(f, &g.scratch)
+	g.mark++
+	for i := range f.feats {
+		if st := f.feats[i].stat; st != nil {
+			st.mark, st.markW, st.markTitle = g.mark, g.scratch.w[i], false
+		}
+	}
+	for _, k := range f.titleNames {
+		if st := g.stats[k]; st != nil {
+			st.markTitle = true
+		}
+	}
 }
 
 // Seed restores state from stored assignments: r is known to belong to
@@ -211,6 +232,10 @@ func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) {
 			st.posting = append(st.posting, e)
 		}
 		ft.stat = st
+	}
+	f.titleStats = f.titleStats[:0]
+	for _, k := range f.titleNames {
+		f.titleStats = append(f.titleStats, g.stats[k])
 	}
 }
 
@@ -325,7 +350,7 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
-		sc := g.pairScore(a, &g.other, at.Sub(m.at).Hours())
+		sc := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
 		sum += sc
 		best = max(best, sc)
 	}

@@ -89,3 +89,33 @@ func TestArrivalOrder(t *testing.T) {
 		}
 	}
 }
+
+// The marked comparison that Add uses gives the scores of the plain one.
+func TestMarkedScoreIsPairScore(t *testing.T) {
+	s := newSynth(t, 4)
+	g := New(Options{})
+	reports := s.day(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), 600)
+	for _, r := range reports[:500] {
+		g.Add(r)
+	}
+	compared := 0
+	for _, r := range reports[500:] {
+		r.Published = g.advance(r.Published)
+		f := g.x.features(r)
+		g.markFeatures(f)
+		for _, st := range g.candidates(f) {
+			for _, m := range st.members {
+				g.weigh(m.f, &g.other)
+				h := r.Published.Sub(m.at).Hours()
+				if got, want := g.markedScore(&g.scratch, &g.other, h), g.pairScore(&g.scratch, &g.other, h); got != want {
+					t.Fatalf("%q vs %q: marked %v, plain %v", r.Title, m.f.lang, got, want)
+				}
+				compared++
+			}
+		}
+		g.insert(r.ID, r.Published, f, r.ID)
+	}
+	if compared < 100 {
+		t.Fatalf("only %d pairs compared", compared)
+	}
+}

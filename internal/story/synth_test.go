@@ -61,22 +61,30 @@ func (s *synth) name() (string, string) {
 // day returns n reports of about n/5 events published during the day
 // that starts at start, in arrival order. Each event retells one of the
 // tuning set's events with its people replaced by invented ones (the same
-// invented person in both languages) and its figures by others: events of
-// one kind with different actors, as a busy news day has.
+// invented person in both languages), its figures by others and an
+// invented place added to every headline: events of one kind with
+// different actors, as a busy news day has.
 func (s *synth) day(start time.Time, n int) []Report {
 	var out []Report
 	for len(out) < n {
 		tmpl := s.events[s.rng.IntN(len(s.events))]
 		cast := map[string][2]string{} // Key of a template name -> invented Latin, Cyrillic
 		figures := map[string]string{}
+		// Where it happened: every report of a real event names something
+		// of its own (a place, a person, a ship) beside the template's.
+		placeLat, placeCyr := s.name()
 		t0 := start.Add(time.Duration(s.rng.Int64N(int64(24 * time.Hour))))
 		k := 3 + s.rng.IntN(5)
 		for i := 0; i < k && len(out) < n; i++ {
 			r := tmpl[s.rng.IntN(len(tmpl))]
 			s.next++
+			place := placeLat
+			if r.Lang == "ru" {
+				place = placeCyr
+			}
 			out = append(out, Report{
 				ID:        s.next,
-				Title:     s.recast(r.Title, r.Lang, cast, figures),
+				Title:     s.recast(r.Title, r.Lang, cast, figures) + " — " + place,
 				Text:      s.recast(r.Summary, r.Lang, cast, figures),
 				Lang:      r.Lang,
 				Source:    r.Source,

@@ -51,6 +51,12 @@ func trapErrors(opts Options) []string {
 			{"ban", "Russia bars entry to 25 US officials in response", "The foreign ministry said the list includes Treasury officials and members of Congress.", 26},
 			{"ban", "Москва закрыла въезд 25 американцам в ответ на санкции", "В стоп-лист вошли сотрудники Минфина США и конгрессмены, сообщили в МИД.", 26.5},
 		}},
+		{"two calls between different people on the same day", []rep{
+			{"ministers", "Lavrov and Rubio speak by phone", "The ministers discussed preparations for talks on Ukraine, the State Department said.", 0},
+			{"ministers", "Лавров и Рубио провели телефонный разговор", "Министры обсудили подготовку переговоров по Украине, сообщили в МИД России.", 0.5},
+			{"leaders", "Putin and Trump speak by phone", "The presidents discussed preparations for talks on Ukraine, the Kremlin said.", 5},
+			{"leaders", "Путин и Трамп провели телефонный разговор", "Президенты обсудили подготовку переговоров по Украине, сообщили в Кремле.", 5.5},
+		}},
 		{"an expulsion and the expulsion in return", []rep{
 			{"first", "Russia expels US diplomat over spying claim", "The FSB said the second secretary received secret documents; he has 72 hours to leave.", 0},
 			{"first", "Россия выслала американского дипломата за шпионаж", "Второй секретарь посольства США объявлен персоной нон грата.", 1},
