@@ -20,8 +20,7 @@ type params struct {
 	// threshold is the score from which a report joins a story.
 	threshold float64
 	// link is how a report is scored against a story: linkBest, its best
-	// score against the story's reports; linkMean, their mean;
-	// linkCentroid, its score against the sum of the story's reports.
+	// score against the story's reports; linkMean, their mean.
 	link int
 	// titleWeight: see extractor.
 	titleWeight float64
@@ -42,13 +41,9 @@ var defaultParams = params{
 	titleWeight: 2,
 }
 
-// mixed is the language of a story's sum of reports.
-const mixed = "*"
-
 const (
 	linkBest = iota
 	linkMean
-	linkCentroid
 )
 
 // weighted is a report's features with their TF-IDF weights at the time
@@ -164,7 +159,7 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) float64 {
 }
 
 func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, otherActors bool) float64 {
-	same := a.f.lang == b.f.lang || a.f.lang == mixed || b.f.lang == mixed
+	same := a.f.lang == b.f.lang
 	var sum, wsum float64
 	for k := range numKinds {
 		wk := g.p.weight[k]

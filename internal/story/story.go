@@ -74,7 +74,6 @@ type Grouper struct {
 
 	scratch weighted
 	other   weighted
-	sum     features
 	shared  map[*storyState]float64 // candidates: rarity of what they share
 	cands   []*storyState
 }
@@ -337,15 +336,10 @@ func (g *Grouper) candidates(f *features) []*storyState {
 // the cost of a story that has grown large.
 const maxMembers = 8
 
-// storyScore is a report's score against a story: its best score against
-// the story's reports, their mean, or its score against their sum, as
-// params say.
+// storyScore is a report's score against a story: the mean of its
+// scores against the story's latest reports (or the best of them, as
+// params say).
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
-	if g.p.link == linkCentroid {
-		g.centroid(s, a.f.lang, &g.sum)
-		g.weigh(&g.sum, &g.other)
-		return g.pairScore(a, &g.other, at.Sub(s.latest()).Hours())
-	}
 	best, sum := 0.0, 0.0
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
@@ -358,41 +352,6 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 		return sum / float64(len(members))
 	}
 	return best
-}
-
-// centroid sums the features of a story's reports into dst, as compared
-// with a report in lang: the words of lang's reports only.
-func (g *Grouper) centroid(s *storyState, lang string, dst *features) {
-	tf := map[string]float64{}
-	dst.lang = mixed
-	dst.titleActions, dst.actions = 0, 0
-	dst.titleNames = dst.titleNames[:0]
-	for _, m := range s.members {
-		for _, ft := range m.f.feats {
-			if ft.key[0] == kindWord && m.f.lang != lang {
-				continue
-			}
-			tf[ft.key] += ft.tf
-		}
-		dst.titleActions |= m.f.titleActions
-		dst.actions |= m.f.actions
-		dst.titleNames = append(dst.titleNames, m.f.titleNames...)
-	}
-	dst.feats = dst.feats[:0]
-	for k, v := range tf {
-		dst.feats = append(dst.feats, feat{key: k, tf: v, kind: kindIndex(k[0])})
-	}
-	sortFeats(dst.feats)
-}
-
-func (s *storyState) latest() time.Time {
-	var t time.Time
-	for _, m := range s.members {
-		if m.at.After(t) {
-			t = m.at
-		}
-	}
-	return t
 }
 
 // entryHeap orders live reports by publication time, then arrival.

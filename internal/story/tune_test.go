@@ -49,7 +49,7 @@ func TestTune(t *testing.T) {
 		{"conflict", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.conflict = v }},
 		{"actors", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.actors = v }},
 		{"titleWeight", []float64{1, 1.5, 2, 3, 4}, func(p *params, v float64) { p.titleWeight = v }},
-		{"link", []float64{linkBest, linkMean, linkCentroid}, func(p *params, v float64) { p.link = int(v) }},
+		{"link", []float64{linkBest, linkMean}, func(p *params, v float64) { p.link = int(v) }},
 	}
 	for k, name := range []string{"name", "word", "concept", "number"} {
 		knobs = append(knobs, knob{"weight " + name, []float64{0, 0.25, 0.5, 0.75, 1, 1.5, 2}, func(p *params, v float64) { p.weight[k] = v }})
