@@ -173,8 +173,8 @@ var numberWords = func() map[string]string {
 20: twenty, двадцать, двадцати
 30: thirty, тридцать, тридцати
 40: forty, сорок, сорока
-50: fifty, пятьдесят, пятидесяти, пятидесятидневн
-72: seventy-two
+50: fifty, пятьдесят, пятидесяти
+72: seventy two
 100: hundred, сто, ста, стопроцентные, стопроцентных
 1.5: полутора, half
 2.5: two and a half, двух с половиной

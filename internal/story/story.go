@@ -133,8 +133,9 @@ func Group(reports []Report, opts Options) map[int64]int64 {
 
 // Add places r in the open story it matches best, or starts a new story,
 // and returns the story's id: the ID of the story's first report. Calls
-// come in arrival order, which need not be publication order; a report is
-// compared with every open story's reports whatever their order.
+// come in arrival order, which need not be publication order: a report is
+// compared with the open stories that share its rarer names, words and
+// figures, whenever their reports were published within the window.
 func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
 	f := g.x.features(r)
