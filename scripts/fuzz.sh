@@ -35,6 +35,7 @@ targets="
 ./internal/topic FuzzRulesMatch
 ./internal/render FuzzRenderDigest
 ./internal/render FuzzSanitizeSummary
+./internal/story FuzzAdd
 "
 
 failed=0

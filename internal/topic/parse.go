@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedwatch/feedwatch/internal/match"
 	"github.com/feedwatch/feedwatch/internal/schedule"
@@ -135,7 +136,7 @@ func (p *parser) topicsFile(doc *yaml.Node) ([]Topic, error) {
 
 func (p *parser) topic(n *yaml.Node) (Topic, error) {
 	t := Topic{Line: n.Line}
-	vals, _, err := p.mapping(n, "topic", "id", "name", "description", "public", "digest", "rules")
+	vals, _, err := p.mapping(n, "topic", "id", "name", "description", "public", "digest", "rules", "aliases")
 	if err != nil {
 		return t, err
 	}
@@ -189,7 +190,56 @@ func (p *parser) topic(n *yaml.Node) (Topic, error) {
 	if t.Rules, err = p.rules(rn, t.ID); err != nil {
 		return t, err
 	}
+	if an, ok := vals["aliases"]; ok {
+		if t.Aliases, err = p.aliases(an, what); err != nil {
+			return t, err
+		}
+	}
 	return t, nil
+}
+
+// aliases reads a list of "name = name = ..." lines. A name may appear in
+// one line only: two lines that share a name are one group, and the editor
+// should write them as one.
+func (p *parser) aliases(n *yaml.Node, what string) ([][]string, error) {
+	what += ": aliases"
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		return nil, p.errf(n, "%s: expected a list of lines such as \"- Эр-Рияд = Riyadh\", found %s", what, kindName(n))
+	}
+	var groups [][]string
+	seen := map[string]int{} // folded name -> line
+	for _, ln := range n.Content {
+		s, err := p.scalar(ln, what)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.Contains(s, " = ") {
+			if strings.Contains(s, "=") {
+				return nil, p.errf(ln, "%s: %q: put a space on each side of \"=\" between names", what, s)
+			}
+			return nil, p.errf(ln, "%s: %q: needs two or more names separated by \" = \"", what, s)
+		}
+		var group []string
+		here := map[string]bool{}
+		for _, name := range strings.Split(s, " = ") {
+			name = strings.TrimSpace(name)
+			if !strings.ContainsFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+				return nil, p.errf(ln, "%s: %q: a name is empty or has no letters", what, s)
+			}
+			key := strings.ToLower(strings.ReplaceAll(name, "ё", "е"))
+			if here[key] {
+				return nil, p.errf(ln, "%s: %q: name %q is given twice", what, s, name)
+			}
+			if line, dup := seen[key]; dup {
+				return nil, p.errf(ln, "%s: name %q is already in the line on line %d: write the names of one thing on one line", what, name, line)
+			}
+			here[key] = true
+			seen[key] = ln.Line
+			group = append(group, name)
+		}
+		groups = append(groups, group)
+	}
+	return groups, nil
 }
 
 func (p *parser) digest(n *yaml.Node, what string, d *Digest) error {

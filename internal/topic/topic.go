@@ -52,7 +52,12 @@ type Topic struct {
 	Public bool
 	Digest Digest
 	Rules  match.Rules
-	Line   int // where the topic starts in its file
+	// Aliases are groups of names that mean the same place, body or
+	// person in the topic's news ("Эр-Рияд = Riyadh"): story grouping
+	// reads them as one name, in addition to its built-in list. Each group
+	// has two or more names.
+	Aliases [][]string
+	Line    int // where the topic starts in its file
 }
 
 // Set is a compiled topics file.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ topics:
         US: [=US, Washington]
       not: [Moscow Idaho]
       ignore: [Washington Post]
+    aliases:
+      - Эр-Рияд = Riyadh
+      - Северный поток = Nord Stream
   - id: energy
     name: Energy
     rules:
@@ -60,6 +64,13 @@ func TestParseValid(t *testing.T) {
 	}
 	if us.Rules.Near != 10 || us.Rules.MinScore != 2 || us.Rules.Weights["title"] != 3 || len(us.Rules.All) != 2 || us.Rules.All[1].Name != "US" {
 		t.Errorf("rules = %+v", us.Rules)
+	}
+	wantAliases := [][]string{{"Эр-Рияд", "Riyadh"}, {"Северный поток", "Nord Stream"}}
+	if !reflect.DeepEqual(us.Aliases, wantAliases) {
+		t.Errorf("aliases = %q, want %q", us.Aliases, wantAliases)
+	}
+	if ts[1].Aliases != nil {
+		t.Errorf("energy aliases = %q, want none", ts[1].Aliases)
 	}
 	if _, ok := s.Topic("energy"); !ok {
 		t.Error("Topic(energy) not found")
@@ -121,6 +132,13 @@ func TestParseErrors(t *testing.T) {
 		{"bad lookback", "topics:\n  - id: t\n    name: T\n    digest: {lookback: soon}\n    rules: {any: [x]}\n", 4, "lookback"},
 		{"bad max_items", "topics:\n  - id: t\n    name: T\n    digest: {max_items: 0}\n    rules: {any: [x]}\n", 4, "above 0"},
 		{"bad empty", "topics:\n  - id: t\n    name: T\n    digest: {empty: drop}\n    rules: {any: [x]}\n", 4, `"skip"`},
+		{"aliases not a list", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases: Riyadh\n", 5, `topic "t": aliases: expected a list`},
+		{"alias of one name", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - Riyadh\n", 6, "needs two or more names"},
+		{"alias without spaces", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - Эр-Рияд=Riyadh\n", 6, "a space on each side"},
+		{"alias empty name", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - Riyadh =  = Эр-Рияд\n", 6, "empty"},
+		{"alias name twice", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - Riyadh = riyadh\n", 6, `name "riyadh" is given twice`},
+		{"alias in two lines", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - Эр-Рияд = Riyadh\n      - Riyadh = Ar-Riyad\n", 7, "already in the line on line 6"},
+		{"alias not text", "topics:\n  - id: t\n    name: T\n    rules: {any: [x]}\n    aliases:\n      - [Riyadh, Эр-Рияд]\n", 6, "expected a single value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

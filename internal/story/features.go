@@ -1,0 +1,397 @@
+package story
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// feat is one thing a report says, with how often and where: a name, a
+// word, a concept or a number. tf counts a title hit titleWeight times.
+type feat struct {
+	key  string
+	tf   float64
+	kind uint8    // kindIndex(key[0])
+	stat *keyStat // the window's statistics of key, once the report is in it
+}
+
+// keyStat is what the window knows of one feature: how many of its
+// reports have it, and, for the kinds that find candidates, which.
+type keyStat struct {
+	df      int
+	posting []*entry
+	// While Add scores a report, the features it shares with the window
+	// carry a mark (Grouper.mark) and its weight, so that comparing it
+	// with a window report reads that report's features once and compares
+	// no strings.
+	mark      uint64
+	markW     float64
+	markTitle bool // a name in the headline of the report being placed
+}
+
+// Kinds of feature, the first byte of a key. Each kind is compared on its
+// own (score.go) so that one can be weighed, and switched off, apart from
+// the others.
+const (
+	kindName    = 'e' // a person, place or body: alias id or Key of a capitalised word
+	kindWord    = 'w' // a word's stem, in one language ("w" + lang + ":" + stem)
+	kindConcept = 'c' // a concept of the bilingual table
+	kindNumber  = 'n' // a figure, written in digits or words
+	numKinds    = 4
+)
+
+var kinds = [numKinds]byte{kindName, kindWord, kindConcept, kindNumber}
+
+func kindIndex(k byte) uint8 {
+	switch k {
+	case kindName:
+		return 0
+	case kindWord:
+		return 1
+	case kindConcept:
+		return 2
+	}
+	return 3
+}
+
+// features is what grouping keeps of one report.
+type features struct {
+	lang         string
+	feats        []feat     // sorted by key, each key once
+	titleActions uint32     // action concepts named in the title (concept.action bits)
+	actions      uint32     // action concepts named anywhere
+	titleNames   []string   // keys of the names in the title that no alias knows: people, mostly
+	titleStats   []*keyStat // their statistics, once the report is in the window
+}
+
+// has reports whether f has the feature key.
+func (f *features) has(key string) bool {
+	_, ok := slices.BinarySearchFunc(f.feats, key, func(ft feat, k string) int { return strings.Compare(ft.key, k) })
+	return ok
+}
+
+// extractor turns reports into features with one alias table.
+type extractor struct {
+	aliases *aliasTable
+	// titleWeight is how much more a word in the headline counts than one
+	// in the summary: the headline says what the report is about, the
+	// summary also gives background.
+	titleWeight float64
+	noKey       bool // names as spelled (ablation)
+	buf         []word
+}
+
+func (x *extractor) features(r Report) *features {
+	f := &features{lang: r.Lang}
+	if f.lang == "" {
+		f.lang = Lang(r.Title + " " + r.Text)
+	}
+	tf := map[string]float64{}
+	x.field(r.Title, x.titleWeight, tf, f, true)
+	x.field(r.Text, 1, tf, f, false)
+	f.feats = make([]feat, 0, len(tf))
+	for k, v := range tf {
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0])})
+	}
+	sortFeats(f.feats)
+	return f
+}
+
+func sortFeats(fs []feat) {
+	// Insertion sort: a report has a few dozen features.
+	for i := 1; i < len(fs); i++ {
+		for j := i; j > 0 && fs[j].key < fs[j-1].key; j-- {
+			fs[j], fs[j-1] = fs[j-1], fs[j]
+		}
+	}
+}
+
+func (x *extractor) field(text string, weight float64, tf map[string]float64, f *features, title bool) {
+	if text == "" {
+		return
+	}
+	ws := words(text, x.buf[:0])
+	x.buf = ws
+	stems := make([]string, len(ws))
+	for i, w := range ws {
+		stems[i] = stem(w.lower, w.cyr)
+	}
+	used := make([]bool, len(ws)) // taken by an alias or a phrase
+	for i := 0; i < len(ws); i++ {
+		if id, n := x.aliases.match(ws, stems, i); n > 0 {
+			tf[string(kindName)+id] += weight
+			for j := i; j < i+n; j++ {
+				used[j] = true
+			}
+		}
+	}
+	for i := 0; i < len(ws); i++ {
+		if c, n := matchConcept(ws, i); n > 0 {
+			tf[string(kindConcept)+concepts[c].id] += weight
+			f.actions |= concepts[c].action
+			if title {
+				f.titleActions |= concepts[c].action
+			}
+			if n > 1 {
+				for j := i; j < i+n; j++ {
+					used[j] = true
+				}
+			}
+		}
+	}
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if n, ok := number(ws, i); ok {
+			tf[string(kindNumber)+n] += weight
+			continue
+		}
+		if w.digit || stopWords[w.lower] {
+			continue
+		}
+		if utf8.RuneCountInString(w.lower) >= 3 {
+			tf[string(kindWord)+f.lang+":"+stems[i]] += weight
+		}
+		if used[i] {
+			continue
+		}
+		if isName(ws, i) {
+			k := Key(w.lower)
+			if x.noKey {
+				k = stems[i]
+			}
+			if len(k) >= 2 {
+				key := string(kindName) + k
+				if title && tf[key] == 0 {
+					f.titleNames = append(f.titleNames, key)
+				}
+				tf[key] += weight
+			}
+		}
+	}
+}
+
+// isName tells a name from a word that is capitalised only because it
+// starts a sentence. A capital inside a sentence, or an acronym, is a name.
+// At the start of a sentence a word is taken for a name unless it is a
+// stop word, a concept or (in Russian) has an adjective's ending:
+// "Телефонная дипломатия", "Markets shrug" are not names, "Путин и Трамп"
+// and "Lavrov says" are.
+func isName(ws []word, i int) bool {
+	w := ws[i]
+	if !w.cap {
+		return false
+	}
+	if w.upper || !w.first {
+		return true
+	}
+	if stopWords[w.lower] {
+		return false
+	}
+	if c, _ := matchConcept(ws, i); c >= 0 {
+		return false
+	}
+	if w.cyr {
+		for _, e := range ruAdjectiveEndings {
+			if strings.HasSuffix(w.lower, e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// matchConcept returns the concept whose form starts at ws[i] and the
+// number of words it covers, or -1, 0. Longer forms win.
+func matchConcept(ws []word, i int) (int, int) {
+	best, bestN := -1, 0
+	w := ws[i].lower
+	// Try the word and each of its prefixes as a form's first part.
+	for end := len(w); end > 0; {
+		for _, cf := range conceptForms[w[:end]] {
+			if !cf.prefix[0] && end != len(w) {
+				continue
+			}
+			n := len(cf.parts)
+			if n <= bestN || i+n > len(ws) {
+				continue
+			}
+			ok := true
+			for k := 1; k < n; k++ {
+				p, o := cf.parts[k], ws[i+k].lower
+				if cf.prefix[k] && !strings.HasPrefix(o, p) || !cf.prefix[k] && o != p {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				best, bestN = cf.concept, n
+			}
+		}
+		_, size := utf8.DecodeLastRuneInString(w[:end])
+		end -= size
+	}
+	return best, bestN
+}
+
+// number reads the figure at ws[i]: digits (not a year, which every
+// report of a month shares) or a number word.
+func number(ws []word, i int) (string, bool) {
+	w := ws[i]
+	if w.digit {
+		if v, err := strconv.Atoi(w.lower); err == nil && v >= 1900 && v <= 2100 {
+			return "", false
+		}
+		return w.lower, true
+	}
+	// Longest number phrase first: "two and a half", "двух с половиной".
+	for n := 4; n >= 1; n-- {
+		if i+n > len(ws) {
+			continue
+		}
+		parts := make([]string, n)
+		for k := 0; k < n; k++ {
+			parts[k] = ws[i+k].lower
+		}
+		if v, ok := numberWords[strings.Join(parts, " ")]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// aliasTable finds the names of alias groups in a text.
+type aliasTable struct {
+	byFirst map[string][]aliasName // by the stem of the name's first word
+}
+
+type aliasName struct {
+	stems []string
+	id    string
+}
+
+// newAliasTable merges groups that share a name (the topics file may
+// repeat a built-in name) and gives each merged group one id: the first
+// name of its first group, so ids do not depend on map order.
+func newAliasTable(groups ...[][]string) *aliasTable {
+	type name struct {
+		key   string
+		stems []string
+		group int
+	}
+	var all [][]string
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	parent := make([]int, len(all))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	var names []name
+	seen := map[string]int{}
+	for gi, g := range all {
+		for _, n := range g {
+			ws := words(n, nil)
+			if len(ws) == 0 {
+				continue
+			}
+			st := make([]string, len(ws))
+			for i, w := range ws {
+				st[i] = stem(w.lower, w.cyr)
+			}
+			key := strings.Join(st, " ")
+			if other, ok := seen[key]; ok {
+				a, b := find(other), find(gi)
+				if a < b {
+					parent[b] = a
+				} else {
+					parent[a] = b
+				}
+				continue
+			}
+			seen[key] = gi
+			names = append(names, name{key, st, gi})
+		}
+	}
+	ids := make([]string, len(all))
+	for _, n := range names {
+		if r := find(n.group); ids[r] == "" {
+			ids[r] = n.key
+		}
+	}
+	t := &aliasTable{byFirst: map[string][]aliasName{}}
+	for _, n := range names {
+		id := ids[find(n.group)]
+		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
+	}
+	return t
+}
+
+// is reports whether word w is a form of the name part whose stem is p:
+// the same stem, or, in Russian, p followed by a case ending ("лукойла"
+// is "лукойл" + "а", "белом" is "бел" + "ом"). stem alone would not do:
+// it reads the "ла" of "Лукойла" as a verb's ending.
+func isForm(w word, wstem, p string) bool {
+	if wstem == p {
+		return true
+	}
+	if !w.cyr || !strings.HasPrefix(w.lower, p) {
+		return false
+	}
+	return endings[w.lower[len(p):]]
+}
+
+var endings = func() map[string]bool {
+	m := map[string]bool{}
+	for _, list := range ruEndings {
+		for _, e := range list {
+			m[e] = true
+		}
+	}
+	return m
+}()
+
+// match returns the id of the longest alias name starting at ws[i] and
+// how many words it covers.
+func (t *aliasTable) match(ws []word, stems []string, i int) (string, int) {
+	var id string
+	best := 0
+	try := func(first string) {
+		for _, a := range t.byFirst[first] {
+			n := len(a.stems)
+			if n <= best || i+n > len(ws) || !isForm(ws[i], stems[i], a.stems[0]) {
+				continue
+			}
+			ok := true
+			for k := 1; k < n; k++ {
+				if !isForm(ws[i+k], stems[i+k], a.stems[k]) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				id, best = a.id, n
+			}
+		}
+	}
+	try(stems[i])
+	if ws[i].cyr {
+		// The word less a case ending of up to three letters.
+		w := ws[i].lower
+		for k, end := 0, len(w); k < 3 && end > 0; k++ {
+			_, size := utf8.DecodeLastRuneInString(w[:end])
+			end -= size
+			if end > 0 && endings[w[end:]] && w[:end] != stems[i] {
+				try(w[:end])
+			}
+		}
+	}
+	return id, best
+}

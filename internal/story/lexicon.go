@@ -1,0 +1,301 @@
+package story
+
+import "strings"
+
+// builtinAliases are names that one language writes differently from the
+// other, or that have several forms in one language: places and bodies
+// whose Russian name is not a letter-by-letter transliteration (Эр-Рияд,
+// Госдеп, ДСНВ), acronyms, and metonyms (Смоленская площадь for the
+// Russian foreign ministry). Names that transliterate (Лавров, Роснефть)
+// need no entry; Key matches them. Each line is one group; the topics
+// file adds groups with "aliases:".
+var builtinAliases = parseAliasTable(`
+США = US = USA = United States = Соединенные Штаты = Америка = America = American = Americans = американский = американская = американские = американец = американцы = американцев = американке = американка = американку
+Россия = Russia = Russian = Russians = РФ = Russian Federation = российский = российская = российские = россиянин = россиянина = россияне = россиян = россиянку
+Москва = Moscow
+Вашингтон = Washington
+Кремль = Kremlin
+Белый дом = White House
+Госдеп = Госдепартамент = State Department = Department of State
+МИД = Foreign Ministry = Ministry of Foreign Affairs = Смоленская площадь = внешнеполитическое ведомство
+Минфин США = Министерство финансов США = US Treasury = Treasury = Treasury Department = OFAC
+Минюст США = Justice Department = Department of Justice
+Пентагон = Pentagon
+Конгресс = Congress
+Сенат = Senate
+Госдума = Государственная дума = Duma = State Duma
+Совфед = Совет Федерации = Federation Council
+ООН = UN = United Nations
+Совбез = СБ ООН = Совет Безопасности = Security Council
+Генассамблея = Генеральная Ассамблея = General Assembly
+ЦРУ = CIA
+ФБР = FBI
+ФСБ = FSB
+СВР = SVR
+ГРУ = GRU
+НАТО = NATO
+ЕС = EU = European Union = Евросоюз
+МКС = ISS = International Space Station
+НАСА = NASA
+РФПИ = RDIF = Russian Direct Investment Fund = sovereign wealth fund
+ДСНВ = New START
+ДРСМД = INF Treaty = INF
+Эр-Рияд = Riyadh = саудовская столица = Saudi capital
+Саудовская Аравия = Saudi Arabia = Saudi = Saudis
+ОАЭ = UAE = United Arab Emirates = Emirates = Объединенные Арабские Эмираты = Эмираты
+Абу-Даби = Abu Dhabi
+Дубай = Dubai
+Стамбул = Istanbul
+Турция = Turkey = Türkiye
+Женева = Geneva
+Анкоридж = Anchorage
+Аляска = Alaska = аляскинский
+Будапешт = Budapest = венгерская столица = Hungarian capital
+Венгрия = Hungary
+Украина = Ukraine = Ukrainian = украинский
+Киев = Kyiv = Kiev
+Санкт-Петербург = Петербург = St Petersburg = Saint Petersburg = St. Petersburg
+Нью-Йорк = New York
+Майами = Miami
+Флорида = Florida
+Пекин = Beijing
+Китай = China = Chinese = китайский
+Индия = India = Indian = индийский
+Черное море = Black Sea = черноморский
+Внуково = Vnukovo
+Шереметьево = Sheremetyevo
+Роскосмос = Roscosmos
+Аэрофлот = Aeroflot
+Роснефть = Rosneft
+Лукойл = Lukoil
+Газпром = Gazprom
+Газпромбанк = Gazprombank
+Уолтц = Waltz
+Уиткофф = Уиткоф = Witkoff
+Вэнс = Vance
+`)
+
+// concept is a word or phrase of either language that stands for one
+// thing: "телефонный разговор", "phone call" and "созвонились" are the
+// concept call. Concepts carry meaning across languages where words
+// cannot. An action concept also names what kind of event a report tells
+// of; see conflict in score.go.
+type concept struct {
+	id     string
+	action uint32 // this action's bit, 0 for a concept that is no action
+}
+
+// Concept table: "id [action]: form, form, ...". A form is a lower-case
+// word, a prefix ending in *, or a phrase of such words.
+var concepts, conceptForms = parseConcepts(`
+call action: call, phone*, telephone*, телефон*, звонок, звонка, звонке, звонком, звонку, звонков, звонил*, позвонил*, созвон*, by phone
+meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
+swap action: swap*, exchang*, freed, frees, free, releas*, обмен*, освобо*, traded
+sanctions action: sanction*, blacklist*, designat*, санкц*, sdn
+entryban action: entry ban, bars entry, barred entry, bans entry, ban list, въезд*, стоп лист*, stop list
+expulsion action: expel*, expuls*, persona non grata, нон грата, высыл*, выслал*, высылк*, выслан*, leave russia, покинуть россию
+court action: sentenc*, convict*, court, jail*, приговор*, осуди*, осужд*, суд, суде, судом
+arrest action: arrest*, detain*, detention, задерж*, арест*
+charges action: charg*, indict*, обвинени*, обвиня*, предъяв*
+response action: in response, in retaliation, retaliat*, tit-for-tat, tit for tat, reciprocal, mirror, в ответ, ответн*, зеркальн*
+sale action: sell, sells, selling, sale*, divest*, bids, прода*, покупател*, buyer*
+tariff action: tariff*, пошлин*, тариф*, ultimatum*, ультиматум*, deadline*
+proposal: propos*, offer*, предлож*, инициатив*, pitch*
+rejection: not on the agenda, declin*, refus*, rebuff*, отказ*, охладил*, не стоит
+oil: oil, crude, нефт*, нефтян*, urals, brent
+tanker: tanker*, танкер*, vessel*, ship*, судн*, флот*, fleet
+satellite: satellite*, spacecraft, спутник*, аппарат*, orbit*, орбит*, космос*, космическ*, space
+flights: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
+nuclear: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
+treaty: treaty, treaties, договор*, accord
+arms: arms control, вооружени*, limits, ceilings, лимит*, ограничени*
+embassy: embass*, посольств*, дипмисси*, mission*, diplomatic mission*, staffing
+diplomat: diplomat*, дипломат*, attach*, атташе, second secretary, секретар*
+property: propert*, дипсобственност*, собственност*, объект*
+visa: visa*, виз, визы, визам
+bank: bank*, банк*, banking
+envoy: envoy*, спецпосланник*, посланник*, спецпредставител*, special representative
+ambassador: ambassador*, посол, посла, послом, послу, посольск*
+minister: foreign minister*, top diplomat*, secretary of state, госсекретар*, глава мид, министр иностранных дел, глав внешнеполитических
+president: president*, президент*, лидер*, leader*
+aide: aide*, adviser*, advisor*, помощник*, советник*
+spokes: spokes*, press secretary, пресс-секретар*, официальный представитель, представител*
+ceasefire: ceasefire*, truce, перемири*, прекращени* огня
+peace: peace, settlement, мир, мира, урегулировани*, мирн*
+energy: energy, энерг*, энергетическ*, энергообъект*, infrastructure, инфраструктур*
+strikes: strike*, attack*, удар*, атак*
+espionage: spy*, spying, espionage, шпион*, разведыват*, intelligence, разведк*
+hacker: hack*, хакер*, взлом*, cyber*, кибер*
+smuggling: smuggl*, контрабанд*, export control*, поставк*, вывоз*
+electronics: microchip*, chip*, electronics, микросхем*, электроник*, components, компонент*
+drugs: drug*, cannabis, наркотик*, каннабис*
+teacher: teacher*, учител*, преподавател*
+prisoner: prisoner*, заключенн*, inmate*, penal colony, колони*
+citizen: citizen*, гражданин*, гражданк*, граждан
+hours: hour*, час, часа, часов, часам, часовой, часовые
+days: day, days, дня, дней, сут*
+weeks: week*, недел*
+months: month*, месяц*
+year: year, years, год, года, лет
+agreement: agree*, договорил*, договоренност*, соглашени*, deal
+constructive: constructive, конструктивн*, productive, продуктивн*, useful, полезн*
+sea: sea, maritime, shipping, морск*, судоходств*
+grain: grain, зерн*
+arctic: arctic, арктик*, арктическ*
+investment: investment*, инвест*, business*, бизнес*, economic, экономическ*
+press conference: press conference, пресс-конференц*, reporters, журналист*
+interview: interview*, интервью
+hostile: hostile, unfriendly, враждебн*, недружествен*
+protest: protest*, протест*, note, notes, нот*, summon*, вызвал*, вызван*
+list: list, список*, списк*
+elections: election*, выбор*
+anniversary: anniversary, годовщин*, юбиле*
+veterans: veteran*, ветеран*
+`)
+
+// Number words, read as the figures they stand for so that "six hours"
+// meets "шесть часов" and "72 hours" meets "72 часа".
+var numberWords = func() map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(`
+1: one, один, одна, одну, одного
+2: two, два, две, двух, двум, двумя
+3: three, три, трех, трем, тремя
+4: four, четыре, четырех, четырем
+5: five, пять, пяти
+6: six, шесть, шести
+7: seven, семь, семи
+8: eight, восемь, восьми
+9: nine, девять, девяти
+10: ten, десять, десяти
+12: twelve, двенадцать, двенадцати, двенадцатичасовой
+14: fourteen, четырнадцать, четырнадцати
+20: twenty, двадцать, двадцати
+30: thirty, тридцать, тридцати
+40: forty, сорок, сорока
+50: fifty, пятьдесят, пятидесяти
+72: seventy two
+100: hundred, сто, ста, стопроцентные, стопроцентных
+1.5: полутора, half
+2.5: two and a half, двух с половиной
+4.5: four and a half, четырех с половиной
+mon1: january, январь, января
+mon2: february, февраль, февраля
+mon3: march, март, марта
+mon4: april, апрель, апреля
+mon5: май, мая
+mon6: june, июнь, июня
+mon7: july, июль, июля
+mon8: august, август, августа
+mon9: september, сентябрь, сентября
+mon10: october, октябрь, октября
+mon11: november, ноябрь, ноября
+mon12: december, декабрь, декабря
+ord1: first, первый, первая, первое, первые, первой, первого, первую, первых
+ord2: second, второй, второго, второму, второе, вторая, вторую
+ord3: third, третий, третьего, третьему, третья, третье, третьей
+ord4: fourth, четвертый, четвертого, четвертом, четвертая, четвертый раз
+ord5: fifth, пятый, пятого, пятом
+ord6: sixth, шестой, шестого, шестом, шестая
+`, "\n") {
+		id, forms, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Split(forms, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				m[f] = strings.TrimSpace(id)
+			}
+		}
+	}
+	return m
+}()
+
+// stopWords carry no news: function words of both languages and the
+// words every report of the topic uses. They are neither words for
+// TF-IDF nor names when capitalised at the start of a sentence.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		a an the and or but of to in on at for with by from as is are was were be been being it its this that these those
+		he she they we you i his her their our them him not no nor so if than then there here also about over after before
+		into onto out up down off amid against between during without within under again further once all any both each few
+		more most other some such only own same too very can will just should now has have had do does did would could may
+		might must shall what which who whom whose why how when where while says said say tells told according new latest
+		analysis opinion explainer live update updates report reports week another how what why top big first more
+		и в во на с со по к ко о об от до для из за у же ли бы не ни но а или что как так это этот эта эти его ее их она он
+		они мы вы я при про под над перед через после без между который которая которые которых которым также уже еще
+		еще только все всё всех был была были было будет будут быть сообщил сообщили сообщила заявил заявила заявили
+		сказал сказала сказали говорится рассказал рассказала по словам словам данным источник источники источников как
+		кто что зачем почему где когда чем чего чем тем том той тот те против более менее около также может могут
+		свой своей свои своих его ее их весь вся всё этого этой этом этих которого которой котором
+		until could goes going gave give gives take takes make makes made still even though since
+	`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// ruAdjectiveEndings mark a capitalised first word as an adjective
+// ("Телефонная дипломатия"), not a name.
+var ruAdjectiveEndings = []string{"ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ого", "его", "ому", "ему", "ым", "им", "ую", "юю"}
+
+// parseAliasTable reads lines of names separated by " = ".
+func parseAliasTable(s string) [][]string {
+	var groups [][]string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var g []string
+		for _, n := range strings.Split(line, " = ") {
+			if n = strings.TrimSpace(n); n != "" {
+				g = append(g, n)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// conceptForm is one way of writing a concept: a phrase of parts, each an
+// exact lower-case word or, ending in *, a prefix.
+type conceptForm struct {
+	parts   []string
+	prefix  []bool
+	concept int
+}
+
+func parseConcepts(s string) ([]concept, map[string][]conceptForm) {
+	var list []concept
+	forms := map[string][]conceptForm{} // by the first part without its *
+	actions := 0
+	for _, line := range strings.Split(s, "\n") {
+		head, body, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(head)
+		c := concept{id: f[0]}
+		if len(f) > 1 && f[1] == "action" {
+			c.action = 1 << actions
+			actions++
+		}
+		list = append(list, c)
+		for _, form := range strings.Split(body, ",") {
+			form = strings.TrimSpace(form)
+			if form == "" {
+				continue
+			}
+			var cf conceptForm
+			cf.concept = len(list) - 1
+			for _, p := range strings.FieldsFunc(form, func(r rune) bool { return r == ' ' || r == '-' }) {
+				pre := strings.HasSuffix(p, "*")
+				cf.parts = append(cf.parts, strings.TrimSuffix(p, "*"))
+				cf.prefix = append(cf.prefix, pre)
+			}
+			forms[cf.parts[0]] = append(forms[cf.parts[0]], cf)
+		}
+	}
+	return list, forms
+}

@@ -1,0 +1,37 @@
+package story
+
+import (
+	"testing"
+	"time"
+)
+
+// Floors a little under the measured figures (docs/digest.md): a change
+// that loses precision or recall on either set fails here.
+var floors = map[string]struct{ P, R float64 }{
+	"tuning.jsonl":  {0.94, 0.88},
+	"holdout.jsonl": {0.92, 0.95},
+}
+
+func TestGroupingQuality(t *testing.T) {
+	for _, name := range []string{"tuning.jsonl", "holdout.jsonl"} {
+		t.Run(name, func(t *testing.T) {
+			set := arrival(loadSet(t, name), 0, 0)
+			m, got := evaluate(set, Options{})
+			t.Logf("%s: %v", name, m)
+			if testing.Verbose() {
+				t.Log("\n" + explainErrors(set, got))
+			}
+			// The same set arriving out of order, as a poller sees it.
+			var jp, jr float64
+			for seed := uint64(1); seed <= 3; seed++ {
+				m, _ := evaluate(arrival(loadSet(t, name), 6*time.Hour, seed), Options{})
+				jp, jr = jp+m.P/3, jr+m.R/3
+			}
+			t.Logf("%s, reports up to 6 h late (mean of 3 orders): P %.3f  R %.3f", name, jp, jr)
+			f := floors[name]
+			if m.P < f.P || m.R < f.R {
+				t.Errorf("%s: precision %.3f recall %.3f, want at least %.2f and %.2f", name, m.P, m.R, f.P, f.R)
+			}
+		})
+	}
+}

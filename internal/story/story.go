@@ -1,0 +1,376 @@
+// Package story groups matched news reports into stories: the reports of
+// one event (a call, a meeting, an exchange, a decision) told by several
+// outlets, in English and in Russian, within a few days. It compares what
+// an editor would compare: the names in two reports (across scripts and
+// Russian case endings, and through a bilingual alias list), their words
+// weighted by rarity, the kind of event their headlines name, the figures
+// they give and the time between them. docs/digest.md explains the method
+// and its measured precision and recall.
+//
+// The package is pure: it reads nothing, writes nothing and keeps only the
+// reports of its window in memory. Its caller stores the assignments and
+// restores a Grouper with Seed.
+package story
+
+import (
+	"cmp"
+	"container/heap"
+	"slices"
+	"time"
+)
+
+// Report is one matched item as grouping sees it.
+type Report struct {
+	ID        int64     // stable and unique (the item id)
+	Title     string    // plain text
+	Text      string    // plain text of the summary (may be empty); weaker evidence than the title
+	Lang      string    // "en", "ru", or "" (then detected from the script)
+	Source    string    // outlet (feed title or host)
+	Published time.Time // zero: taken as the latest time seen
+}
+
+// DefaultWindow is how long a story stays open after its latest report.
+// Wires and papers tell an event within two days and the analyses follow
+// the next morning (testdata/stories: every report of an event is within
+// 48 hours of another of the same event); the same people's next meeting
+// is rarely less than a few days later. Three days keeps a story open over
+// a weekend's slower coverage without letting next week's event join it.
+const DefaultWindow = 72 * time.Hour
+
+// Options configure a Grouper.
+type Options struct {
+	// Aliases are extra groups of equivalent names, e.g. {"Эр-Рияд",
+	// "Riyadh"}, added to the built-in list (see lexicon.go). Groups that
+	// share a name are merged.
+	Aliases [][]string
+	// Window is how long a story stays open for new reports after its
+	// latest one; reports older than the window are forgotten. Zero means
+	// DefaultWindow.
+	Window time.Duration
+	// Threshold is the score from which a report joins a story, from 0
+	// to 1; zero means the tuned default. Higher splits more.
+	Threshold float64
+
+	// p replaces the tuned parameters (tests: tuning and ablation).
+	p *params
+}
+
+// Grouper places reports into stories one at a time. It keeps the reports
+// of the last Window (by publication time) and their statistics, and
+// forgets the rest, so its memory follows the rate of reports, not their
+// total. A Grouper is not safe for concurrent use.
+type Grouper struct {
+	p       params
+	window  time.Duration
+	x       extractor
+	latest  time.Time // the latest publication time seen: the window's end
+	heap    entryHeap // live reports, oldest first
+	seq     int64
+	stats   map[string]*keyStat // the features of live reports
+	stories map[int64]*storyState
+	idfTab  []float64 // idf by df for a window of idfN reports
+	idfN    int
+	mark    uint64 // marks the features of the report being placed
+
+	scratch weighted
+	other   weighted
+	shared  map[*storyState]float64 // candidates: rarity of what they share
+	cands   []*storyState
+}
+
+type entry struct {
+	id    int64
+	at    time.Time
+	seq   int64
+	f     *features
+	story *storyState
+}
+
+type storyState struct {
+	id      int64
+	members []*entry
+}
+
+// New returns a Grouper with the built-in aliases and opts.
+func New(opts Options) *Grouper {
+	g := &Grouper{
+		p:       defaultParams,
+		window:  opts.Window,
+		stats:   map[string]*keyStat{},
+		idfTab:  make([]float64, 256),
+		stories: map[int64]*storyState{},
+		shared:  map[*storyState]float64{},
+	}
+	if opts.p != nil {
+		g.p = *opts.p
+	}
+	if opts.Threshold > 0 {
+		g.p.threshold = opts.Threshold
+	}
+	if g.window <= 0 {
+		g.window = DefaultWindow
+	}
+	builtin := builtinAliases
+	if g.p.noAliases {
+		builtin = nil
+	}
+	g.x.aliases = newAliasTable(builtin, opts.Aliases)
+	g.x.titleWeight = g.p.titleWeight
+	g.x.noKey = g.p.noKey
+	return g
+}
+
+// Group is the batch form for previews and evaluation: the story id of
+// each report, taking the reports in the order given.
+func Group(reports []Report, opts Options) map[int64]int64 {
+	g := New(opts)
+	out := make(map[int64]int64, len(reports))
+	for _, r := range reports {
+		out[r.ID] = g.Add(r)
+	}
+	return out
+}
+
+// Add places r in the open story it matches best, or starts a new story,
+// and returns the story's id: the ID of the story's first report. Calls
+// come in arrival order, which need not be publication order: a report is
+// compared with the open stories that share its rarer names, words and
+// figures, whenever their reports were published within the window.
+func (g *Grouper) Add(r Report) int64 {
+	r.Published = g.advance(r.Published)
+	f := g.x.features(r)
+	g.markFeatures(f)
+	best, bestScore := (*storyState)(nil), 0.0
+	for _, s := range g.candidates(f) {
+		sc := g.storyScore(&g.scratch, s, r.Published)
+		if g.p.trace != nil {
+			g.p.trace(r, s.id, sc)
+		}
+		if sc > bestScore || sc == bestScore && best != nil && s.id < best.id {
+			best, bestScore = s, sc
+		}
+	}
+	id := r.ID
+	if best != nil && bestScore >= g.p.threshold {
+		id = best.id
+	}
+	g.insert(r.ID, r.Published, f, id)
+	return id
+}
+
+// markFeatures weighs the features of the report being placed and marks
+// those the window has (see keyStat).
+func (g *Grouper) markFeatures(f *features) {
+	for i := range f.feats {
+		f.feats[i].stat = g.stats[f.feats[i].key]
+	}
+	g.weigh(f, &g.scratch)
+	g.mark++
+	for i := range f.feats {
+		if st := f.feats[i].stat; st != nil {
+			st.mark, st.markW, st.markTitle = g.mark, g.scratch.w[i], false
+		}
+	}
+	for _, k := range f.titleNames {
+		if st := g.stats[k]; st != nil {
+			st.markTitle = true
+		}
+	}
+}
+
+// Seed restores state from stored assignments: r is known to belong to
+// story. Seeding the reports published in the last Window before the
+// latest one, in the order they were added, and then adding new ones gives
+// the same ids as one Grouper that saw everything.
+func (g *Grouper) Seed(r Report, story int64) {
+	r.Published = g.advance(r.Published)
+	if story == 0 {
+		story = r.ID
+	}
+	g.insert(r.ID, r.Published, g.x.features(r), story)
+}
+
+// Size returns how many stories and reports the Grouper holds: those of
+// the last Window.
+func (g *Grouper) Size() (stories, reports int) { return len(g.stories), len(g.heap) }
+
+// advance moves the window's end to t if t is later, forgets what falls
+// out of the window, and returns t (the window's end for a zero t).
+func (g *Grouper) advance(t time.Time) time.Time {
+	if t.IsZero() {
+		t = g.latest
+	}
+	if t.After(g.latest) {
+		g.latest = t
+	}
+	cutoff := g.latest.Add(-g.window)
+	for len(g.heap) > 0 && g.heap[0].at.Before(cutoff) {
+		g.evict(heap.Pop(&g.heap).(*entry))
+	}
+	return t
+}
+
+func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) {
+	s := g.stories[story]
+	if s == nil {
+		s = &storyState{id: story}
+		g.stories[story] = s
+	}
+	g.seq++
+	e := &entry{id: id, at: at, seq: g.seq, f: f, story: s}
+	s.members = append(s.members, e)
+	heap.Push(&g.heap, e)
+	for i := range f.feats {
+		ft := &f.feats[i]
+		st := g.stats[ft.key]
+		if st == nil {
+			st = &keyStat{}
+			g.stats[ft.key] = st
+		}
+		st.df++
+		if indexed(ft.key) {
+			st.posting = append(st.posting, e)
+		}
+		ft.stat = st
+	}
+	f.titleStats = f.titleStats[:0]
+	for _, k := range f.titleNames {
+		f.titleStats = append(f.titleStats, g.stats[k])
+	}
+}
+
+// indexed reports the kinds of feature that find candidate stories: a
+// shared concept ("meeting") is too common to narrow the search on its
+// own.
+func indexed(key string) bool {
+	return key[0] == kindName || key[0] == kindWord || key[0] == kindNumber
+}
+
+func (g *Grouper) evict(e *entry) {
+	for i := range e.f.feats {
+		ft := &e.f.feats[i]
+		st := ft.stat
+		if st.df--; st.df == 0 {
+			delete(g.stats, ft.key)
+			continue
+		}
+		if indexed(ft.key) {
+			st.posting = remove(st.posting, e)
+		}
+	}
+	s := e.story
+	s.members = remove(s.members, e)
+	if len(s.members) == 0 {
+		delete(g.stories, s.id)
+	}
+}
+
+// remove deletes e from list. Reports leave the window roughly in the
+// order they entered it, so e is usually first.
+func remove(list []*entry, e *entry) []*entry {
+	for i, x := range list {
+		if x == e {
+			if i == 0 {
+				list[0] = nil
+				return list[1:]
+			}
+			copy(list[i:], list[i+1:])
+			list[len(list)-1] = nil
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}
+
+// maxPosting bounds the reports read through one feature: a feature that
+// more than one report in fifty shares (Russia, talks, a minister's name
+// in a busy week) finds many stories and so narrows nothing; the rarer
+// features of an event (the other people's names, the place, the figures)
+// find its story.
+func (g *Grouper) maxPosting() int {
+	return max(64, len(g.heap)/50)
+}
+
+// maxCandidates is how many stories a report is scored against in full:
+// those that share the most rare features with it.
+const maxCandidates = 10
+
+// candidates returns the open stories that share the rarest names, words
+// or figures with f: at most maxCandidates, ranked by the summed rarity
+// of what they share, ties to the older story.
+func (g *Grouper) candidates(f *features) []*storyState {
+	limit := g.maxPosting()
+	clear(g.shared)
+	for i := range f.feats {
+		ft := &f.feats[i]
+		if !indexed(ft.key) {
+			continue
+		}
+		st := g.stats[ft.key]
+		if st == nil || len(st.posting) > limit {
+			continue
+		}
+		w := g.idf(st.df)
+		for _, e := range st.posting {
+			g.shared[e.story] += w
+		}
+	}
+	out := g.cands[:0]
+	for s := range g.shared {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *storyState) int {
+		if c := cmp.Compare(g.shared[b], g.shared[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	if len(out) > maxCandidates {
+		out = out[:maxCandidates]
+	}
+	g.cands = out
+	return out
+}
+
+// maxMembers is how many of a story's reports, the latest to arrive, a
+// new report is compared with: enough to know the story, and a bound on
+// the cost of a story that has grown large.
+const maxMembers = 8
+
+// storyScore is a report's score against a story: the mean of its
+// scores against the story's latest reports (or the best of them, as
+// params say).
+func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
+	best, sum := 0.0, 0.0
+	members := s.members[max(0, len(s.members)-maxMembers):]
+	for _, m := range members {
+		g.weigh(m.f, &g.other)
+		sc := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		sum += sc
+		best = max(best, sc)
+	}
+	if g.p.link == linkMean {
+		return sum / float64(len(members))
+	}
+	return best
+}
+
+// entryHeap orders live reports by publication time, then arrival.
+type entryHeap []*entry
+
+func (h entryHeap) Len() int { return len(h) }
+func (h entryHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h entryHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *entryHeap) Push(x any)   { *h = append(*h, x.(*entry)) }
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
+}

@@ -1,0 +1,121 @@
+package story
+
+import (
+	"testing"
+	"time"
+)
+
+// Seeding a new Grouper with the reports of the last window, in their
+// original order and with the stories they were given, and then adding
+// new reports gives the same stories as one Grouper that saw everything:
+// what the daemon does after a restart.
+func TestSeedRestoresState(t *testing.T) {
+	s := newSynth(t, 1)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var stream []Report
+	for d := range 6 {
+		stream = append(stream, s.day(start.AddDate(0, 0, d), 300)...)
+	}
+	cut := len(stream) * 2 / 3
+	whole := New(Options{})
+	ids := make([]int64, len(stream))
+	for i, r := range stream {
+		ids[i] = whole.Add(r)
+	}
+
+	again := New(Options{})
+	var latest time.Time
+	for _, r := range stream[:cut] {
+		if r.Published.After(latest) {
+			latest = r.Published
+		}
+	}
+	seeded := 0
+	for i, r := range stream[:cut] {
+		if !r.Published.Before(latest.Add(-DefaultWindow)) {
+			again.Seed(r, ids[i])
+			seeded++
+		}
+	}
+	if seeded == cut || seeded == 0 {
+		t.Fatalf("seeded %d of %d reports: the test needs reports outside the window", seeded, cut)
+	}
+	var joined int
+	for i, r := range stream[cut:] {
+		got := again.Add(r)
+		if got != ids[cut+i] {
+			t.Fatalf("report %d (%q): story %d after Seed, %d without", r.ID, r.Title, got, ids[cut+i])
+		}
+		if got != r.ID {
+			joined++
+		}
+	}
+	if joined == 0 {
+		t.Fatal("no new report joined a story: the comparison proves nothing")
+	}
+}
+
+// Ids are those of the story's first report, and a report published
+// outside the window starts a story of its own.
+func TestStoryIDs(t *testing.T) {
+	t0 := time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
+	g := New(Options{})
+	a := Report{ID: 10, Title: "Rubio, Lavrov discuss Ukraine in phone call", Text: "The State Department said the call covered embassies.", Published: t0}
+	b := Report{ID: 11, Title: "Лавров и Рубио провели телефонный разговор", Text: "Госсекретарь США и министр иностранных дел России обсудили Украину и работу посольств.", Published: t0.Add(time.Hour)}
+	c := Report{ID: 12, Title: "Lavrov and Rubio speak by phone about Ukraine", Text: "The ministers discussed embassies.", Published: t0.Add(DefaultWindow + 2*time.Hour)}
+	if got := g.Add(a); got != 10 {
+		t.Errorf("first report: story %d, want 10", got)
+	}
+	if got := g.Add(b); got != 10 {
+		t.Errorf("same call in Russian: story %d, want 10", got)
+	}
+	if got := g.Add(c); got != 12 {
+		t.Errorf("a call after the window: story %d, want 12 (a new story)", got)
+	}
+	if st, rs := g.Size(); st != 1 || rs != 1 {
+		t.Errorf("Size() = %d stories, %d reports; want 1, 1 after the window moved on", st, rs)
+	}
+}
+
+// Reports arrive out of publication order; a report that arrives late
+// still joins its story.
+func TestArrivalOrder(t *testing.T) {
+	set := loadSet(t, "tuning.jsonl")
+	inOrder, _ := evaluate(arrival(set, 0, 0), Options{})
+	for seed := uint64(1); seed <= 3; seed++ {
+		m, _ := evaluate(arrival(set, 6*time.Hour, seed), Options{})
+		if m.P < inOrder.P-0.05 || m.R < inOrder.R-0.08 {
+			t.Errorf("arrival order %d (up to 6 h late): %v; in publication order: %v", seed, m, inOrder)
+		}
+	}
+}
+
+// The marked comparison that Add uses gives the scores of the plain one.
+func TestMarkedScoreIsPairScore(t *testing.T) {
+	s := newSynth(t, 4)
+	g := New(Options{})
+	reports := s.day(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), 600)
+	for _, r := range reports[:500] {
+		g.Add(r)
+	}
+	compared := 0
+	for _, r := range reports[500:] {
+		r.Published = g.advance(r.Published)
+		f := g.x.features(r)
+		g.markFeatures(f)
+		for _, st := range g.candidates(f) {
+			for _, m := range st.members {
+				g.weigh(m.f, &g.other)
+				h := r.Published.Sub(m.at).Hours()
+				if got, want := g.markedScore(&g.scratch, &g.other, h), g.pairScore(&g.scratch, &g.other, h); got != want {
+					t.Fatalf("%q vs %q: marked %v, plain %v", r.Title, m.f.lang, got, want)
+				}
+				compared++
+			}
+		}
+		g.insert(r.ID, r.Published, f, r.ID)
+	}
+	if compared < 100 {
+		t.Fatalf("only %d pairs compared", compared)
+	}
+}

@@ -1,0 +1,125 @@
+package story
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The precision traps: different events that share people, places and
+// vocabulary. Each case is two events told by two or three reports each,
+// in both languages; the reports of one event must make one story and
+// the two events two stories. Tuning keeps these passing.
+func TestTraps(t *testing.T) {
+	for _, e := range trapErrors(Options{}) {
+		t.Error(e)
+	}
+}
+
+// trapErrors groups each trap case and returns the pairs it gets wrong.
+func trapErrors(opts Options) []string {
+	t0 := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	type rep struct {
+		event       string
+		title, text string
+		h           float64
+	}
+	tests := []struct {
+		name    string
+		reports []rep
+	}{
+		{"a call and the summit it prepared, two days apart", []rep{
+			{"call", "Putin and Trump speak by phone, agree to meet in Geneva", "The presidents talked for an hour and asked their aides to prepare a summit.", 0},
+			{"call", "Путин и Трамп провели телефонный разговор", "Президенты договорились о встрече в Женеве, сообщил Ушаков.", 1},
+			{"call", "Kremlin: Putin-Trump call was frank and businesslike", "Aide Yuri Ushakov said the leaders spoke for about an hour.", 3},
+			{"summit", "Putin and Trump meet in Geneva", "The leaders shook hands at a lakeside villa before talks began.", 50},
+			{"summit", "Путин и Трамп начали переговоры в Женеве", "Встреча президентов проходит на вилле на берегу озера.", 50.5},
+			{"summit", "Geneva summit ends with agreement on new talks", "Both sides said negotiating teams would meet within weeks.", 55},
+		}},
+		{"the same envoy and president meeting twice within the window", []rep{
+			{"first", "Witkoff meets Putin in Moscow for five-hour talks", "The US envoy discussed a peace plan with the Russian president at the Kremlin.", 0},
+			{"first", "Путин принял Уиткоффа в Кремле", "Переговоры продолжались пять часов, сообщил Песков.", 1},
+			{"second", "Witkoff back in Russia, meets Putin in St Petersburg", "The envoy's second visit in three days came after Kyiv rejected parts of the plan.", 68},
+			{"second", "Уиткофф снова встретился с Путиным, на этот раз в Петербурге", "Беседа в Константиновском дворце длилась около двух часов.", 69},
+		}},
+		{"sanctions and the counter-measure a day later", []rep{
+			{"sanctions", "US sanctions overseas units of Russia's VTB bank", "The Treasury designated 12 subsidiaries in Asia and Africa it said help Moscow evade restrictions.", 0},
+			{"sanctions", "США ввели санкции против зарубежных дочек ВТБ", "Минфин США внес в список 12 компаний в Азии и Африке.", 0.5},
+			{"sanctions", "Treasury targets VTB network in new Russia sanctions", "Officials said the banks processed payments for military suppliers.", 2},
+			{"ban", "Russia bars entry to 25 US officials in response", "The foreign ministry said the list includes Treasury officials and members of Congress.", 26},
+			{"ban", "Москва закрыла въезд 25 американцам в ответ на санкции", "В стоп-лист вошли сотрудники Минфина США и конгрессмены, сообщили в МИД.", 26.5},
+		}},
+		{"two calls between different people on the same day", []rep{
+			{"ministers", "Lavrov and Rubio speak by phone", "The ministers discussed preparations for talks on Ukraine, the State Department said.", 0},
+			{"ministers", "Лавров и Рубио провели телефонный разговор", "Министры обсудили подготовку переговоров по Украине, сообщили в МИД России.", 0.5},
+			{"leaders", "Putin and Trump speak by phone", "The presidents discussed preparations for talks on Ukraine, the Kremlin said.", 5},
+			{"leaders", "Путин и Трамп провели телефонный разговор", "Президенты обсудили подготовку переговоров по Украине, сообщили в Кремле.", 5.5},
+		}},
+		{"an expulsion and the expulsion in return", []rep{
+			{"first", "Russia expels US diplomat over spying claim", "The FSB said the second secretary received secret documents; he has 72 hours to leave.", 0},
+			{"first", "Россия выслала американского дипломата за шпионаж", "Второй секретарь посольства США объявлен персоной нон грата.", 1},
+			{"second", "US expels Russian diplomat in tit-for-tat move", "The State Department gave a Russian attaché 72 hours to leave Washington.", 40},
+			{"second", "США в ответ выслали российского дипломата", "Атташе посольства России должен покинуть Вашингтон за трое суток.", 41},
+		}},
+	}
+	var errs []string
+	for _, tt := range tests {
+		var rs []Report
+		for i, r := range tt.reports {
+			rs = append(rs, Report{ID: int64(i + 1), Title: r.title, Text: r.text, Published: at(r.h)})
+		}
+		got := Group(rs, opts)
+		for i := range rs {
+			for j := i + 1; j < len(rs); j++ {
+				same := got[rs[i].ID] == got[rs[j].ID]
+				want := tt.reports[i].event == tt.reports[j].event
+				if same != want {
+					errs = append(errs, fmt.Sprintf("%s: %q and %q: one story = %v, want %v", tt.name, rs[i].Title, rs[j].Title, same, want))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// The labelled sets name their traps; each pair of events must stay apart.
+func TestLabelledTraps(t *testing.T) {
+	traps := map[string][][2]string{
+		"tuning.jsonl": {
+			{"t-riyadh-talks-1", "t-riyadh-talks-2"},
+			{"t-trump-putin-call", "t-alaska-summit"},
+			{"t-lavrov-rubio-call-budapest", "t-budapest-off"},
+			{"t-dmitriev-miami", "t-witkoff-moscow"},
+			{"t-kessler-swap", "t-morozova-swap"},
+			{"t-rosneft-lukoil-sanctions", "t-lukoil-asset-sale"},
+			{"t-diplomat-expelled", "t-us-expels-response"},
+			{"t-lavrov-rubio-unga", "t-lavrov-rubio-call-budapest"},
+		},
+	}
+	for name, pairs := range traps {
+		set := arrival(loadSet(t, name), 0, 0)
+		_, got := evaluate(set, Options{})
+		rs := reports(set)
+		storiesOf := map[string]map[int64]bool{}
+		titles := map[int64][]string{}
+		for i, r := range rs {
+			if storiesOf[set[i].Event] == nil {
+				storiesOf[set[i].Event] = map[int64]bool{}
+			}
+			storiesOf[set[i].Event][got[r.ID]] = true
+			titles[got[r.ID]] = append(titles[got[r.ID]], fmt.Sprintf("%s %s", set[i].ID, set[i].Title))
+		}
+		for _, p := range pairs {
+			if len(storiesOf[p[0]]) == 0 || len(storiesOf[p[1]]) == 0 {
+				t.Fatalf("%s: no event %q or %q", name, p[0], p[1])
+			}
+			for s := range storiesOf[p[0]] {
+				if storiesOf[p[1]][s] {
+					t.Errorf("%s: %s and %s share story %d:\n  %s", name, p[0], p[1], s, strings.Join(titles[s], "\n  "))
+				}
+			}
+		}
+	}
+}
