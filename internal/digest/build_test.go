@@ -109,9 +109,9 @@ func (e *buildEnv) addTopicItems(tb testing.TB, topicID string, titles ...string
 		link := fmt.Sprintf("https://wire.example/story/%d", e.seq)
 		links[i] = link
 		items[i] = model.Item{Key: link, GUID: link, Title: title, Link: link, CanonicalLink: link,
-			Summary: "<p>" + title + ", officials said on Tuesday. The talks covered sanctions, embassy staffing and the " +
-				`future of arms control. <a href="` + link + `#more">Diplomats</a> on both sides described the meeting ` +
-				"as businesslike but said no agreement was reached.</p>",
+			// Each story's own words: a summary shared by all of them
+			// would make them one story.
+			Summary: "<p>" + title + `, <a href="` + link + `#more">the report</a> says.</p>`,
 			Published: e.now.Add(-time.Duration(i) * time.Minute), FetchedAt: e.now}
 		matches[i] = []model.Match{{TopicID: topicID, Score: 10, Terms: []string{"zzzz-never"}}}
 	}

@@ -77,6 +77,9 @@ type Builder struct {
 	// zones caches loaded time zones by name: loading one reads the zone
 	// database.
 	zones sync.Map
+	// groupers are the topics' story groupers (see placeStories).
+	groupMu  sync.Mutex
+	groupers map[string]*grouperState
 }
 
 // New returns a Builder.
@@ -106,7 +109,7 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 		// changed a template knows why digests take longer.
 		opts.Logger.Warn("every digest message is rendered in full", "error", err)
 	}
-	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger}
+	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger, groupers: map[string]*grouperState{}}
 }
 
 // Result says what a dispatch did.
@@ -151,6 +154,11 @@ func (b *Builder) dispatch(ctx context.Context, set *topic.Set, topicID string, 
 	}
 	if err := b.place(ctx, topics, at); err != nil {
 		return res, err
+	}
+	for _, t := range topics {
+		if err := b.placeStories(ctx, t); err != nil {
+			return res, err
+		}
 	}
 	dueBy, alertCap := at, b.opts.AlertsPerHour
 	if now {

@@ -20,6 +20,10 @@ func storeSettings(combine *bool) store.SubscriberSettings {
 	return store.SubscriberSettings{Combine: combine}
 }
 
+func storeLang(lang *string) store.SubscriberSettings {
+	return store.SubscriberSettings{Lang: lang}
+}
+
 const twoTopics = `topics:
   - id: news
     name: News
@@ -325,7 +329,6 @@ func TestLargestDigestUnderGmailClip(t *testing.T) {
 	e.topic = e.set.Topics()[0]
 	e.subscribe(t, model.Subscription{Email: "a.long.address.of.a.reader@news-subscribers.example.org", Name: "Анастасия Владимировна Коновалова", TimeZone: "Europe/Moscow"})
 	ctx := context.Background()
-	sentence := "Министр иностранных дел России Сергей Лавров и государственный секретарь США провели переговоры в Эр-Рияде. "
 	var feeds []model.Feed
 	for i := range 6 {
 		f, err := e.st.AddFeed(ctx, model.Feed{URL: fmt.Sprintf("https://outlet%d.example.ru/rss", i), Title: fmt.Sprintf("Информационное агентство №%d", i), Enabled: true})
@@ -338,10 +341,15 @@ func TestLargestDigestUnderGmailClip(t *testing.T) {
 	for story := range 40 {
 		for outlet, f := range feeds {
 			link := fmt.Sprintf("https://outlet%d.example.ru/politics/2026/11/02/story-%d-long-slug-for-the-article.html", outlet, story)
-			// Titles of one story share their words; stories share none.
-			w := ruWords[story%len(ruWords)] + " " + ruWords[(story*7+3)%len(ruWords)] + " " + ruWords[(story*13+5)%len(ruWords)]
-			title := fmt.Sprintf("%s %s: %s %s", w, fmt.Sprint(story*11+7), w, strings.Repeat("договорённость ", 1+outlet%2))
-			summary := "<p>" + strings.Repeat(sentence, 5) + "</p>"
+			// Each story its own people, place and subject, as different
+			// events have; its outlets tell it in their own words.
+			who := "министр " + ruSurnames[story%len(ruSurnames)] + " и его коллега"
+			subject := ruSubjects[story%len(ruSubjects)]
+			title := fmt.Sprintf("%s обсудили %s в %s", who, subject, ruCities[story%len(ruCities)])
+			if outlet%2 == 1 {
+				title = fmt.Sprintf("В %s %s провели переговоры: %s", ruCities[story%len(ruCities)], who, subject)
+			}
+			summary := "<p>" + strings.Repeat(title+". ", 5) + "</p>"
 			if _, err := e.st.SaveFetch(ctx, f, []model.Item{{Key: link, Title: title, Link: link, CanonicalLink: link, Summary: summary,
 				Published: e.now, FetchedAt: e.now}}, [][]model.Match{{{TopicID: "news", Score: float64(30 - outlet), Terms: []string{"Лавров*", "переговор*", "США"},
 				Words: []string{"Лавров", "переговоры", "США"}}}}); err != nil {
@@ -354,7 +362,7 @@ func TestLargestDigestUnderGmailClip(t *testing.T) {
 	}
 	dl := outbox(t, e.st)[0]
 	p := messageParts(t, dl.Message)
-	if !strings.Contains(p.Text, "And 10 more stories") {
+	if !strings.Contains(p.Text, "more stories in the archive") || strings.Count(p.Text, "\nAlso reported by:") != 30 {
 		t.Fatalf("the digest is not at its maximum:\n%.2000s", p.Text)
 	}
 	t.Logf("largest digest: HTML part %d bytes, text part %d bytes, whole message %d bytes", len(p.HTML), len(p.Text), len(dl.Message))
@@ -363,10 +371,25 @@ func TestLargestDigestUnderGmailClip(t *testing.T) {
 	}
 }
 
-var ruWords = strings.Fields(`Кремль Вашингтон посол санкции переговоры саммит обмен заключённых консульство
-	дипломаты высылка договор ракеты инспекции посольство телефонный разговор министр госсекретарь
-	советник делегация встреча заявление протест нота визы имущество спецслужбы шпионаж выборы
-	кибератака пошлины торговля энергетика нефть газ Арктика космос спутник`)
+var (
+	ruSurnames = strings.Fields(`Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров
+		Морозов Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев Макаров Никитин
+		Захаров Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв Сергеев Кузьмин Фролов Александров Дмитриев
+		Королёв Гусев Киселёв`)
+	ruCities = strings.Fields(`Женеве Вене Стамбуле Хельсинки Анкоридже Абу-Даби Дохе Эр-Рияде Осло Берне Праге
+		Будапеште Белграде Ереване Баку Ташкенте Астане Минске Каире Дели Пекине Токио Сеуле Манаме Маскате Кувейте
+		Аммане Бейруте Тегеране Варшаве Риге Таллине Вильнюсе Бухаресте Софии Афинах Риме Мадриде Лиссабоне Дублине`)
+	ruSubjects = []string{"договор о ракетах средней дальности", "обмен заключёнными", "работу посольств",
+		"санкции против банков", "поставки нефти", "арктическое судоходство", "космическую станцию",
+		"выдачу виз дипломатам", "возврат дипломатической собственности", "прямое авиасообщение", "ядерные испытания",
+		"кибербезопасность выборов", "рыболовство в Беринговом море", "вывоз удобрений", "уран для электростанций",
+		"пошлины на алюминий", "студенческие обмены", "розыск пропавших военных", "спутниковую навигацию",
+		"морской инцидент", "таможенные правила", "лицензии на двигатели", "долги по кредитам", "архивы холодной войны",
+		"зерновой коридор", "медицинские поставки", "права журналистов", "экстрадицию хакеров", "закупки титана",
+		"пограничный переход", "радиочастоты", "метеорологические данные", "борьбу с наркотиками", "охрану границ",
+		"воздушное пространство", "выставку в музее", "спортивные связи", "паломнические поездки", "авиационные запчасти",
+		"северный морской путь"}
+)
 
 func mustTopics(t *testing.T, yaml string) *topic.Set {
 	t.Helper()

@@ -33,7 +33,7 @@ func (b *Builder) RenderDelivered(ctx context.Context, set *topic.Set, d model.D
 		if err != nil {
 			return render.Rendered{}, nil, err
 		}
-		s, err := b.plan(ctx, t.Topic, g.FromSeq, g.ToSeq, g.BestOnly, best, g.PeriodStart, g.PeriodEnd)
+		s, err := b.plan(ctx, t.Topic, g.FromSeq, g.ToSeq, g.BestOnly, best, sub.Lang, g.PeriodStart, g.PeriodEnd)
 		if err != nil {
 			return render.Rendered{}, nil, err
 		}

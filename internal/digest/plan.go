@@ -7,11 +7,12 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/normalize"
 	"github.com/feedwatch/feedwatch/internal/render"
 	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/story"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
@@ -49,14 +50,20 @@ type Story struct {
 	Update bool
 }
 
-// plan builds topic t's section for the matches from < seq <= to.
-func (b *Builder) plan(ctx context.Context, t topic.Topic, from, to int64, bestOnly bool, best float64, start, end time.Time) (Section, error) {
+// plan builds topic t's section for the matches from < seq <= to, with
+// headlines in lang where a story has one.
+func (b *Builder) plan(ctx context.Context, t topic.Topic, from, to int64, bestOnly bool, best float64, lang string, start, end time.Time) (Section, error) {
 	s := Section{Topic: t, FromSeq: from, ToSeq: to, BestOnly: bestOnly, PeriodStart: start, PeriodEnd: end}
 	if to <= from {
 		return s, nil
 	}
 	matched, err := b.store.MatchedItems(ctx, t.ID, from, to)
 	if err != nil {
+		return Section{}, err
+	}
+	// Placed by the dispatch before it plans; a preview places them here,
+	// in memory.
+	if err := b.storiesInMemory(ctx, t, matched); err != nil {
 		return Section{}, err
 	}
 	kept := matched[:0]
@@ -68,49 +75,11 @@ func (b *Builder) plan(ctx context.Context, t topic.Topic, from, to int64, bestO
 		kept = append(kept, m)
 	}
 	s.Matches = len(kept)
-	s.Stories = group(kept)
+	if s.Stories, err = b.group(ctx, t, kept, from, lang); err != nil {
+		return Section{}, err
+	}
 	s.Items, s.ItemIDs, s.More = items(s.Stories, t.Digest)
 	return s, nil
-}
-
-// group orders matched items by score then recency and folds copies of one
-// story (same canonical link, or similar titles) into the first, highest
-// ranked.
-func group(matched []store.MatchedItem) []Story {
-	sorted := append([]store.MatchedItem(nil), matched...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.Match.Score != b.Match.Score {
-			return a.Match.Score > b.Match.Score
-		}
-		return a.Item.Published.After(b.Item.Published)
-	})
-	type open struct {
-		story    Story
-		link     string
-		shingles map[string]struct{}
-	}
-	var stories []*open
-	for _, m := range sorted {
-		sh := shingles(m.Item.Title)
-		var same *open
-		for _, s := range stories {
-			if (m.Item.CanonicalLink != "" && m.Item.CanonicalLink == s.link) || jaccard(sh, s.shingles) >= SimilarityThreshold {
-				same = s
-				break
-			}
-		}
-		if same != nil {
-			same.story.Others = append(same.story.Others, m)
-			continue
-		}
-		stories = append(stories, &open{story: Story{Headline: m}, link: m.Item.CanonicalLink, shingles: sh})
-	}
-	out := make([]Story, len(stories))
-	for i, s := range stories {
-		out[i] = s.story
-	}
-	return out
 }
 
 // items turns stories into what the mail shows, cut to the topic's
@@ -143,23 +112,27 @@ func items(stories []Story, d topic.Digest) ([]render.Item, []int64, int) {
 }
 
 // storyItem is how a mail shows story s: its headline, and its other
-// reports as "also reported by", once per outlet.
+// reports as "also reported by" with their outlets; an update shows the
+// headline an earlier mail gave the story, and its new reports.
 func storyItem(s Story) render.Item {
 	h := s.Headline
 	it := render.Item{
 		Title: h.Item.Title, Link: LinkOf(h.Item), Source: SourceOf(h), Lang: LangOf(h.Item),
 		Published: h.Item.Published, SummaryHTML: h.Item.Summary, Terms: shownTerms(h.Match), Update: s.Update,
 	}
-	outlets := map[string]bool{it.Source: true}
-	for _, o := range s.Others {
-		name := SourceOf(o)
-		if outlets[name] {
-			continue
-		}
-		outlets[name] = true
-		it.AlsoReportedBy = append(it.AlsoReportedBy, render.Source{Name: name, Link: LinkOf(o.Item), Lang: LangOf(o.Item)})
+	links := map[string]bool{}
+	if !s.Update {
+		links[it.Link] = true
 	}
-	it.Outlets = len(outlets)
+	for _, o := range s.Others {
+		link := LinkOf(o.Item)
+		if links[link] {
+			continue // one article in two feeds
+		}
+		links[link] = true
+		it.AlsoReportedBy = append(it.AlsoReportedBy, render.Source{Name: SourceOf(o), Link: link, Lang: LangOf(o.Item)})
+	}
+	it.Outlets = s.outlets()
 	return it
 }
 
@@ -221,20 +194,5 @@ func hostOf(raw string) string {
 // LangOf says which language an item is in, "ru" or "en", from the
 // letters of its title and summary; "" when it cannot tell.
 func LangOf(it model.Item) string {
-	var cyrillic, latin int
-	for _, r := range it.Title + " " + it.SummaryText {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyrillic++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
-	switch {
-	case cyrillic > latin:
-		return "ru"
-	case latin > 0:
-		return "en"
-	}
-	return ""
+	return story.Lang(it.Title + " " + normalize.Text(it.Summary))
 }

@@ -30,7 +30,7 @@ func (b *Builder) Preview(ctx context.Context, t topic.Topic) (Section, error) {
 	if err != nil {
 		return Section{}, err
 	}
-	return b.plan(ctx, t, from, max(to, from), false, 0, start, now)
+	return b.plan(ctx, t, from, max(to, from), false, 0, "", start, now)
 }
 
 // RenderPreview renders a preview section as a mail to sub (the zero

@@ -32,10 +32,11 @@ type sectionKey struct {
 	topic    string
 	from, to int64
 	bestOnly bool
+	lang     string // of the headlines
 }
 
 func (k sectionKey) String() string {
-	return fmt.Sprintf("%s/%d/%d/%t", k.topic, k.from, k.to, k.bestOnly)
+	return fmt.Sprintf("%s/%d/%d/%t/%s", k.topic, k.from, k.to, k.bestOnly, k.lang)
 }
 
 // plannedSection is a section with, once a mail uses it, its digest row.
@@ -68,7 +69,7 @@ func (r *run) section(ctx context.Context, sub model.Subscription) (*plannedSect
 	t := r.topics[sub.TopicID]
 	from := max(sub.CursorSeq, 0)
 	to := max(t.toSeq, from)
-	key := sectionKey{topic: t.ID, from: from, to: to, bestOnly: sub.BestOnly}
+	key := sectionKey{topic: t.ID, from: from, to: to, bestOnly: sub.BestOnly, lang: sub.Lang}
 	if p, ok := r.sections[key]; ok {
 		return p, nil
 	}
@@ -80,7 +81,7 @@ func (r *run) section(ctx context.Context, sub model.Subscription) (*plannedSect
 			return nil, err
 		}
 	}
-	sec, err := r.b.plan(ctx, t.Topic, from, to, sub.BestOnly, best, start, r.at)
+	sec, err := r.b.plan(ctx, t.Topic, from, to, sub.BestOnly, best, sub.Lang, start, r.at)
 	if err != nil {
 		return nil, err
 	}

@@ -270,6 +270,9 @@ type MatchedItem struct {
 	Seq       int64
 	FeedTitle string
 	FeedURL   string
+	// Story is the item id of the first report of the story the match is
+	// in; 0 while it is in none yet.
+	Story int64
 }
 
 // MaxMatchSeq is the newest match's sequence number (0 when none).
@@ -295,13 +298,85 @@ func (s *Store) MatchSeqBefore(ctx context.Context, topicID string, t time.Time)
 
 // MatchedItems returns topic's matches with fromSeq < seq <= toSeq, oldest first.
 func (s *Store) MatchedItems(ctx context.Context, topicID string, fromSeq, toSeq int64) ([]MatchedItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.seq, m.score, m.terms, m.words, m.matched_at,
+	return s.queryMatchedItems(ctx, "WHERE m.topic_id = ?1 AND m.seq > ?2 AND m.seq <= ?3 ORDER BY m.seq", topicID, fromSeq, toSeq)
+}
+
+// UnplacedMatches returns topic's matches up to toSeq that are in no story
+// yet, oldest first.
+func (s *Store) UnplacedMatches(ctx context.Context, topicID string, toSeq int64) ([]MatchedItem, error) {
+	return s.queryMatchedItems(ctx, "WHERE m.topic_id = ?1 AND m.story = 0 AND m.seq <= ?2 ORDER BY m.seq", topicID, toSeq)
+}
+
+// PlacedMatchesSince returns topic's matches made since t that are in a
+// story, in the order they were made: what a story grouper is restored
+// from.
+func (s *Store) PlacedMatchesSince(ctx context.Context, topicID string, t time.Time) ([]MatchedItem, error) {
+	return s.queryMatchedItems(ctx, "WHERE m.topic_id = ?1 AND m.matched_at >= ?2 AND m.story != 0 ORDER BY m.seq", topicID, ts(t))
+}
+
+// StoryHeadline returns the report that headed story in the mails that
+// carried its matches up to seq: the best scoring, the earliest of equals.
+func (s *Store) StoryHeadline(ctx context.Context, topicID string, story, seq int64) (MatchedItem, error) {
+	ms, err := s.queryMatchedItems(ctx, `WHERE m.topic_id = ?1 AND m.story = ?2 AND m.seq <= ?3
+		ORDER BY m.score DESC, i.published_at, m.seq LIMIT 1`, topicID, story, seq)
+	if err != nil {
+		return MatchedItem{}, err
+	}
+	if len(ms) == 0 {
+		return MatchedItem{}, fmt.Errorf("story %d of %s: %w", story, topicID, ErrNotFound)
+	}
+	return ms[0], nil
+}
+
+// StoryStarts returns, for each of stories, the sequence number of its
+// first match of topicID.
+func (s *Store) StoryStarts(ctx context.Context, topicID string, stories []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(stories))
+	for _, id := range stories {
+		var seq sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, "SELECT min(seq) FROM matches WHERE topic_id = ? AND story = ?", topicID, id).Scan(&seq); err != nil {
+			return nil, fmt.Errorf("start of story %d of %s: %w", id, topicID, err)
+		}
+		out[id] = seq.Int64
+	}
+	return out, nil
+}
+
+// PlaceInStories records the story of each match (by sequence number) in
+// one transaction; a match already placed, by another dispatcher, keeps
+// its story.
+func (s *Store) PlaceInStories(ctx context.Context, stories map[int64]int64) error {
+	if len(stories) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("place matches in stories: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, "UPDATE matches SET story = ? WHERE seq = ? AND story = 0")
+	if err != nil {
+		return fmt.Errorf("place matches in stories: %w", err)
+	}
+	defer st.Close()
+	for seq, story := range stories {
+		if _, err := st.ExecContext(ctx, story, seq); err != nil {
+			return fmt.Errorf("place match %d in story %d: %w", seq, story, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("place matches in stories: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) queryMatchedItems(ctx context.Context, where string, args ...any) ([]MatchedItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.seq, m.topic_id, m.score, m.terms, m.words, m.matched_at, m.story,
 		i.id, i.feed_id, i.key, i.guid, i.link, i.canonical_link, i.title, i.summary, i.content, i.author,
 		i.published_at, i.updated_at, i.date_missing, i.fetched_at, f.title, f.url
-		FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id
-		WHERE m.topic_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq`, topicID, fromSeq, toSeq)
+		FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("matched items of %s: %w", topicID, err)
+		return nil, fmt.Errorf("matched items: %w", err)
 	}
 	defer rows.Close()
 	var out []MatchedItem
@@ -309,14 +384,15 @@ func (s *Store) MatchedItems(ctx context.Context, topicID string, fromSeq, toSeq
 		var mi MatchedItem
 		var terms, words, matchedAt, published, updated, fetched string
 		it := &mi.Item
-		if err := rows.Scan(&mi.Seq, &mi.Match.Score, &terms, &words, &matchedAt, &it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link,
+		if err := rows.Scan(&mi.Seq, &mi.Match.TopicID, &mi.Match.Score, &terms, &words, &matchedAt, &mi.Story,
+			&it.ID, &it.FeedID, &it.Key, &it.GUID, &it.Link,
 			&it.CanonicalLink, &it.Title, &it.Summary, &it.Content, &it.Author, &published, &updated, &it.DateMissing,
 			&fetched, &mi.FeedTitle, &mi.FeedURL); err != nil {
 			return nil, fmt.Errorf("scan matched item: %w", err)
 		}
 		_ = json.Unmarshal([]byte(terms), &mi.Match.Terms)
 		_ = json.Unmarshal([]byte(words), &mi.Match.Words)
-		mi.Match.ItemID, mi.Match.TopicID, mi.Match.MatchedAt = it.ID, topicID, parseTS(matchedAt)
+		mi.Match.ItemID, mi.Match.MatchedAt = it.ID, parseTS(matchedAt)
 		it.Published, it.Updated, it.FetchedAt = parseTS(published), parseTS(updated), parseTS(fetched)
 		out = append(out, mi)
 	}
@@ -345,4 +421,15 @@ func (s *Store) RecentItems(ctx context.Context, since time.Time, limit int) ([]
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// PlacedAfter counts topic's matches after seq that are in a story: a
+// process that placed matches up to seq learns whether another has placed
+// some since.
+func (s *Store) PlacedAfter(ctx context.Context, topicID string, seq int64) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM matches WHERE topic_id = ? AND seq > ? AND story != 0", topicID, seq).Scan(&n); err != nil {
+		return 0, fmt.Errorf("matches of %s placed after %d: %w", topicID, seq, err)
+	}
+	return n, nil
 }
