@@ -111,7 +111,7 @@ func (e *buildEnv) addTopicItems(tb testing.TB, topicID string, titles ...string
 		items[i] = model.Item{Key: link, GUID: link, Title: title, Link: link, CanonicalLink: link,
 			// Each story's own words: a summary shared by all of them
 			// would make them one story.
-			Summary: "<p>" + title + `, <a href="` + link + `#more">the report</a> says.</p>`,
+			Summary:   "<p>" + title + `, <a href="` + link + `#more">the report</a> says.</p>`,
 			Published: e.now.Add(-time.Duration(i) * time.Minute), FetchedAt: e.now}
 		matches[i] = []model.Match{{TopicID: topicID, Score: 10, Terms: []string{"zzzz-never"}}}
 	}
