@@ -421,8 +421,8 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
-		TrustProxy: cfg.Web.TrustProxy,
-		Ready:      ready, Metrics: a.metrics, Logger: a.logger(),
+		TrustProxy: cfg.Web.TrustProxy, MetricsToken: cfg.MetricsToken(a.environ),
+		Ready: ready, Metrics: a.metrics, Logger: a.logger(),
 	})
 	if err != nil {
 		sender.Close()

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/mailaddr"
 	"github.com/feedwatch/feedwatch/internal/model"
 )
 
@@ -43,9 +42,9 @@ func subscribersAdd(ctx context.Context, a *app, args []string) error {
 	if len(rest) != 1 || *topicID == "" {
 		return fmt.Errorf("%w: want EMAIL and --topic ID", errUsage)
 	}
-	addr, err := mail.ParseAddress(rest[0])
-	if err != nil || addr.Address != strings.TrimSpace(rest[0]) {
-		return fmt.Errorf("%q is not a plain mail address", rest[0])
+	addr, err := mailaddr.Parse(rest[0])
+	if err != nil {
+		return err
 	}
 	if *tz != "" {
 		if _, err := time.LoadLocation(*tz); err != nil {
@@ -63,7 +62,7 @@ func subscribersAdd(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, err := st.Subscribe(ctx, model.Subscription{Email: addr.Address, Name: *name, TimeZone: *tz, TopicID: *topicID, Status: model.SubscriptionActive})
+	sub, err := st.Subscribe(ctx, model.Subscription{Email: addr, Name: *name, TimeZone: *tz, TopicID: *topicID, Status: model.SubscriptionActive})
 	if err != nil {
 		return err
 	}
