@@ -25,6 +25,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -50,6 +51,8 @@ type app struct {
 
 	mu     sync.RWMutex
 	topics *topic.Set
+
+	svc *service.Service
 }
 
 func (a *app) close() {
@@ -239,6 +242,10 @@ func (a *app) fetcher(cfg config.Config) *fetch.Client {
 		MaxRedirects: maxRedirects(cfg.Poll.MaxRedirects),
 		UserAgent:    fmt.Sprintf("feedwatch/%s (+%s)", version, cfg.Poll.Contact),
 		AllowNets:    allow,
+		// Feeds from the config file and the command line are trusted:
+		// their first request may reach a private address. Feeds added on
+		// the web or the API are not, nor is any redirect.
+		DenyPrivate: true,
 	})
 }
 
@@ -268,6 +275,46 @@ func (a *app) poller(ctx context.Context) (*ingest.Poller, error) {
 		Interval: time.Duration(cfg.Poll.Interval), MinInterval: time.Duration(cfg.Poll.MinInterval),
 		MaxInterval: time.Duration(cfg.Poll.MaxInterval), MaxAge: time.Duration(cfg.Retention.MaxAge), Logger: a.logger(),
 	}), nil
+}
+
+// service returns the operations over the database, for the command line
+// (and, in the daemon, the web and the API).
+func (a *app) service(ctx context.Context) (*service.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.loadTopics(""); err != nil {
+		return nil, err
+	}
+	var poller *ingest.Poller
+	svc, err := service.New(service.Options{
+		Store: st, Fetcher: a.fetcher(cfg),
+		Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
+		Poll: func(ctx context.Context, f model.Feed) ingest.FeedResult {
+			if poller == nil {
+				p, err := a.poller(ctx)
+				if err != nil {
+					return ingest.FeedResult{Feed: f, Outcome: ingest.OutcomeFailed, Err: err}
+				}
+				poller = p
+			}
+			return poller.PollFeed(ctx, f)
+		},
+		Logger: a.logger(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	return svc, nil
 }
 
 // secret returns the key that signs links, made and stored on first use.

@@ -23,6 +23,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 	"github.com/feedwatch/feedwatch/internal/web"
@@ -156,7 +157,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if spec := cfg.Backup.Schedule; spec != "" {
 		if err := sched.Add("backup", spec, func(ctx context.Context) error {
 			start := time.Now()
-			info, deleted, err := backupToDir(ctx, cfg.Database, cfg.Backup.Dir, cfg.Backup.Keep, start)
+			info, deleted, err := service.BackupToDir(ctx, cfg.Database, cfg.Backup.Dir, cfg.Backup.Keep, start)
 			if info.Path != "" {
 				log.Info("database backed up", "file", info.Path, "items", info.Items, "bytes", info.Bytes,
 					"deleted_old", len(deleted), "duration_ms", time.Since(start).Milliseconds())
