@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-
 	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
