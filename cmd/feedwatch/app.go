@@ -283,6 +283,18 @@ func (a *app) service(ctx context.Context) (*service.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
+	svc, err := a.newService(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	return svc, nil
+}
+
+// newService builds the operations; with send, a retry in the outbox
+// sends what is due at once (the daemon's web pages and API), else it
+// leaves that to the caller.
+func (a *app) newService(ctx context.Context, send bool) (*service.Service, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -295,10 +307,24 @@ func (a *app) service(ctx context.Context) (*service.Service, error) {
 		return nil, err
 	}
 	var poller *ingest.Poller
-	svc, err := service.New(service.Options{
+	var pollerMu sync.Mutex
+	var sendNow func(ctx context.Context) (deliver.Summary, error)
+	if send {
+		sendNow = func(ctx context.Context) (deliver.Summary, error) {
+			ob, sender, _, err := a.outbox(ctx)
+			if err != nil {
+				return deliver.Summary{}, err
+			}
+			defer sender.Close()
+			return ob.Drain(ctx)
+		}
+	}
+	return service.New(service.Options{
 		Store: st, Fetcher: a.fetcher(cfg),
 		Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Poll: func(ctx context.Context, f model.Feed) ingest.FeedResult {
+			pollerMu.Lock()
+			defer pollerMu.Unlock()
 			if poller == nil {
 				p, err := a.poller(ctx)
 				if err != nil {
@@ -308,13 +334,9 @@ func (a *app) service(ctx context.Context) (*service.Service, error) {
 			}
 			return poller.PollFeed(ctx, f)
 		},
+		Send:   sendNow,
 		Logger: a.logger(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	a.svc = svc
-	return svc, nil
 }
 
 // secret returns the key that signs links, made and stored on first use.

@@ -415,10 +415,15 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		}
 		return nil
 	}
+	svc, err := a.newService(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	sender, _ := a.sender(cfg)
 	h, err := web.New(web.Options{
-		DKIM:  dkim,
-		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
+		Service: svc,
+		DKIM:    dkim,
+		Store:   a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,

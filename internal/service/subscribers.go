@@ -175,9 +175,15 @@ func (s *Service) EraseSubscriber(ctx context.Context, email string) error {
 		return err
 	}
 	// The address itself is what was erased: the log keeps no copy.
-	s.record(ctx, "subscriber.erase", "(erased address)", "")
+	if err := s.st.RedactActivity(ctx, strings.TrimSpace(email), erased); err != nil {
+		return err
+	}
+	s.record(ctx, "subscriber.erase", erased, "")
 	return nil
 }
+
+// erased stands for an erased address in the activity log.
+const erased = "(erased address)"
 
 // ExportSubscriptionsCSV writes the subscriptions f selects as CSV with a
 // header row.

@@ -45,3 +45,12 @@ func (s *Store) Activities(ctx context.Context, limit int) ([]Activity, error) {
 	}
 	return out, rows.Err()
 }
+
+// RedactActivity replaces subject, an erased address, wherever the log
+// names it: an erasure leaves no copy of the address behind.
+func (s *Store) RedactActivity(ctx context.Context, subject, with string) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE activity SET subject = ? WHERE subject = ? COLLATE NOCASE", with, subject); err != nil {
+		return fmt.Errorf("redact activity: %w", err)
+	}
+	return nil
+}

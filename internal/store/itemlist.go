@@ -45,8 +45,11 @@ func (s *Store) ItemsPage(ctx context.Context, f ItemFilter) ([]ListedItem, erro
 		where = append(where, not+"EXISTS (SELECT 1 FROM matches m WHERE m.item_id = i.id)")
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "i.fetched_at >= ?")
-		args = append(args, ts(f.Since))
+		// Items are stored in the order they are fetched, so the first
+		// one fetched since then bounds the ids: a range on the primary
+		// key instead of a walk through every item newest first.
+		where = append(where, "i.id >= coalesce((SELECT id FROM items WHERE fetched_at >= ? ORDER BY fetched_at, id LIMIT 1), 1 << 62) AND i.fetched_at >= ?")
+		args = append(args, ts(f.Since), ts(f.Since))
 	}
 	if f.Before > 0 {
 		where = append(where, "i.id < ?")

@@ -143,6 +143,7 @@ type overviewData struct {
 	Recent        []recentItem
 	MatchCharts   []sparkline
 	FeedChart     barChart
+	Activity      []store.Activity
 	Now           time.Time
 }
 
@@ -156,6 +157,7 @@ const (
 	chartFeeds     = 20
 	recentItemsMax = 30
 	deliveriesMax  = 50
+	activityMax    = 30
 )
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
@@ -208,6 +210,9 @@ func (s *server) overviewData(ctx context.Context, now time.Time) (overviewData,
 	}
 	d.MatchCharts = s.matchCharts(days, since)
 	d.FeedChart = feedChart(feeds)
+	if d.Activity, err = st.Activities(ctx, activityMax); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
@@ -64,6 +65,10 @@ type Options struct {
 	// X-Forwarded-For entry, which is right only behind a reverse proxy that
 	// sets it; otherwise every client could pick its own address.
 	TrustProxy bool
+
+	// Service runs the operations the admin pages and the API offer
+	// (feeds, subscribers, outbox, API keys); nil leaves those pages out.
+	Service *service.Service
 
 	Ready   func(ctx context.Context) error // readiness from the daemon; nil = only the DB check
 	Metrics *metrics.Metrics                // may be nil: /metrics is then 404
@@ -179,6 +184,8 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/topics/preview", s.admin(s.form(maxTopicsBytes, s.topicsPreview)))
 	mux.HandleFunc("POST /admin/topics", s.admin(s.form(maxTopicsBytes, s.topicsSave)))
 
+	s.manageRoutes(mux)
+
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metrics)
@@ -286,7 +293,8 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"day": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"list": func(v ...string) []string { return v },
 	}
 	names, err := fs.Glob(assets, "pages/*.html")
 	if err != nil {
@@ -316,7 +324,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	// Only pages with a form get (and so set) the CSRF cookie.
-	if p.CSRF == "" && (name == "index" || name == "topics") {
+	if p.CSRF == "" && (name == "index" || name == "topics" || strings.HasPrefix(name, "manage_")) {
 		p.CSRF = s.csrf.token(w, r)
 	}
 	s.execute(w, r, status, t, name, "layout", p)
