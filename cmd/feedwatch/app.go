@@ -334,9 +334,44 @@ func (a *app) newService(ctx context.Context, send bool) (*service.Service, erro
 			}
 			return poller.PollFeed(ctx, f)
 		},
-		Send:   sendNow,
+		Send: sendNow,
+		PreviewDigest: func(ctx context.Context, topicID string) (service.DigestPreview, error) {
+			return a.previewDigest(ctx, topicID)
+		},
 		Logger: a.logger(),
 	})
+}
+
+// previewDigest renders a topic's next digest for its first active
+// subscriber (or a stand-in) without recording anything, as `digest
+// --preview` does.
+func (a *app) previewDigest(ctx context.Context, topicID string) (service.DigestPreview, error) {
+	b, err := a.digestBuilder(ctx)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	set, err := a.loadTopics("")
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	t, ok := set.Topic(topicID)
+	if !ok {
+		return service.DigestPreview{}, fmt.Errorf("unknown topic %q", topicID)
+	}
+	p, err := b.Plan(ctx, t)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	recipient := model.Subscription{Email: "preview@example.invalid", TopicID: t.ID}
+	if subs, err := a.store.ActiveSubscriptions(ctx, t.ID); err == nil && len(subs) > 0 {
+		recipient = subs[0]
+	}
+	r, err := b.Render(p, recipient, 0)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	return service.DigestPreview{TopicID: t.ID, Subject: r.Subject, HTML: r.HTML, Text: r.Text, Items: len(p.Items),
+		Recipient: recipient.Email, FromSeq: p.FromSeq, ToSeq: p.ToSeq, Nothing: len(p.Items) == 0}, nil
 }
 
 // secret returns the key that signs links, made and stored on first use.

@@ -421,9 +421,9 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	}
 	sender, _ := a.sender(cfg)
 	h, err := web.New(web.Options{
-		Service: svc,
-		DKIM:    dkim,
-		Store:   a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
+		Service: svc, Version: version,
+		DKIM:  dkim,
+		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: cfg.TopicsFile, PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,

@@ -37,9 +37,12 @@ type Options struct {
 	Poll func(ctx context.Context, f model.Feed) ingest.FeedResult
 	// Send drains the outbox once after a retry; nil leaves the queued
 	// deliveries to the daemon.
-	Send   func(ctx context.Context) (deliver.Summary, error)
-	Logger *slog.Logger
-	Now    func() time.Time
+	Send func(ctx context.Context) (deliver.Summary, error)
+	// PreviewDigest renders a topic's next digest; nil answers
+	// Unsupported.
+	PreviewDigest func(ctx context.Context, topicID string) (DigestPreview, error)
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Service is the set of operations over one database.

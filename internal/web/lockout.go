@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedwatch/feedwatch/internal/service"
 )
 
 // Admin sign-in backoff. Failures are counted per client address and per
@@ -139,7 +141,21 @@ func lockKeys(r *http.Request, trustProxy bool) []string {
 	return keys
 }
 
-// isAPIKey and apiKeyAdmin are filled in with the API.
-func (s *server) isAPIKey(string) bool { return false }
+// isAPIKey says whether cred has the shape of an API key: such a bearer
+// is checked as a key, never as the admin token.
+func (s *server) isAPIKey(cred string) bool {
+	return s.opts.Service != nil && strings.HasPrefix(cred, service.KeyPrefix)
+}
 
-func (s *server) apiKeyAdmin(*http.Request, string) (string, bool) { return "", false }
+// apiKeyAdmin lets a valid API key into the admin pages: a read-write key
+// anywhere, a read-only one for looking only.
+func (s *server) apiKeyAdmin(r *http.Request, cred string) (string, bool) {
+	k, err := s.opts.Service.Authenticate(r.Context(), cred)
+	if err != nil {
+		return "", false
+	}
+	if k.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return "", false
+	}
+	return k.Name, true
+}

@@ -31,7 +31,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
-//go:embed pages/*.html static/*
+//go:embed pages/*.html static/* openapi.json
 var assets embed.FS
 
 // Body limits. Forms are a few fields; the topics editor posts a whole file.
@@ -69,6 +69,8 @@ type Options struct {
 	// Service runs the operations the admin pages and the API offer
 	// (feeds, subscribers, outbox, API keys); nil leaves those pages out.
 	Service *service.Service
+
+	Version string // the program's version, for GET /api/v1/version
 
 	Ready   func(ctx context.Context) error // readiness from the daemon; nil = only the DB check
 	Metrics *metrics.Metrics                // may be nil: /metrics is then 404
@@ -185,6 +187,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/topics", s.admin(s.form(maxTopicsBytes, s.topicsSave)))
 
 	s.manageRoutes(mux)
+	s.apiRoutes(mux)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
