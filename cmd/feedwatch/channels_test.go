@@ -291,10 +291,14 @@ func TestSameOperationEveryWay(t *testing.T) {
 	}{
 		{"add a feed",
 			func(t *testing.T, c *channel) { c.cli(t, "feeds", "add", wire) },
-			func(t *testing.T, c *channel) { c.form(t, "/admin/feeds", "/admin/feeds", url.Values{"url": {wire}}, nil) },
+			func(t *testing.T, c *channel) {
+				c.form(t, "/admin/feeds", "/admin/feeds", url.Values{"url": {wire}}, nil)
+			},
 			func(t *testing.T, c *channel) { c.api(t, "POST", "/api/v1/feeds", map[string]string{"url": wire}) }},
 		{"add a feed a page advertises",
-			func(t *testing.T, c *channel) { c.cli(t, "feeds", "add", page.URL, "--pick", "2", "--title", "Local news") },
+			func(t *testing.T, c *channel) {
+				c.cli(t, "feeds", "add", page.URL, "--pick", "2", "--title", "Local news")
+			},
 			func(t *testing.T, c *channel) {
 				c.form(t, "/admin/feeds", "/admin/feeds", url.Values{"url": {page.URL}, "pick_url": {local}, "title": {"Local news"}}, nil)
 			},
@@ -304,7 +308,9 @@ func TestSameOperationEveryWay(t *testing.T) {
 		{"add every feed a page advertises",
 			func(t *testing.T, c *channel) { c.cli(t, "feeds", "add", page.URL, "--all-found") },
 			nil, // the admin page picks one at a time
-			func(t *testing.T, c *channel) { c.api(t, "POST", "/api/v1/feeds", map[string]any{"url": page.URL, "all_found": true}) }},
+			func(t *testing.T, c *channel) {
+				c.api(t, "POST", "/api/v1/feeds", map[string]any{"url": page.URL, "all_found": true})
+			}},
 		{"disable a feed",
 			func(t *testing.T, c *channel) { c.cli(t, "feeds", "disable", sports) },
 			func(t *testing.T, c *channel) {
@@ -338,17 +344,23 @@ func TestSameOperationEveryWay(t *testing.T) {
 					"name": "Reader", "time_zone": "Europe/Berlin"})
 			}},
 		{"unsubscribe",
-			func(t *testing.T, c *channel) { c.cli(t, "subscribers", "remove", "reader@feedwatch.test", "--topic", "us-russia") },
+			func(t *testing.T, c *channel) {
+				c.cli(t, "subscribers", "remove", "reader@feedwatch.test", "--topic", "us-russia")
+			},
 			func(t *testing.T, c *channel) {
 				c.form(t, "/admin/subscribers", "/admin/subscribers/remove", url.Values{"email": {"reader@feedwatch.test"}, "topic": {"us-russia"}}, nil)
 			},
-			func(t *testing.T, c *channel) { c.api(t, "DELETE", "/api/v1/subscriptions/reader@feedwatch.test/us-russia", nil) }},
+			func(t *testing.T, c *channel) {
+				c.api(t, "DELETE", "/api/v1/subscriptions/reader@feedwatch.test/us-russia", nil)
+			}},
 		{"retry a failed delivery",
 			func(t *testing.T, c *channel) { c.cli(t, "outbox", "retry", "--id", fmt.Sprint(delivery[c.name])) },
 			func(t *testing.T, c *channel) {
 				c.form(t, "/admin/outbox", "/admin/outbox/retry", url.Values{"id": {fmt.Sprint(delivery[c.name])}}, nil)
 			},
-			func(t *testing.T, c *channel) { c.api(t, "POST", fmt.Sprintf("/api/v1/deliveries/%d/retry", delivery[c.name]), nil) }},
+			func(t *testing.T, c *channel) {
+				c.api(t, "POST", fmt.Sprintf("/api/v1/deliveries/%d/retry", delivery[c.name]), nil)
+			}},
 		{"erase an address",
 			func(t *testing.T, c *channel) { c.cli(t, "subscribers", "remove", "reader@feedwatch.test", "--erase") },
 			func(t *testing.T, c *channel) {
