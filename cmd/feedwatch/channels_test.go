@@ -394,6 +394,22 @@ func TestSameOperationEveryWay(t *testing.T) {
 			t.Fatalf("%s: nothing to compare", op.name)
 		}
 	}
+	// The daemon renders a digest preview through the API.
+	req, _ := http.NewRequest("GET", api.base+"/api/v1/digests/preview?topic=us-russia", nil)
+	req.Header.Set("Authorization", "Bearer "+api.key)
+	resp, err := api.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var preview struct {
+		Topic, Subject, Text string
+	}
+	json.NewDecoder(resp.Body).Decode(&preview)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || preview.Topic != "us-russia" || preview.Subject == "" || preview.Text == "" {
+		t.Errorf("digest preview = %d %+v", resp.StatusCode, preview)
+	}
+
 	// Each change is in the activity log, with who made it.
 	for _, c := range []*channel{web, api} {
 		acts, err := c.store(t).Activities(context.Background(), 100)
