@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -403,8 +405,24 @@ func TestAPISSRF(t *testing.T) {
 			t.Errorf("%s = %d %s", target, r.status, r.body)
 		}
 	}
-	// A public feed that redirects into the network is refused too: its
-	// redirect hop goes through the guard. The allowed site stands in for it.
+	// A feed on an allowed address that redirects into the network: its
+	// redirect hop goes through the guard too. 127.0.0.2 stands in for
+	// the public host.
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 here: %v", err)
+	}
+	bouncer := httptest.NewUnstartedServer(http.RedirectHandler(site.URL+"/go.rss", http.StatusFound))
+	bouncer.Listener.Close()
+	bouncer.Listener = ln
+	bouncer.Start()
+	t.Cleanup(bouncer.Close)
+	narrow := newEnvAllowing(t, []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, nil)
+	nk := narrow.key("script", false)
+	r := narrow.call("POST", "/api/v1/feeds", nk, map[string]string{"url": bouncer.URL + "/feed"})
+	if r.status != 422 || !strings.Contains(string(r.body), "private or local address") || !strings.Contains(string(r.body), "redirect") {
+		t.Errorf("redirect from an allowed host into loopback = %d %s", r.status, r.body)
+	}
 	allowed := newEnvAllowing(t, loopback, nil)
 	k2 := allowed.key("script", false)
 	if r := allowed.call("POST", "/api/v1/feeds", k2, map[string]string{"url": site.URL + "/go.rss"}); r.status != 201 {
