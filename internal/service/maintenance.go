@@ -85,7 +85,9 @@ func (s *Service) Search(ctx context.Context, query, topicID string, limit int) 
 	if strings.TrimSpace(query) == "" {
 		return nil, invalid("q", "an empty search finds nothing")
 	}
-	limit = orDefault(limit, 20, 500)
+	if limit <= 0 {
+		limit = 20
+	}
 	if topicID != "" {
 		return s.st.SearchTopic(ctx, topicID, query, limit)
 	}
