@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -503,16 +504,55 @@ func subscriptionOf(s model.Subscription) subscriptionJSON {
 }
 
 func (s *server) apiSubscriptions(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := keyCursor(r)
+	if err != nil {
+		return err
+	}
 	subs, err := s.opts.Service.Subscriptions(r.Context(), subscriptionFilter(r.URL.Query()))
 	if err != nil {
 		return err
 	}
+	// Subscriptions come by address, then topic: the cursor is the last
+	// pair a page held.
 	out := []subscriptionJSON{}
+	next := ""
 	for _, sub := range subs {
+		k := strings.ToLower(sub.Email) + "\x00" + sub.TopicID
+		if after != "" && k <= after {
+			continue
+		}
+		if len(out) == limit {
+			next = cursorOf(strings.ToLower(out[len(out)-1].Email) + "\x00" + out[len(out)-1].Topic)
+			break
+		}
 		out = append(out, subscriptionOf(sub))
 	}
-	return writeJSON(w, r, http.StatusOK, apiPage[subscriptionJSON]{Items: out})
+	return writeJSON(w, r, http.StatusOK, apiPage[subscriptionJSON]{Items: out, NextCursor: next})
 }
+
+// keyCursor reads an opaque ?cursor= made by cursorOf, and ?limit=.
+func keyCursor(r *http.Request) (string, int, error) {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return "", 0, apiErr(http.StatusBadRequest, "invalid", "limit", "limit %q: want a number from 1 to 500", v)
+		}
+		limit = n
+	}
+	v := q.Get("cursor")
+	if v == "" {
+		return "", limit, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) == 0 {
+		return "", 0, apiErr(http.StatusBadRequest, "invalid", "cursor", "cursor %q is not one this API gave", v)
+	}
+	return string(b), limit, nil
+}
+
+func cursorOf(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
 
 // subscriptionIn is what a client sends to subscribe or change a
 // subscription; the service's SubscriptionInput is the one place fields
@@ -576,18 +616,31 @@ type subscriberJSON struct {
 }
 
 func (s *server) apiSubscribers(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := keyCursor(r)
+	if err != nil {
+		return err
+	}
 	subs, err := s.opts.Service.Subscriptions(r.Context(), subscriptionFilter(r.URL.Query()))
 	if err != nil {
 		return err
 	}
 	out := []subscriberJSON{}
+	next := ""
 	for _, sub := range subs {
+		k := strings.ToLower(sub.Email)
+		if after != "" && k <= after {
+			continue
+		}
 		if n := len(out); n == 0 || !strings.EqualFold(out[n-1].Email, sub.Email) {
+			if n == limit {
+				next = cursorOf(strings.ToLower(out[n-1].Email))
+				break
+			}
 			out = append(out, subscriberJSON{Email: sub.Email, Name: sub.Name, TimeZone: sub.TimeZone, Subscriptions: []subscriptionJSON{}})
 		}
 		out[len(out)-1].Subscriptions = append(out[len(out)-1].Subscriptions, subscriptionOf(sub))
 	}
-	return writeJSON(w, r, http.StatusOK, apiPage[subscriberJSON]{Items: out})
+	return writeJSON(w, r, http.StatusOK, apiPage[subscriberJSON]{Items: out, NextCursor: next})
 }
 
 func (s *server) apiSubscriberErase(w http.ResponseWriter, r *http.Request) error {

@@ -456,6 +456,37 @@ func TestAPISubscriptionsAndDeliveries(t *testing.T) {
 	if r := e.call("GET", "/api/v1/subscribers", key, nil); !strings.Contains(string(r.body), `"subscriptions":[{`) {
 		t.Errorf("subscribers = %s", r.body)
 	}
+	// Pages by cursor: three subscriptions of two addresses, one a page.
+	e.call("POST", "/api/v1/subscriptions", key, map[string]string{"email": "dan@example.org", "topic": "rust"})
+	e.call("POST", "/api/v1/subscriptions", key, map[string]string{"email": "amy@example.org", "topic": "rust"})
+	var seen []string
+	for cursor, pages := "", 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("the cursor does not advance")
+		}
+		r := e.call("GET", "/api/v1/subscriptions?limit=1&cursor="+cursor, key, nil)
+		var p struct {
+			Items      []subscriptionJSON
+			NextCursor string `json:"next_cursor"`
+		}
+		r.decode(t, &p)
+		for _, it := range p.Items {
+			seen = append(seen, it.Email+" "+it.Topic)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if strings.Join(seen, ", ") != "amy@example.org rust, dan@example.org golang, dan@example.org rust" {
+		t.Errorf("paged subscriptions = %v", seen)
+	}
+	r = e.call("GET", "/api/v1/subscribers?limit=1", key, nil)
+	if !strings.Contains(string(r.body), "amy@example.org") || !strings.Contains(string(r.body), `"next_cursor"`) {
+		t.Errorf("first page of subscribers = %s", r.body)
+	}
+	if r := e.call("GET", "/api/v1/subscriptions?cursor=!!", key, nil); r.status != 400 {
+		t.Errorf("bad cursor = %d", r.status)
+	}
 	if r := e.call("PATCH", "/api/v1/subscriptions/dan@example.org/golang", key, map[string]string{"status": "unsubscribed"}); r.status != 200 || !strings.Contains(string(r.body), `"status":"unsubscribed"`) {
 		t.Errorf("patch = %d %s", r.status, r.body)
 	}
