@@ -226,6 +226,19 @@ func TestAdminSubscribers(t *testing.T) {
 	if sub, _ := e.store.Subscription(ctx, "ann@example.org", "golang"); sub.Status != model.SubscriptionActive {
 		t.Errorf("after change: %q", sub.Status)
 	}
+	page := e.adminGet("/admin/subscribers?email=ann@example.org")
+	if !strings.Contains(page.body, `class="change-subscription"`) || !strings.Contains(page.body, `value="Europe/Berlin"`) {
+		t.Errorf("no change form with the current zone:\n%s", page.body)
+	}
+	if r := e.adminPost("/admin/subscribers/change", url.Values{"email": {"ann@example.org"}, "topic": {"golang"}, "name": {"Ann B"}, "time_zone": {"Asia/Tokyo"}, "status": {"active"}}); r.status != 200 {
+		t.Errorf("change name and zone = %d", r.status)
+	}
+	if sub, _ := e.store.Subscription(ctx, "ann@example.org", "golang"); sub.Name != "Ann B" || sub.TimeZone != "Asia/Tokyo" {
+		t.Errorf("after changing name and zone: %+v", sub)
+	}
+	if r := e.adminPost("/admin/subscribers/change", url.Values{"email": {"ann@example.org"}, "topic": {"golang"}, "time_zone": {"Mars/Base"}}); r.status != 400 || !strings.Contains(r.body, "Mars/Base") {
+		t.Errorf("bad zone = %d", r.status)
+	}
 	if r := e.adminPost("/admin/subscribers/erase", url.Values{"email": {"ann@example.org"}}); r.status != 200 {
 		t.Errorf("erase = %d", r.status)
 	}
