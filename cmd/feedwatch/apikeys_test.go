@@ -62,3 +62,21 @@ func TestAPIKeysCommands(t *testing.T) {
 		t.Errorf("activity = %+v", acts)
 	}
 }
+
+// TestBrokenTopicsFileLeavesOtherOperations: commands that do not need the
+// topics work while the topics file is broken; those that do say why not.
+func TestBrokenTopicsFileLeavesOtherOperations(t *testing.T) {
+	dir := t.TempDir()
+	topics := filepath.Join(dir, "topics.yaml")
+	os.WriteFile(topics, []byte("topics:\n  - id: x\n    rules: [\n"), 0o600)
+	cfg := filepath.Join(dir, "feedwatch.yaml")
+	os.WriteFile(cfg, []byte("data_dir: "+dir+"\ntopics_file: "+topics+"\nweb: {listen: \"\"}\n"), 0o600)
+	for _, args := range [][]string{{"feeds", "list"}, {"apikeys", "list"}, {"outbox", "list"}, {"feeds", "export"}} {
+		if code, out, errOut := runCLI(t, nil, append(args, "--config", cfg)...); code != 0 {
+			t.Errorf("%v with a broken topics file = %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, nil, "subscribers", "add", "a@example.org", "--topic", "x", "--config", cfg); code != 1 || !strings.Contains(errOut, "topics.yaml") {
+		t.Errorf("subscribers add with a broken topics file = %d %s", code, errOut)
+	}
+}

@@ -303,9 +303,6 @@ func (a *app) newService(ctx context.Context, send bool) (*service.Service, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.loadTopics(""); err != nil {
-		return nil, err
-	}
 	var poller *ingest.Poller
 	var pollerMu sync.Mutex
 	var sendNow func(ctx context.Context) (deliver.Summary, error)
@@ -321,7 +318,7 @@ func (a *app) newService(ctx context.Context, send bool) (*service.Service, erro
 	}
 	return service.New(service.Options{
 		Store: st, Fetcher: a.fetcher(cfg),
-		Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
+		Topics: a.topicsOrNone,
 		Poll: func(ctx context.Context, f model.Feed) ingest.FeedResult {
 			pollerMu.Lock()
 			defer pollerMu.Unlock()
@@ -340,6 +337,20 @@ func (a *app) newService(ctx context.Context, send bool) (*service.Service, erro
 		},
 		Logger: a.logger(),
 	})
+}
+
+// topicsOrNone is the topics for the service, read when an operation
+// first needs them: commands on feeds, the outbox or API keys work with a
+// broken topics file, and one that needs topics says what is wrong with it
+// (the commands that take a topic read the file first and stop there).
+func (a *app) topicsOrNone() *topic.Set {
+	set, err := a.loadTopics("")
+	if err != nil {
+		a.logger().Error("topics", "error", err)
+		empty, _ := topic.New(nil)
+		return empty
+	}
+	return set
 }
 
 // previewDigest renders a topic's next digest for its first active

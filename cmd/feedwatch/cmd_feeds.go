@@ -78,11 +78,11 @@ func feedsList(ctx context.Context, a *app, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	feeds, err := st.Feeds(ctx)
+	feeds, err := svc.Feeds(ctx)
 	if err != nil {
 		return err
 	}
