@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -143,5 +144,49 @@ func TestMetricsToken(t *testing.T) {
 	}
 	if r := newEnv(t, nil).get("/metrics"); r.status != 200 {
 		t.Errorf("metrics without a token configured = %d, want 200 (public as before)", r.status)
+	}
+}
+
+// TestAdminAPIKeySignIn: a valid API key gets into the admin pages even
+// while failures lock the client's address and the user name; a read-only
+// key only looks.
+func TestAdminAPIKeySignIn(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.TrustProxy = true })
+	rw, _, err := e.svc.CreateAPIKey(context.Background(), "ops", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, _, _ := e.svc.CreateAPIKey(context.Background(), "viewer", true)
+	for i := range lockoutFree + 2 {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/admin", nil)
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		req.SetBasicAuth("admin", fmt.Sprintf("guess-%d", i))
+		e.do(nil, req)
+	}
+	try := func(method, path, key string) int {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(url.Values{"name": {"x"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		req.Header.Set("Authorization", "Bearer "+key)
+		return e.do(nil, req).status
+	}
+	if got := try("GET", "/admin", rw); got != 200 {
+		t.Errorf("read-write key from a locked address = %d, want 200", got)
+	}
+	if got := try("GET", "/admin/feeds", ro); got != 200 {
+		t.Errorf("read-only key looking = %d, want 200", got)
+	}
+	if got := try("POST", "/admin/apikeys/create", ro); got != 401 {
+		t.Errorf("read-only key changing = %d, want 401", got)
+	}
+	if got := try("POST", "/admin/apikeys/create", rw); got != 200 {
+		t.Errorf("read-write key posting without a CSRF token (a script) = %d, want 200", got)
+	}
+	if got := try("GET", "/admin", "fwk_wrong"); got != 401 {
+		t.Errorf("a wrong key = %d, want 401", got)
+	}
+	acts, _ := e.svc.Activities(context.Background(), 5)
+	if len(acts) == 0 || acts[0].Actor != "web:key:ops" {
+		t.Errorf("the change is logged as %+v", acts)
 	}
 }
