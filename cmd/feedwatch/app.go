@@ -56,6 +56,9 @@ type app struct {
 }
 
 func (a *app) close() {
+	if a.svc != nil {
+		a.svc.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
@@ -316,8 +319,9 @@ func (a *app) newService(ctx context.Context, send bool) (*service.Service, erro
 			return ob.Drain(ctx)
 		}
 	}
+	fetcher := a.fetcher(cfg)
 	return service.New(service.Options{
-		Store: st, Fetcher: a.fetcher(cfg),
+		Store: st, Fetcher: fetcher,
 		Topics: a.topicsOrNone,
 		Poll: func(ctx context.Context, f model.Feed) ingest.FeedResult {
 			pollerMu.Lock()

@@ -263,7 +263,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			if err = sched.Add("poll", fresh.Poll.Schedule, pollJob); err != nil {
 				next.sender.Close()
 				if nextWeb != nil {
-					nextWeb.sender.Close()
+					nextWeb.close()
 				}
 			}
 		}
@@ -279,7 +279,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		time.AfterFunc(2*time.Minute, func() { prev.sender.Close(); prev.poller.Close() })
 		if nextWeb != nil {
 			prevWeb := web.parts.Swap(nextWeb)
-			time.AfterFunc(2*time.Minute, func() { prevWeb.sender.Close() })
+			time.AfterFunc(2*time.Minute, prevWeb.close)
 		}
 		feeds := make([]model.Feed, 0, len(fresh.Feeds))
 		for _, f := range fresh.Feeds {
@@ -335,7 +335,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		if err := web.srv.Shutdown(stopCtx); err != nil {
 			log.Warn("web server shutdown", "error", err)
 		}
-		web.parts.Load().sender.Close()
+		web.parts.Load().close()
 	}
 	if !sched.Stop(stopCtx) {
 		log.Warn("shutdown deadline passed with jobs still running")
@@ -384,6 +384,13 @@ type webServer struct {
 type webParts struct {
 	handler http.Handler
 	sender  mail.Sender
+	service *service.Service
+}
+
+// close releases the parts' connections once no request uses them.
+func (p *webParts) close() {
+	p.sender.Close()
+	p.service.Close()
 }
 
 func (w *webServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -432,9 +439,10 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	})
 	if err != nil {
 		sender.Close()
+		svc.Close()
 		return nil, err // web.New's errors say "web:"
 	}
-	return &webParts{handler: h, sender: sender}, nil
+	return &webParts{handler: h, sender: sender, service: svc}, nil
 }
 
 // startWeb starts the web server when web.listen is set. Listening happens
@@ -450,7 +458,7 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	}
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
-		parts.sender.Close()
+		parts.close()
 		return nil, fmt.Errorf("web.listen: %w", err)
 	}
 	w := &webServer{}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/deliver"
@@ -41,16 +42,20 @@ type Options struct {
 	// PreviewDigest renders a topic's next digest; nil answers
 	// Unsupported.
 	PreviewDigest func(ctx context.Context, topicID string) (DigestPreview, error)
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// OnClose releases what the caller made for this service (its fetcher,
+	// a poller); Close calls it once.
+	OnClose func()
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Service is the set of operations over one database.
 type Service struct {
-	opts Options
-	st   *store.Store
-	log  *slog.Logger
-	now  func() time.Time
+	opts      Options
+	st        *store.Store
+	log       *slog.Logger
+	now       func() time.Time
+	closeOnce sync.Once
 }
 
 // New checks opts and returns the service.
@@ -70,6 +75,16 @@ func New(opts Options) (*Service, error) {
 		opts.Now = time.Now
 	}
 	return &Service{opts: opts, st: opts.Store, log: opts.Logger.With("component", "service"), now: opts.Now}, nil
+}
+
+// Close releases what Options.OnClose names. The store stays open: the
+// service does not own it.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() {
+		if s.opts.OnClose != nil {
+			s.opts.OnClose()
+		}
+	})
 }
 
 // Store is the database the operations work on, for reads the service
