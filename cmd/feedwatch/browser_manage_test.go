@@ -81,9 +81,10 @@ retention: {max_age: 0s}
 	seed := &channel{name: "seed", dir: dir}
 	seed.seedFailed(t, bounced)
 	opmlPath := filepath.Join(t.TempDir(), "subscriptions.opml")
-	os.WriteFile(opmlPath, []byte(`<?xml version="1.0"?><opml version="2.0"><head><title>From another reader</title></head><body>
-<outline text="World desk" xmlUrl="https://world.feedwatch.test/feed"/>
-<outline text="Science desk" xmlUrl="https://science.feedwatch.test/feed"/></body></opml>`), 0o600)
+	// The imported feeds are on the test's server too: the daemon polls them.
+	os.WriteFile(opmlPath, []byte(fmt.Sprintf(`<?xml version="1.0"?><opml version="2.0"><head><title>From another reader</title></head><body>
+<outline text="World desk" xmlUrl="%[1]s/wire.rss"/>
+<outline text="Sports desk" xmlUrl="%[1]s/sports.rss"/></body></opml>`, feeds.URL)), 0o600)
 
 	var logs syncBuffer
 	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "5s")
@@ -170,7 +171,7 @@ retention: {max_age: 0s}
 	b.do(t, "choose the OPML file", chromedp.SetUploadFiles(chromedp.CSS(`#import-opml input[type=file]`), []string{opmlPath}))
 	b.load(t, "import", chromedp.Click(chromedp.CSS(`#import-opml button`)))
 	b.waitText(t, "main p.ok", "Imported 2 feeds (0 already present) from subscriptions.opml", 5*time.Second)
-	if got := b.text(t, "main"); !strings.Contains(got, "https://world.feedwatch.test/feed") {
+	if got := b.text(t, "main"); !strings.Contains(got, feeds.URL+"/wire.rss") || !strings.Contains(got, "World desk") {
 		t.Errorf("the imported feed is not listed:\n%s", got)
 	}
 	b.screenshot(t, shots, "manage-04-opml-imported.png")
