@@ -95,6 +95,7 @@ type apiError struct {
 	// Candidates are the feeds a page advertises (code "choose").
 	Candidates []service.Candidate `json:"candidates,omitempty"`
 	Allow      string              `json:"-"`
+	RetryAfter int                 `json:"-"` // seconds, for 429
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -183,7 +184,9 @@ func (s *server) apiAuth(r *http.Request) (store.APIKey, error) {
 		return store.APIKey{}, err
 	}
 	if d := s.lock.wait(addr); d > 0 {
-		e := apiErr(http.StatusTooManyRequests, "too_many_attempts", "", "too many wrong keys from your address; retry after %d seconds", int(math.Ceil(d.Seconds())))
+		secs := int(math.Ceil(d.Seconds()))
+		e := apiErr(http.StatusTooManyRequests, "too_many_attempts", "", "too many wrong keys from your address; retry after %d seconds", secs)
+		e.RetryAfter = secs
 		return store.APIKey{}, e
 	}
 	s.lock.fail(addr)
@@ -216,7 +219,7 @@ func (s *server) apiWriteError(w http.ResponseWriter, r *http.Request, err error
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="feedwatch api"`)
 	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Retry-After", strconv.Itoa(max(ae.RetryAfter, 1)))
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", ae.Allow)
 	}

@@ -287,8 +287,8 @@ func TestAPIAuth(t *testing.T) {
 	for range lockoutFree + 1 {
 		e.call("GET", "/api/v1/feeds", "fwk_guess", nil)
 	}
-	if r := e.call("GET", "/api/v1/feeds", "fwk_guess", nil); r.status != 429 {
-		t.Errorf("after many wrong keys = %d, want 429", r.status)
+	if r := e.call("GET", "/api/v1/feeds", "fwk_guess", nil); r.status != 429 || r.header.Get("Retry-After") != "1" {
+		t.Errorf("after many wrong keys = %d, Retry-After %q; want 429, 1", r.status, r.header.Get("Retry-After"))
 	}
 	if r := e.call("GET", "/api/v1/feeds", rw, nil); r.status != 200 {
 		t.Errorf("a valid key from a locked address = %d, want 200", r.status)
