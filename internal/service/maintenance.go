@@ -102,16 +102,11 @@ var BackupName = regexp.MustCompile(`^feedwatch-\d{8}T\d{6}Z\.db$`)
 // take it for the remains of a backup that was killed.
 const staleTemp = time.Hour
 
-// Backup writes a consistent copy of the database to dest, a file that
-// must not exist.
-func (s *Service) Backup(ctx context.Context, dest string) (store.BackupInfo, error) {
-	return store.Backup(ctx, s.st.Path(), dest)
-}
-
 // BackupToDir backs src up into dir (made if missing) under a name that
 // sorts by time, then deletes all but the keep newest (0 keeps all) and
 // returns what it deleted. `feedwatch backup DIR` and the daemon's backup
-// job both use it.
+// job both use it. It takes the database's path, not the service's store:
+// a backup reads the file as it is, without migrating it first.
 func BackupToDir(ctx context.Context, src, dir string, keep int, now time.Time) (store.BackupInfo, []string, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return store.BackupInfo{}, nil, fmt.Errorf("backup folder: %w", err)
