@@ -25,6 +25,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -50,9 +51,14 @@ type app struct {
 
 	mu     sync.RWMutex
 	topics *topic.Set
+
+	svc *service.Service
 }
 
 func (a *app) close() {
+	if a.svc != nil {
+		a.svc.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
@@ -325,6 +331,10 @@ func (a *app) fetcher(cfg config.Config) *fetch.Client {
 		MaxRedirects: maxRedirects(cfg.Poll.MaxRedirects),
 		UserAgent:    fmt.Sprintf("feedwatch/%s (+%s)", version, cfg.Poll.Contact),
 		AllowNets:    allow,
+		// Feeds from the config file and the command line are trusted:
+		// their first request may reach a private address. Feeds added on
+		// the web or the API are not, nor is any redirect.
+		DenyPrivate: true,
 	})
 }
 
@@ -354,6 +364,115 @@ func (a *app) poller(ctx context.Context) (*ingest.Poller, error) {
 		Interval: time.Duration(cfg.Poll.Interval), MinInterval: time.Duration(cfg.Poll.MinInterval),
 		MaxInterval: time.Duration(cfg.Poll.MaxInterval), MaxAge: time.Duration(cfg.Retention.MaxAge), Logger: a.logger(),
 	}), nil
+}
+
+// service returns the operations over the database, for the command line
+// (and, in the daemon, the web and the API).
+func (a *app) service(ctx context.Context) (*service.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	svc, err := a.newService(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	return svc, nil
+}
+
+// newService builds the operations; with send, a retry in the outbox
+// sends what is due at once (the daemon's web pages and API), else it
+// leaves that to the caller.
+func (a *app) newService(ctx context.Context, send bool) (*service.Service, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var poller *ingest.Poller
+	var pollerMu sync.Mutex
+	var sendNow func(ctx context.Context) (deliver.Summary, error)
+	if send {
+		sendNow = func(ctx context.Context) (deliver.Summary, error) {
+			ob, sender, _, err := a.outbox(ctx)
+			if err != nil {
+				return deliver.Summary{}, err
+			}
+			defer sender.Close()
+			return ob.Drain(ctx)
+		}
+	}
+	fetcher := a.fetcher(cfg)
+	return service.New(service.Options{
+		Store: st, Fetcher: fetcher,
+		Topics: a.topicsOrNone,
+		Poll: func(ctx context.Context, f model.Feed) ingest.FeedResult {
+			pollerMu.Lock()
+			defer pollerMu.Unlock()
+			if poller == nil {
+				p, err := a.poller(ctx)
+				if err != nil {
+					return ingest.FeedResult{Feed: f, Outcome: ingest.OutcomeFailed, Err: err}
+				}
+				poller = p
+			}
+			return poller.PollFeed(ctx, f)
+		},
+		Send: sendNow,
+		PreviewDigest: func(ctx context.Context, topicID string) (service.DigestPreview, error) {
+			return a.previewDigest(ctx, topicID)
+		},
+		Logger: a.logger(),
+	})
+}
+
+// topicsOrNone is the topics for the service, read when an operation
+// first needs them: commands on feeds, the outbox or API keys work with a
+// broken topics file, and one that needs topics says what is wrong with it
+// (the commands that take a topic read the file first and stop there).
+func (a *app) topicsOrNone() *topic.Set {
+	set, err := a.loadTopics("")
+	if err != nil {
+		a.logger().Error("topics", "error", err)
+		empty, _ := topic.New(nil)
+		return empty
+	}
+	return set
+}
+
+// previewDigest renders a topic's next digest for its first active
+// subscriber (or a stand-in) without recording anything, as `digest
+// --preview` does.
+func (a *app) previewDigest(ctx context.Context, topicID string) (service.DigestPreview, error) {
+	b, err := a.digestBuilder(ctx)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	set, err := a.loadTopics("")
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	t, ok := set.Topic(topicID)
+	if !ok {
+		return service.DigestPreview{}, fmt.Errorf("unknown topic %q", topicID)
+	}
+	p, err := b.Preview(ctx, t)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	recipient := model.Subscription{Email: "preview@example.invalid", TopicID: t.ID}
+	if subs, err := a.store.ActiveSubscriptions(ctx, t.ID); err == nil && len(subs) > 0 {
+		recipient = subs[0]
+	}
+	r, err := b.RenderPreview(p, recipient)
+	if err != nil {
+		return service.DigestPreview{}, err
+	}
+	return service.DigestPreview{TopicID: t.ID, Subject: r.Subject, HTML: r.HTML, Text: r.Text, Items: len(p.Items),
+		Recipient: recipient.Email, FromSeq: p.FromSeq, ToSeq: p.ToSeq, Nothing: len(p.Items) == 0}, nil
 }
 
 // secret returns the key that signs links, made and stored on first use.

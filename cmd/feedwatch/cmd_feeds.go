@@ -12,12 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/feedwatch/feedwatch/internal/discover"
-	"github.com/feedwatch/feedwatch/internal/fetch"
 	"github.com/feedwatch/feedwatch/internal/model"
-	"github.com/feedwatch/feedwatch/internal/normalize"
-	"github.com/feedwatch/feedwatch/internal/opml"
-	"github.com/feedwatch/feedwatch/internal/parse"
+	"github.com/feedwatch/feedwatch/internal/service"
 )
 
 func cmdFeeds(ctx context.Context, a *app, args []string) error {
@@ -82,11 +78,11 @@ func feedsList(ctx context.Context, a *app, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	feeds, err := st.Feeds(ctx)
+	feeds, err := svc.Feeds(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,15 +134,10 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 	if len(urls) == 0 {
 		return fmt.Errorf("%w: want at least one URL", errUsage)
 	}
-	cfg, err := a.loadConfig()
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	client := a.fetcher(cfg)
 	password := ""
 	if *passwordEnv != "" {
 		password = a.getenv(*passwordEnv)
@@ -157,55 +148,50 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 	var failed int
 	var answers *bufio.Reader // the terminal's, read across URLs
 	for _, u := range urls {
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			fmt.Fprintf(a.stderr, "%s: not an http or https URL\n", u)
-			failed++
-			continue
-		}
-		found := []feedCandidate{{url: u, title: *title}}
-		if !*noCheck {
-			found, err = checkFeed(ctx, client, u, *username, password)
-			if err != nil {
-				fmt.Fprintf(a.stderr, "%s: %v\n", u, err)
-				failed++
-				continue
-			}
-			switch {
-			case len(found) <= 1 || *allFound:
-			case *pick >= 1 && *pick <= len(found):
-				found = found[*pick-1 : *pick]
-			case *pick == 0 && a.interactive():
-				if answers == nil {
-					answers = bufio.NewReader(a.stdin)
-				}
-				if found = chooseFeeds(a.stdout, answers, u, found); len(found) == 0 {
-					fmt.Fprintf(a.stdout, "nothing added from %s\n", u)
-					continue
-				}
-			default:
-				fmt.Fprintf(a.stdout, "%s is a web page advertising %d feeds:\n", u, len(found))
-				for i, c := range found {
-					fmt.Fprintf(a.stdout, "  %d. %s  %s\n", i+1, c.url, c.title)
+		nf := service.NewFeed{URL: u, Title: *title, Pick: *pick, AllFound: *allFound, NoCheck: *noCheck, Username: *username, Password: password}
+		res, err := svc.AddFeed(ctx, nf)
+		var serr *service.Error
+		if errors.As(err, &serr) && serr.Kind == service.Choose {
+			if !a.interactive() {
+				fmt.Fprintf(a.stdout, "%s is a web page advertising %d feeds:\n", u, len(serr.Candidates))
+				for i, c := range serr.Candidates {
+					fmt.Fprintf(a.stdout, "  %d. %s  %s\n", i+1, c.URL, c.Title)
 				}
 				fmt.Fprintln(a.stdout, "Run again with --pick N to add one, or --all-found to add all.")
 				failed++
 				continue
 			}
-			if *title != "" && len(found) == 1 {
-				found[0].title = *title
+			if answers == nil {
+				answers = bufio.NewReader(a.stdin)
+			}
+			chosen := chooseFeeds(a.stdout, answers, u, serr.Candidates)
+			if len(chosen) == 0 {
+				fmt.Fprintf(a.stdout, "nothing added from %s\n", u)
+				continue
+			}
+			res, err = service.AddResult{}, nil
+			for _, c := range chosen {
+				// Just fetched and parsed: adding them needs no second check.
+				r, aerr := svc.AddFeed(ctx, service.NewFeed{URL: c.URL, Title: c.Title, NoCheck: true, Username: *username, Password: password})
+				res.Added, res.Existing = append(res.Added, r.Added...), append(res.Existing, r.Existing...)
+				if aerr != nil {
+					err = aerr
+				}
 			}
 		}
-		for _, c := range found {
-			if f, err := st.FeedByURL(ctx, c.url); err == nil {
-				fmt.Fprintf(a.stdout, "already stored %s (%s)\n", f.URL, f.Title)
-				continue
+		if err != nil {
+			msg := err.Error()
+			if !strings.Contains(msg, u) {
+				msg = u + ": " + msg
 			}
-			f, err := st.AddFeed(ctx, model.Feed{URL: c.url, Title: c.title, Username: *username, Password: password})
-			if err != nil {
-				fmt.Fprintf(a.stderr, "%s: %v\n", c.url, err)
-				failed++
-				continue
-			}
+			fmt.Fprintln(a.stderr, msg)
+			failed++
+			continue
+		}
+		for _, f := range res.Existing {
+			fmt.Fprintf(a.stdout, "already stored %s (%s)\n", f.URL, f.Title)
+		}
+		for _, f := range res.Added {
 			fmt.Fprintf(a.stdout, "added %s (%s)\n", f.URL, f.Title)
 		}
 	}
@@ -215,16 +201,14 @@ func feedsAdd(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-type feedCandidate struct{ url, title string }
-
 // chooseFeeds lists the feeds page advertises and asks which to add: an
 // operator at a terminal picks from what they see rather than running the
 // command again with --pick. A line it cannot read is asked again; an empty
 // line or the end of input adds none.
-func chooseFeeds(w io.Writer, answers *bufio.Reader, page string, found []feedCandidate) []feedCandidate {
+func chooseFeeds(w io.Writer, answers *bufio.Reader, page string, found []service.Candidate) []service.Candidate {
 	fmt.Fprintf(w, "%s is a web page advertising %d feeds:\n", page, len(found))
 	for i, c := range found {
-		fmt.Fprintf(w, "  %d. %s  %s\n", i+1, c.url, c.title)
+		fmt.Fprintf(w, "  %d. %s  %s\n", i+1, c.URL, c.Title)
 	}
 	for {
 		fmt.Fprintf(w, "Add which? Numbers (e.g. 1 3), a for all, Enter for none: ")
@@ -246,14 +230,14 @@ func chooseFeeds(w io.Writer, answers *bufio.Reader, page string, found []feedCa
 
 // parseChoice reads an answer to chooseFeeds: numbers separated by spaces
 // or commas, "a" or "all", or nothing.
-func parseChoice(answer string, found []feedCandidate) ([]feedCandidate, error) {
+func parseChoice(answer string, found []service.Candidate) ([]service.Candidate, error) {
 	switch strings.ToLower(answer) {
 	case "":
 		return nil, nil
 	case "a", "all":
 		return found, nil
 	}
-	var chosen []feedCandidate
+	var chosen []service.Candidate
 	seen := map[int]bool{}
 	for _, f := range strings.FieldsFunc(answer, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
 		n, err := strconv.Atoi(f)
@@ -266,46 +250,6 @@ func parseChoice(answer string, found []feedCandidate) ([]feedCandidate, error) 
 		}
 	}
 	return chosen, nil
-}
-
-// checkFeed fetches u: a feed is returned as itself, a page as the feeds it
-// advertises (each checked in turn).
-func checkFeed(ctx context.Context, client *fetch.Client, u, username, password string) ([]feedCandidate, error) {
-	resp, err := client.Fetch(ctx, fetch.Request{URL: u, Trusted: true, Username: username, Password: password})
-	if err != nil {
-		return nil, err
-	}
-	doc, perr := parse.Parse(resp.Body, resp.ContentType, resp.URL)
-	if perr == nil {
-		return []feedCandidate{{url: resp.URL, title: normalize.Text(doc.Title)}}, nil
-	}
-	if !errors.Is(perr, parse.ErrNotAFeed) {
-		return nil, fmt.Errorf("not a usable feed: %w", perr)
-	}
-	links := discover.Feeds(resp.Body, resp.URL)
-	if len(links) == 0 {
-		return nil, fmt.Errorf("neither a feed nor a page that advertises one (%v)", perr)
-	}
-	var out []feedCandidate
-	for _, l := range links {
-		r, err := client.Fetch(ctx, fetch.Request{URL: l.URL, Trusted: true, Username: username, Password: password})
-		if err != nil {
-			continue
-		}
-		d, err := parse.Parse(r.Body, r.ContentType, r.URL)
-		if err != nil {
-			continue
-		}
-		t := normalize.Text(d.Title)
-		if t == "" {
-			t = l.Title
-		}
-		out = append(out, feedCandidate{url: r.URL, title: t})
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("the page advertises %d feeds but none of them could be fetched and parsed", len(links))
-	}
-	return out, nil
 }
 
 func feedsChange(ctx context.Context, a *app, verb string, args []string) error {
@@ -322,16 +266,16 @@ func feedsChange(ctx context.Context, a *app, verb string, args []string) error 
 	if len(urls) == 0 {
 		return fmt.Errorf("%w: want at least one URL", errUsage)
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	for _, u := range urls {
 		switch verb {
 		case "remove":
-			err = st.RemoveFeed(ctx, u)
+			err = svc.RemoveFeed(ctx, u)
 		default:
-			err = st.SetFeedEnabled(ctx, u, verb == "enable")
+			err = svc.SetFeedEnabled(ctx, u, verb == "enable")
 		}
 		if err != nil {
 			return err
@@ -356,30 +300,21 @@ func feedsImport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer f.Close()
-	feeds, err := opml.Read(f, rest[0])
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	progress := newProgress(a.stderr, isTerminal(a.stderr))
-	added := 0
-	for _, o := range feeds {
-		if _, err := st.FeedByURL(ctx, o.URL); err == nil {
-			progress.step(len(feeds))
-			continue
+	res, err := svc.ImportOPML(ctx, f, rest[0], func(done, total int) {
+		if done > 0 {
+			progress.step(total)
 		}
-		if _, err := st.AddFeed(ctx, model.Feed{URL: o.URL, Title: o.Title}); err != nil {
-			progress.clear()
-			return fmt.Errorf("%s: feed %s: %w", rest[0], o.URL, err)
-		}
-		added++
-		progress.step(len(feeds))
-	}
+	})
 	progress.clear()
-	fmt.Fprintf(a.stdout, "imported %d feeds (%d already present) from %s\n", added, len(feeds)-added, rest[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported %d feeds (%d already present) from %s\n", res.Added, res.Present, rest[0])
 	return nil
 }
 
@@ -390,17 +325,9 @@ func feedsExport(ctx context.Context, a *app, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
-	}
-	feeds, err := st.Feeds(ctx)
-	if err != nil {
-		return err
-	}
-	list := make([]opml.Feed, 0, len(feeds))
-	for _, f := range feeds {
-		list = append(list, opml.Feed{URL: f.URL, Title: f.Title})
 	}
 	w := a.stdout
 	if *out != "" {
@@ -411,5 +338,5 @@ func feedsExport(ctx context.Context, a *app, args []string) error {
 		defer file.Close()
 		w = file
 	}
-	return opml.Write(w, "feedwatch feeds", list, time.Now())
+	return svc.ExportOPML(ctx, w)
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/service"
 )
 
 func cmdOutbox(ctx context.Context, a *app, args []string) error {
@@ -27,11 +28,11 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 		default:
 			return fmt.Errorf("%w: --status %q is not one of queued, sent, failed", errUsage, *status)
 		}
-		st, err := a.openStore(ctx)
+		svc, err := a.service(ctx)
 		if err != nil {
 			return err
 		}
-		ds, err := st.Deliveries(ctx, *status, *limit)
+		ds, err := svc.Deliveries(ctx, service.DeliveryFilter{Status: *status, Limit: *limit})
 		if err != nil {
 			return err
 		}
@@ -52,17 +53,15 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 		if _, err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		st, err := a.openStore(ctx)
+		svc, err := a.service(ctx)
 		if err != nil {
 			return err
 		}
-		n, err := st.RetryFailed(ctx, *id)
+		res, err := svc.RetryDeliveries(ctx, *id)
 		if err != nil {
 			return err
 		}
-		if *id > 0 && n == 0 {
-			return fmt.Errorf("delivery %d: no such failed delivery (only failed ones are retried; see outbox list --status failed)", *id)
-		}
+		n := res.Queued
 		fmt.Fprintf(a.stdout, "%d failed deliveries queued again\n", n)
 		return sendDue(ctx, a)
 	}

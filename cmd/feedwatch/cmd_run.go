@@ -23,6 +23,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 	"github.com/feedwatch/feedwatch/internal/web"
@@ -162,7 +163,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if spec := cfg.Backup.Schedule; spec != "" {
 		if err := sched.Add("backup", spec, func(ctx context.Context) error {
 			start := time.Now()
-			info, deleted, err := backupToDir(ctx, cfg.Database, cfg.Backup.Dir, cfg.Backup.Keep, start)
+			info, deleted, err := service.BackupToDir(ctx, cfg.Database, cfg.Backup.Dir, cfg.Backup.Keep, start)
 			if info.Path != "" {
 				log.Info("database backed up", "file", info.Path, "items", info.Items, "bytes", info.Bytes,
 					"deleted_old", len(deleted), "duration_ms", time.Since(start).Milliseconds())
@@ -240,7 +241,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			if err = sched.Add("poll", fresh.Poll.Schedule, pollJob); err != nil {
 				next.sender.Close()
 				if nextWeb != nil {
-					nextWeb.sender.Close()
+					nextWeb.close()
 				}
 			}
 		}
@@ -256,7 +257,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		time.AfterFunc(2*time.Minute, func() { prev.sender.Close(); prev.poller.Close() })
 		if nextWeb != nil {
 			prevWeb := web.parts.Swap(nextWeb)
-			time.AfterFunc(2*time.Minute, func() { prevWeb.sender.Close() })
+			time.AfterFunc(2*time.Minute, prevWeb.close)
 		}
 		feeds := make([]model.Feed, 0, len(fresh.Feeds))
 		for _, f := range fresh.Feeds {
@@ -321,7 +322,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		if err := web.srv.Shutdown(stopCtx); err != nil {
 			log.Warn("web server shutdown", "error", err)
 		}
-		web.parts.Load().sender.Close()
+		web.parts.Load().close()
 	}
 	if !sched.Stop(stopCtx) {
 		log.Warn("shutdown deadline passed with jobs still running")
@@ -370,6 +371,13 @@ type webServer struct {
 type webParts struct {
 	handler http.Handler
 	sender  mail.Sender
+	service *service.Service
+}
+
+// close releases the parts' connections once no request uses them.
+func (p *webParts) close() {
+	p.sender.Close()
+	p.service.Close()
 }
 
 func (w *webServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -401,22 +409,28 @@ func buildWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 		}
 		return nil
 	}
+	svc, err := a.newService(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	sender, _ := a.sender(cfg)
 	h, err := web.New(web.Options{
+		Service: svc, Version: version,
 		DKIM:  dkim,
 		Store: a.store, Topics: func() *topic.Set { a.mu.RLock(); defer a.mu.RUnlock(); return a.topics },
 		Renderer: r, Sender: sender, From: cfg.Mail.From, BaseURL: cfg.Web.BaseURL, Secret: secret,
 		AdminUser: cfg.Web.AdminUser, AdminPassword: cfg.AdminPassword(a.environ), AdminToken: cfg.AdminToken(a.environ),
 		TopicsFile: topicsPath(cfg), BuiltinTopics: builtinTopics(), DataDir: cfg.DataDir,
 		PreviewDays: cfg.Web.PreviewDays, SubscribeRate: cfg.Web.SubscribeRate,
-		TrustProxy: cfg.Web.TrustProxy,
-		Ready:      ready, Metrics: a.metrics, Logger: a.logger(),
+		TrustProxy: cfg.Web.TrustProxy, MetricsToken: cfg.MetricsToken(a.environ),
+		Ready: ready, Metrics: a.metrics, Logger: a.logger(),
 	})
 	if err != nil {
 		sender.Close()
+		svc.Close()
 		return nil, err // web.New's errors say "web:"
 	}
-	return &webParts{handler: h, sender: sender}, nil
+	return &webParts{handler: h, sender: sender, service: svc}, nil
 }
 
 // startWeb starts the web server when web.listen is set. Listening happens
@@ -432,7 +446,7 @@ func startWeb(ctx context.Context, a *app, cfg config.Config, lastPoll *atomic.I
 	}
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
-		parts.sender.Close()
+		parts.close()
 		return nil, fmt.Errorf("web.listen: %w", err)
 	}
 	w := &webServer{}

@@ -30,11 +30,6 @@ func cmdSearch(ctx context.Context, a *app, args []string) error {
 	if *limit < 1 {
 		return fmt.Errorf("%w: --limit must be at least 1", errUsage)
 	}
-	st, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	var hits []store.SearchHit
 	if *topicID != "" {
 		set, err := a.loadTopics("")
 		if err != nil {
@@ -43,11 +38,13 @@ func cmdSearch(ctx context.Context, a *app, args []string) error {
 		if _, err := topicsToRun(set, *topicID); err != nil {
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		hits, err = st.SearchTopic(ctx, *topicID, query, *limit)
-		if err != nil {
-			return err
-		}
-	} else if hits, err = st.Search(ctx, query, *limit); err != nil {
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	hits, err := svc.Search(ctx, query, *topicID, *limit)
+	if err != nil {
 		return err
 	}
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/mailaddr"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/schedule"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -113,9 +113,9 @@ func subscribersAdd(ctx context.Context, a *app, args []string, change bool) err
 	if len(rest) != 1 || (*topicID == "" && !change) {
 		return fmt.Errorf("%w: want EMAIL and --topic ID", errUsage)
 	}
-	addr, err := mail.ParseAddress(rest[0])
-	if err != nil || addr.Address != strings.TrimSpace(rest[0]) {
-		return fmt.Errorf("%q is not a plain mail address", rest[0])
+	addr, err := mailaddr.Parse(rest[0])
+	if err != nil {
+		return err
 	}
 	if *sf.tz != "" {
 		if _, err := time.LoadLocation(*sf.tz); err != nil {
@@ -143,14 +143,14 @@ func subscribersAdd(ctx context.Context, a *app, args []string, change bool) err
 		return err
 	}
 	if !change {
-		sub, err := st.Subscribe(ctx, model.Subscription{Email: addr.Address, Name: *fullName, TimeZone: *sf.tz, TopicID: *topicID,
+		sub, err := st.Subscribe(ctx, model.Subscription{Email: addr, Name: *fullName, TimeZone: *sf.tz, TopicID: *topicID,
 			Status: model.SubscriptionActive, Schedule: sch})
 		if err != nil {
 			return err
 		}
 		if given && sch.Frequency == "" {
 			// --best alone: the topic's schedule, only the strongest.
-			if err := st.SetSchedule(ctx, addr.Address, *topicID, sch); err != nil {
+			if err := st.SetSchedule(ctx, addr, *topicID, sch); err != nil {
 				return err
 			}
 		}
@@ -164,17 +164,17 @@ func subscribersAdd(ctx context.Context, a *app, args []string, change bool) err
 	if *sf.tz != "" {
 		settings.TimeZone = sf.tz
 	}
-	if err := st.SetSubscriber(ctx, addr.Address, settings); err != nil {
+	if err := st.SetSubscriber(ctx, addr, settings); err != nil {
 		return err
 	}
 	if *topicID != "" && given {
-		if err := st.SetSchedule(ctx, addr.Address, *topicID, sch); err != nil {
+		if err := st.SetSchedule(ctx, addr, *topicID, sch); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s: %s now %s\n", addr.Address, *topicID, describeSchedule(sch))
+		fmt.Fprintf(a.stdout, "%s: %s now %s\n", addr, *topicID, describeSchedule(sch))
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "%s updated\n", addr.Address)
+	fmt.Fprintf(a.stdout, "%s updated\n", addr)
 	return nil
 }
 

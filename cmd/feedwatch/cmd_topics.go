@@ -9,12 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/feedwatch/feedwatch/internal/model"
-	"github.com/feedwatch/feedwatch/internal/normalize"
-
-	"github.com/feedwatch/feedwatch/internal/match"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
@@ -218,43 +214,18 @@ func topicsRematch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	topics, err := topicsToRun(set, fs.topic)
+	if _, err := topicsToRun(set, fs.topic); err != nil {
+		return err
+	}
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
+	res, err := svc.Rematch(ctx, service.RematchInput{Days: *days, TopicID: fs.topic, Topics: set})
 	if err != nil {
 		return err
 	}
-	items, err := st.RecentItems(ctx, time.Now().Add(-time.Duration(*days)*24*time.Hour), 1<<30)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	var matches [][]model.Match
-	var topicIDs []string
-	for _, t := range topics {
-		topicIDs = append(topicIDs, t.ID)
-	}
-	for _, it := range items {
-		doc := match.Document{Title: it.Title, Summary: normalize.Text(it.Summary), Content: normalize.Text(it.Content)}
-		var ms []model.Match
-		for _, t := range topics {
-			r, err := set.MatchTopic(t.ID, doc)
-			if err != nil {
-				return err
-			}
-			if r.Matched {
-				ms = append(ms, model.Match{TopicID: t.ID, Score: r.Score, Terms: r.Terms, Words: r.Words})
-			}
-		}
-		ids = append(ids, it.ID)
-		matches = append(matches, ms)
-	}
-	added, removed, err := st.Rematch(ctx, topicIDs, ids, matches)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "rematched %d items of the last %d days: %d new matches, %d dropped\n", len(items), *days, added, removed)
+	items, added, removed := res.Items, res.Added, res.Removed
+	fmt.Fprintf(a.stdout, "rematched %d items of the last %d days: %d new matches, %d dropped\n", items, *days, added, removed)
 	return nil
 }

@@ -60,6 +60,9 @@ func TestFeedsCommands(t *testing.T) {
 	}
 
 	code, out, _ = cli("feeds", "list")
+	if code != 0 {
+		t.Errorf("feeds list = %d", code)
+	}
 	for _, want := range []string{"Wire from config", "config", feeds.URL + "/local.atom", "new"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("feeds list lacks %q:\n%s", want, out)
@@ -96,7 +99,7 @@ func TestFeedsCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 3 feeds") {
 		t.Fatalf("import: %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, _ = runCLI(t, nil, "feeds", "import", exportPath, "--config", cfg2); !strings.Contains(out, "imported 0 feeds (3 already present)") {
+	if code, out, _ = runCLI(t, nil, "feeds", "import", exportPath, "--config", cfg2); code != 0 || !strings.Contains(out, "imported 0 feeds (3 already present)") {
 		t.Errorf("second import: %s", out)
 	}
 	if code, _, errOut = runCLI(t, nil, "feeds", "import", filepath.Join("testdata", "e2e", "wire.rss"), "--config", cfg2); code == 0 || !strings.Contains(errOut, "wire.rss") {

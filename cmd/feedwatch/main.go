@@ -77,6 +77,7 @@ func commands() []command {
 		{"outbox", "list or retry queued and failed deliveries", cmdOutbox},
 		{"feeds", "add, list, remove, enable, disable, import and export feeds", cmdFeeds},
 		{"subscribers", "add, list and remove subscribers", cmdSubscribers},
+		{"apikeys", "create, list and revoke keys for the REST API", cmdAPIKeys},
 		{"topics", "list topics, test and evaluate their rules", cmdTopics},
 		{"search", "search the stored items' titles and summaries", cmdSearch},
 		{"parse", "parse one feed document and print what feedwatch extracts", cmdParse},

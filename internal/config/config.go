@@ -136,12 +136,15 @@ type Web struct {
 	// it is unset a random key is made on first start and kept in the database.
 	SecretEnv string `yaml:"secret_env"`
 	// The admin pages are on only when a token or a user and password are set.
-	AdminUser        string   `yaml:"admin_user"`
-	AdminPasswordEnv string   `yaml:"admin_password_env"`
-	AdminTokenEnv    string   `yaml:"admin_token_env"`
-	SubscribeRate    float64  `yaml:"subscribe_rate"` // sign-ups per minute per client address
-	PreviewDays      int      `yaml:"preview_days"`   // days of stored items the rule editor previews
-	AllowPrivate     []string `yaml:"allow_private"`  // networks feeds added on the web may reach, e.g. 10.1.0.0/16
+	AdminUser        string `yaml:"admin_user"`
+	AdminPasswordEnv string `yaml:"admin_password_env"`
+	AdminTokenEnv    string `yaml:"admin_token_env"`
+	// MetricsTokenEnv names the variable holding the bearer token /metrics
+	// asks for; /metrics is public while it is unset or empty.
+	MetricsTokenEnv string   `yaml:"metrics_token_env"`
+	SubscribeRate   float64  `yaml:"subscribe_rate"` // sign-ups per minute per client address
+	PreviewDays     int      `yaml:"preview_days"`   // days of stored items the rule editor previews
+	AllowPrivate    []string `yaml:"allow_private"`  // networks feeds added on the web may reach, e.g. 10.1.0.0/16
 	// TrustProxy takes a client's address from X-Forwarded-For (its last
 	// entry), for the sign-up rate limit and logs: right only behind a
 	// reverse proxy that sets it, where every request otherwise comes from
@@ -186,7 +189,7 @@ func Defaults() Config {
 		Digest: Digest{SendMissed: true},
 		Alerts: Alerts{MaxPerHour: 6},
 		Web: Web{Listen: "127.0.0.1:8080", SecretEnv: "FEEDWATCH_SECRET",
-			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", SubscribeRate: 5, PreviewDays: 7},
+			AdminPasswordEnv: "FEEDWATCH_ADMIN_PASSWORD", AdminTokenEnv: "FEEDWATCH_ADMIN_TOKEN", MetricsTokenEnv: "FEEDWATCH_METRICS_TOKEN", SubscribeRate: 5, PreviewDays: 7},
 		Retention: Retention{MaxAge: Duration(90 * 24 * time.Hour)},
 		Backup:    Backup{Keep: 7},
 	}
@@ -595,6 +598,11 @@ func (c Config) CheckAdmin(environ []string) error {
 		return &FieldError{File: c.Path, Key: "web.admin_user", Msg: fmt.Sprintf("empty, but $%s holds a password: set both or neither", c.Web.AdminPasswordEnv)}
 	}
 	return nil
+}
+
+// MetricsToken returns the /metrics bearer token from the environment, or "".
+func (c Config) MetricsToken(environ []string) string {
+	return lookupEnv(environ, c.Web.MetricsTokenEnv)
 }
 
 // AdminToken returns the admin bearer token from the environment, or "".

@@ -267,14 +267,47 @@ func (p *Poller) PollFeeds(ctx context.Context, feeds []model.Feed, report func(
 		close(results)
 	}()
 	var sum Summary
+	var polls []store.Poll
 	for r := range results {
 		sum.add(r)
 		r.Done, r.Total = sum.Feeds, len(feeds)
 		if report != nil {
 			report(r)
 		}
+		// Each feed's page shows its recent polls; they are written in
+		// batches so that the history costs a commit per batch, not per feed.
+		if r.Feed.ID != 0 && (r.Err == nil || ctx.Err() == nil) {
+			polls = append(polls, PollRecord(r))
+		}
+		if len(polls) >= pollBatch {
+			p.recordPolls(ctx, polls)
+			polls = polls[:0]
+		}
 	}
+	p.recordPolls(ctx, polls)
 	return sum
+}
+
+// pollBatch is how many feeds' polls are recorded in one transaction.
+const pollBatch = 100
+
+// PollRecord is what a feed's page shows of one poll.
+func PollRecord(r FeedResult) store.Poll {
+	errText := ""
+	if r.Err != nil {
+		errText = r.Err.Error()
+	}
+	return store.Poll{FeedID: r.Feed.ID, At: r.Feed.LastPollAt, Outcome: string(r.Outcome), Duration: r.Duration,
+		New: r.New, Matches: r.Matches, Error: errText}
+}
+
+func (p *Poller) recordPolls(ctx context.Context, polls []store.Poll) {
+	if len(polls) == 0 {
+		return
+	}
+	if err := p.store.RecordPolls(context.WithoutCancel(ctx), polls); err != nil {
+		p.log.Error("record polls", "error", err)
+	}
 }
 
 // PollFeed polls one feed and records the outcome on it. It never returns

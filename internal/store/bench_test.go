@@ -68,3 +68,39 @@ func BenchmarkSaveFetches(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(items), "µs/item")
 }
+
+// BenchmarkRecordPolls is the poll history a poll of 100 feeds adds, in one
+// transaction, once every feed already holds pollsKept polls (so each
+// insert also trims one).
+//
+//	go test -run '^$' -bench RecordPolls -benchtime 200x ./internal/store/
+func BenchmarkRecordPolls(b *testing.B) {
+	const feeds = 100
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	polls := make([]Poll, feeds)
+	for i := range polls {
+		f, err := s.AddFeed(ctx, model.Feed{URL: fmt.Sprintf("http://bench.test/%d", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		polls[i] = Poll{FeedID: f.ID, At: now, Outcome: "ok", Duration: 120 * time.Millisecond, New: 1}
+	}
+	for range pollsKept {
+		if err := s.RecordPolls(ctx, polls); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := s.RecordPolls(ctx, polls); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N*feeds)/float64(time.Microsecond), "µs/feed")
+}

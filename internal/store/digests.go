@@ -161,28 +161,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 
 // Deliveries lists the outbox, newest first, optionally only one status.
 func (s *Store) Deliveries(ctx context.Context, status string, limit int) ([]model.Delivery, error) {
-	q := "SELECT " + deliveryColumns + " FROM deliveries d"
-	args := []any{}
-	if status != "" {
-		q += " WHERE d.status = ?"
-		args = append(args, status)
-	}
-	q += " ORDER BY d.id DESC LIMIT ?"
-	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows, false)
-		if err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return s.DeliveriesPage(ctx, status, 0, limit)
 }
 
 // MarkSent records that the server accepted delivery id. It only moves a

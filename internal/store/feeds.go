@@ -74,7 +74,48 @@ func (s *Store) FeedByURL(ctx context.Context, url string) (model.Feed, error) {
 	return f, nil
 }
 
-// AddFeed inserts a feed added by hand (origin "db"); adding a URL that is
+// FeedByID returns the feed with id or ErrNotFound.
+func (s *Store) FeedByID(ctx context.Context, id int64) (model.Feed, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+feedColumns+" FROM feeds WHERE id = ?", id)
+	f, err := scanFeed(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Feed{}, fmt.Errorf("feed %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return model.Feed{}, fmt.Errorf("feed %d: %w", id, err)
+	}
+	return f, nil
+}
+
+// ConfigFeedError refuses a change to a feed declared in the config file:
+// the file is written over the database at every start and reload, so the
+// change would not last. Hint says what to do in the file instead.
+type ConfigFeedError struct {
+	URL, Hint string
+}
+
+func (e *ConfigFeedError) Error() string {
+	return fmt.Sprintf("feed %s is declared in the config file: %s", e.URL, e.Hint)
+}
+
+// UpdateFeed sets the title and interval of a feed not declared in the
+// config file.
+func (s *Store) UpdateFeed(ctx context.Context, url, title string, interval time.Duration) (model.Feed, error) {
+	f, err := s.FeedByURL(ctx, url)
+	if err != nil {
+		return model.Feed{}, err
+	}
+	if f.Origin == "config" {
+		return model.Feed{}, &ConfigFeedError{URL: url, Hint: "edit its title and interval there"}
+	}
+	if _, err := s.db.ExecContext(ctx, "UPDATE feeds SET title = ?, interval_s = ? WHERE id = ?", title, int64(interval/time.Second), f.ID); err != nil {
+		return model.Feed{}, fmt.Errorf("update feed %s: %w", url, err)
+	}
+	return s.FeedByID(ctx, f.ID)
+}
+
+// AddFeed inserts a feed added by hand (origin "db" unless f says "web"
+// or "api", which the poller does not trust); adding a URL that is
 // already stored returns the stored feed unchanged.
 func (s *Store) AddFeed(ctx context.Context, f model.Feed) (model.Feed, error) {
 	if f.Origin == "" {
@@ -126,7 +167,7 @@ func (s *Store) RemoveFeed(ctx context.Context, url string) error {
 		return err
 	}
 	if f.Origin == "config" {
-		return fmt.Errorf("feed %s is declared in the config file: remove it there", url)
+		return &ConfigFeedError{URL: url, Hint: "remove it there"}
 	}
 	if _, err := s.db.ExecContext(ctx, "DELETE FROM feeds WHERE id = ?", f.ID); err != nil {
 		return fmt.Errorf("remove feed %s: %w", url, err)
@@ -143,7 +184,7 @@ func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) er
 		return err
 	}
 	if f.Origin == "config" {
-		return fmt.Errorf("feed %s is declared in the config file: set `disabled: %t` on it there", url, !enabled)
+		return &ConfigFeedError{URL: url, Hint: fmt.Sprintf("set `disabled: %t` on it there", !enabled)}
 	}
 	if _, err := s.db.ExecContext(ctx, "UPDATE feeds SET enabled = ?, next_poll_at = '' WHERE id = ?", enabled, f.ID); err != nil {
 		return fmt.Errorf("set feed %s enabled: %w", url, err)

@@ -75,6 +75,7 @@ var wholeTableOK = map[string]string{
 	"(SELECT count(*) FROM matches)":                   "Count: totals for `feeds list` and the admin page; SQLite keeps no row count, so counting reads an index whole",
 	"SELECT status, count(*) FROM deliveries GROUP BY": "DeliveryCounts: the outbox gauge; reads the small (status, next_attempt_at) index",
 	"FROM deliveries d ORDER BY d.id DESC LIMIT":       "Deliveries without a status: walks the rowid backwards and stops at the limit",
+	"FROM items i ORDER BY i.id DESC LIMIT":            "ItemsPage without a filter: walks the rowid backwards and stops at the limit",
 }
 
 // pending lists whole-table reads in other people's files that have a
@@ -428,6 +429,34 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	_, err = s.WithdrawJudgment(ctx, "t", recent[1].ID, "h")
 	must(err)
 	must(s.DeleteLabel(ctx, lid))
+	// The operations layer (admin pages, API).
+	yes := true
+	for _, filter := range []ItemFilter{{Limit: 10}, {FeedID: f.ID, Limit: 10}, {TopicID: "t", Limit: 10}, {Matched: &yes, Before: 1 << 40, Limit: 10},
+		{Since: now.Add(-time.Hour), Limit: 10}} {
+		_, err = s.ItemsPage(ctx, filter)
+		must(err)
+	}
+	_, err = s.DeliveriesPage(ctx, "failed", 1<<40, 10)
+	must(err)
+	_, err = s.DeliveriesPage(ctx, "", 0, 10)
+	must(err)
+	_, err = s.DeliveryByID(ctx, due[0].ID)
+	must(err)
+	_, err = s.FeedByID(ctx, f.ID)
+	must(err)
+	_, err = s.UpdateFeed(ctx, f.URL, "t", time.Hour)
+	must(err)
+	must(s.RecordPolls(ctx, []Poll{{FeedID: f.ID, At: now, Outcome: "ok"}}))
+	_, err = s.Polls(ctx, f.ID)
+	must(err)
+	_, err = s.AddAPIKey(ctx, "k", "hash", false)
+	must(err)
+	_, err = s.APIKeyByHash(ctx, "hash")
+	must(err)
+	must(s.LogActivity(ctx, Activity{Actor: "cli", Action: "x", Subject: sub.Email}))
+	_, err = s.Activities(ctx, 10)
+	must(err)
+	must(s.RedactActivity(ctx, sub.Email, "(erased)"))
 
 	_, err = s.PruneItems(ctx, now.Add(-10*time.Hour), 5)
 	must(err)

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +19,10 @@ import (
 
 type ctxKey int
 
-const bearerKey ctxKey = iota
+const (
+	bearerKey ctxKey = iota
+	adminUserKey
+)
 
 // adminByBearer reports whether the admin middleware let r in by bearer
 // token. Browsers never attach a bearer token on their own, so such
@@ -40,7 +45,11 @@ func (s *server) adminEnabled() bool {
 }
 
 // admin guards h: 404 when no admin credentials are configured (so nothing
-// reveals the pages exist), 401 with a challenge for wrong or missing ones.
+// reveals the pages exist), 401 with a challenge for wrong or missing ones,
+// 429 while the client's address or the user name it tries is locked by
+// failures (see lockout), unless the client proves more than a guess could.
+// It runs before anything else a path under /admin does, so no method,
+// path or form tells a stranger anything.
 func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.adminEnabled() {
@@ -49,26 +58,44 @@ func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		o := s.opts
-		key := clientKey(r, o.TrustProxy)
-		if s.adminFails.exhausted(key) {
-			w.Header().Set("Retry-After", "60")
-			s.log.Warn("admin: sign-in attempts limited", "path", r.URL.Path, "client", clientIP(r, o.TrustProxy))
-			s.render(w, r, http.StatusTooManyRequests, "error", page{Title: "Too many attempts",
-				Data: "Too many failed sign-ins from your address. Please wait a minute and try again."})
-			return
-		}
+		keys := lockKeys(r, o.TrustProxy)
 		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if strings.EqualFold(scheme, "Bearer") && o.AdminToken != "" {
-			if sameSecret(strings.TrimSpace(cred), o.AdminToken) {
-				h(w, r.WithContext(context.WithValue(r.Context(), bearerKey, true)))
+		cred = strings.TrimSpace(cred)
+		bearer := strings.EqualFold(scheme, "Bearer")
+		if bearer && s.isAPIKey(cred) {
+			// An API key is random and long: no guess finds one, so it is
+			// not held back by locks that guessing caused.
+			if name, ok := s.apiKeyAdmin(r, cred); ok {
+				h(w, asAdmin(r, "key:"+name, true))
 				return
 			}
-		} else if user, pass, ok := r.BasicAuth(); ok && o.AdminUser != "" && o.AdminPassword != "" {
-			// Both compared every time, so timing does not tell which was wrong.
-			userOK, passOK := sameSecret(user, o.AdminUser), sameSecret(pass, o.AdminPassword)
-			if userOK && passOK {
-				h(w, r)
+		} else {
+			locked := s.lock.wait(keys...)
+			if locked > 0 && !s.knownDevice(r) {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(locked.Seconds()))))
+				s.log.Warn("admin: sign-in attempts limited", "path", r.URL.Path, "client", clientIP(r, o.TrustProxy))
+				s.render(w, r, http.StatusTooManyRequests, "error", page{Title: "Too many attempts",
+					Data: "Too many failed sign-ins. Please wait a while and try again, or sign in from a browser that signed in here before."})
 				return
+			}
+			if bearer && o.AdminToken != "" {
+				if sameSecret(cred, o.AdminToken) {
+					h(w, asAdmin(r, "token", true))
+					return
+				}
+			} else if user, pass, ok := r.BasicAuth(); ok && o.AdminUser != "" && o.AdminPassword != "" {
+				// Both compared every time, so timing does not tell which was wrong.
+				userOK, passOK := sameSecret(user, o.AdminUser), sameSecret(pass, o.AdminPassword)
+				if userOK && passOK {
+					if locked == 0 {
+						// A sign-in let past a lock does not lift it for
+						// the guesser who caused it.
+						s.lock.forget(keys...)
+					}
+					s.setDevice(w, r)
+					h(w, asAdmin(r, o.AdminUser, false))
+					return
+				}
 			}
 		}
 		if o.AdminUser != "" && o.AdminPassword != "" {
@@ -80,11 +107,26 @@ func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 		if r.Header.Get("Authorization") != "" {
 			// A browser's first request carries no credentials; only a
 			// wrong answer counts against the client.
-			s.adminFails.allow(key)
+			s.lock.fail(keys...)
 		}
 		s.log.Warn("admin: authentication failed", "path", r.URL.Path, "client", clientIP(r, s.opts.TrustProxy))
 		s.render(w, r, http.StatusUnauthorized, "error", page{Title: "Sign in required", Data: "Sign in to see the admin pages."})
 	}
+}
+
+// adminUser is who the admin guard let in: the user name, "token" or
+// "key:NAME", for the activity log.
+func adminUser(r *http.Request) string {
+	v, _ := r.Context().Value(adminUserKey).(string)
+	return v
+}
+
+func asAdmin(r *http.Request, user string, bearer bool) *http.Request {
+	ctx := context.WithValue(r.Context(), adminUserKey, user)
+	if bearer {
+		ctx = context.WithValue(ctx, bearerKey, true)
+	}
+	return r.WithContext(ctx)
 }
 
 type feedRow struct {
@@ -101,6 +143,7 @@ type overviewData struct {
 	Recent        []recentItem
 	MatchCharts   []sparkline
 	FeedChart     barChart
+	Activity      []store.Activity
 	Now           time.Time
 }
 
@@ -114,6 +157,7 @@ const (
 	chartFeeds     = 20
 	recentItemsMax = 30
 	deliveriesMax  = 50
+	activityMax    = 30
 )
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
@@ -166,6 +210,9 @@ func (s *server) overviewData(ctx context.Context, now time.Time) (overviewData,
 	}
 	d.MatchCharts = s.matchCharts(days, since)
 	d.FeedChart = feedChart(feeds)
+	if d.Activity, err = st.Activities(ctx, activityMax); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -120,6 +121,16 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	if s.metricsHandler == nil {
 		s.notFound(w, r)
 		return
+	}
+	if t := s.opts.MetricsToken; t != "" {
+		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || !sameSecret(strings.TrimSpace(cred), t) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedwatch metrics"`)
+			w.Header().Set("Cache-Control", "no-store")
+			s.log.Warn("metrics: wrong or missing token", "client", clientIP(r, s.opts.TrustProxy))
+			http.Error(w, "metrics need the bearer token (web.metrics_token_env)", http.StatusUnauthorized)
+			return
+		}
 	}
 	s.metricsHandler.ServeHTTP(w, r)
 }

@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,9 +25,13 @@ import (
 	"time"
 
 	feedwatch "github.com/feedwatch/feedwatch"
+	"github.com/feedwatch/feedwatch/internal/deliver"
+	"github.com/feedwatch/feedwatch/internal/fetch"
+	"github.com/feedwatch/feedwatch/internal/ingest"
 	fwmail "github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/smtptest"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
@@ -73,6 +78,7 @@ type env struct {
 	secret  []byte
 	logs    *bytes.Buffer
 	metrics *metrics.Metrics
+	svc     *service.Service
 }
 
 func mustTopics(t testing.TB, text string) *topic.Set {
@@ -86,6 +92,13 @@ func mustTopics(t testing.TB, text string) *topic.Set {
 
 // newEnv starts a server; edit may change the options before New.
 func newEnv(t *testing.T, edit func(*Options)) *env {
+	t.Helper()
+	return newEnvAllowing(t, nil, edit)
+}
+
+// newEnvAllowing starts a server whose feeds added on the web may reach
+// the private networks allow (web.allow_private).
+func newEnvAllowing(t *testing.T, allow []netip.Prefix, edit func(*Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "feedwatch.db"))
@@ -118,8 +131,20 @@ func newEnv(t *testing.T, edit func(*Options)) *env {
 	var h http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
+	fetcher := fetch.New(fetch.Options{DenyPrivate: true, AllowNets: allow, Timeout: 10 * time.Second, UserAgent: "feedwatch-test"})
+	t.Cleanup(fetcher.Close)
+	topicsNow := func() *topic.Set { return e.topics }
+	poller := ingest.New(st, fetcher, func() ingest.Matcher { return e.topics }, ingest.Options{Workers: 1, Now: clk.Now})
+	outbox := deliver.New(st, sender, deliver.Options{From: "feedwatch <news@example.org>"})
+	svc, err := service.New(service.Options{Store: st, Fetcher: fetcher, Topics: topicsNow, Now: clk.Now,
+		Poll: poller.PollFeed, Send: outbox.Drain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
 	e.opts = Options{
-		Store: st, Topics: func() *topic.Set { return e.topics }, Renderer: rdr, Sender: sender,
+		Service: svc,
+		Store:   st, Topics: func() *topic.Set { return e.topics }, Renderer: rdr, Sender: sender,
 		From: "feedwatch <news@example.org>", BaseURL: e.srv.URL, Secret: e.secret,
 		AdminUser: "admin", AdminPassword: "s3cret", AdminToken: "tok-123",
 		TopicsFile: topicsFile, PreviewDays: 7, SubscribeRate: 60,

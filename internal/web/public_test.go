@@ -124,7 +124,7 @@ func TestSubscribeSameResponseForKnownAndUnknown(t *testing.T) {
 func TestSubscribeRejectsBadInput(t *testing.T) {
 	e := newEnv(t, nil)
 	csrf := e.csrfFrom("/", false)
-	for _, addr := range []string{"", "not-an-address", "a@b", "Alice <a@example.org>", "a@example.org\r\nBcc: x@example.org", strings.Repeat("a", 250) + "@example.org"} {
+	for _, addr := range []string{"", "not-an-address", "a@b", "Alice <a@example.org>", "a@example.org\r\nBcc: x@example.org", "a@[127.0.0.1]", "a@[IPv6:::1]", "root@localhost", "a@printer.local", "a@10.0.0.1", strings.Repeat("a", 250) + "@example.org"} {
 		r := e.post("/subscribe", url.Values{"csrf": {csrf}, "email": {addr}, "topic": {"golang"}}, nil)
 		if r.status != 400 || !strings.Contains(r.body, "does not look like an e-mail address") {
 			t.Errorf("address %q: %d", addr, r.status)

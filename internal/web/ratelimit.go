@@ -63,19 +63,6 @@ func (l *limiter) allow(key string) bool {
 	return true
 }
 
-// exhausted reports whether key's bucket holds no whole token, without
-// taking one: the admin guard refuses such a client before it compares
-// credentials, and takes tokens only for failures.
-func (l *limiter) exhausted(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return false
-	}
-	return math.Min(l.burst, b.tokens+l.now().Sub(b.last).Seconds()*l.rate) < 1
-}
-
 func (l *limiter) prune(now time.Time) {
 	for k, b := range l.buckets {
 		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {

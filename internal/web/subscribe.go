@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/mailaddr"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/render"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -38,26 +38,9 @@ func (s *server) index(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "index", page{Title: "Subscribe", Alternates: s.publicFeeds(), Data: indexData{Topics: s.opts.Topics().Topics()}})
 }
 
-// parseEmail accepts a bare address only: a display name or comment would
-// end up in mail headers and means nothing here.
-func parseEmail(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > 254 {
-		return "", errors.New("empty or too long")
-	}
-	a, err := mail.ParseAddress(raw)
-	if err != nil {
-		return "", err
-	}
-	if a.Name != "" || a.Address != raw {
-		return "", errors.New("not a bare address")
-	}
-	at := strings.LastIndexByte(a.Address, '@')
-	if at < 1 || !strings.Contains(a.Address[at+1:], ".") {
-		return "", errors.New("domain has no dot")
-	}
-	return a.Address, nil
-}
+// parseEmail accepts what every way of subscribing accepts: a bare address
+// on a public mail domain (package mailaddr).
+func parseEmail(raw string) (string, error) { return mailaddr.Parse(raw) }
 
 func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
 	set := s.opts.Topics()

@@ -29,11 +29,12 @@ import (
 	"github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/render"
+	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
-//go:embed pages/*.html static/*
+//go:embed pages/*.html static/* openapi.json
 var assets embed.FS
 
 // Body limits. Forms are a few fields; the topics editor posts a whole file.
@@ -74,15 +75,20 @@ type Options struct {
 	// sets it; otherwise every client could pick its own address.
 	TrustProxy bool
 
+	// Service runs the operations the admin pages and the API offer
+	// (feeds, subscribers, outbox, API keys); nil leaves those pages out.
+	Service *service.Service
+
+	Version string // the program's version, for GET /api/v1/version
+
 	Ready   func(ctx context.Context) error // readiness from the daemon; nil = only the DB check
 	Metrics *metrics.Metrics                // may be nil: /metrics is then 404
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// MetricsToken, when set, is the bearer token /metrics asks for, as
+	// Prometheus' scrape configs send it (authorization: credentials).
+	MetricsToken string
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
-
-// adminFailRate is how many failed admin sign-ins a client may make a
-// minute (and in a burst).
-const adminFailRate = 10
 
 type server struct {
 	opts    Options
@@ -91,13 +97,13 @@ type server struct {
 	base    *url.URL
 	pages   map[string]*template.Template
 	limiter *limiter
-	// adminFails counts failed admin sign-ins per client: adminFailRate a
-	// minute, so guessing a password takes years, not seconds.
-	adminFails *limiter
+	// lock backs off failed admin sign-ins per address and user name.
+	lock *lockout
 	// missedLimiter bounds the archive's anonymous missed-item reports
 	// per client (readers' links have a daily cap of their own).
 	missedLimiter *limiter
 	csrf          *csrf
+	cop           *http.CrossOriginProtection
 	zones         *zoneList
 
 	metricsHandler http.Handler
@@ -152,10 +158,14 @@ func New(opts Options) (http.Handler, error) {
 		base:          base,
 		pages:         pages,
 		limiter:       newLimiter(opts.SubscribeRate, opts.Now),
-		adminFails:    newLimiter(adminFailRate, opts.Now),
+		lock:          newLockout(opts.Now),
 		missedLimiter: newLimiter(anonymousMissedRate, opts.Now),
 		csrf:          newCSRF(opts.Secret, base.Scheme == "https"),
 		zones:         zones,
+	}
+	s.cop = http.NewCrossOriginProtection()
+	if err := s.cop.AddTrustedOrigin(base.Scheme + "://" + base.Host); err != nil {
+		s.log.Warn("trusted origin", "error", err)
 	}
 	s.metricsHandler = s.newMetricsHandler()
 	return s.routes(), nil
@@ -217,46 +227,43 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/search", s.admin(s.search))
 	mux.HandleFunc("POST /admin/topics/preview", s.admin(s.form(maxTopicsBytes, s.topicsPreview)))
 	mux.HandleFunc("POST /admin/topics", s.admin(s.form(maxTopicsBytes, s.topicsSave)))
-	mux.HandleFunc("/admin/", s.admin(s.notFound))
+
+	s.manageRoutes(mux)
+	s.apiRoutes(mux)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metrics)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		// The catch-all keeps the mux from answering a known path asked
-		// with the wrong method itself; say 405 and what is allowed, as it
-		// would, on the site's own page.
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/admin/" {
-				allow = append(allow, m)
-				if m == http.MethodGet {
-					allow = append(allow, http.MethodHead)
-				}
+	// The catch-alls keep the mux from answering a known path asked with
+	// the wrong method itself: 405 and what is allowed, as it would, on the
+	// site's own page. Under /admin that answer comes only after signing in.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) })
+	mux.HandleFunc("/admin", s.admin(func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) }))
+	mux.HandleFunc("/admin/", s.admin(func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) }))
+
+	return s.headers(mux)
+}
+
+// noRoute answers a request no route takes: 405 with Allow when the path
+// is known under another method, else 404.
+func (s *server) noRoute(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/admin/" && pattern != "/admin" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
 			}
 		}
-		if len(allow) == 0 {
-			s.notFound(w, r)
-			return
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		s.render(w, r, http.StatusMethodNotAllowed, "error", page{Title: "Method not allowed", Data: "This address does not take that kind of request."})
-	})
-
-	// Browsers' Sec-Fetch-Site and Origin headers stop cross-site form
-	// posts before any handler runs; the double-submit token in s.form is
-	// the second line for clients that send neither.
-	cop := http.NewCrossOriginProtection()
-	if err := cop.AddTrustedOrigin(s.base.Scheme + "://" + s.base.Host); err != nil {
-		s.log.Warn("trusted origin", "error", err)
 	}
-	cop.AddInsecureBypassPattern("POST /unsubscribe")
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusForbidden, "This form was sent from another site. Go back, reload the page and try again.", errors.New("cross-origin request refused"))
-	}))
-	return s.headers(cop.Handler(mux))
+	if len(allow) == 0 {
+		s.notFound(w, r)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.render(w, r, http.StatusMethodNotAllowed, "error", page{Title: "Method not allowed", Data: "This address does not take that kind of request."})
 }
 
 // headers sets the security headers every response carries; handlers that
@@ -274,10 +281,19 @@ func (s *server) headers(next http.Handler) http.Handler {
 	})
 }
 
-// form limits the body, parses it (413 when too large) and checks the CSRF
-// token (403), in that order, before h runs.
+// form refuses cross-origin posts (403), limits the body, parses it (413
+// when too large) and checks the CSRF token (403), in that order, before h
+// runs.
 func (s *server) form(limit int64, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Browsers' Sec-Fetch-Site and Origin headers stop cross-site
+		// form posts; the double-submit token is the second line for
+		// clients that send neither. Both run inside the admin guard, so
+		// an admin path says nothing before the client signs in.
+		if err := s.cop.Check(r); err != nil {
+			s.fail(w, r, http.StatusForbidden, "This form was sent from another site. Go back, reload the page and try again.", fmt.Errorf("cross-origin request refused: %w", err))
+			return
+		}
 		if !s.parseForm(w, r, limit) {
 			return
 		}
@@ -329,7 +345,8 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"day": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"list": func(v ...string) []string { return v },
 		// delta and neg are for figures that moved: "▲ 0.050".
 		"delta": func(before, after float64) float64 { return after - before },
 		"neg":   func(v float64) float64 { return -v },
@@ -365,7 +382,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	// Only pages with a form get (and so set) the CSRF cookie.
-	if p.CSRF == "" && formPages[name] {
+	if p.CSRF == "" && (formPages[name] || strings.HasPrefix(name, "manage_")) {
 		p.CSRF = s.csrf.token(w, r)
 	}
 	s.execute(w, r, status, t, name, "layout", p)
