@@ -597,5 +597,3 @@ func absPath(p string) string {
 	}
 	return p
 }
-
-var errNotSupported = errors.New("not yet supported")
