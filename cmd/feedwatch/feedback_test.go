@@ -29,10 +29,7 @@ import (
 // workbench, sees the figures move and saves; `topics rematch` then puts
 // the missed story in the next digest. Screenshots go where TestBrowser's
 // go.
-//
-// The digests do not carry the feedback links yet (they come with the
-// digest templates): the readers' links are made here with token.Links
-// and the daemon's secret, exactly as the mails will make them.
+// The readers' links are the ones in their mails.
 func TestFeedbackLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon and a browser")
@@ -122,6 +119,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 
 	// 1. Three subscribers receive the digest, with the two stories the
 	// rules take and without the one they miss.
+	digests := map[string]string{}
 	for _, r := range readers {
 		m := waitMail(t, smtpSrv, r, "the digest for "+r, 30*time.Second, func(m parsedMail) bool {
 			return m.Header.Get("X-Feedwatch-Topic") == "us-russia"
@@ -129,6 +127,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		if !strings.Contains(m.Text, good) || !strings.Contains(m.Text, notAbout) || strings.Contains(m.Text, missed) {
 			t.Fatalf("%s's digest:\n%s", r, m.Text)
 		}
+		digests[r] = strings.ReplaceAll(m.Text, "\r\n", "\n")
 	}
 	st, err := store.Open(context.Background(), filepath.Join(dir, "feedwatch.db"))
 	if err != nil {
@@ -143,7 +142,28 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		}
 		return id
 	}
-	links := token.Links{BaseURL: base, Secret: []byte(secret)}
+	// notAboutLink is the "Not about" link under story title in a digest's
+	// text part; missedLink the footer's "Missed something?".
+	notAboutLink := func(text, title string) string {
+		t.Helper()
+		_, story, ok := strings.Cut(text, title+"\n")
+		story, _, _ = strings.Cut(story, "----------------")
+		_, link, found := strings.Cut(story, "Not about US–Russia relations? ")
+		link, _, _ = strings.Cut(link, "\n")
+		if !ok || !found || !strings.HasPrefix(link, base+"/feedback?") {
+			t.Fatalf("no Not-about link under %q in:\n%s", title, text)
+		}
+		return link
+	}
+	missedLink := func(text string) string {
+		t.Helper()
+		_, link, ok := strings.Cut(text, "Missed something? ")
+		link, _, _ = strings.Cut(link, "\n")
+		if !ok || !strings.HasPrefix(link, base+"/missed?") {
+			t.Fatalf("no Missed link in:\n%s", text)
+		}
+		return link
+	}
 
 	b := startBrowser(t, chromium, 90*time.Second)
 	checkPage := func(step string) {
@@ -156,7 +176,11 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	// 2. Two readers say the exhibition is not about the topic: the link
 	// shows a page with one button, and the button records.
 	for i, r := range readers[:2] {
-		link := links.NotAbout(r, "us-russia", itemID(notAbout))
+		link := notAboutLink(digests[r], notAbout)
+		if f, err := token.VerifyFeedback([]byte(secret), strings.TrimPrefix(link, base+"/feedback?t="), token.NotAbout, time.Now()); err != nil ||
+			f.ItemID != itemID(notAbout) || f.Email != r {
+			t.Fatalf("%s's link %s is for %+v (%v)", r, link, f, err)
+		}
 		if status := b.load(t, "open the Not about link", chromedp.Navigate(link)); status != 200 {
 			t.Fatalf("GET not-about link = %d: %s", status, b.text(t, "main"))
 		}
@@ -180,7 +204,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	}
 
 	// 3. The third reports the missed story (a shared link, with tracking).
-	if status := b.load(t, "open the Missed link", chromedp.Navigate(links.Missed(readers[2], "us-russia"))); status != 200 {
+	if status := b.load(t, "open the Missed link", chromedp.Navigate(missedLink(digests[readers[2]]))); status != 200 {
 		t.Fatalf("GET missed link = %d: %s", status, b.text(t, "main"))
 	}
 	b.do(t, "fill the missed form",

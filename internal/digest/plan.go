@@ -167,20 +167,28 @@ func shownTerms(m model.Match) []string {
 	if len(terms) == 0 {
 		terms = m.Terms
 	}
-	out := make([]string, 0, min(len(terms), maxShownTerms))
+	var out []string
 	seen := map[string]bool{}
 	for _, t := range terms {
 		t = strings.TrimSuffix(strings.TrimPrefix(t, "="), "*")
-		if t == "" || seen[strings.ToLower(t)] {
+		key := strings.ToLower(t)
+		if t == "" || seen[key] || slices.ContainsFunc(out, func(o string) bool { return containsWords(strings.ToLower(o), key) }) {
 			continue
 		}
-		seen[strings.ToLower(t)] = true
+		seen[key] = true
 		out = append(out, t)
 		if len(out) == maxShownTerms {
 			break
 		}
 	}
 	return out
+}
+
+// containsWords reports whether the words of short stand in long as whole
+// words: "White House" in "Kremlin and White House".
+func containsWords(long, short string) bool {
+	i := strings.Index(" "+long+" ", " "+short+" ")
+	return i >= 0 && len(short) < len(long)
 }
 
 func hostOf(raw string) string {

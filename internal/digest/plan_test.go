@@ -13,6 +13,11 @@ func TestShownTerms(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("shownTerms = %q, want %q", got, want)
 	}
+	// A word of a phrase already shown is not shown again.
+	got = shownTerms(model.Match{Words: []string{"Kremlin and White House", "Kremlin", "White House", "talks"}})
+	if want := []string{"Kremlin and White House", "talks"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("shownTerms = %q, want %q", got, want)
+	}
 	// One made since shows the words found in the text.
 	got = shownTerms(model.Match{Terms: []string{"spokes*", "embass*"}, Words: []string{"spokesman", "embassy", "Embassy"}})
 	if want := []string{"spokesman", "embassy"}; strings.Join(got, "|") != strings.Join(want, "|") {
