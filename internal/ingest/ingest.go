@@ -23,7 +23,6 @@ import (
 	"github.com/feedwatch/feedwatch/internal/match"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/normalize"
-	"github.com/feedwatch/feedwatch/internal/parse"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -46,9 +45,18 @@ type Options struct {
 	// retention prunes such items, and storing them again would make them
 	// look new.
 	MaxAge time.Duration
-	Now    func() time.Time
-	Logger *slog.Logger
+	// MaxEntries caps the entries processed per document, the newest
+	// kept (0: DefaultMaxEntries; never above normalize.MaxItems).
+	MaxEntries int
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
+
+// DefaultMaxEntries is Options.MaxEntries when unset: real feeds list tens
+// of entries, archives a few hundred; a document of 100,000 is an attack or
+// a mistake, and parsing and keying all of it would hold a worker and its
+// memory for nothing.
+const DefaultMaxEntries = 1000
 
 // Poller polls feeds into the store.
 type Poller struct {
@@ -126,7 +134,10 @@ func (p *Poller) saveGroup(ctx context.Context, group []*saveRequest) {
 		} else if len(group) == 1 {
 			r.err = err
 		} else {
-			r.result, r.err = p.store.SaveFetch(ctx, r.fetch.Feed, r.fetch.Items, r.fetch.Matches)
+			var one []store.SaveResult
+			if one, r.err = p.store.SaveFetches(ctx, []store.Fetch{r.fetch}); r.err == nil {
+				r.result = one[0]
+			}
 		}
 		close(r.done)
 	}
@@ -150,6 +161,10 @@ func New(st *store.Store, fetcher *fetch.Client, matcher func() Matcher, opts Op
 	if opts.MaxInterval < opts.MinInterval {
 		opts.MaxInterval = 24 * time.Hour
 	}
+	if opts.MaxEntries < 1 {
+		opts.MaxEntries = DefaultMaxEntries
+	}
+	opts.MaxEntries = min(opts.MaxEntries, normalize.MaxItems)
 	if opts.PermanentRedirects < 1 {
 		opts.PermanentRedirects = 3
 	}
@@ -323,16 +338,17 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 		f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
 		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeUnchanged})
 	}
-	doc, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	rd, err := p.read(ctx, f, resp, now)
 	if err != nil {
 		return FeedResult{Feed: f, Err: err} // parse's errors name the URL already
 	}
+	doc := rd.doc
 	f.BodyHash = hash
 	if f.Title == "" {
 		f.Title = strings.TrimSpace(normalize.Title(doc.Title))
 	}
-	keys, known := p.knownKeys(ctx, f, doc, resp.URL, now)
-	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, keys, known)
+	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, rd.keys, rd.stored)
+	skipped += len(rd.recognised)
 	if p.opts.MaxAge > 0 {
 		items = dropOlder(items, now.Add(-p.opts.MaxAge))
 	}
@@ -347,41 +363,12 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	f.RefreshHint = max(doc.TTL, doc.UpdatePeriod)
 	f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
-	// Stored entries still listed are marked seen, which only undated ones
-	// need (retention dates them by their first fetch); most documents
-	// have none, and their polls write nothing more.
-	var seen []string
-	if hasUndated(doc) {
-		for _, k := range keys {
-			if known[k] {
-				seen = append(seen, k)
-			}
-		}
-	}
-	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: seen})
+	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: rd.seen(), Prints: rd.prints})
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}
 	}
 	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: skipped + len(items), New: saved.NewItems, Seen: skipped + saved.SeenItems,
 		Matches: saved.NewMatches, MatchesByTopic: saved.ByTopic}
-}
-
-// knownKeys returns the keys of doc's entries and which of them the feed
-// has stored, so that only the others are normalised and matched. A feed
-// never polled with success has stored nothing, which spares a first poll
-// the work. When the query fails, every entry is processed and the store
-// skips the known ones as it always does: slower, never wrong.
-func (p *Poller) knownKeys(ctx context.Context, f model.Feed, doc *parse.Feed, url string, now time.Time) ([]string, map[string]bool) {
-	if f.LastSuccessAt.IsZero() || f.ID == 0 {
-		return nil, nil
-	}
-	keys := normalize.Keys(doc, url, now)
-	known, err := p.store.KnownKeys(ctx, f.ID, keys)
-	if err != nil {
-		p.log.Debug("known items not read; processing all", "feed_url", fetch.Redacted(f.URL), "err", err)
-		return nil, nil
-	}
-	return keys, known
 }
 
 // dropOlder keeps the items published at or after cutoff (and those
@@ -564,14 +551,3 @@ func (l *hostLimiter) acquire(ctx context.Context, host string) error {
 }
 
 func (l *hostLimiter) release(host string) { <-l.sem(host) }
-
-// hasUndated reports whether any of doc's entries has neither a published
-// nor an updated date.
-func hasUndated(doc *parse.Feed) bool {
-	for _, e := range doc.Entries {
-		if e.Published.IsZero() && e.Updated.IsZero() {
-			return true
-		}
-	}
-	return false
-}

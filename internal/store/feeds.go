@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -14,16 +15,19 @@ const feedStateColumns = `id, url, title, origin, enabled, interval_s, username,
 	body_hash, next_poll_at, last_poll_at, last_success_at, last_error_at, last_error, error_count,
 	redirect_url, redirect_count, refresh_hint_s`
 
-// feedColumns are a feed's state and its item count (migration 0008).
-const feedColumns = feedStateColumns + ", item_count"
+// feedColumns are a feed's state, its item count (migration 0008) and its
+// entries' fingerprints (migration 0013).
+const feedColumns = feedStateColumns + ", item_count, entry_prints"
 
 func scanFeed(sc interface{ Scan(...any) error }) (model.Feed, error) {
 	var f model.Feed
 	var intervalS, hintS int64
 	var next, lastPoll, lastOK, lastErr string
+	var prints []byte
 	err := sc.Scan(&f.ID, &f.URL, &f.Title, &f.Origin, &f.Enabled, &intervalS, &f.Username, &f.Password,
 		&f.ETag, &f.LastModified, &f.BodyHash, &next, &lastPoll, &lastOK, &lastErr, &f.LastError,
-		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &hintS, &f.ItemCount)
+		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &hintS, &f.ItemCount, &prints)
+	f.EntryPrints = decodePrints(prints)
 	f.Interval = time.Duration(intervalS) * time.Second
 	f.RefreshHint = time.Duration(hintS) * time.Second
 	f.NextPollAt, f.LastPollAt, f.LastSuccessAt, f.LastErrorAt = parseTS(next), parseTS(lastPoll), parseTS(lastOK), parseTS(lastErr)
@@ -152,28 +156,41 @@ func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) er
 }
 
 // SaveFeedState records the outcome of one fetch (ETag, errors, schedule,
-// redirects, title) without touching items.
+// redirects, title) without touching items or the entries' fingerprints.
 func (s *Store) SaveFeedState(ctx context.Context, f model.Feed) error {
-	return saveFeedState(ctx, s.db, f, 0)
+	st, err := s.prepared(ctx, saveFeedStateSQL)
+	if err != nil {
+		return fmt.Errorf("save feed state %s: %w", f.URL, err)
+	}
+	return saveFeedState(ctx, st, f, 0, nil)
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// saveFeedStateSQL writes a feed's fetch state (saveFeedState). A feed
+// moved permanently onto a URL another feed already has keeps its old URL
+// rather than violating uniqueness; the operator sees both.
+const saveFeedStateSQL = `UPDATE feeds SET
+	url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
+	title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
+	next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
+	redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15, refresh_hint_s = ?16,
+	entry_prints = coalesce(?17, entry_prints) WHERE id = ?14`
+
+// stmtExecer is saveFeedStateSQL prepared, in a transaction or not.
+type stmtExecer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 }
 
 // saveFeedState writes f's fetch state; newItems is how many items the same
-// transaction stored for it, added to its count.
-func saveFeedState(ctx context.Context, db execer, f model.Feed, newItems int) error {
-	// A feed moved permanently onto a URL another feed already has keeps its
-	// old URL rather than violating uniqueness; the operator sees both.
-	_, err := db.ExecContext(ctx, `UPDATE feeds SET
-		url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
-		title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
-		next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
-		redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15, refresh_hint_s = ?16 WHERE id = ?14`,
-		f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt), ts(f.LastSuccessAt),
-		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems,
-		int64(f.RefreshHint/time.Second))
+// transaction stored for it, added to its count. prints, when not nil,
+// replace the feed's entry fingerprints (encodePrints); nil keeps them.
+func saveFeedState(ctx context.Context, st stmtExecer, f model.Feed, newItems int, prints []byte) error {
+	var printsArg any // NULL keeps the stored fingerprints
+	if prints != nil {
+		printsArg = prints
+	}
+	_, err := st.ExecContext(ctx, f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt),
+		ts(f.LastSuccessAt), ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems,
+		int64(f.RefreshHint/time.Second), printsArg)
 	if err != nil {
 		return fmt.Errorf("save feed state %s: %w", f.URL, err)
 	}
@@ -193,4 +210,29 @@ func (s *Store) RecountItems(ctx context.Context) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// encodePrints packs fingerprints for the entry_prints column: 16 bytes
+// each, little-endian. It never returns nil, so that an empty list
+// replaces the stored one.
+func encodePrints(prints []model.EntryPrint) []byte {
+	out := make([]byte, 0, 16*len(prints))
+	for _, p := range prints {
+		out = binary.LittleEndian.AppendUint64(out, p.Hash)
+		out = binary.LittleEndian.AppendUint64(out, uint64(p.ItemID))
+	}
+	return out
+}
+
+// decodePrints reads what encodePrints wrote; a trailing partial record
+// (which encodePrints never writes) is ignored.
+func decodePrints(b []byte) []model.EntryPrint {
+	if len(b) < 16 {
+		return nil
+	}
+	out := make([]model.EntryPrint, len(b)/16)
+	for i := range out {
+		out[i] = model.EntryPrint{Hash: binary.LittleEndian.Uint64(b[16*i:]), ItemID: int64(binary.LittleEndian.Uint64(b[16*i+8:]))}
+	}
+	return out
 }
