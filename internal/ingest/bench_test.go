@@ -117,7 +117,7 @@ func withNewEntry(doc string, feed, round int) string {
 }
 
 // benchDocs reads feedgen's documents kept in testdata/bench.
-func benchDocs(b *testing.B) [][]byte {
+func benchDocs(b testing.TB) [][]byte {
 	paths, _ := filepath.Glob("testdata/bench/*.xml")
 	if len(paths) == 0 {
 		b.Fatal("no testdata/bench/*.xml")
@@ -135,7 +135,7 @@ func benchDocs(b *testing.B) [][]byte {
 
 // shippedTopics loads the topics feedwatch ships, which the benchmarks
 // match against.
-func shippedTopics(b *testing.B) *topic.Set {
+func shippedTopics(b testing.TB) *topic.Set {
 	b.Helper()
 	topics, err := topic.Load("../../config/topics.yaml")
 	if err != nil {

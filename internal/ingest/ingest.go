@@ -196,6 +196,9 @@ type FeedResult struct {
 	Feed    model.Feed // state after the poll
 	Outcome Outcome
 	Items   int // entries in the document
+	// Parsed counts the entries parsed: fewer than Items when the feed's
+	// fingerprints recognised the others (a changed feed's later polls).
+	Parsed  int
 	New     int
 	Seen    int
 	Matches int
@@ -313,7 +316,7 @@ func (p *Poller) PollFeed(ctx context.Context, f model.Feed) FeedResult {
 		log.Warn("poll failed", "error", r.Err, "errors_in_a_row", r.Feed.ErrorCount, "next_poll_at", r.Feed.NextPollAt)
 		return r
 	}
-	log.Debug("polled", "outcome", r.Outcome, "new", r.New, "seen", r.Seen, "matches", r.Matches, "duration_ms", r.Duration.Milliseconds())
+	log.Debug("polled", "outcome", r.Outcome, "entries", r.Items, "parsed", r.Parsed, "new", r.New, "seen", r.Seen, "matches", r.Matches, "duration_ms", r.Duration.Milliseconds())
 	return r
 }
 
@@ -367,7 +370,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}
 	}
-	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: skipped + len(items), New: saved.NewItems, Seen: skipped + saved.SeenItems,
+	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: skipped + len(items), Parsed: rd.parsed, New: saved.NewItems, Seen: skipped + saved.SeenItems,
 		Matches: saved.NewMatches, MatchesByTopic: saved.ByTopic}
 }
 

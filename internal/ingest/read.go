@@ -24,6 +24,8 @@ type reading struct {
 	// doc holds the entries to normalise: all of the document's, or those
 	// not recognised.
 	doc *parse.Feed
+	// parsed counts the entries parsed, before any cap.
+	parsed int
 	// keys are doc.Entries' keys (nil: normalize makes them), stored
 	// which of them the feed has stored, with the items' ids.
 	keys   []string
@@ -53,7 +55,7 @@ func (p *Poller) read(ctx context.Context, f model.Feed, resp *fetch.Response, n
 	if err != nil {
 		return nil, err
 	}
-	rd := &reading{doc: doc}
+	rd := &reading{doc: doc, parsed: len(doc.Entries)}
 	if n := len(doc.Entries); n > p.opts.MaxEntries {
 		p.log.Warn("feed lists more entries than poll.max_entries: only the newest are read", "feed_url", fetch.Redacted(f.URL),
 			"entries", n, "max_entries", p.opts.MaxEntries)
@@ -134,7 +136,7 @@ func (p *Poller) readRecognising(ctx context.Context, f model.Feed, layout *pars
 	if err != nil {
 		return nil
 	}
-	rd.doc, rd.keys, rd.stored = doc, keys, stored
+	rd.doc, rd.parsed, rd.keys, rd.stored = doc, len(doc.Entries), keys, stored
 	rd.prints = make([]store.Print, 0, len(layout.Entries))
 	r, k := 0, 0
 	for i, h := range hashes {
