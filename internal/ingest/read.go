@@ -47,16 +47,25 @@ func (p *Poller) read(ctx context.Context, f model.Feed, resp *fetch.Response, n
 			return rd, nil
 		}
 	}
-	body := resp.Body
-	if cut {
-		body = layout.Data // in UTF-8 already: not converted twice
+	var doc *parse.Feed
+	var err error
+	if cut && len(layout.Entries) > p.opts.MaxEntries {
+		doc, err = parseNewest(layout, resp, p.opts.MaxEntries, now)
+	} else {
+		body := resp.Body
+		if cut {
+			body = layout.Data // in UTF-8 already: not converted twice
+		}
+		doc, err = parse.Parse(body, resp.ContentType, resp.URL)
 	}
-	doc, err := parse.Parse(body, resp.ContentType, resp.URL)
 	if err != nil {
 		return nil, err
 	}
 	rd := &reading{doc: doc, parsed: len(doc.Entries)}
-	if n := len(doc.Entries); n > p.opts.MaxEntries {
+	if cut {
+		rd.parsed = len(layout.Entries)
+	}
+	if n := rd.parsed; n > p.opts.MaxEntries {
 		p.log.Warn("feed lists more entries than poll.max_entries: only the newest are read", "feed_url", fetch.Redacted(f.URL),
 			"entries", n, "max_entries", p.opts.MaxEntries)
 		doc.Entries = normalize.Newest(doc.Entries, p.opts.MaxEntries, now)
@@ -83,6 +92,42 @@ func (p *Poller) read(ctx context.Context, f model.Feed, resp *fetch.Response, n
 		rd.prints = []store.Print{} // fingerprints of another document would mislead
 	}
 	return rd, nil
+}
+
+// parseChunk is how many entries parseNewest parses at once.
+const parseChunk = 250
+
+// parseNewest parses a document that lists more than max entries a part at
+// a time, keeping the newest max: the parser's tree of one part is in
+// memory at once, never that of a 100,000-entry document. The entries kept
+// are those a parse of the whole document and normalize.Newest would keep.
+func parseNewest(layout *parse.Layout, resp *fetch.Response, max int, now time.Time) (*parse.Feed, error) {
+	var doc *parse.Feed
+	var kept []parse.Entry
+	var buf []byte
+	n := len(layout.Entries)
+	for from := 0; from < n; from += parseChunk {
+		to := min(from+parseChunk, n)
+		buf = layout.Only(buf[:0], from, to)
+		part, err := parse.Parse(buf, resp.ContentType, resp.URL)
+		if err != nil {
+			return nil, err
+		}
+		if len(part.Entries) != to-from {
+			// The parser does not see the entries where the layout has
+			// them: parse the document whole.
+			return parse.Parse(layout.Data, resp.ContentType, resp.URL)
+		}
+		kept = normalize.Newest(append(kept, part.Entries...), max, now)
+		if doc == nil {
+			doc = part
+		}
+	}
+	if doc == nil {
+		return parse.Parse(layout.Data, resp.ContentType, resp.URL)
+	}
+	doc.Entries = kept
+	return doc, nil
 }
 
 // readRecognising reads a document without the entries whose fingerprints

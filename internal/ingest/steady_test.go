@@ -408,3 +408,65 @@ func storedRows(t *testing.T, db *sql.DB) string {
 	}
 	return b.String()
 }
+
+// TestMaxEntries: a document with more entries than poll.max_entries has
+// only its newest stored, whichever order it lists them in, read a part
+// at a time when it can be cut (RSS) and whole when not (JSON Feed), and
+// the operator is told which feed it was.
+func TestMaxEntries(t *testing.T) {
+	const total, max = 600, 100
+	// Dates spread so that the newest are scattered through the document.
+	hour := func(n int) int { return (n * 7919) % total }
+	var rssEntries []rssEntry
+	var jsonItems []string
+	for n := range total {
+		rssEntries = append(rssEntries, rssEntry{guid: fmt.Sprintf("e%d", n), title: fmt.Sprintf("Entry %d", n), date: day(hour(n))})
+		jsonItems = append(jsonItems, fmt.Sprintf(`{"id":"e%d","title":"Entry %d","date_published":%q}`, n, n,
+			time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(hour(n))*time.Hour).Format(time.RFC3339)))
+	}
+	docs := map[string]string{
+		"rss":  rss("", rssEntries...),
+		"json": `{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[` + strings.Join(jsonItems, ",") + `]}`,
+	}
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, docs[strings.TrimPrefix(r.URL.Path, "/")])
+	}))
+	var want []string
+	for n := range total {
+		if hour(n) >= total-max {
+			want = append(want, fmt.Sprintf("guid:e%d", n))
+		}
+	}
+	sort.Strings(want)
+	for name := range docs {
+		st := mustOpenStore(t)
+		var logs bytes.Buffer
+		opts := testOptions(newClock())
+		opts.MaxEntries = max
+		opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		p := newPoller(st, mustTopics(t, ""), opts)
+		f := addFeed(t, st, srv.URL+"/"+name)
+		r := p.PollFeed(context.Background(), f)
+		if r.Err != nil || r.New != max {
+			t.Fatalf("%s: %d new, error %v; want %d", name, r.New, r.Err, max)
+		}
+		rows, err := st.DB().Query("SELECT key FROM items ORDER BY key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var k string
+			rows.Scan(&k)
+			got = append(got, k)
+		}
+		rows.Close()
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: stored %v\nwant the newest %v", name, got, want)
+		}
+		if line := logs.String(); !strings.Contains(line, "poll.max_entries") || !strings.Contains(line, "feed_url="+f.URL) ||
+			!strings.Contains(line, fmt.Sprintf("entries=%d", total)) {
+			t.Errorf("%s: log %q does not name the feed and its entries", name, line)
+		}
+	}
+}

@@ -194,10 +194,20 @@ func (l *Layout) Fingerprint(i int, feedURL string) uint64 {
 // Without returns the document with the entries for which drop[i] is true
 // left out; everything else stays as it was, in order.
 func (l *Layout) Without(drop []bool) []byte {
-	out := make([]byte, 0, len(l.Data))
+	return l.appendWithout(make([]byte, 0, len(l.Data)), func(i int) bool { return drop[i] })
+}
+
+// Only appends to dst the document with only entries from up to (not
+// including) to, and everything that is not an entry: a document too long
+// to parse at once is parsed a part at a time.
+func (l *Layout) Only(dst []byte, from, to int) []byte {
+	return l.appendWithout(dst, func(i int) bool { return i < from || i >= to })
+}
+
+func (l *Layout) appendWithout(out []byte, drop func(i int) bool) []byte {
 	at := 0
 	for i, s := range l.Entries {
-		if !drop[i] {
+		if !drop(i) {
 			continue
 		}
 		out = append(out, l.Data[at:s.Start]...)
