@@ -9,7 +9,10 @@
 # poll with gofeed alone (bench/parsebare), so that each poll's CPU can be
 # read as a multiple of the bare parse of what it fetched.
 #
-#   bench/poll.sh [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-profile DIR]
+#   bench/poll.sh [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-large ENTRIES] [-profile DIR]
+#
+# -large ENTRIES gives the first feed that many entries instead of 25, for
+# the memory a long document takes (docs/performance.md, "Memory").
 #
 # -profile DIR writes a CPU profile of each poll (DIR/first.prof,
 # DIR/second.prof, DIR/steady.prof) through FEEDWATCH_CPUPROFILE, and the
@@ -18,7 +21,7 @@
 # Results are printed; docs/performance.md ("Polling") records runs.
 set -euo pipefail
 
-n=2000 latency=0s hosts=64 workers=32 per_host=2 port=18700 profile=
+n=2000 latency=0s hosts=64 workers=32 per_host=2 port=18700 profile= large=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) n=$2; shift 2 ;;
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
 	-hosts) hosts=$2; shift 2 ;;
 	-workers) workers=$2; shift 2 ;;
 	-per-host) per_host=$2; shift 2 ;;
+	-large) large=$2; shift 2 ;;
 	-port) port=$2; shift 2 ;;
 	-profile) profile=$(realpath -m "$2"); shift 2 ;;
-	*) echo "usage: $0 [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-port 18700] [-profile DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-n FEEDS] [-latency 50ms] [-hosts 64] [-workers 32] [-per-host 2] [-port 18700] [-large ENTRIES] [-profile DIR]" >&2; exit 2 ;;
 	esac
 done
 
@@ -48,7 +52,7 @@ go build -o "$work/feedwatch" ./cmd/feedwatch
 go build -o "$work/feedgen" ./bench/feedgen
 go build -o "$work/parsebare" ./bench/parsebare
 
-"$work/feedgen" -n "$n" -hosts "$hosts" -port "$port" -latency "$latency" -workers "$workers" -per-host "$per_host" \
+"$work/feedgen" -n "$n" -large "$large" -hosts "$hosts" -port "$port" -latency "$latency" -workers "$workers" -per-host "$per_host" \
 	-write-config "$work/feedwatch.yaml" -data-dir "$work/data" -dump-dir "$work/docs" 2>"$work/feedgen.log" &
 feedgen_pid=$!
 for _ in $(seq 600); do
@@ -73,7 +77,7 @@ stats() { feedgen_get /_stats; }
 cmd=("$work/feedwatch" poll --config "$work/feedwatch.yaml" --all --quiet)
 echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -m | awk '/^Mem:/ { print $2 }') MB RAM, $(go version | cut -d' ' -f3)"
-echo "feeds:   $n on $hosts loopback addresses, latency $latency, $(du -sk "$work/docs" | cut -f1) KB of documents; poll.workers $workers, poll.per_host $per_host"
+echo "feeds:   $n on $hosts loopback addresses$([ "$large" -gt 0 ] && echo ", the first with $large entries"), latency $latency, $(du -sk "$work/docs" | cut -f1) KB of documents; poll.workers $workers, poll.per_host $per_host"
 # The machine may be shared: a load above the core count makes wall times
 # longer, while CPU times stay comparable.
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the first poll"

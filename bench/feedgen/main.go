@@ -44,6 +44,7 @@ func main() {
 	port := flag.Int("port", 18700, "port to listen on, the same on every address")
 	latency := flag.Duration("latency", 0, "delay before every response, 304s included")
 	items := flag.Int("items", 25, "items per feed")
+	large := flag.Int("large", 0, "items of feed 0 instead (0: as many as the others), for the memory of one long document")
 	writeConfig := flag.String("write-config", "", "write a feedwatch configuration listing the feeds to this file")
 	dataDir := flag.String("data-dir", "", "data_dir for the written configuration (default: beside it)")
 	workers := flag.Int("workers", 32, "poll.workers for the written configuration")
@@ -54,7 +55,7 @@ func main() {
 		log.Fatal("feedgen: need --n >= 1 and 1 <= --hosts <= 250")
 	}
 
-	h := &handler{n: *n, items: *items, hosts: *hosts, port: *port, latency: *latency, dumpDir: *dumpDir}
+	h := &handler{n: *n, items: *items, large: *large, hosts: *hosts, port: *port, latency: *latency, dumpDir: *dumpDir}
 	if err := h.advanceTo(0); err != nil {
 		log.Fatal(err)
 	}
@@ -118,7 +119,7 @@ type corpus struct {
 }
 
 type handler struct {
-	n, items, hosts, port int
+	n, items, large, hosts, port int
 	latency               time.Duration
 	dumpDir               string
 	current               atomic.Pointer[corpus]
@@ -132,7 +133,11 @@ type handler struct {
 func (h *handler) advanceTo(step int) error {
 	c := &corpus{step: step, docs: make([]doc, h.n), lastModified: lastModified.Add(time.Duration(step) * time.Minute)}
 	for i := range c.docs {
-		c.docs[i] = generate(i, h.items, h.hosts, h.port, step)
+		items := h.items
+		if i == 0 && h.large > 0 {
+			items = h.large
+		}
+		c.docs[i] = generate(i, items, h.hosts, h.port, step)
 	}
 	if h.dumpDir != "" {
 		dir := h.dumpDir
