@@ -386,8 +386,11 @@ func dropOlder(items []model.Item, cutoff time.Time) []model.Item {
 	return kept
 }
 
+// saveState records a poll that stored nothing (a 304, an unchanged body)
+// in the next group commit: most polls of a day are such, and one commit
+// each cost more than the rest of their poll.
 func (p *Poller) saveState(ctx context.Context, r FeedResult) FeedResult {
-	if err := p.saveFeedState(ctx, r.Feed); err != nil {
+	if _, err := p.save(ctx, store.Fetch{Feed: r.Feed}); err != nil {
 		r.Err = err
 	}
 	return r

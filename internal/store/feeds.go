@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -103,15 +104,33 @@ func (s *Store) SyncConfigFeeds(ctx context.Context, feeds []model.Feed) error {
 		return fmt.Errorf("sync config feeds: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "UPDATE feeds SET origin = 'db' WHERE origin = 'config'"); err != nil {
+	// Only rows that change are written: every command syncs at start,
+	// and rewriting every feed's row twice was most of what a poll of
+	// 2,000 unchanged feeds cost.
+	urls := make([]string, len(feeds))
+	for i, f := range feeds {
+		urls[i] = f.URL
+	}
+	list, err := json.Marshal(urls)
+	if err != nil {
 		return fmt.Errorf("sync config feeds: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET origin = 'db'
+		WHERE origin = 'config' AND url NOT IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, created_at)
+		VALUES (?, ?, 'config', ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET origin = 'config', title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
+			enabled = excluded.enabled, interval_s = excluded.interval_s, username = excluded.username, password = excluded.password
+		WHERE feeds.origin != 'config' OR (excluded.title != '' AND excluded.title != feeds.title) OR feeds.enabled != excluded.enabled
+			OR feeds.interval_s != excluded.interval_s OR feeds.username != excluded.username OR feeds.password != excluded.password`)
+	if err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	defer upsert.Close()
 	for _, f := range feeds {
-		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, created_at)
-			VALUES (?, ?, 'config', ?, ?, ?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET origin = 'config', title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
-				enabled = excluded.enabled, interval_s = excluded.interval_s, username = excluded.username, password = excluded.password`,
-			f.URL, f.Title, f.Enabled, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
+		_, err := upsert.ExecContext(ctx, f.URL, f.Title, f.Enabled, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
 		if err != nil {
 			return fmt.Errorf("sync config feed %s: %w", f.URL, err)
 		}
