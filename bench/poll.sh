@@ -55,7 +55,8 @@ go build -o "$work/parsebare" ./bench/parsebare
 "$work/feedgen" -n "$n" -large "$large" -hosts "$hosts" -port "$port" -latency "$latency" -workers "$workers" -per-host "$per_host" \
 	-write-config "$work/feedwatch.yaml" -data-dir "$work/data" -dump-dir "$work/docs" 2>"$work/feedgen.log" &
 feedgen_pid=$!
-for _ in $(seq 600); do
+# Building and writing the documents takes a while at 100,000 feeds.
+for _ in $(seq 6000); do
 	[ -f "$work/feedwatch.yaml" ] && break
 	kill -0 "$feedgen_pid" 2>/dev/null || { cat "$work/feedgen.log" >&2; exit 1; }
 	sleep 0.1
