@@ -15,7 +15,7 @@ import (
 // parsed, their keys, and which of them the feed has stored.
 //
 // A changed feed mostly lists entries it listed before, byte for byte. The
-// entries the feed's fingerprints recognise (model.Feed.EntryPrints) are
+// entries the feed's fingerprints recognise (store.EntryPrints) are
 // not parsed at all: the document is parsed without them, which makes the
 // poll of a feed with one new entry among twenty-five cost about one
 // entry's parse instead of twenty-five (docs/performance.md, "Steady
@@ -42,7 +42,7 @@ type reading struct {
 func (p *Poller) read(ctx context.Context, f model.Feed, resp *fetch.Response, now time.Time) (*reading, error) {
 	layout, cut := parse.Cut(resp.Body, resp.ContentType)
 	known := !f.LastSuccessAt.IsZero() && f.ID != 0 // a feed never polled with success has stored nothing
-	if cut && known && len(f.EntryPrints) > 0 && len(layout.Entries) <= p.opts.MaxEntries {
+	if cut && known && len(layout.Entries) <= p.opts.MaxEntries {
 		if rd := p.readRecognising(ctx, f, layout, resp, now); rd != nil {
 			return rd, nil
 		}
@@ -134,8 +134,12 @@ func parseNewest(layout *parse.Layout, resp *fetch.Response, max int, now time.T
 // the feed holds; nil when that cannot be done with certainty, and the
 // document must be read whole.
 func (p *Poller) readRecognising(ctx context.Context, f model.Feed, layout *parse.Layout, resp *fetch.Response, now time.Time) *reading {
-	itemOf := make(map[uint64]int64, len(f.EntryPrints))
-	for _, ep := range f.EntryPrints {
+	prints, err := p.store.EntryPrints(ctx, f.ID)
+	if err != nil || len(prints) == 0 {
+		return nil
+	}
+	itemOf := make(map[uint64]int64, len(prints))
+	for _, ep := range prints {
 		itemOf[ep.Hash] = ep.ItemID
 	}
 	hashes := make([]uint64, len(layout.Entries))

@@ -36,14 +36,12 @@ type Feed struct {
 	// 304s and unchanged bodies, which are not parsed.
 	RefreshHint time.Duration
 	ItemCount   int
-	// EntryPrints are the entries of the last document parsed that are
-	// stored, by fingerprint (parse.Layout.Fingerprint), so that the next
-	// poll of a changed document need not parse them again.
-	EntryPrints []EntryPrint
 }
 
-// EntryPrint ties the fingerprint of an entry's bytes to the stored item
-// the entry became.
+// EntryPrint ties the fingerprint of an entry's bytes
+// (parse.Layout.Fingerprint) to the stored item the entry became: the
+// entries of a feed's last parsed document that are stored, so that the
+// next poll of a changed document need not parse them again.
 type EntryPrint struct {
 	Hash   uint64
 	ItemID int64

@@ -16,19 +16,16 @@ const feedStateColumns = `id, url, title, origin, enabled, interval_s, username,
 	body_hash, next_poll_at, last_poll_at, last_success_at, last_error_at, last_error, error_count,
 	redirect_url, redirect_count, refresh_hint_s`
 
-// feedColumns are a feed's state, its item count (migration 0008) and its
-// entries' fingerprints (migration 0013).
-const feedColumns = feedStateColumns + ", item_count, entry_prints"
+// feedColumns are a feed's state and its item count (migration 0008).
+const feedColumns = feedStateColumns + ", item_count"
 
 func scanFeed(sc interface{ Scan(...any) error }) (model.Feed, error) {
 	var f model.Feed
 	var intervalS, hintS int64
 	var next, lastPoll, lastOK, lastErr string
-	var prints []byte
 	err := sc.Scan(&f.ID, &f.URL, &f.Title, &f.Origin, &f.Enabled, &intervalS, &f.Username, &f.Password,
 		&f.ETag, &f.LastModified, &f.BodyHash, &next, &lastPoll, &lastOK, &lastErr, &f.LastError,
-		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &hintS, &f.ItemCount, &prints)
-	f.EntryPrints = decodePrints(prints)
+		&f.ErrorCount, &f.RedirectURL, &f.RedirectCount, &hintS, &f.ItemCount)
 	f.Interval = time.Duration(intervalS) * time.Second
 	f.RefreshHint = time.Duration(hintS) * time.Second
 	f.NextPollAt, f.LastPollAt, f.LastSuccessAt, f.LastErrorAt = parseTS(next), parseTS(lastPoll), parseTS(lastOK), parseTS(lastErr)
@@ -229,6 +226,22 @@ func (s *Store) RecountItems(ctx context.Context) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// EntryPrints returns the fingerprints of the entries of feedID's last
+// parsed document that are stored (migration 0013). They are read only
+// for a feed whose document changed, not with every feed's state: a poll
+// of 10,000 feeds would otherwise hold all of them at once.
+func (s *Store) EntryPrints(ctx context.Context, feedID int64) ([]model.EntryPrint, error) {
+	st, err := s.prepared(ctx, "SELECT entry_prints FROM feeds WHERE id = ?")
+	if err != nil {
+		return nil, fmt.Errorf("entry prints of feed %d: %w", feedID, err)
+	}
+	var b []byte
+	if err := st.QueryRowContext(ctx, feedID).Scan(&b); err != nil {
+		return nil, fmt.Errorf("entry prints of feed %d: %w", feedID, err)
+	}
+	return decodePrints(b), nil
 }
 
 // encodePrints packs fingerprints for the entry_prints column: 16 bytes
