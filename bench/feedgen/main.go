@@ -120,10 +120,10 @@ type corpus struct {
 
 type handler struct {
 	n, items, large, hosts, port int
-	latency               time.Duration
-	dumpDir               string
-	current               atomic.Pointer[corpus]
-	advanceMu             sync.Mutex
+	latency                      time.Duration
+	dumpDir                      string
+	current                      atomic.Pointer[corpus]
+	advanceMu                    sync.Mutex
 	// Counts of full and 304 responses, served at /_stats so that poll.sh
 	// can show that a second poll fetched no body at all.
 	full, notModified atomic.Int64
