@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -444,6 +445,30 @@ func TestIsPublic(t *testing.T) {
 	for _, s := range []string{"93.184.216.34", "2606:4700::1111", "8.8.8.8"} {
 		if !IsPublic(netip.MustParseAddr(s)) {
 			t.Errorf("%s is not public", s)
+		}
+	}
+}
+
+// TestReadAtMost reads bodies of known and unknown size up to the limit,
+// in one piece or several, and refuses one byte more.
+func TestReadAtMost(t *testing.T) {
+	const limit = 3*firstPiece + 10
+	for _, n := range []int{0, 1, firstPiece - 1, firstPiece, firstPiece + 1, 3 * firstPiece, limit, limit + 1, 5 * limit} {
+		body := bytes.Repeat([]byte("x"), n)
+		for _, size := range []int64{-1, int64(n)} {
+			if n > limit && size >= 0 {
+				continue // readBody refuses it by its Content-Length, unread
+			}
+			got, err := readAtMost(bytes.NewReader(body), limit, size)
+			if n > limit {
+				if !errors.Is(err, errTooLarge) {
+					t.Errorf("%d bytes (size %d): %v, want errTooLarge", n, size, err)
+				}
+				continue
+			}
+			if err != nil || !bytes.Equal(got, body) {
+				t.Errorf("%d bytes (size %d): %d bytes read, %v", n, size, len(got), err)
+			}
 		}
 	}
 }
