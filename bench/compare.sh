@@ -30,7 +30,7 @@
 # every time. Its storing is done by PostgreSQL's processes, which are not
 # its children: their CPU (read from /proc for the whole cluster) is added
 # to Miniflux's, and their memory is not in its peak RSS.
-# docs/performance.md ("Compared with newsboat, rss2email and feed2exec")
+# docs/performance.md ("Compared with newsboat, rss2email, feed2exec and Miniflux")
 # records runs.
 set -euo pipefail
 
