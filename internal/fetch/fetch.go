@@ -483,12 +483,9 @@ const (
 func readAtMost(r io.Reader, limit, size int64) ([]byte, error) {
 	if size >= 0 {
 		buf := make([]byte, size+1) // one more, to see a body longer than it said
-		n, err := io.ReadFull(r, buf)
-		switch {
-		case err == io.ErrUnexpectedEOF || err == io.EOF:
-			return buf[:n], nil // shorter than said: net/http reports that itself
-		case err != nil:
-			return nil, err
+		n, err := fill(r, buf)
+		if err != nil || n <= int(size) {
+			return buf[:n], err
 		}
 		// Longer than its Content-Length: read on as a body of unknown size.
 		rest, err := readAtMost(r, limit-int64(n), -1)
@@ -501,23 +498,41 @@ func readAtMost(r io.Reader, limit, size int64) ([]byte, error) {
 	var total int64
 	for next := int64(firstPiece); ; next = min(2*next, lastPiece) {
 		piece := make([]byte, min(next, limit-total+1))
-		n, err := io.ReadFull(r, piece)
+		n, err := fill(r, piece)
 		total += int64(n)
+		if err != nil {
+			return nil, err
+		}
 		if total > limit {
 			return nil, errTooLarge
 		}
 		pieces = append(pieces, piece[:n])
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return nil, err
+		if n < len(piece) {
+			break // the end
 		}
 	}
 	if len(pieces) == 1 {
 		return pieces[0], nil
 	}
 	return bytes.Join(pieces, nil), nil
+}
+
+// fill reads into buf until it is full or r ends; unlike io.ReadFull it
+// tells the body's end (io.EOF: no error) from a body cut short
+// (io.ErrUnexpectedEOF from net/http, which must stay an error).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // retryAfter parses Retry-After as delay-seconds or an HTTP date.

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -469,6 +470,17 @@ func TestReadAtMost(t *testing.T) {
 			if err != nil || !bytes.Equal(got, body) {
 				t.Errorf("%d bytes (size %d): %d bytes read, %v", n, size, len(got), err)
 			}
+		}
+	}
+}
+
+// TestReadAtMostCutShort: a body that ends before its end (a connection
+// closed early) is an error, with or without a Content-Length.
+func TestReadAtMostCutShort(t *testing.T) {
+	for _, size := range []int64{-1, 100} {
+		r := io.MultiReader(strings.NewReader("<rss>"), iotest.ErrReader(io.ErrUnexpectedEOF))
+		if _, err := readAtMost(r, 1<<20, size); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("size %d: %v, want io.ErrUnexpectedEOF", size, err)
 		}
 	}
 }
