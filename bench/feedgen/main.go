@@ -2,6 +2,12 @@
 // for the polling benchmark (bench/poll.sh) and writes a feedwatch
 // configuration that lists them.
 //
+// GET /_advance moves every feed on by one step, as a busy feed moves
+// between two polls: one new entry at the top, the oldest gone, so the
+// body, its ETag and its Last-Modified change. With --dump-dir the new
+// documents are written to DIR-stepN for bench/parsebare, before the
+// answer. The steady-state poll of bench/poll.sh polls after one step.
+//
 // The feeds are spread over --hosts loopback addresses (127.0.0.2, 127.0.0.3,
 // …, all routed to lo on Linux without any setup) because feedwatch limits
 // concurrent requests per host name (poll.per_host), and one address would
@@ -26,6 +32,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -37,6 +44,7 @@ func main() {
 	port := flag.Int("port", 18700, "port to listen on, the same on every address")
 	latency := flag.Duration("latency", 0, "delay before every response, 304s included")
 	items := flag.Int("items", 25, "items per feed")
+	large := flag.Int("large", 0, "items of feed 0 instead (0: as many as the others), for the memory of one long document")
 	writeConfig := flag.String("write-config", "", "write a feedwatch configuration listing the feeds to this file")
 	dataDir := flag.String("data-dir", "", "data_dir for the written configuration (default: beside it)")
 	workers := flag.Int("workers", 32, "poll.workers for the written configuration")
@@ -47,17 +55,11 @@ func main() {
 		log.Fatal("feedgen: need --n >= 1 and 1 <= --hosts <= 250")
 	}
 
-	docs := make([]doc, *n)
-	for i := range docs {
-		docs[i] = generate(i, *items, *hosts, *port)
+	h := &handler{n: *n, items: *items, large: *large, hosts: *hosts, port: *port, latency: *latency, dumpDir: *dumpDir}
+	if err := h.advanceTo(0); err != nil {
+		log.Fatal(err)
 	}
-	if *dumpDir != "" {
-		if err := dump(*dumpDir, docs); err != nil {
-			log.Fatal(err)
-		}
-	}
-
-	h := &handler{docs: docs, latency: *latency}
+	docs := h.current.Load().docs
 	var servers []*http.Server
 	for k := range *hosts {
 		addr := net.JoinHostPort(hostAddr(k), strconv.Itoa(*port))
@@ -105,31 +107,77 @@ type doc struct {
 	body                   []byte
 }
 
-// lastModified is fixed so that If-Modified-Since also works across runs.
+// lastModified is fixed so that If-Modified-Since also works across runs;
+// each step adds a minute to it.
 var lastModified = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
+// corpus is every feed's document at one step.
+type corpus struct {
+	step         int
+	docs         []doc
+	lastModified time.Time
+}
+
 type handler struct {
-	docs    []doc
-	latency time.Duration
+	n, items, large, hosts, port int
+	latency                      time.Duration
+	dumpDir                      string
+	current                      atomic.Pointer[corpus]
+	advanceMu                    sync.Mutex
 	// Counts of full and 304 responses, served at /_stats so that poll.sh
 	// can show that a second poll fetched no body at all.
 	full, notModified atomic.Int64
 }
 
+// advanceTo builds every document at step and serves them from then on.
+func (h *handler) advanceTo(step int) error {
+	c := &corpus{step: step, docs: make([]doc, h.n), lastModified: lastModified.Add(time.Duration(step) * time.Minute)}
+	for i := range c.docs {
+		items := h.items
+		if i == 0 && h.large > 0 {
+			items = h.large
+		}
+		c.docs[i] = generate(i, items, h.hosts, h.port, step)
+	}
+	if h.dumpDir != "" {
+		dir := h.dumpDir
+		if step > 0 {
+			dir = fmt.Sprintf("%s-step%d", h.dumpDir, step)
+		}
+		if err := dump(dir, c.docs); err != nil {
+			return err
+		}
+	}
+	h.current.Store(c)
+	return nil
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_stats" {
+	switch r.URL.Path {
+	case "/_stats":
 		fmt.Fprintf(w, "200=%d 304=%d\n", h.full.Load(), h.notModified.Load())
+		return
+	case "/_advance":
+		h.advanceMu.Lock()
+		defer h.advanceMu.Unlock()
+		if err := h.advanceTo(h.current.Load().step + 1); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "step=%d\n", h.current.Load().step)
 		return
 	}
 	if h.latency > 0 {
 		time.Sleep(h.latency)
 	}
+	c := h.current.Load()
 	var i int
-	if _, err := fmt.Sscanf(r.URL.Path, "/feed%d.xml", &i); err != nil || i < 0 || i >= len(h.docs) {
+	if _, err := fmt.Sscanf(r.URL.Path, "/feed%d.xml", &i); err != nil || i < 0 || i >= len(c.docs) {
 		http.NotFound(w, r)
 		return
 	}
-	d := h.docs[i]
+	d := c.docs[i]
+	lastModified := c.lastModified
 	w.Header().Set("ETag", d.etag)
 	w.Header().Set("Last-Modified", lastModified.Format(http.TimeFormat))
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
@@ -202,6 +250,15 @@ var (
 		"City council", "Energy prices", "School reform", "Trade figures", "Climate pledge", "Election campaign"}
 )
 
+// id is an entry's number as its GUID and link spell it: the first
+// document's as they always were, later ones as n1, n2, …
+func id(n int) string {
+	if n < 0 {
+		return fmt.Sprintf("n%d", -n)
+	}
+	return strconv.Itoa(n)
+}
+
 func sentence(r *rand.Rand, n int) string {
 	var b strings.Builder
 	for j := range n {
@@ -242,13 +299,45 @@ func entry(r *rand.Rand) (title, summary string) {
 	return title, b.String()
 }
 
-func generate(i, items, hosts, port int) doc {
+// genEntry is one entry of a synthetic feed; n is its number (negative for
+// the entries that steps add above the first document's).
+type genEntry struct {
+	n              int
+	title, summary string
+	when           time.Time
+	author         int
+}
+
+// generate builds feed i at step: the first document's entries, less the
+// step oldest, under step newer ones. The first document's entries come
+// from one random stream in order, so each keeps its bytes at every step;
+// each newer one has a stream of its own.
+func generate(i, items, hosts, port, step int) doc {
 	r := rand.New(rand.NewPCG(uint64(i), 0xfeed))
 	host := net.JoinHostPort(hostAddr(i%hosts), strconv.Itoa(port))
 	d := doc{path: fmt.Sprintf("/feed%d.xml", i)}
 	d.url = "http://" + host + d.path
 	site := fmt.Sprintf("https://news%d.example", i)
 	newest := lastModified.Add(-time.Duration(r.IntN(3600)) * time.Second)
+	var entries []genEntry
+	for k := step; k >= 1; k-- {
+		rk := rand.New(rand.NewPCG(uint64(i), 0xfeed0000+uint64(k)))
+		e := genEntry{n: -k}
+		e.title, e.summary = entry(rk)
+		e.when = newest.Add(time.Duration(k)*47*time.Minute - time.Duration(rk.IntN(600))*time.Second)
+		e.author = rk.IntN(40)
+		entries = append(entries, e)
+	}
+	for j := range max(items-step, 0) {
+		e := genEntry{n: j}
+		e.title, e.summary = entry(r)
+		e.when = newest.Add(-time.Duration(j)*47*time.Minute - time.Duration(r.IntN(600))*time.Second)
+		e.author = r.IntN(40)
+		entries = append(entries, e)
+	}
+	if len(entries) > 0 && entries[0].n < 0 {
+		newest = entries[0].when
+	}
 	var b strings.Builder
 	atom := i%3 == 2 // a third Atom, the rest RSS 2.0
 	if atom {
@@ -273,32 +362,31 @@ func generate(i, items, hosts, port int) doc {
   <ttl>30</ttl>
 `, i, site, i)
 	}
-	for j := range items {
-		title, summary := entry(r)
-		when := newest.Add(-time.Duration(j)*47*time.Minute - time.Duration(r.IntN(600))*time.Second)
-		link := fmt.Sprintf("%s/%d/story-%d-%d.html?utm_source=rss", site, when.Year(), i, j)
+	for _, e := range entries {
+		title, summary, when, j := e.title, e.summary, e.when, id(e.n)
+		link := fmt.Sprintf("%s/%d/story-%d-%s.html?utm_source=rss", site, when.Year(), i, j)
 		if atom {
 			fmt.Fprintf(&b, `  <entry>
     <title>%s</title>
-    <id>tag:news%d.example,2026:%d</id>
+    <id>tag:news%d.example,2026:%s</id>
     <link rel="alternate" type="text/html" href="%s"/>
     <published>%s</published>
     <updated>%s</updated>
     <author><name>Reporter %d</name></author>
     <summary type="html">%s</summary>
   </entry>
-`, html.EscapeString(title), i, j, html.EscapeString(link), when.Format(time.RFC3339), when.Format(time.RFC3339), r.IntN(40), html.EscapeString(summary))
+`, html.EscapeString(title), i, j, html.EscapeString(link), when.Format(time.RFC3339), when.Format(time.RFC3339), e.author, html.EscapeString(summary))
 		} else {
 			fmt.Fprintf(&b, `  <item>
     <title>%s</title>
     <link>%s</link>
-    <guid isPermaLink="false">news%d-%d</guid>
+    <guid isPermaLink="false">news%d-%s</guid>
     <pubDate>%s</pubDate>
     <dc:creator>Reporter %d</dc:creator>
     <category>World</category>
     <description><![CDATA[%s]]></description>
   </item>
-`, html.EscapeString(title), html.EscapeString(link), i, j, when.Format(time.RFC1123Z), r.IntN(40), summary)
+`, html.EscapeString(title), html.EscapeString(link), i, j, when.Format(time.RFC1123Z), e.author, summary)
 		}
 	}
 	if atom {

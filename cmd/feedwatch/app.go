@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -98,11 +99,26 @@ func (a *app) loadConfig() (config.Config, error) {
 		return config.Config{}, err
 	}
 	a.cfg = cfg
+	a.applyMemoryLimit(cfg)
 	a.log = newLogger(a.stderr, cfg.Log)
 	for _, w := range cfg.Warnings {
 		a.log.Warn(w)
 	}
 	return cfg, nil
+}
+
+// applyMemoryLimit sets the runtime's soft memory limit to memory_limit,
+// unless GOMEMLIMIT is in the environment: the runtime has read that at
+// start, and the operator's word for this process wins over the file.
+func (a *app) applyMemoryLimit(cfg config.Config) {
+	if a.getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(cfg.MemoryLimit)
+	if limit == 0 {
+		limit = math.MaxInt64 // the runtime's "no limit"
+	}
+	setMemoryLimit(limit)
 }
 
 func newLogger(w io.Writer, c config.Log) *slog.Logger {
@@ -362,7 +378,8 @@ func (a *app) poller(ctx context.Context) (*ingest.Poller, error) {
 	return ingest.New(st, a.fetcher(cfg), a.currentTopics, ingest.Options{
 		Workers: cfg.Poll.Workers, PerHost: cfg.Poll.PerHost,
 		Interval: time.Duration(cfg.Poll.Interval), MinInterval: time.Duration(cfg.Poll.MinInterval),
-		MaxInterval: time.Duration(cfg.Poll.MaxInterval), MaxAge: time.Duration(cfg.Retention.MaxAge), Logger: a.logger(),
+		MaxInterval: time.Duration(cfg.Poll.MaxInterval), MaxAge: time.Duration(cfg.Retention.MaxAge),
+		MaxEntries: cfg.Poll.MaxEntries, Logger: a.logger(),
 	}), nil
 }
 

@@ -230,6 +230,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		}
 		fresh.Database, fresh.Web.Listen, fresh.Log, fresh.TopicsFile, fresh.Backup = old.Database, old.Web.Listen, old.Log, old.TopicsFile, old.Backup
 		a.cfg = fresh
+		a.applyMemoryLimit(fresh)
 		next, err := newPipeline(ctx, a)
 		var nextWeb *webParts
 		if err == nil && web != nil {

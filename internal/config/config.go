@@ -35,17 +35,21 @@ type Config struct {
 	// TopicsSeed is copied to TopicsFile when that does not exist yet, so
 	// that the editable file can live in the data volume (Docker) and
 	// start as the shipped one.
-	TopicsSeed   string    `yaml:"topics_seed"`
-	TemplatesDir string    `yaml:"templates_dir"`
-	Log          Log       `yaml:"log"`
-	Poll         Poll      `yaml:"poll"`
-	Feeds        []Feed    `yaml:"feeds"`
-	Mail         Mail      `yaml:"mail"`
-	Digest       Digest    `yaml:"digest"`
-	Alerts       Alerts    `yaml:"alerts"`
-	Web          Web       `yaml:"web"`
-	Retention    Retention `yaml:"retention"`
-	Backup       Backup    `yaml:"backup"`
+	TopicsSeed   string `yaml:"topics_seed"`
+	TemplatesDir string `yaml:"templates_dir"`
+	// MemoryLimit is the Go runtime's soft memory limit (GOMEMLIMIT) the
+	// commands run with, unless the environment sets GOMEMLIMIT; 0 sets
+	// none. docs/performance.md ("Memory") says how it works with GOGC.
+	MemoryLimit ByteSize  `yaml:"memory_limit"`
+	Log         Log       `yaml:"log"`
+	Poll        Poll      `yaml:"poll"`
+	Feeds       []Feed    `yaml:"feeds"`
+	Mail        Mail      `yaml:"mail"`
+	Digest      Digest    `yaml:"digest"`
+	Alerts      Alerts    `yaml:"alerts"`
+	Web         Web       `yaml:"web"`
+	Retention   Retention `yaml:"retention"`
+	Backup      Backup    `yaml:"backup"`
 
 	// Path is the file the configuration came from; empty for defaults only.
 	Path string `yaml:"-"`
@@ -72,6 +76,7 @@ type Poll struct {
 	Timeout      Duration `yaml:"timeout"`       // whole request
 	MaxBytes     int64    `yaml:"max_bytes"`     // body cap after decompression
 	MaxRedirects int      `yaml:"max_redirects"` //
+	MaxEntries   int      `yaml:"max_entries"`   // entries read per document, the newest kept
 	Contact      string   `yaml:"contact"`       // URL named in the User-Agent
 }
 
@@ -168,8 +173,9 @@ type Backup struct {
 // Defaults returns the configuration used when no file sets a value.
 func Defaults() Config {
 	return Config{
-		DataDir: "./data",
-		Log:     Log{Level: "info", Format: "auto"},
+		DataDir:     "./data",
+		MemoryLimit: 256 << 20,
+		Log:         Log{Level: "info", Format: "auto"},
 		Poll: Poll{
 			Schedule:     "@every 5m",
 			Interval:     Duration(30 * time.Minute),
@@ -180,6 +186,7 @@ func Defaults() Config {
 			Timeout:      Duration(20 * time.Second),
 			MaxBytes:     16 << 20,
 			MaxRedirects: 5,
+			MaxEntries:   1000,
 			Contact:      "https://github.com/feedwatch/feedwatch",
 		},
 		Mail: Mail{
@@ -497,6 +504,12 @@ func (c *Config) validate() error {
 	if c.Poll.MaxBytes < 1024 {
 		return bad("poll.max_bytes", "%d is below 1024", c.Poll.MaxBytes)
 	}
+	if c.Poll.MaxEntries < 1 || c.Poll.MaxEntries > MaxEntriesCeiling {
+		return bad("poll.max_entries", "%d is outside 1..%d", c.Poll.MaxEntries, MaxEntriesCeiling)
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < 32<<20 {
+		return bad("memory_limit", "%s is below 32MiB, too little to poll in (0 sets no limit)", c.MemoryLimit)
+	}
 	if c.Poll.MaxRedirects < 0 {
 		return bad("poll.max_redirects", "must not be negative")
 	}
@@ -628,6 +641,61 @@ func lookupEnv(environ []string, name string) string {
 // Duration is a time.Duration written as "30m", "20s" or "1h30m" in YAML;
 // "d" (days) is accepted too because retention is naturally said in days.
 type Duration time.Duration
+
+// MaxEntriesCeiling is the highest poll.max_entries: normalize.MaxItems,
+// which bounds what one document may put in the store.
+const MaxEntriesCeiling = 5000
+
+// ByteSize is a size in bytes, written as a number with an optional unit:
+// 256MiB, 1GiB, 512MB, 1048576.
+type ByteSize int64
+
+// UnmarshalYAML reports a bad value with its line.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseByteSize(n.Value)
+	if err != nil {
+		return &lineError{line: n.Line, msg: err.Error()}
+	}
+	*b = v
+	return nil
+}
+
+// MarshalYAML writes the size the way it is read.
+func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+
+func (b ByteSize) String() string {
+	for _, u := range byteUnits {
+		if u.n >= 1<<20 && b != 0 && int64(b)%u.n == 0 && u.name[len(u.name)-2] == 'i' {
+			return strconv.FormatInt(int64(b)/u.n, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+var byteUnits = []struct {
+	name string
+	n    int64
+}{
+	{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+	{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1},
+}
+
+// ParseByteSize reads a ByteSize.
+func ParseByteSize(s string) (ByteSize, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if rest, ok := strings.CutSuffix(t, u.name); ok {
+			t, mult = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size (a whole number, optionally with KiB, MiB or GiB)", s)
+	}
+	return ByteSize(n * mult), nil
+}
 
 // UnmarshalYAML reports a bad value with its line.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,30 @@ func TestMisspelledEnvironment(t *testing.T) {
 	}
 	if cfg.Poll.Workers != 8 {
 		t.Errorf("workers = %d", cfg.Poll.Workers)
+	}
+}
+
+// TestByteSize reads sizes with and without units, and refuses what is
+// not one, naming the value.
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want ByteSize
+		err  bool
+	}{
+		{"256MiB", 256 << 20, false}, {"1GiB", 1 << 30, false}, {"512 MB", 512e6, false},
+		{"1048576", 1 << 20, false}, {"0", 0, false}, {"64KiB", 64 << 10, false},
+		{"lots", 0, true}, {"-1MiB", 0, true}, {"1.5GiB", 0, true}, {"", 0, true},
+	} {
+		got, err := ParseByteSize(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d, error %t", tc.in, got, err, tc.want, tc.err)
+		}
+		if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%q", tc.in)) {
+			t.Errorf("ParseByteSize(%q): error %q does not name the value", tc.in, err)
+		}
+	}
+	if s := ByteSize(256 << 20).String(); s != "256MiB" {
+		t.Errorf("String() = %q, want 256MiB", s)
 	}
 }

@@ -56,7 +56,7 @@ func walkScalars(v reflect.Value, prefix string, fn func(path string, v reflect.
 		}
 		fv := v.Field(i)
 		switch {
-		case f.Type == reflect.TypeOf(Duration(0)):
+		case f.Type == reflect.TypeOf(Duration(0)), f.Type == reflect.TypeOf(ByteSize(0)):
 			if err := fn(path, fv); err != nil {
 				return err
 			}
@@ -82,6 +82,14 @@ func setScalar(v reflect.Value, s string) error {
 			return err
 		}
 		v.SetInt(int64(d))
+		return nil
+	}
+	if v.Type() == reflect.TypeOf(ByteSize(0)) {
+		b, err := ParseByteSize(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(b))
 		return nil
 	}
 	switch v.Kind() {

@@ -415,8 +415,14 @@ func redactURL(raw string) string {
 // MaxBytes of the result.
 func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	var r io.Reader = resp.Body
+	size := int64(-1) // the body's length when known before reading it
 	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
+		size = resp.ContentLength
+		if size > c.opts.MaxBytes {
+			// Said up front: nothing is read.
+			return nil, fmt.Errorf("body exceeds the %d-byte limit", c.opts.MaxBytes)
+		}
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
@@ -446,18 +452,87 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, c.opts.MaxBytes+1))
+	body, err := readAtMost(r, c.opts.MaxBytes, size)
 	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, fmt.Errorf("body exceeds the %d-byte limit", c.opts.MaxBytes)
+		}
 		if enc := resp.Header.Get("Content-Encoding"); enc != "" {
 			return nil, fmt.Errorf("read %s body: %w", strings.ToLower(strings.TrimSpace(enc)), err)
 		}
 		return nil, fmt.Errorf("read body: %w", err)
 	}
-	if n > c.opts.MaxBytes {
-		return nil, fmt.Errorf("body exceeds the %d-byte limit", c.opts.MaxBytes)
+	return body, nil
+}
+
+var errTooLarge = errors.New("too large")
+
+// A body of unknown size is read in pieces of firstPiece bytes, each
+// twice the one before up to lastPiece.
+const (
+	firstPiece = 32 << 10
+	lastPiece  = 1 << 20
+)
+
+// readAtMost reads r to its end, failing with errTooLarge past limit
+// bytes. A body of known size is read into one buffer of that size; one of
+// unknown size in pieces, joined at the end. A doubling buffer held up to
+// three times the limit while it grew (the old array, the new one twice
+// its size) for a body that was then refused: five hostile servers at
+// once put some 250 MB in the heap.
+func readAtMost(r io.Reader, limit, size int64) ([]byte, error) {
+	if size >= 0 {
+		buf := make([]byte, size+1) // one more, to see a body longer than it said
+		n, err := fill(r, buf)
+		if err != nil || n <= int(size) {
+			return buf[:n], err
+		}
+		// Longer than its Content-Length: read on as a body of unknown size.
+		rest, err := readAtMost(r, limit-int64(n), -1)
+		if err != nil {
+			return nil, err
+		}
+		return append(buf, rest...), nil
 	}
-	return buf.Bytes(), nil
+	var pieces [][]byte
+	var total int64
+	for next := int64(firstPiece); ; next = min(2*next, lastPiece) {
+		piece := make([]byte, min(next, limit-total+1))
+		n, err := fill(r, piece)
+		total += int64(n)
+		if err != nil {
+			return nil, err
+		}
+		if total > limit {
+			return nil, errTooLarge
+		}
+		pieces = append(pieces, piece[:n])
+		if n < len(piece) {
+			break // the end
+		}
+	}
+	if len(pieces) == 1 {
+		return pieces[0], nil
+	}
+	return bytes.Join(pieces, nil), nil
+}
+
+// fill reads into buf until it is full or r ends; unlike io.ReadFull it
+// tells the body's end (io.EOF: no error) from a body cut short
+// (io.ErrUnexpectedEOF from net/http, which must stay an error).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // retryAfter parses Retry-After as delay-seconds or an HTTP date.

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -14,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -452,6 +454,41 @@ func TestIsPublic(t *testing.T) {
 	for _, s := range []string{"93.184.216.34", "2606:4700::1111", "8.8.8.8"} {
 		if !IsPublic(netip.MustParseAddr(s)) {
 			t.Errorf("%s is not public", s)
+		}
+	}
+}
+
+// TestReadAtMost reads bodies of known and unknown size up to the limit,
+// in one piece or several, and refuses one byte more.
+func TestReadAtMost(t *testing.T) {
+	const limit = 3*firstPiece + 10
+	for _, n := range []int{0, 1, firstPiece - 1, firstPiece, firstPiece + 1, 3 * firstPiece, limit, limit + 1, 5 * limit} {
+		body := bytes.Repeat([]byte("x"), n)
+		for _, size := range []int64{-1, int64(n)} {
+			if n > limit && size >= 0 {
+				continue // readBody refuses it by its Content-Length, unread
+			}
+			got, err := readAtMost(bytes.NewReader(body), limit, size)
+			if n > limit {
+				if !errors.Is(err, errTooLarge) {
+					t.Errorf("%d bytes (size %d): %v, want errTooLarge", n, size, err)
+				}
+				continue
+			}
+			if err != nil || !bytes.Equal(got, body) {
+				t.Errorf("%d bytes (size %d): %d bytes read, %v", n, size, len(got), err)
+			}
+		}
+	}
+}
+
+// TestReadAtMostCutShort: a body that ends before its end (a connection
+// closed early) is an error, with or without a Content-Length.
+func TestReadAtMostCutShort(t *testing.T) {
+	for _, size := range []int64{-1, 100} {
+		r := io.MultiReader(strings.NewReader("<rss>"), iotest.ErrReader(io.ErrUnexpectedEOF))
+		if _, err := readAtMost(r, 1<<20, size); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("size %d: %v, want io.ErrUnexpectedEOF", size, err)
 		}
 	}
 }

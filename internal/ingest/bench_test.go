@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedwatch/feedwatch/internal/fetch"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/parse"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
@@ -117,7 +118,7 @@ func withNewEntry(doc string, feed, round int) string {
 }
 
 // benchDocs reads feedgen's documents kept in testdata/bench.
-func benchDocs(b *testing.B) [][]byte {
+func benchDocs(b testing.TB) [][]byte {
 	paths, _ := filepath.Glob("testdata/bench/*.xml")
 	if len(paths) == 0 {
 		b.Fatal("no testdata/bench/*.xml")
@@ -135,7 +136,7 @@ func benchDocs(b *testing.B) [][]byte {
 
 // shippedTopics loads the topics feedwatch ships, which the benchmarks
 // match against.
-func shippedTopics(b *testing.B) *topic.Set {
+func shippedTopics(b testing.TB) *topic.Set {
 	b.Helper()
 	topics, err := topic.Load("../../config/topics.yaml")
 	if err != nil {
@@ -151,4 +152,31 @@ func benchPoller(b *testing.B) (*store.Store, *Poller) {
 	topics := shippedTopics(b)
 	st := mustOpenStore(b)
 	return st, New(st, fetch.New(fetch.Options{}), func() Matcher { return topics }, Options{Workers: 32, PerHost: 32})
+}
+
+// BenchmarkCutAndParse is what a first poll adds to its parse: cutting a
+// document at its entries and fingerprinting them (sub-benchmark "cut"),
+// beside the parse itself ("parse").
+//
+//	go test -run '^$' -bench CutAndParse -benchtime 200x ./internal/ingest/
+func BenchmarkCutAndParse(b *testing.B) {
+	docs := benchDocs(b)
+	b.Run("cut", func(b *testing.B) {
+		for i := range b.N {
+			l, ok := parse.Cut(docs[i%len(docs)], "application/xml")
+			if !ok {
+				b.Fatal("not cut")
+			}
+			for j := range l.Entries {
+				l.Fingerprint(j, "https://x.example/feed")
+			}
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		for i := range b.N {
+			if _, err := parse.Parse(docs[i%len(docs)], "application/xml", "https://x.example/feed"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -164,7 +164,7 @@ var hostileWants = map[string]hostileWant{
 		}
 	}),
 	"invalid-utf8": storedN(1, nil),
-	"many-items": storedN(normalize.MaxItems, func(t *testing.T, items []storedItem) {
+	"many-items": storedN(ingest.DefaultMaxEntries, func(t *testing.T, items []storedItem) {
 		if len(items) > 0 && items[0].GUID != "m0" {
 			t.Errorf("first stored item %q, want the document's first (m0)", items[0].GUID)
 		}
@@ -211,7 +211,7 @@ func refuseProxy(t *testing.T) {
 func TestHostileFeeds(t *testing.T) {
 	refuseProxy(t)
 	// Under the race detector gofeed alone needs tens of seconds for
-	// 100,000 items; a third of them still exceeds normalize.MaxItems
+	// 100,000 items; a third of them still exceeds poll.max_entries
 	// several times over, which is what the case checks.
 	set := startHostile(t, hostile.Options{HealthyFeeds: hostileHealthy, ManyItems: 100_000 / raceSlowdown})
 	ctx := context.Background()

@@ -23,7 +23,6 @@ import (
 	"github.com/feedwatch/feedwatch/internal/match"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/normalize"
-	"github.com/feedwatch/feedwatch/internal/parse"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
@@ -46,9 +45,18 @@ type Options struct {
 	// retention prunes such items, and storing them again would make them
 	// look new.
 	MaxAge time.Duration
-	Now    func() time.Time
-	Logger *slog.Logger
+	// MaxEntries caps the entries processed per document, the newest
+	// kept (0: DefaultMaxEntries; never above normalize.MaxItems).
+	MaxEntries int
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
+
+// DefaultMaxEntries is Options.MaxEntries when unset: real feeds list tens
+// of entries, archives a few hundred; a document of 100,000 is an attack or
+// a mistake, and parsing and keying all of it would hold a worker and its
+// memory for nothing.
+const DefaultMaxEntries = 1000
 
 // Poller polls feeds into the store.
 type Poller struct {
@@ -126,7 +134,10 @@ func (p *Poller) saveGroup(ctx context.Context, group []*saveRequest) {
 		} else if len(group) == 1 {
 			r.err = err
 		} else {
-			r.result, r.err = p.store.SaveFetch(ctx, r.fetch.Feed, r.fetch.Items, r.fetch.Matches)
+			var one []store.SaveResult
+			if one, r.err = p.store.SaveFetches(ctx, []store.Fetch{r.fetch}); r.err == nil {
+				r.result = one[0]
+			}
 		}
 		close(r.done)
 	}
@@ -150,6 +161,10 @@ func New(st *store.Store, fetcher *fetch.Client, matcher func() Matcher, opts Op
 	if opts.MaxInterval < opts.MinInterval {
 		opts.MaxInterval = 24 * time.Hour
 	}
+	if opts.MaxEntries < 1 {
+		opts.MaxEntries = DefaultMaxEntries
+	}
+	opts.MaxEntries = min(opts.MaxEntries, normalize.MaxItems)
 	if opts.PermanentRedirects < 1 {
 		opts.PermanentRedirects = 3
 	}
@@ -181,6 +196,9 @@ type FeedResult struct {
 	Feed    model.Feed // state after the poll
 	Outcome Outcome
 	Items   int // entries in the document
+	// Parsed counts the entries parsed: fewer than Items when the feed's
+	// fingerprints recognised the others (a changed feed's later polls).
+	Parsed  int
 	New     int
 	Seen    int
 	Matches int
@@ -331,7 +349,7 @@ func (p *Poller) PollFeed(ctx context.Context, f model.Feed) FeedResult {
 		log.Warn("poll failed", "error", r.Err, "errors_in_a_row", r.Feed.ErrorCount, "next_poll_at", r.Feed.NextPollAt)
 		return r
 	}
-	log.Debug("polled", "outcome", r.Outcome, "new", r.New, "seen", r.Seen, "matches", r.Matches, "duration_ms", r.Duration.Milliseconds())
+	log.Debug("polled", "outcome", r.Outcome, "entries", r.Items, "parsed", r.Parsed, "new", r.New, "seen", r.Seen, "matches", r.Matches, "duration_ms", r.Duration.Milliseconds())
 	return r
 }
 
@@ -356,16 +374,17 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 		f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
 		return p.saveState(ctx, FeedResult{Feed: f, Outcome: OutcomeUnchanged})
 	}
-	doc, err := parse.Parse(resp.Body, resp.ContentType, resp.URL)
+	rd, err := p.read(ctx, f, resp, now)
 	if err != nil {
 		return FeedResult{Feed: f, Err: err} // parse's errors name the URL already
 	}
+	doc := rd.doc
 	f.BodyHash = hash
 	if f.Title == "" {
 		f.Title = strings.TrimSpace(normalize.Title(doc.Title))
 	}
-	keys, known := p.knownKeys(ctx, f, doc, resp.URL, now)
-	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, keys, known)
+	items, skipped := normalize.ItemsExcept(doc, resp.URL, now, rd.keys, rd.stored)
+	skipped += len(rd.recognised)
 	if p.opts.MaxAge > 0 {
 		items = dropOlder(items, now.Add(-p.opts.MaxAge))
 	}
@@ -380,41 +399,12 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, now time.Time) FeedResu
 	}
 	f.RefreshHint = max(doc.TTL, doc.UpdatePeriod)
 	f = p.succeeded(f, now, max(resp.MaxAge, f.RefreshHint))
-	// Stored entries still listed are marked seen, which only undated ones
-	// need (retention dates them by their first fetch); most documents
-	// have none, and their polls write nothing more.
-	var seen []string
-	if hasUndated(doc) {
-		for _, k := range keys {
-			if known[k] {
-				seen = append(seen, k)
-			}
-		}
-	}
-	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: seen})
+	saved, err := p.save(ctx, store.Fetch{Feed: f, Items: items, Matches: matches, Seen: rd.seen(), Prints: rd.prints})
 	if err != nil {
 		return FeedResult{Feed: f, Err: err}
 	}
-	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: skipped + len(items), New: saved.NewItems, Seen: skipped + saved.SeenItems,
+	return FeedResult{Feed: f, Outcome: OutcomeOK, Items: skipped + len(items), Parsed: rd.parsed, New: saved.NewItems, Seen: skipped + saved.SeenItems,
 		Matches: saved.NewMatches, MatchesByTopic: saved.ByTopic}
-}
-
-// knownKeys returns the keys of doc's entries and which of them the feed
-// has stored, so that only the others are normalised and matched. A feed
-// never polled with success has stored nothing, which spares a first poll
-// the work. When the query fails, every entry is processed and the store
-// skips the known ones as it always does: slower, never wrong.
-func (p *Poller) knownKeys(ctx context.Context, f model.Feed, doc *parse.Feed, url string, now time.Time) ([]string, map[string]bool) {
-	if f.LastSuccessAt.IsZero() || f.ID == 0 {
-		return nil, nil
-	}
-	keys := normalize.Keys(doc, url, now)
-	known, err := p.store.KnownKeys(ctx, f.ID, keys)
-	if err != nil {
-		p.log.Debug("known items not read; processing all", "feed_url", fetch.Redacted(f.URL), "err", err)
-		return nil, nil
-	}
-	return keys, known
 }
 
 // dropOlder keeps the items published at or after cutoff (and those
@@ -429,8 +419,11 @@ func dropOlder(items []model.Item, cutoff time.Time) []model.Item {
 	return kept
 }
 
+// saveState records a poll that stored nothing (a 304, an unchanged body)
+// in the next group commit: most polls of a day are such, and one commit
+// each cost more than the rest of their poll.
 func (p *Poller) saveState(ctx context.Context, r FeedResult) FeedResult {
-	if err := p.saveFeedState(ctx, r.Feed); err != nil {
+	if _, err := p.save(ctx, store.Fetch{Feed: r.Feed}); err != nil {
 		r.Err = err
 	}
 	return r
@@ -597,14 +590,3 @@ func (l *hostLimiter) acquire(ctx context.Context, host string) error {
 }
 
 func (l *hostLimiter) release(host string) { <-l.sem(host) }
-
-// hasUndated reports whether any of doc's entries has neither a published
-// nor an updated date.
-func hasUndated(doc *parse.Feed) bool {
-	for _, e := range doc.Entries {
-		if e.Published.IsZero() && e.Updated.IsZero() {
-			return true
-		}
-	}
-	return false
-}

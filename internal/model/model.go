@@ -38,6 +38,15 @@ type Feed struct {
 	ItemCount   int
 }
 
+// EntryPrint ties the fingerprint of an entry's bytes
+// (parse.Layout.Fingerprint) to the stored item the entry became: the
+// entries of a feed's last parsed document that are stored, so that the
+// next poll of a changed document need not parse them again.
+type EntryPrint struct {
+	Hash   uint64
+	ItemID int64
+}
+
 // Item is one normalised feed entry.
 type Item struct {
 	ID            int64

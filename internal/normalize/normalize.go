@@ -36,18 +36,18 @@ const (
 // Items normalises every entry of feed, fetched from feedURL at fetchedAt.
 // ID and FeedID are left zero for the store to set.
 func Items(feed *parse.Feed, feedURL string, fetchedAt time.Time) []model.Item {
-	items, _ := ItemsExcept(feed, feedURL, fetchedAt, nil, nil)
+	items, _ := ItemsExcept[bool](feed, feedURL, fetchedAt, nil, nil)
 	return items
 }
 
 // ItemsExcept is Items without the entries already stored, and reports
 // how many it left out: keys are the entries' keys as Keys gives them for
-// the same arguments, and known holds those that are stored. A changed
+// the same arguments, and known has those that are stored. A changed
 // feed mostly repeats entries stored before; a poll asks the store which
 // of Keys it holds and normalises and matches only the rest. The items
 // take their keys from keys; keys that do not fit the document (another
 // count) are made again, and nothing is left out.
-func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []string, known map[string]bool) (items []model.Item, skipped int) {
+func ItemsExcept[V any](feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []string, known map[string]V) (items []model.Item, skipped int) {
 	if feed == nil {
 		return nil, 0
 	}
@@ -58,7 +58,7 @@ func ItemsExcept(feed *parse.Feed, feedURL string, fetchedAt time.Time, keys []s
 	}
 	items = make([]model.Item, 0, len(entries))
 	for i, e := range entries {
-		if known[keys[i]] {
+		if _, ok := known[keys[i]]; ok {
 			skipped++
 			continue
 		}
@@ -81,12 +81,59 @@ func Keys(feed *parse.Feed, feedURL string, fetchedAt time.Time) []string {
 // keysOf is the key of each of a document's entries: the one place a key
 // is made, for Keys and Items alike.
 func keysOf(entries []parse.Entry, feedURL string) []string {
-	mode := keyingOf(entries, feedURL)
+	ids := identsOf(entries, feedURL)
+	mode := keyingOf(ids)
 	keys := make([]string, len(entries))
 	for i, e := range entries {
-		keys[i] = entryKey(e, feedURL, mode)
+		keys[i] = entryKey(e, ids[i], mode)
 	}
 	return keys
+}
+
+// Recognised is an entry of a document that a poll recognised as one the
+// feed has stored, without parsing it again: its GUID, link and key as
+// stored.
+type Recognised struct{ GUID, Link, Key string }
+
+// KeysBeside is Keys for a document that lists the recognised entries
+// besides feed's: those count for how the document's entries are told
+// apart, as they would if they had been parsed. ok is false when a
+// recognised entry's key is not the one it would get in this document
+// (the way its entries are told apart changed): the caller must then parse
+// the document whole.
+func KeysBeside(feed *parse.Feed, feedURL string, fetchedAt time.Time, recognised []Recognised) (keys []string, ok bool) {
+	if feed == nil {
+		return nil, false
+	}
+	entries := newest(feed.Entries, MaxItems, fetchedAt.UTC())
+	ids := identsOf(entries, feedURL)
+	all := ids
+	for _, r := range recognised {
+		all = append(all[:len(all):len(all)], ident{guid: r.GUID, link: r.Link})
+	}
+	mode := keyingOf(all)
+	for _, r := range recognised {
+		if mode.key(ident{guid: r.GUID, link: r.Link}) != r.Key {
+			return nil, false
+		}
+	}
+	keys = make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = entryKey(e, ids[i], mode)
+	}
+	return keys, true
+}
+
+// ident is what tells an entry apart: its GUID and its absolute link, as
+// Item stores them.
+type ident struct{ guid, link string }
+
+func identsOf(entries []parse.Entry, feedURL string) []ident {
+	ids := make([]ident, len(entries))
+	for i, e := range entries {
+		ids[i] = ident{guid: truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes), link: entryLink(e, feedURL)}
+	}
+	return ids
 }
 
 // keying is how a document's entries are told apart. Most feeds give each
@@ -103,24 +150,23 @@ type keying struct {
 	fragments bool
 }
 
-func keyingOf(entries []parse.Entry, feedURL string) keying {
+func keyingOf(ids []ident) keying {
 	var k keying
 	linkOfGUID := map[string]string{}
 	linkOfCanonical := map[string]string{}
-	for _, e := range entries {
-		link := entryLink(e, feedURL)
-		if guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes); guid != "" {
-			if first, ok := linkOfGUID[guid]; ok && first != link {
+	for _, id := range ids {
+		if id.guid != "" {
+			if first, ok := linkOfGUID[id.guid]; ok && first != id.link {
 				k.sharedGUIDs = true
 			} else if !ok {
-				linkOfGUID[guid] = link
+				linkOfGUID[id.guid] = id.link
 			}
 		}
-		if canonical := CanonicalLink(link); canonical != "" {
-			if first, ok := linkOfCanonical[canonical]; ok && fragment(first) != fragment(link) {
+		if canonical := CanonicalLink(id.link); canonical != "" {
+			if first, ok := linkOfCanonical[canonical]; ok && fragment(first) != fragment(id.link) {
 				k.fragments = true
 			} else if !ok {
-				linkOfCanonical[canonical] = link
+				linkOfCanonical[canonical] = id.link
 			}
 		}
 	}
@@ -139,19 +185,25 @@ func fragment(link string) string {
 // the feed gives one (and gives each entry its own), else the canonical
 // link, else a hash of what the reader sees (title and summary as item
 // makes them), so an entry with neither is still stored once.
-func entryKey(e parse.Entry, feedURL string, mode keying) string {
-	link := entryLink(e, feedURL)
-	guid := truncateBytes(strings.TrimSpace(e.GUID), MaxGUIDBytes)
-	if guid != "" && !mode.sharedGUIDs {
-		return "guid:" + guid
-	}
-	if canonical := CanonicalLink(link); canonical != "" {
-		return linkKey(canonical, link, mode)
-	}
-	if guid != "" {
-		return "guid:" + guid
+func entryKey(e parse.Entry, id ident, mode keying) string {
+	if k := mode.key(id); k != "" {
+		return k
 	}
 	return hashKey(truncateRunes(Text(e.Title), MaxTitleRunes), Text(truncateBytes(e.Summary, MaxBodyBytes)))
+}
+
+// key is the key of an entry with id, "" when it has neither GUID nor link.
+func (mode keying) key(id ident) string {
+	if id.guid != "" && !mode.sharedGUIDs {
+		return "guid:" + id.guid
+	}
+	if canonical := CanonicalLink(id.link); canonical != "" {
+		return linkKey(canonical, id.link, mode)
+	}
+	if id.guid != "" {
+		return "guid:" + id.guid
+	}
+	return ""
 }
 
 func linkKey(canonical, link string, mode keying) string {
@@ -168,6 +220,12 @@ func entryLink(e parse.Entry, feedURL string) string {
 		base = e.Base
 	}
 	return truncateBytes(Resolve(base, e.Link), MaxLinkBytes)
+}
+
+// Newest keeps the n most recently published of entries, in document
+// order, as Items does with MaxItems: a poll caps a document with it first.
+func Newest(entries []parse.Entry, n int, fetchedAt time.Time) []parse.Entry {
+	return newest(entries, n, fetchedAt.UTC())
 }
 
 // newest keeps the n most recently published entries in document order,

@@ -113,6 +113,9 @@ func decodeWith(enc encoding.Encoding, body []byte) []byte {
 
 func fixDecl(b []byte) []byte {
 	if m := xmlDecl.FindSubmatchIndex(b); m != nil {
+		if string(b[m[4]:m[5]]) == "utf-8" {
+			return b // already says so: no copy of the whole document
+		}
 		out := make([]byte, 0, len(b))
 		out = append(out, b[:m[3]]...)
 		out = append(out, "utf-8"...)

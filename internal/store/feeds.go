@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -140,15 +142,33 @@ func (s *Store) SyncConfigFeeds(ctx context.Context, feeds []model.Feed) error {
 		return fmt.Errorf("sync config feeds: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "UPDATE feeds SET origin = 'db' WHERE origin = 'config'"); err != nil {
+	// Only rows that change are written: every command syncs at start,
+	// and rewriting every feed's row twice was most of what a poll of
+	// 2,000 unchanged feeds cost.
+	urls := make([]string, len(feeds))
+	for i, f := range feeds {
+		urls[i] = f.URL
+	}
+	list, err := json.Marshal(urls)
+	if err != nil {
 		return fmt.Errorf("sync config feeds: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET origin = 'db'
+		WHERE origin = 'config' AND url NOT IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, created_at)
+		VALUES (?, ?, 'config', ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET origin = 'config', title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
+			enabled = excluded.enabled, interval_s = excluded.interval_s, username = excluded.username, password = excluded.password
+		WHERE feeds.origin != 'config' OR (excluded.title != '' AND excluded.title != feeds.title) OR feeds.enabled != excluded.enabled
+			OR feeds.interval_s != excluded.interval_s OR feeds.username != excluded.username OR feeds.password != excluded.password`)
+	if err != nil {
+		return fmt.Errorf("sync config feeds: %w", err)
+	}
+	defer upsert.Close()
 	for _, f := range feeds {
-		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, title, origin, enabled, interval_s, username, password, created_at)
-			VALUES (?, ?, 'config', ?, ?, ?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET origin = 'config', title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
-				enabled = excluded.enabled, interval_s = excluded.interval_s, username = excluded.username, password = excluded.password`,
-			f.URL, f.Title, f.Enabled, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
+		_, err := upsert.ExecContext(ctx, f.URL, f.Title, f.Enabled, int64(f.Interval/time.Second), f.Username, f.Password, ts(s.now()))
 		if err != nil {
 			return fmt.Errorf("sync config feed %s: %w", f.URL, err)
 		}
@@ -193,28 +213,41 @@ func (s *Store) SetFeedEnabled(ctx context.Context, url string, enabled bool) er
 }
 
 // SaveFeedState records the outcome of one fetch (ETag, errors, schedule,
-// redirects, title) without touching items.
+// redirects, title) without touching items or the entries' fingerprints.
 func (s *Store) SaveFeedState(ctx context.Context, f model.Feed) error {
-	return saveFeedState(ctx, s.db, f, 0)
+	st, err := s.prepared(ctx, saveFeedStateSQL)
+	if err != nil {
+		return fmt.Errorf("save feed state %s: %w", f.URL, err)
+	}
+	return saveFeedState(ctx, st, f, 0, nil)
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// saveFeedStateSQL writes a feed's fetch state (saveFeedState). A feed
+// moved permanently onto a URL another feed already has keeps its old URL
+// rather than violating uniqueness; the operator sees both.
+const saveFeedStateSQL = `UPDATE feeds SET
+	url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
+	title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
+	next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
+	redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15, refresh_hint_s = ?16,
+	entry_prints = coalesce(?17, entry_prints) WHERE id = ?14`
+
+// stmtExecer is saveFeedStateSQL prepared, in a transaction or not.
+type stmtExecer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 }
 
 // saveFeedState writes f's fetch state; newItems is how many items the same
-// transaction stored for it, added to its count.
-func saveFeedState(ctx context.Context, db execer, f model.Feed, newItems int) error {
-	// A feed moved permanently onto a URL another feed already has keeps its
-	// old URL rather than violating uniqueness; the operator sees both.
-	_, err := db.ExecContext(ctx, `UPDATE feeds SET
-		url = CASE WHEN EXISTS (SELECT 1 FROM feeds AS other WHERE other.url = ?1 AND other.id != ?14) THEN url ELSE ?1 END,
-		title = ?2, etag = ?3, last_modified = ?4, body_hash = ?5,
-		next_poll_at = ?6, last_poll_at = ?7, last_success_at = ?8, last_error_at = ?9, last_error = ?10, error_count = ?11,
-		redirect_url = ?12, redirect_count = ?13, item_count = item_count + ?15, refresh_hint_s = ?16 WHERE id = ?14`,
-		f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt), ts(f.LastSuccessAt),
-		ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems,
-		int64(f.RefreshHint/time.Second))
+// transaction stored for it, added to its count. prints, when not nil,
+// replace the feed's entry fingerprints (encodePrints); nil keeps them.
+func saveFeedState(ctx context.Context, st stmtExecer, f model.Feed, newItems int, prints []byte) error {
+	var printsArg any // NULL keeps the stored fingerprints
+	if prints != nil {
+		printsArg = prints
+	}
+	_, err := st.ExecContext(ctx, f.URL, f.Title, f.ETag, f.LastModified, f.BodyHash, ts(f.NextPollAt), ts(f.LastPollAt),
+		ts(f.LastSuccessAt), ts(f.LastErrorAt), f.LastError, f.ErrorCount, f.RedirectURL, f.RedirectCount, f.ID, newItems,
+		int64(f.RefreshHint/time.Second), printsArg)
 	if err != nil {
 		return fmt.Errorf("save feed state %s: %w", f.URL, err)
 	}
@@ -234,4 +267,45 @@ func (s *Store) RecountItems(ctx context.Context) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// EntryPrints returns the fingerprints of the entries of feedID's last
+// parsed document that are stored (migration 0013). They are read only
+// for a feed whose document changed, not with every feed's state: a poll
+// of 10,000 feeds would otherwise hold all of them at once.
+func (s *Store) EntryPrints(ctx context.Context, feedID int64) ([]model.EntryPrint, error) {
+	st, err := s.prepared(ctx, "SELECT entry_prints FROM feeds WHERE id = ?")
+	if err != nil {
+		return nil, fmt.Errorf("entry prints of feed %d: %w", feedID, err)
+	}
+	var b []byte
+	if err := st.QueryRowContext(ctx, feedID).Scan(&b); err != nil {
+		return nil, fmt.Errorf("entry prints of feed %d: %w", feedID, err)
+	}
+	return decodePrints(b), nil
+}
+
+// encodePrints packs fingerprints for the entry_prints column: 16 bytes
+// each, little-endian. It never returns nil, so that an empty list
+// replaces the stored one.
+func encodePrints(prints []model.EntryPrint) []byte {
+	out := make([]byte, 0, 16*len(prints))
+	for _, p := range prints {
+		out = binary.LittleEndian.AppendUint64(out, p.Hash)
+		out = binary.LittleEndian.AppendUint64(out, uint64(p.ItemID))
+	}
+	return out
+}
+
+// decodePrints reads what encodePrints wrote; a trailing partial record
+// (which encodePrints never writes) is ignored.
+func decodePrints(b []byte) []model.EntryPrint {
+	if len(b) < 16 {
+		return nil
+	}
+	out := make([]model.EntryPrint, len(b)/16)
+	for i := range out {
+		out[i] = model.EntryPrint{Hash: binary.LittleEndian.Uint64(b[16*i:]), ItemID: int64(binary.LittleEndian.Uint64(b[16*i+8:]))}
+	}
+	return out
 }

@@ -42,6 +42,19 @@ type Fetch struct {
 	// stored; the undated among them are marked seen, so that retention
 	// does not prune an item the feed still lists (migration 0012).
 	Seen []string
+	// Prints, when not nil, replace the feed's entry fingerprints
+	// (migration 0013). A print with an ItemID of 0 takes the id of the
+	// item of this fetch with its Key, and is left out when there is
+	// none (an entry kept out of the store, such as one too old).
+	Prints []Print
+}
+
+// Print is an entry's fingerprint with the item it became: ItemID when the
+// item was stored before, else Key of one of the fetch's Items.
+type Print struct {
+	Hash   uint64
+	ItemID int64
+	Key    string
 }
 
 // SaveFetches saves several feeds' fetches in one transaction, as SaveFetch
@@ -65,7 +78,7 @@ func (s *Store) SaveFetches(ctx context.Context, fetches []Fetch) ([]SaveResult,
 	w.now = ts(s.now())
 	out := make([]SaveResult, len(fetches))
 	for i, f := range fetches {
-		if out[i], err = w.saveFetch(ctx, tx, f.Feed, f.Items, f.Matches); err != nil {
+		if out[i], err = w.saveFetch(ctx, tx, f); err != nil {
 			return nil, err
 		}
 		if err := markSeen(ctx, tx, f.Feed, f.Seen, w.now); err != nil {
@@ -92,9 +105,9 @@ func (s *Store) SaveFetches(ctx context.Context, fetches []Fetch) ([]SaveResult,
 // large part of a short statement's cost, and one batch runs each of them
 // hundreds of times.
 type itemWriter struct {
-	insertItem, insertMatch, insertSearch *sql.Stmt
-	now                                   string // matched_at of new matches
-	indexed                               []searchRow
+	insertItem, insertMatch, insertSearch, feedState *sql.Stmt
+	now                                              string // matched_at of new matches
+	indexed                                          []searchRow
 }
 
 // searchRow is one new item's entry in the search index.
@@ -120,19 +133,28 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 		w.close()
 		return nil, err
 	}
+	if w.feedState, err = tx.PrepareContext(ctx, saveFeedStateSQL); err != nil {
+		w.close()
+		return nil, err
+	}
 	return w, nil
 }
 
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.insertItem, w.insertMatch, w.insertSearch} {
+	for _, st := range []*sql.Stmt{w.insertItem, w.insertMatch, w.insertSearch, w.feedState} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed, items []model.Item, matches [][]model.Match) (SaveResult, error) {
+func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, f Fetch) (SaveResult, error) {
+	feed, items, matches := f.Feed, f.Items, f.Matches
 	var res SaveResult
+	var ids map[string]int64 // new items' ids by key, for Prints
+	if f.Prints != nil {
+		ids = make(map[string]int64, len(items))
+	}
 	if matches != nil && len(matches) != len(items) {
 		return res, fmt.Errorf("save fetch %s: %d items but %d match lists", feed.URL, len(items), len(matches))
 	}
@@ -156,6 +178,9 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 			return SaveResult{}, fmt.Errorf("save item %q of %s: %w", it.Key, feed.URL, err)
 		}
 		res.NewItems++
+		if ids != nil {
+			ids[it.Key] = id
+		}
 		text := it.SummaryText
 		if text == "" && it.Summary != "" {
 			text = normalize.Text(it.Summary)
@@ -176,7 +201,11 @@ func (w *itemWriter) saveFetch(ctx context.Context, tx *sql.Tx, feed model.Feed,
 			res.ByTopic[m.TopicID]++
 		}
 	}
-	if err := saveFeedState(ctx, tx, feed, res.NewItems); err != nil {
+	var prints []byte
+	if f.Prints != nil {
+		prints = encodePrints(resolvePrints(f.Prints, ids))
+	}
+	if err := saveFeedState(ctx, w.feedState, feed, res.NewItems, prints); err != nil {
 		return SaveResult{}, err
 	}
 	return res, nil
@@ -193,6 +222,22 @@ func matchJSON(m model.Match) (terms, words string) {
 		t = []byte("[]")
 	}
 	return string(t), string(w)
+}
+
+// resolvePrints gives each print its item's id: its own, or that of the
+// new item with its key; prints with neither are left out.
+func resolvePrints(prints []Print, ids map[string]int64) []model.EntryPrint {
+	out := make([]model.EntryPrint, 0, len(prints))
+	for _, p := range prints {
+		id := p.ItemID
+		if id == 0 {
+			id = ids[p.Key]
+		}
+		if id != 0 {
+			out = append(out, model.EntryPrint{Hash: p.Hash, ItemID: id})
+		}
+	}
+	return out
 }
 
 // markSeen records that feed's document still lists the undated items with
@@ -215,6 +260,19 @@ func markSeen(ctx context.Context, tx *sql.Tx, feed model.Feed, keys []string, n
 // KnownKeys returns which of keys feedID has stored, so that a poll of a
 // changed feed need not normalise and match the entries it has seen.
 func (s *Store) KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error) {
+	ids, err := s.StoredKeys(ctx, feedID, keys)
+	if err != nil || ids == nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(ids))
+	for k := range ids {
+		known[k] = true
+	}
+	return known, nil
+}
+
+// StoredKeys is KnownKeys with the stored items' ids.
+func (s *Store) StoredKeys(ctx context.Context, feedID int64, keys []string) (map[string]int64, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -224,24 +282,72 @@ func (s *Store) KnownKeys(ctx context.Context, feedID int64, keys []string) (map
 	if err != nil {
 		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT key FROM items
-		WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))`, feedID, string(list))
+	st, err := s.prepared(ctx, `SELECT key, id FROM items
+		WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
+	}
+	rows, err := st.QueryContext(ctx, feedID, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
 	}
 	defer rows.Close()
-	known := map[string]bool{}
+	known := map[string]int64{}
 	for rows.Next() {
 		var k string
-		if err := rows.Scan(&k); err != nil {
+		var id int64
+		if err := rows.Scan(&k, &id); err != nil {
 			return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
 		}
-		known[k] = true
+		known[k] = id
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("known keys of feed %d: %w", feedID, err)
 	}
 	return known, nil
+}
+
+// StoredEntry is what a poll needs of an item whose entry it recognised
+// by fingerprint, without parsing the entry again.
+type StoredEntry struct {
+	ID          int64
+	Key         string
+	GUID, Link  string
+	DateMissing bool
+}
+
+// StoredEntries returns feedID's items among ids, by id; ids of items
+// pruned since, or of another feed, are not in it.
+func (s *Store) StoredEntries(ctx context.Context, feedID int64, ids []int64) (map[int64]StoredEntry, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("stored entries of feed %d: %w", feedID, err)
+	}
+	st, err := s.prepared(ctx, `SELECT id, key, guid, link, date_missing FROM items
+		WHERE id IN (SELECT value FROM json_each(?)) AND feed_id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("stored entries of feed %d: %w", feedID, err)
+	}
+	rows, err := st.QueryContext(ctx, string(list), feedID)
+	if err != nil {
+		return nil, fmt.Errorf("stored entries of feed %d: %w", feedID, err)
+	}
+	defer rows.Close()
+	out := make(map[int64]StoredEntry, len(ids))
+	for rows.Next() {
+		var e StoredEntry
+		if err := rows.Scan(&e.ID, &e.Key, &e.GUID, &e.Link, &e.DateMissing); err != nil {
+			return nil, fmt.Errorf("stored entries of feed %d: %w", feedID, err)
+		}
+		out[e.ID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored entries of feed %d: %w", feedID, err)
+	}
+	return out, nil
 }
 
 // Counts are the totals shown by `feeds list` and the admin page.

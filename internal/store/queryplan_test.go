@@ -287,6 +287,22 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	if len(known) != 2 || !known["1"] || !known["2"] {
 		t.Errorf("KnownKeys = %v, want 1 and 2", known)
 	}
+	// A later poll: the fingerprints kept with the feed, and the items
+	// they name.
+	stored, err := s.StoredKeys(ctx, f.ID, []string{"1"})
+	must(err)
+	_, err = s.SaveFetches(ctx, []Fetch{{Feed: f, Prints: []Print{{Hash: 7, ItemID: stored["1"]}, {Hash: 8, Key: "absent"}}}})
+	must(err)
+	prints, err := s.EntryPrints(ctx, f.ID)
+	must(err)
+	if len(prints) != 1 || prints[0] != (model.EntryPrint{Hash: 7, ItemID: stored["1"]}) {
+		t.Errorf("EntryPrints = %v, want hash 7 for item %d only (no item is keyed absent)", prints, stored["1"])
+	}
+	entries, err := s.StoredEntries(ctx, f.ID, []int64{stored["1"], -1})
+	must(err)
+	if e := entries[stored["1"]]; len(entries) != 1 || e.Key != "1" {
+		t.Errorf("StoredEntries = %v, want item 1's", entries)
+	}
 	f.ETag = "x"
 	must(s.SaveFeedState(ctx, f))
 	must(s.SetFeedEnabled(ctx, f.URL, true))

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -34,6 +35,10 @@ type Store struct {
 	path string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// stmts are statements prepared once (prepared), for the ones a poll
+	// runs for every feed: SQLite's parser would otherwise cost about as
+	// much as running them.
+	stmts sync.Map // query text -> *sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and migrates it to
@@ -45,6 +50,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // OpenAt is Open stopping at schema version target (-1: latest). Tests use it
 // to build databases of earlier versions.
 func OpenAt(ctx context.Context, path string, target int) (*Store, error) {
+	return open(ctx, path, target, nil)
+}
+
+// OpenCounting is Open with every statement the Store runs counted in the
+// returned Statements: for tests that bound the queries an operation
+// makes. A Store from Open counts nothing and pays nothing for it.
+func OpenCounting(ctx context.Context, path string) (*Store, *Statements, error) {
+	c := &Statements{}
+	s, err := open(ctx, path, -1, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Reset() // the migrations' statements are not the caller's
+	return s, c, nil
+}
+
+func open(ctx context.Context, path string, target int, count *Statements) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -64,13 +86,24 @@ func OpenAt(ctx context.Context, path string, target int) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if count != nil {
+		inner := db.Driver()
+		db.Close()
+		db = sql.OpenDB(&countingConnector{inner: inner, dsn: dsn, count: count})
 	}
 	// SQLite has one writer; a small pool of readers is enough and keeps
 	// writers from queueing behind many idle connections.
 	db.SetMaxOpenConns(8)
+	// and keeps them open: database/sql keeps two idle by default, so a
+	// poll's workers closed and opened connections all the time, and each
+	// new one ran the pragmas above (waiting in the busy handler while a
+	// commit held the lock) and started with an empty page cache.
+	db.SetMaxIdleConns(8)
 	s := &Store{db: db, path: path, Now: time.Now}
 	if err := s.migrate(ctx, target); err != nil {
 		db.Close()
@@ -80,7 +113,30 @@ func OpenAt(ctx context.Context, path string, target int) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
+
+// prepared returns q prepared once for the whole Store; database/sql
+// prepares it again on each connection that runs it.
+func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -627,5 +628,49 @@ func TestAddDigestSharesSections(t *testing.T) {
 	}
 	if _, err := s.SectionDigest(ctx, "t", 1, 5, false); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SectionDigest of an unknown range: %v", err)
+	}
+}
+
+// TestSyncConfigFeeds: the config file's feeds are inserted or updated and
+// marked "config"; a feed that leaves the file goes back to "db"; an empty
+// title keeps the stored one; syncing the same list again changes nothing.
+func TestSyncConfigFeeds(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "feedwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	state := func() string {
+		feeds, err := s.Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, f := range feeds {
+			fmt.Fprintf(&b, "%s %q %s %t %s %s|", f.URL, f.Title, f.Origin, f.Enabled, f.Interval, f.Username)
+		}
+		return b.String()
+	}
+	steps := []struct {
+		feeds []model.Feed
+		want  string
+	}{
+		{[]model.Feed{{URL: "https://a/", Title: "A", Enabled: true}, {URL: "https://b/", Enabled: true, Interval: time.Hour, Username: "u"}},
+			`https://a/ "A" config true 0s |https://b/ "" config true 1h0m0s u|`},
+		{[]model.Feed{{URL: "https://a/", Title: "A2", Enabled: false}},
+			`https://a/ "A2" config false 0s |https://b/ "" db true 1h0m0s u|`},
+		{[]model.Feed{{URL: "https://a/", Enabled: false}, {URL: "https://b/", Enabled: true}},
+			`https://a/ "A2" config false 0s |https://b/ "" config true 0s |`},
+		{[]model.Feed{{URL: "https://a/", Enabled: false}, {URL: "https://b/", Enabled: true}},
+			`https://a/ "A2" config false 0s |https://b/ "" config true 0s |`},
+	}
+	for i, st := range steps {
+		if err := s.SyncConfigFeeds(ctx, st.feeds); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != st.want {
+			t.Errorf("step %d: %s\nwant %s", i, got, st.want)
+		}
 	}
 }

@@ -170,6 +170,11 @@ func (s *Store) SetSchedule(ctx context.Context, email, topicID string, sch mode
 	return setSchedule(ctx, s.db, email, topicID, sch)
 }
 
+// execer runs a statement on the database or in a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 func setSchedule(ctx context.Context, db execer, email, topicID string, sch model.Schedule) error {
 	res, err := db.ExecContext(ctx, `UPDATE subscriptions SET frequency = ?, deliver_at = ?, weekday = ?, best_only = ?, next_at = ''
 		WHERE topic_id = ? AND subscriber_id = (SELECT id FROM subscribers WHERE email = ?)`,
