@@ -9,7 +9,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o feedwatch ./cmd/feedwatch
 
 test:
-	$(GO) vet ./... && $(GO) test -race ./...
+	$(GO) vet ./... && $(GO) test -race -timeout 30m ./...
 
 demo:
 	$(GO) run ./cmd/feedwatch demo

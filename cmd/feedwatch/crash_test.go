@@ -30,16 +30,6 @@ import (
 
 const crashSubscribers = 200
 
-// buildCrashBinary builds feedwatch into the test's temporary folder.
-func buildCrashBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "feedwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // crashTemplate makes, once, a data folder holding a database with the
 // built-in us-russia topic's 200 subscribers and one polled relevant item,
 // through the CLI in-process. Each run copies it, so that every kill starts
@@ -175,7 +165,7 @@ func TestCrashMidBatchDeliversEachOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and sends 600 messages")
 	}
-	bin := buildCrashBinary(t)
+	bin := feedwatchBinary(t)
 	tmpl, feedURL := crashTemplate(t)
 
 	cases := []struct {
