@@ -66,9 +66,11 @@ type Set struct {
 	raw     []net.Listener
 	done    chan struct{}
 
-	// manyItems is the "many-items" body, built once: written in one piece
-	// it reaches the client at loopback speed even under the race detector.
-	manyItems func() []byte
+	// manyItems and hugeTitles are the bodies of the two largest cases,
+	// built before the first request: written in one piece they reach the
+	// client at loopback speed even on a busy machine under the race
+	// detector, so the fetch timeout measures the client, not the server.
+	manyItems, hugeTitles []byte
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -94,21 +96,35 @@ func Start(opts Options) (*Set, error) {
 		opts.TrickleEvery = time.Second
 	}
 	s := &Set{opts: opts, hostile: map[string]string{}, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
-	s.manyItems = sync.OnceValue(func() []byte {
-		var b bytes.Buffer
-		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>many</title>`)
-		for k := range s.opts.ManyItems {
-			fmt.Fprintf(&b, "<item><guid>m%d</guid><title>Item %d</title></item>\n", k, k)
-		}
-		b.WriteString(`</channel></rss>`)
-		return b.Bytes()
-	})
+	s.manyItems = manyItemsBody(opts.ManyItems)
+	s.hugeTitles = hugeTitlesBody()
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
 	if err := s.start(); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func manyItemsBody(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>many</title>`)
+	for k := range n {
+		fmt.Fprintf(&b, "<item><guid>m%d</guid><title>Item %d</title></item>\n", k, k)
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.Bytes()
+}
+
+func hugeTitlesBody() []byte {
+	var b bytes.Buffer
+	big := strings.Repeat("word ", 200_000)
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>` + big + `</title>`)
+	fmt.Fprintf(&b, "<item><guid>big-0</guid><title>%s</title></item>", big)
+	fmt.Fprintf(&b, "<item><guid>big-1</guid><title>Big summary</title><description>%s</description></item>", big)
+	fmt.Fprintf(&b, "<item><guid>big-2-%s</guid><title>Big author</title><author>%s</author></item>", strings.Repeat("g", 1<<20), big)
+	b.WriteString(`</channel></rss>`)
+	return b.Bytes()
 }
 
 func (s *Set) start() error {
