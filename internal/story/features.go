@@ -25,9 +25,9 @@ type keyStat struct {
 	// carry a mark (Grouper.mark) and its weight, so that comparing it
 	// with a window report reads that report's features once and compares
 	// no strings.
-	mark      uint64
-	markW     float64
-	markTitle bool // a name in the headline of the report being placed
+	mark     uint64
+	markW    float64
+	markHead uint8 // bit h: one of heads[h] of the report being placed
 }
 
 // Kinds of feature, the first byte of a key. Each kind is compared on its
@@ -58,11 +58,28 @@ func kindIndex(k byte) uint8 {
 // features is what grouping keeps of one report.
 type features struct {
 	lang         string
-	feats        []feat     // sorted by key, each key once
-	titleActions uint32     // action concepts named in the title (concept.action bits)
-	actions      uint32     // action concepts named anywhere
-	titleNames   []string   // keys of the names in the title that no alias knows: people, mostly
-	titleStats   []*keyStat // their statistics, once the report is in the window
+	feats        []feat // sorted by key, each key once
+	titleActions uint32 // action concepts named in the title (concept.action bits)
+	actions      uint32 // action concepts named anywhere
+	// heads are the keys of the names the headline gives for who and
+	// where: heads[headWho] those no alias knows (people, mostly),
+	// heads[headWhere] the cities of placeNames; headStats their
+	// statistics, once the report is in the window.
+	heads     [numHeads][]string
+	headStats [numHeads][]*keyStat
+}
+
+const (
+	headWho = iota
+	headWhere
+	numHeads
+)
+
+// addHead records key as a name the headline gives.
+func (f *features) addHead(h int, key string) {
+	if !slices.Contains(f.heads[h], key) {
+		f.heads[h] = append(f.heads[h], key)
+	}
 }
 
 // has reports whether f has the feature key.
@@ -79,6 +96,7 @@ type extractor struct {
 	// summary also gives background.
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
+	noPlaceAdj  bool // no adjective read as a place (ablation)
 	buf         []word
 }
 
@@ -120,7 +138,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	used := make([]bool, len(ws)) // taken by an alias or a phrase
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
-			tf[string(kindName)+id] += weight
+			key := string(kindName) + id
+			if title && x.aliases.places[id] {
+				f.addHead(headWhere, key)
+			}
+			tf[key] += weight
 			for j := i; j < i+n; j++ {
 				used[j] = true
 			}
@@ -155,6 +177,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		if used[i] {
 			continue
 		}
+		if key, ok := x.placeOfAdjective(w); ok {
+			if title {
+				f.addHead(headWhere, key)
+			}
+			tf[key] += weight
+			continue
+		}
 		if isName(ws, i) {
 			k := Key(w.lower)
 			if x.noKey {
@@ -162,13 +191,46 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
-				if title && tf[key] == 0 {
-					f.titleNames = append(f.titleNames, key)
+				if title {
+					f.addHead(headWho, key)
 				}
 				tf[key] += weight
 			}
 		}
 	}
+}
+
+// placeOfAdjective reads a Russian adjective made from the name of a city
+// of placeNames as the city: "Женевский формат" and "стамбульских
+// консультаций" name Geneva and Istanbul as "в Женеве" and "в Стамбуле"
+// do, and a headline that names an event only by its place often says it
+// so. The noun is the adjective less -ск- and its ending (женевск-ий:
+// Женев-а; стамбульск-их: Стамбул-ь) or less its ending only
+// (новосибирск-ое: Новосибирск). Other adjectives in -ский are left
+// alone: most are made from common nouns (шпионский, морской, банковский).
+// English uses the noun itself ("the Geneva talks").
+func (x *extractor) placeOfAdjective(w word) (string, bool) {
+	if !w.cyr || w.cap && !w.first || x.noPlaceAdj {
+		return "", false
+	}
+	var base string
+	for _, e := range ruPlaceAdjectiveEndings {
+		if b, ok := strings.CutSuffix(w.lower, "ск"+e); ok && utf8.RuneCountInString(b) >= 3 {
+			base = b
+			break
+		}
+	}
+	if base == "" {
+		return "", false
+	}
+	for _, noun := range []string{strings.TrimSuffix(base, "ь"), base + "ск"} {
+		ws := words(noun, nil)
+		st := []string{stem(ws[0].lower, true)}
+		if id, n := x.aliases.match(ws, st, 0); n == 1 && x.aliases.places[id] {
+			return string(kindName) + id, true
+		}
+	}
+	return "", false
 }
 
 // isName tells a name from a word that is capitalised only because it
@@ -263,6 +325,7 @@ func number(ws []word, i int) (string, bool) {
 // aliasTable finds the names of alias groups in a text.
 type aliasTable struct {
 	byFirst map[string][]aliasName // by the stem of the name's first word
+	places  map[string]bool        // ids of the groups of placeNames
 }
 
 type aliasName struct {
@@ -326,10 +389,20 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
+	}
+	for _, n := range placeNames {
+		ws := words(n, nil)
+		st := make([]string, len(ws))
+		for i, w := range ws {
+			st[i] = stem(w.lower, w.cyr)
+		}
+		if id, k := t.match(ws, st, 0); k == len(ws) {
+			t.places[id] = true
+		}
 	}
 	return t
 }

@@ -75,6 +75,18 @@ var builtinAliases = parseAliasTable(`
 Вэнс = Vance
 `)
 
+// placeNames are the cities where the two sides meet, exchange prisoners
+// or hold talks, of the alias groups above. A headline that names one
+// says where an event happened; two headlines that name different
+// cities, neither mentioned in the other report, tell two events (see
+// otherHeads). Countries and regions are left out: "talks in Turkey" and
+// "talks in Istanbul", "the Alaska summit" and "the summit in Anchorage"
+// are one event. So are the two capitals, which stand for the governments.
+var placeNames = []string{
+	"Эр-Рияд", "Абу-Даби", "Дубай", "Стамбул", "Женева", "Анкоридж", "Будапешт", "Киев",
+	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево",
+}
+
 // concept is a word or phrase of either language that stands for one
 // thing: "телефонный разговор", "phone call" and "созвонились" are the
 // concept call. Concepts carry meaning across languages where words
@@ -235,6 +247,10 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// ruPlaceAdjectiveEndings follow the -ск- of an adjective made from a
+// place name (женевский, стамбульских).
+var ruPlaceAdjectiveEndings = []string{"ими", "ого", "ому", "ий", "ая", "ое", "ие", "им", "ом", "ой", "ую", "их"}
 
 // ruAdjectiveEndings mark a capitalised first word as an adjective
 // ("Телефонная дипломатия"), not a name.
