@@ -62,9 +62,9 @@ type features struct {
 	titleActions uint32 // action concepts named in the title (concept.action bits)
 	actions      uint32 // action concepts named anywhere
 	// heads are the keys of the names the headline gives for who and
-	// where: heads[headWho] those no alias knows (people, mostly),
-	// heads[headWhere] the cities of placeNames; headStats their
-	// statistics, once the report is in the window.
+	// where: heads[headWho] those no alias knows (people, mostly) and the
+	// people of personNames, heads[headWhere] the cities of placeNames;
+	// headStats their statistics, once the report is in the window.
 	heads     [numHeads][]string
 	headStats [numHeads][]*keyStat
 }
@@ -139,8 +139,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
 			key := string(kindName) + id
-			if title && x.aliases.places[id] {
+			switch {
+			case !title:
+			case x.aliases.places[id]:
 				f.addHead(headWhere, key)
+			case x.aliases.people[id]:
+				f.addHead(headWho, key)
 			}
 			tf[key] += weight
 			for j := i; j < i+n; j++ {
@@ -224,10 +228,12 @@ func (x *extractor) placeOfAdjective(w word) (string, bool) {
 		return "", false
 	}
 	for _, noun := range []string{strings.TrimSuffix(base, "ь"), base + "ск"} {
-		ws := words(noun, nil)
-		st := []string{stem(ws[0].lower, true)}
-		if id, n := x.aliases.match(ws, st, 0); n == 1 && x.aliases.places[id] {
-			return string(kindName) + id, true
+		for _, k := range []string{noun, stem(noun, true)} {
+			for _, a := range x.aliases.byFirst[k] {
+				if len(a.stems) == 1 && x.aliases.places[a.id] {
+					return string(kindName) + a.id, true
+				}
+			}
 		}
 	}
 	return "", false
@@ -326,6 +332,7 @@ func number(ws []word, i int) (string, bool) {
 type aliasTable struct {
 	byFirst map[string][]aliasName // by the stem of the name's first word
 	places  map[string]bool        // ids of the groups of placeNames
+	people  map[string]bool        // ids of the groups of personNames
 }
 
 type aliasName struct {
@@ -389,22 +396,28 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
 	}
-	for _, n := range placeNames {
+	t.tag(t.places, placeNames)
+	t.tag(t.people, personNames)
+	return t
+}
+
+// tag puts the ids of the groups of names in set.
+func (t *aliasTable) tag(set map[string]bool, names []string) {
+	for _, n := range names {
 		ws := words(n, nil)
 		st := make([]string, len(ws))
 		for i, w := range ws {
 			st[i] = stem(w.lower, w.cyr)
 		}
 		if id, k := t.match(ws, st, 0); k == len(ws) {
-			t.places[id] = true
+			set[id] = true
 		}
 	}
-	return t
 }
 
 // is reports whether word w is a form of the name part whose stem is p:

@@ -87,6 +87,11 @@ var placeNames = []string{
 	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево",
 }
 
+// personNames are the people of the alias groups above: Russian spells
+// them by sound, so Key cannot match them, and like every person a
+// headline names they say who (see otherHeads).
+var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
+
 // concept is a word or phrase of either language that stands for one
 // thing: "телефонный разговор", "phone call" and "созвонились" are the
 // concept call. Concepts carry meaning across languages where words
