@@ -61,10 +61,13 @@ type features struct {
 	feats        []feat // sorted by key, each key once
 	titleActions uint32 // action concepts named in the title (concept.action bits)
 	actions      uint32 // action concepts named anywhere
-	// heads are the keys of the names the headline gives for who and
-	// where: heads[headWho] those no alias knows (people, mostly) and the
-	// people of personNames, heads[headWhere] the cities of placeNames;
-	// headStats their statistics, once the report is in the window.
+	// heads are the keys of what the headline says of who, where and how
+	// many: heads[headWho] the names no alias knows (people, mostly) and
+	// the people of personNames; heads[headWhere] the cities of
+	// placeNames and the names after "in" or "в" (inPlace);
+	// heads[headFigure] its figures. Countries, regions and the sides are
+	// none of them. headStats are their statistics, once the report is in
+	// the window.
 	heads     [numHeads][]string
 	headStats [numHeads][]*keyStat
 }
@@ -72,6 +75,7 @@ type features struct {
 const (
 	headWho = iota
 	headWhere
+	headFigure
 	numHeads
 )
 
@@ -96,6 +100,7 @@ type extractor struct {
 	// summary also gives background.
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
+	locative    bool // names after "in" and "в" are places (see inPlace)
 	noPlaceAdj  bool // no adjective read as a place (ablation)
 	buf         []word
 }
@@ -169,7 +174,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if n, ok := number(ws, i); ok {
-			tf[string(kindNumber)+n] += weight
+			key := string(kindNumber) + n
+			if title && !strings.HasPrefix(n, "mon") {
+				f.addHead(headFigure, key)
+			}
+			tf[key] += weight
 			continue
 		}
 		if w.digit || stopWords[w.lower] {
@@ -195,13 +204,38 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
-				if title {
+				switch {
+				case !title || regionKeys[k]:
+					// A country or region is neither who nor where.
+				case x.locative && inPlace(ws, used, i):
+					f.addHead(headWhere, key)
+				default:
 					f.addHead(headWho, key)
 				}
 				tf[key] += weight
 			}
 		}
 	}
+}
+
+// inPlace reports whether the name at ws[i] names a place: it follows
+// "in", "at", "в" or "во", or continues a name that does ("in San
+// Francisco"), and it is no country or region (regionNames) and no
+// acronym. "Talks in Vienna" and "переговоры в Дохе" say where, as a
+// city of placeNames does, though no alias knows the city; "in Qatar" and
+// "в Сибири" say it at a scale at which another report of the same event
+// names the city. A body named where Russian says "в" for "at" ("в
+// Минобороны заявили") is taken for a place too: such a headline is about
+// what the body said, and rarely names another place.
+func inPlace(ws []word, used []bool, i int) bool {
+	j := i
+	for j > 0 && ws[j].cap && !ws[j].first && !used[j-1] && ws[j-1].cap && !ws[j-1].upper {
+		j-- // back to the first word of the name
+	}
+	if j == 0 || !locatives[ws[j-1].lower] || ws[i].upper {
+		return false
+	}
+	return !regionKeys[Key(ws[j].lower)]
 }
 
 // placeOfAdjective reads a Russian adjective made from the name of a city

@@ -25,6 +25,13 @@ func TestHeads(t *testing.T) {
 		{"Witkoff arrives in Moscow", []string{"e=уиткофф"}, nil},
 		{"US, Russian top diplomats hold talks in Turkey", nil, nil},
 		{"Аляскинский саммит: что увидели", nil, nil},
+		// A name after "in" or "в" is a place though no alias knows it,
+		// unless it is a country or a region.
+		{"Россия и США провели в Вене новый раунд консультаций", nil, []string{"evn"}},
+		{"Russia, US hold embassy talks in Vienna", nil, []string{"evn"}},
+		{"Rubio and Lavrov meet in San Francisco", []string{"erb", "elvrv"}, []string{"esn", "efrnssk"}},
+		{"Russia detains US citizen in Siberia on spying charges", nil, nil},
+		{"US, Russian diplomats agree in Qatar to keep talking", nil, nil},
 		// Adjectives in -ский made from common nouns are no places.
 		{"Шпионский скандал омрачил работу посольств", nil, nil},
 		{"Российская делегация прибыла на морской курорт", nil, nil},
@@ -33,6 +40,18 @@ func TestHeads(t *testing.T) {
 		f := g.x.features(Report{Title: tt.title})
 		if !sameSet(f.heads[headWho], tt.who) || !sameSet(f.heads[headWhere], tt.where) {
 			t.Errorf("%q: who %v, where %v; want %v, %v", tt.title, f.heads[headWho], f.heads[headWhere], tt.who, tt.where)
+		}
+	}
+	// Figures, but not months: the count a headline gives is part of
+	// what happened, the month is when.
+	for title, want := range map[string][]string{
+		"US sanctions 40 tankers in crackdown on shadow fleet": {"n40"},
+		"Переговоры продлились шесть часов":                    {"n6"},
+		"Second round of talks ends in March":                  {"nord2"},
+		"Talks resume in March":                                nil,
+	} {
+		if got := g.x.features(Report{Title: title}).heads[headFigure]; !sameSet(got, want) {
+			t.Errorf("%q: figures %v, want %v", title, got, want)
 		}
 	}
 }

@@ -22,10 +22,12 @@ type params struct {
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
-	// actors multiplies the score of two reports whose headlines name
-	// different people, neither named in the other report; places, of two
-	// whose headlines name different cities.
-	actors, places float64
+	// pairHeads[h] multiplies the score of two reports whose headlines
+	// both give names of kind h (headWho, headWhere, headFigure) and
+	// neither report names any the other's headline gives: different
+	// people, different cities, different figures. storyHeads[h] does the
+	// same for a report against a story as a whole (storyDiffer).
+	pairHeads, storyHeads [numHeads]float64
 	// threshold is the score from which a report joins a story.
 	threshold float64
 	// link is how a report is scored against a story: linkBest, its best
@@ -33,6 +35,8 @@ type params struct {
 	link int
 	// titleWeight: see extractor.
 	titleWeight float64
+	// locative reads names after "in" and "в" as places (inPlace).
+	locative bool
 	// merge joins two open stories that a report fits both of, when
 	// their reports' mean pair score reaches the threshold.
 	merge bool
@@ -45,17 +49,21 @@ type params struct {
 }
 
 var defaultParams = params{
-	weight:      [numKinds]float64{1, 1, 1, 1},
-	tau:         30,
-	square:      true,
-	conflict:    0.5,
-	actors:      0.25,
-	places:      0.5,
+	weight:   [numKinds]float64{1, 1, 1, 1},
+	tau:      30,
+	square:   true,
+	conflict: 0.5,
+	// Different people quarter a pair's score and different figures
+	// halve it; different cities halve a report's score against a story
+	// none of whose reports names the report's city or is named by it.
+	pairHeads:   [numHeads]float64{headWho: 0.25, headWhere: 1, headFigure: 0.5},
+	storyHeads:  [numHeads]float64{headWho: 1, headWhere: 0.5, headFigure: 1},
 	threshold:   0.13,
 	link:        linkMean,
 	titleWeight: 2,
 	merge:       true,
 	nameGap:     true,
+	locative:    true,
 }
 
 const (
@@ -126,9 +134,10 @@ func (g *Grouper) weigh(f *features, dst *weighted) {
 // 1: the weighted mean, over the kinds of feature both reports have, of
 // the cosine similarity of their TF-IDF vectors of that kind; times a
 // factor that falls with the time between them; times the conflict
-// factors when their headlines name different actions or different
-// people. Words are compared only within a language: across languages,
-// names, concepts and figures carry the comparison.
+// factors when their headlines name different actions, different people
+// or different figures (pairHeads). Words are compared only within a
+// language: across languages, names, concepts and figures carry the
+// comparison.
 func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	var dot [numKinds]float64
 	i, j := 0, 0
@@ -155,31 +164,75 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 // markedScore is pairScore of the report being placed, whose features
 // are marked (see keyStat), and a report of the window. It gives the same
 // result without comparing strings.
-func (g *Grouper) markedScore(a, b *weighted, hours float64) float64 {
+func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 	var dot [numKinds]float64
-	var aHeadsInB uint8
+	var agree uint8 // bit h: a names one of b's heads[h] or b one of a's
 	for i := range b.f.feats {
 		st := b.f.feats[i].stat
 		if st.mark != g.mark {
 			continue
 		}
 		dot[b.f.feats[i].kind] += st.markW * b.w[i]
-		aHeadsInB |= st.markHead
+		agree |= st.markHead
 	}
-	var differ [numHeads]bool
-	for h := range differ {
-		if len(a.f.heads[h]) == 0 || len(b.f.heads[h]) == 0 || aHeadsInB&(1<<h) != 0 {
-			continue
-		}
-		differ[h] = true
+	for h := range numHeads {
 		for _, st := range b.f.headStats[h] {
 			if st.mark == g.mark {
-				differ[h] = false
+				agree |= 1 << h
 				break
 			}
 		}
 	}
-	return g.combine(a, b, &dot, hours, differ)
+	var differ [numHeads]bool
+	for h := range differ {
+		differ[h] = len(a.f.heads[h]) > 0 && len(b.f.heads[h]) > 0 && agree&(1<<h) == 0
+	}
+	return g.combine(a, b, &dot, hours, differ), agree
+}
+
+// agreeHeads is markedScore's agree for two reports: bit h when either
+// names one of the other's heads[h].
+func agreeHeads(a, b *features) uint8 {
+	var agree uint8
+	for h := range numHeads {
+		for _, k := range a.heads[h] {
+			if b.has(k) {
+				agree |= 1 << h
+			}
+		}
+		for _, k := range b.heads[h] {
+			if a.has(k) {
+				agree |= 1 << h
+			}
+		}
+	}
+	return agree
+}
+
+// storyDiffer applies the heads conflicts to a story: a report (or a
+// story) whose headlines give names of kind h, against a story whose
+// headlines do too, when no report of either names any of the other's.
+// A pair of reports can agree on nothing because one of them is brief;
+// a whole story that never names the report's city, in a report that
+// never names the story's, tells another event.
+func (g *Grouper) storyDiffer(score float64, has, otherHas, agree uint8) float64 {
+	for h := range numHeads {
+		if has&otherHas&^agree&(1<<h) != 0 {
+			score *= g.p.storyHeads[h]
+		}
+	}
+	return score
+}
+
+// headBits has bit h set when f's headline gives names of kind h.
+func headBits(f *features) uint8 {
+	var b uint8
+	for h := range numHeads {
+		if len(f.heads[h]) > 0 {
+			b |= 1 << h
+		}
+	}
+	return b
 }
 
 func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, differ [numHeads]bool) float64 {
@@ -216,11 +269,10 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64,
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
 	}
-	if differ[headWho] {
-		s *= g.p.actors
-	}
-	if differ[headWhere] {
-		s *= g.p.places
+	for h, d := range differ {
+		if d {
+			s *= g.p.pairHeads[h]
+		}
 	}
 	return s
 }

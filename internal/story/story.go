@@ -122,6 +122,7 @@ func New(opts Options) *Grouper {
 	g.x.titleWeight = g.p.titleWeight
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
+	g.x.locative = g.p.locative
 	return g
 }
 
@@ -209,14 +210,20 @@ func (g *Grouper) linkScore(a, b *storyState) float64 {
 	am := a.members[max(0, len(a.members)-maxMembers):]
 	bm := b.members[max(0, len(b.members)-maxMembers):]
 	var sum float64
+	var aHas, bHas, agree uint8
 	for _, x := range am {
 		g.weigh(x.f, &g.scratch)
+		aHas |= headBits(x.f)
 		for _, y := range bm {
 			g.weigh(y.f, &g.other)
 			sum += g.pairScore(&g.scratch, &g.other, x.at.Sub(y.at).Hours())
+			agree |= agreeHeads(x.f, y.f)
 		}
 	}
-	return sum / float64(len(am)*len(bm))
+	for _, y := range bm {
+		bHas |= headBits(y.f)
+	}
+	return g.storyDiffer(sum/float64(len(am)*len(bm)), aHas, bHas, agree)
 }
 
 // merge moves the reports of story b into story a, keeping the order in
@@ -431,17 +438,21 @@ const maxMembers = 8
 // params say).
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	best, sum := 0.0, 0.0
+	var has, agree uint8
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
-		sc := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		sc, ag := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
 		sum += sc
 		best = max(best, sc)
+		has |= headBits(m.f)
+		agree |= ag
 	}
+	score := best
 	if g.p.link == linkMean {
-		return sum / float64(len(members))
+		score = sum / float64(len(members))
 	}
-	return best
+	return g.storyDiffer(score, headBits(a.f), has, agree)
 }
 
 // entryHeap orders live reports by publication time, then arrival.

@@ -138,7 +138,8 @@ func TestMarkedScoreIsPairScore(t *testing.T) {
 			for _, m := range st.members {
 				g.weigh(m.f, &g.other)
 				h := r.Published.Sub(m.at).Hours()
-				if got, want := g.markedScore(&g.scratch, &g.other, h), g.pairScore(&g.scratch, &g.other, h); got != want {
+				got, _ := g.markedScore(&g.scratch, &g.other, h)
+				if want := g.pairScore(&g.scratch, &g.other, h); got != want {
 					t.Fatalf("%q vs %q: marked %v, plain %v", r.Title, m.f.lang, got, want)
 				}
 				compared++

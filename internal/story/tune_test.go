@@ -48,8 +48,9 @@ func TestTune(t *testing.T) {
 		{"threshold", []float64{0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3}, func(p *params, v float64) { p.threshold = v }},
 		{"tau", []float64{12, 18, 24, 30, 36, 42, 48}, func(p *params, v float64) { p.tau = v }},
 		{"conflict", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.conflict = v }},
-		{"actors", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.actors = v }},
-		{"places", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.places = v }},
+		{"actors", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.pairHeads[headWho] = v }},
+		{"places", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.storyHeads[headWhere] = v }},
+		{"figures", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.pairHeads[headFigure] = v }},
 		{"titleWeight", []float64{1, 1.5, 2, 3, 4}, func(p *params, v float64) { p.titleWeight = v }},
 		{"link", []float64{linkBest, linkMean}, func(p *params, v float64) { p.link = int(v) }},
 	}
