@@ -5,45 +5,179 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
+
+// The labelled sets of testdata/stories: tuning.jsonl, on which the
+// grouping was tuned; holdout.jsonl, written before the grouping code;
+// unseen.jsonl, written before the grouping was changed for the digest;
+// unseen2.jsonl, written before it was changed again and measured once,
+// after.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2"}
+
+// storyFloors are what each set must keep, in every variant: the goal
+// for reports grouping was not tuned on (pairwise precision 0.90, recall
+// 0.80) on the sets it holds for, and a little under the measured figures
+// on the two the method falls short on (docs/digest.md, "Measured").
+var storyFloors = map[string]struct{ P, R float64 }{
+	"tuning":  {0.90, 0.80},
+	"holdout": {0.90, 0.80},
+	"unseen":  {0.80, 0.76},
+	"unseen2": {0.80, 0.75},
+}
 
 // TestPreviewJSONGroupsStories serves each labelled set of
 // testdata/stories as the RSS feeds of its outlets, polls them with the
 // shipped topic, and reads `digest --preview --json` as an outside
 // measurement would: pairwise precision and recall of "these two reports
 // are one story" over the reports the topic matched, English and Russian
-// together. The floors are the goal for reports grouping was not tuned on.
+// together.
 func TestPreviewJSONGroupsStories(t *testing.T) {
-	for _, set := range []string{"tuning", "holdout"} {
-		t.Run(set, func(t *testing.T) { checkStoryGrouping(t, set) })
+	for _, set := range storySets {
+		t.Run(set, func(t *testing.T) {
+			sf := newStoryFeeds(t, readLabelledSet(t, set))
+			cfg := sf.config(t)
+			pollAll(t, cfg)
+			m := sf.measure(t, cfg)
+			t.Logf("%s, served whole: %v", set, m)
+			if m.matched < len(sf.reports)*3/4 {
+				t.Errorf("only %d of %d reports matched the topic", m.matched, len(sf.reports))
+			}
+			m.atFloor(t, set)
+		})
 	}
 }
 
-func checkStoryGrouping(t *testing.T, set string) {
-	type report struct {
-		ID, Event, Title, Summary, Source string
-		Published                         time.Time
+// TestPreviewJSONGroupsStoriesWithGaps leaves a random 15% of each set's
+// reports out of the feeds, on top of those the topic's rules leave out:
+// a story's reports are seldom all there. Five draws per set, averaged.
+func TestPreviewJSONGroupsStoriesWithGaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fifteen polls of the labelled sets")
 	}
+	for _, set := range storySets {
+		t.Run(set, func(t *testing.T) {
+			all := readLabelledSet(t, set)
+			var mean storyMetrics
+			const draws = 5
+			for seed := uint64(1); seed <= draws; seed++ {
+				rng := rand.New(rand.NewPCG(seed, 15))
+				var kept []labelledReport
+				for _, r := range all {
+					if rng.Float64() >= 0.15 {
+						kept = append(kept, r)
+					}
+				}
+				sf := newStoryFeeds(t, kept)
+				cfg := sf.config(t)
+				pollAll(t, cfg)
+				m := sf.measure(t, cfg)
+				t.Logf("%s, draw %d: %v", set, seed, m)
+				mean.P += m.P / draws
+				mean.R += m.R / draws
+			}
+			t.Logf("%s, 15%% of reports left out (mean of %d draws): precision %.3f, recall %.3f", set, draws, mean.P, mean.R)
+			mean.atFloor(t, set)
+		})
+	}
+}
+
+// TestPreviewJSONGroupsStoriesLate serves each set as feeds that carry a
+// report only from some time after it was published, up to six hours, as
+// outlets post and feeds refresh: the topic's feeds are polled every hour
+// of the simulated days and the digest dispatched after each poll, so
+// that stories are formed a poll at a time, each dispatch restoring the
+// grouper from the store, and late reports join stories formed without
+// them.
+func TestPreviewJSONGroupsStoriesLate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a poll and a dispatch for every simulated hour with news")
+	}
+	for _, set := range storySets {
+		t.Run(set, func(t *testing.T) {
+			reports := readLabelledSet(t, set)
+			rng := rand.New(rand.NewPCG(6, 1))
+			arrives := map[string]time.Time{}
+			var hours []time.Time
+			seen := map[time.Time]bool{}
+			for _, r := range reports {
+				at := r.Published.Add(time.Duration(rng.Int64N(int64(6 * time.Hour))))
+				arrives[r.ID] = at
+				// Polled at the top of each hour: what arrived in the
+				// hour before is there.
+				h := at.Truncate(time.Hour).Add(time.Hour)
+				if !seen[h] {
+					seen[h] = true
+					hours = append(hours, h)
+				}
+			}
+			sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
+			sf := newStoryFeeds(t, reports)
+			cfg := sf.config(t)
+			for _, h := range hours {
+				sf.show(func(r labelledReport) bool { return !arrives[r.ID].After(h) })
+				pollAll(t, cfg)
+				if code, out, errOut := runCLI(t, nil, "digest", "--config", cfg); code != 0 {
+					t.Fatalf("digest at %v: %d\n%s\n%s", h, code, out, errOut)
+				}
+			}
+			m := sf.measure(t, cfg)
+			t.Logf("%s, reports up to 6 h late, %d polls: %v", set, len(hours), m)
+			m.atFloor(t, set)
+		})
+	}
+}
+
+// labelledReport is a line of testdata/stories.
+type labelledReport struct {
+	ID, Event, Title, Summary, Source string
+	Published                         time.Time
+}
+
+func readLabelledSet(t *testing.T, set string) []labelledReport {
+	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "stories", set+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	bySource := map[string][]report{}
-	eventOf := map[string]string{} // link -> event
+	var out []labelledReport
 	for sc := bufio.NewScanner(f); sc.Scan(); {
-		var r report
+		var r labelledReport
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// storyFeeds serves labelled reports as the RSS feeds of their outlets,
+// each feed carrying the reports that shown lets through.
+type storyFeeds struct {
+	reports []labelledReport
+	srv     *httptest.Server
+	feeds   []string          // feed URLs
+	eventOf map[string]string // link -> event
+
+	mu    sync.Mutex
+	shown func(labelledReport) bool
+}
+
+func newStoryFeeds(t *testing.T, reports []labelledReport) *storyFeeds {
+	t.Helper()
+	sf := &storyFeeds{reports: reports, eventOf: map[string]string{}, shown: func(labelledReport) bool { return true }}
+	bySource := map[string][]labelledReport{}
+	for _, r := range reports {
 		bySource[r.Source] = append(bySource[r.Source], r)
 	}
 	var sources []string
@@ -52,29 +186,53 @@ func checkStoryGrouping(t *testing.T, set string) {
 	}
 	sort.Strings(sources)
 	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	var feeds strings.Builder
+	sf.srv = httptest.NewServer(mux)
+	t.Cleanup(sf.srv.Close)
 	for i, source := range sources {
 		path := fmt.Sprintf("/feed%d.rss", i)
-		var b strings.Builder
-		fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>https://outlet%d.example/</link><description>news</description>`,
-			html.EscapeString(source), i)
 		for _, r := range bySource[source] {
-			link := fmt.Sprintf("https://outlet%d.example/%s", i, r.ID)
-			eventOf[link] = r.Event
-			fmt.Fprintf(&b, `<item><title>%s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate><description>%s</description></item>`,
-				html.EscapeString(r.Title), link, link, r.Published.Format(time.RFC1123Z), html.EscapeString(r.Summary))
+			sf.eventOf[fmt.Sprintf("https://outlet%d.example/%s", i, r.ID)] = r.Event
 		}
-		b.WriteString(`</channel></rss>`)
-		doc := b.String()
 		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			var b strings.Builder
+			fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>https://outlet%d.example/</link><description>news</description>`,
+				html.EscapeString(source), i)
+			sf.mu.Lock()
+			shown := sf.shown
+			sf.mu.Unlock()
+			for _, r := range bySource[source] {
+				if !shown(r) {
+					continue
+				}
+				link := fmt.Sprintf("https://outlet%d.example/%s", i, r.ID)
+				fmt.Fprintf(&b, `<item><title>%s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate><description>%s</description></item>`,
+					html.EscapeString(r.Title), link, link, r.Published.Format(time.RFC1123Z), html.EscapeString(r.Summary))
+			}
+			b.WriteString(`</channel></rss>`)
 			w.Header().Set("Content-Type", "application/rss+xml")
-			fmt.Fprint(w, doc)
+			fmt.Fprint(w, b.String())
 		})
-		fmt.Fprintf(&feeds, "  - url: %s%s\n", srv.URL, path)
+		sf.feeds = append(sf.feeds, sf.srv.URL+path)
 	}
+	return sf
+}
+
+// show sets which reports the feeds carry from now on.
+func (sf *storyFeeds) show(f func(labelledReport) bool) {
+	sf.mu.Lock()
+	sf.shown = f
+	sf.mu.Unlock()
+}
+
+// config writes a configuration that polls the feeds with the shipped
+// topics, and returns its path.
+func (sf *storyFeeds) config(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
+	var feeds strings.Builder
+	for _, u := range sf.feeds {
+		fmt.Fprintf(&feeds, "  - url: %s\n", u)
+	}
 	cfg := filepath.Join(dir, "feedwatch.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir: %s
 topics_file: %s
@@ -85,9 +243,41 @@ feeds:
 %s`, dir, filepath.Join("..", "..", "config", "topics.yaml"), feeds.String())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runCLI(t, nil, "poll", "--config", cfg); code != 0 {
+	return cfg
+}
+
+func pollAll(t *testing.T, cfg string) {
+	t.Helper()
+	if code, out, errOut := runCLI(t, nil, "poll", "--all", "--config", cfg); code != 0 {
 		t.Fatalf("poll: %d\n%s\n%s", code, out, errOut)
 	}
+}
+
+// storyMetrics are pairwise precision and recall over the reports the
+// topic matched.
+type storyMetrics struct {
+	P, R                  float64
+	matched, stories      int
+	right, joined, missed int
+}
+
+func (m storyMetrics) String() string {
+	return fmt.Sprintf("%d reports matched, %d stories; pairwise precision %.3f, recall %.3f (%d pairs right, %d wrongly joined, %d missed)",
+		m.matched, m.stories, m.P, m.R, m.right, m.joined, m.missed)
+}
+
+func (m storyMetrics) atFloor(t *testing.T, set string) {
+	t.Helper()
+	f := storyFloors[set]
+	if m.P < f.P || m.R < f.R {
+		t.Errorf("pairwise precision %.3f, recall %.3f: want at least %.2f and %.2f", m.P, m.R, f.P, f.R)
+	}
+}
+
+// measure reads `digest --preview --json` and scores its stories against
+// the labels.
+func (sf *storyFeeds) measure(t *testing.T, cfg string) storyMetrics {
+	t.Helper()
 	code, out, errOut := runCLI(t, nil, "digest", "--preview", "--json", "--topic", "us-russia", "--config", cfg)
 	if code != 0 {
 		t.Fatalf("digest --preview --json: %d\n%s", code, errOut)
@@ -111,6 +301,9 @@ feeds:
 			if _, dup := storyOf[it.Link]; dup {
 				t.Errorf("%s is in two stories", it.Link)
 			}
+			if _, ok := sf.eventOf[it.Link]; !ok {
+				t.Errorf("%s: not a labelled report", it.Link)
+			}
 			if it.Lang != "en" && it.Lang != "ru" {
 				t.Errorf("%s: lang %q", it.Link, it.Lang)
 			}
@@ -121,28 +314,51 @@ feeds:
 	for l := range storyOf {
 		links = append(links, l)
 	}
-	var tp, fp, fn int
+	m := storyMetrics{matched: len(links), stories: len(preview.Stories)}
 	for i := range links {
 		for j := i + 1; j < len(links); j++ {
-			same := eventOf[links[i]] == eventOf[links[j]]
+			same := sf.eventOf[links[i]] == sf.eventOf[links[j]]
 			grouped := storyOf[links[i]] == storyOf[links[j]]
 			switch {
 			case same && grouped:
-				tp++
+				m.right++
 			case grouped:
-				fp++
+				m.joined++
 			case same:
-				fn++
+				m.missed++
 			}
 		}
 	}
-	precision, recall := float64(tp)/float64(max(tp+fp, 1)), float64(tp)/float64(max(tp+fn, 1))
-	t.Logf("%d of %d reports matched, %d stories; pairwise precision %.3f, recall %.3f (%d pairs right, %d wrongly joined, %d missed)",
-		len(links), len(eventOf), len(preview.Stories), precision, recall, tp, fp, fn)
-	if len(links) < len(eventOf)*3/4 {
-		t.Errorf("only %d of %d reports matched the topic", len(links), len(eventOf))
+	m.P = float64(m.right) / float64(max(m.right+m.joined, 1))
+	m.R = float64(m.right) / float64(max(m.right+m.missed, 1))
+	if testing.Verbose() {
+		// What went wrong, by event: the stories that hold more than one,
+		// and the events told in more than one story.
+		eventsIn := map[int]map[string]int{}
+		storiesOf := map[string]map[int]int{}
+		for l, s := range storyOf {
+			e := sf.eventOf[l]
+			if eventsIn[s] == nil {
+				eventsIn[s] = map[string]int{}
+			}
+			if storiesOf[e] == nil {
+				storiesOf[e] = map[int]int{}
+			}
+			eventsIn[s][e]++
+			storiesOf[e][s]++
+		}
+		var b strings.Builder
+		for s, es := range eventsIn {
+			if len(es) > 1 {
+				fmt.Fprintf(&b, "  story %d %q joins %v\n", s, preview.Stories[s].Title, es)
+			}
+		}
+		for e, ss := range storiesOf {
+			if len(ss) > 1 {
+				fmt.Fprintf(&b, "  %s is split: reports per story %v\n", e, ss)
+			}
+		}
+		t.Logf("errors:\n%s", b.String())
 	}
-	if precision < 0.90 || recall < 0.80 {
-		t.Errorf("pairwise precision %.3f, recall %.3f: want at least 0.90 and 0.80", precision, recall)
-	}
+	return m
 }

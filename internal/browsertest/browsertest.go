@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -241,6 +242,31 @@ func (b *Session) Screenshot(t *testing.T) []byte {
 		t.Fatalf("screenshot: %v", err)
 	}
 	return png
+}
+
+// ScreenshotAt returns the whole page as a PNG as a window of width ×
+// height CSS pixels shows it, at scale device pixels a CSS pixel, as a
+// phone (mobile) or not. It fails the test when the page is wider than
+// the window: it would scroll sideways there.
+func (b *Session) ScreenshotAt(t *testing.T, width, height int64, scale float64, mobile bool) []byte {
+	t.Helper()
+	metrics := emulation.SetDeviceMetricsOverrideParams{Width: width, Height: height, DeviceScaleFactor: scale, Mobile: mobile}
+	if _, err := chromedp.Call(b.Ctx, emulation.SetDeviceMetricsOverride, metrics); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := chromedp.Call(b.Ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	if w := Eval[int64](t, b, `document.documentElement.scrollWidth`); w > width {
+		t.Errorf("the page is %dpx wide in a %dpx window", w, width)
+	}
+	metrics.Height = max(height, Eval[int64](t, b, `document.documentElement.scrollHeight`))
+	if _, err := chromedp.Call(b.Ctx, emulation.SetDeviceMetricsOverride, metrics); err != nil {
+		t.Fatal(err)
+	}
+	return b.Screenshot(t)
 }
 
 // SaveScreenshot saves the whole page as dir/name.

@@ -21,14 +21,6 @@ type grouperState struct {
 	lastSeq int64  // the newest match it has seen
 }
 
-// pipelineThreshold is the story grouper's threshold as the digest uses
-// it: the reports it groups are only those the topic's rules matched, in
-// the order they were published, and measured that way end to end (both
-// labelled sets of testdata/stories served as feeds, polled and previewed:
-// cmd/feedwatch's TestPreviewJSONGroupsStories) the package's default
-// joined two events of one day that the rules had left one report short.
-const pipelineThreshold = 0.18
-
 // restoreSpan is how far back a grouper made afresh is given the matches
 // already in stories: a story stays open for story.DefaultWindow after its
 // latest report, and reports are matched some time after they were
@@ -50,11 +42,22 @@ func (b *Builder) placeStories(ctx context.Context, t *topicState) error {
 		return err
 	}
 	placed := make(map[int64]int64, len(unplaced))
+	var merges []store.StoryMerge
 	for _, m := range byPublication(unplaced) {
 		placed[m.Seq] = gs.g.Add(report(m))
 		gs.lastSeq = max(gs.lastSeq, m.Seq)
+		// A report that fits two stories can show them to be one: the
+		// later is relabelled, in the store and among this dispatch's.
+		for _, mg := range gs.g.Merges() {
+			merges = append(merges, store.StoryMerge{From: mg.From, Into: mg.Into})
+			for seq, s := range placed {
+				if s == mg.From {
+					placed[seq] = mg.Into
+				}
+			}
+		}
 	}
-	if err := b.store.PlaceInStories(ctx, placed); err != nil {
+	if err := b.store.PlaceInStories(ctx, t.ID, placed, merges); err != nil {
 		// The grouper now holds placements the store does not: start
 		// afresh next time.
 		delete(b.groupers, t.ID)
@@ -89,7 +92,7 @@ func (b *Builder) grouper(ctx context.Context, t topic.Topic) (*grouperState, er
 // restoreGrouper makes a grouper for t holding the stories of the last
 // restoreSpan, as the store records them.
 func (b *Builder) restoreGrouper(ctx context.Context, t topic.Topic) (*grouperState, error) {
-	gs := &grouperState{g: story.New(story.Options{Aliases: t.Aliases, Threshold: pipelineThreshold})}
+	gs := &grouperState{g: story.New(story.Options{Aliases: t.Aliases})}
 	placed, err := b.store.PlacedMatchesSince(ctx, t.ID, b.opts.Now().Add(-restoreSpan))
 	if err != nil {
 		return nil, err
@@ -122,6 +125,13 @@ func (b *Builder) storiesInMemory(ctx context.Context, t topic.Topic, matched []
 	})
 	for _, i := range unplaced {
 		matched[i].Story = gs.g.Add(report(matched[i]))
+		for _, mg := range gs.g.Merges() {
+			for j := range matched {
+				if matched[j].Story == mg.From {
+					matched[j].Story = mg.Into
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -125,3 +125,54 @@ func TestStoriesInMails(t *testing.T) {
 		t.Errorf("the second mail repeats another story:\n%s", second.Text)
 	}
 }
+
+// TestStoriesMergeWhenShownToBeOne: two reports of one event that share
+// too little to join (a Russian wire on the companies, an English report
+// on the president) are mailed as two stories; a third report that fits
+// both shows them to be one, and the store then has them as one story, so
+// that the third comes as an update of the first and the second is never
+// shown as a story of its own again.
+func TestStoriesMergeWhenShownToBeOne(t *testing.T) {
+	ctx := context.Background()
+	e := newDispatchEnv(t, digest.Options{})
+	e.subscribe(t, model.Subscription{Email: "a@example.org"})
+	byID := map[string]labelledReport{}
+	for _, r := range readStories(t, "t-rosneft-lukoil-sanctions") {
+		byID[r.ID] = r
+	}
+	russian, president, wire := byID["t044"], byID["t045"], byID["t043"]
+	if russian.ID == "" || president.ID == "" || wire.ID == "" {
+		t.Fatal("testdata: t043, t044 and t045 are the Rosneft and Lukoil sanctions")
+	}
+	e.now = president.Published.Add(time.Hour)
+	e.storeReports(t, []labelledReport{russian, president})
+	if res := e.dispatchNow(t); res.Mails != 1 {
+		t.Fatalf("%d mails", res.Mails)
+	}
+	first := messageParts(t, outbox(t, e.st)[0].Message)
+	if strings.Contains(first.Text, "Also reported by") {
+		t.Fatalf("the two reports are one story from the start; the test needs two:\n%s", first.Text)
+	}
+
+	e.now = e.now.Add(2 * time.Hour)
+	e.storeReports(t, []labelledReport{wire})
+	if res := e.dispatchNow(t); res.Mails != 1 {
+		t.Fatalf("%d mails after the third report", res.Mails)
+	}
+	matched, err := e.st.MatchedItems(ctx, "news", 0, 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stories := map[int64]bool{}
+	for _, m := range matched {
+		stories[m.Story] = true
+	}
+	if len(matched) != 3 || len(stories) != 1 {
+		t.Fatalf("%d matches in %d stories, want 3 in 1: %+v", len(matched), len(stories), stories)
+	}
+	dls := outbox(t, e.st)
+	second := messageParts(t, dls[len(dls)-1].Message)
+	if !strings.Contains(second.Text, "Update: "+russian.Title) || !strings.Contains(second.Text, "1 more report:") {
+		t.Errorf("the third report is not an update under the first story's headline:\n%s", second.Text)
+	}
+}

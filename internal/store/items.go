@@ -448,11 +448,16 @@ func (s *Store) StoryStarts(ctx context.Context, topicID string, stories []int64
 	return out, nil
 }
 
-// PlaceInStories records the story of each match (by sequence number) in
-// one transaction; a match already placed, by another dispatcher, keeps
-// its story.
-func (s *Store) PlaceInStories(ctx context.Context, stories map[int64]int64) error {
-	if len(stories) == 0 {
+// StoryMerge says that topic's story From has become part of story Into:
+// its matches are relabelled.
+type StoryMerge struct{ From, Into int64 }
+
+// PlaceInStories records, in one transaction, the merges of topicID's
+// stories in the order they happened and then the story of each new
+// match (by sequence number); a match already placed, by another
+// dispatcher, keeps its story.
+func (s *Store) PlaceInStories(ctx context.Context, topicID string, stories map[int64]int64, merges []StoryMerge) error {
+	if len(stories) == 0 && len(merges) == 0 {
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -460,6 +465,11 @@ func (s *Store) PlaceInStories(ctx context.Context, stories map[int64]int64) err
 		return fmt.Errorf("place matches in stories: %w", err)
 	}
 	defer tx.Rollback()
+	for _, m := range merges {
+		if _, err := tx.ExecContext(ctx, "UPDATE matches SET story = ?1 WHERE topic_id = ?2 AND story = ?3", m.Into, topicID, m.From); err != nil {
+			return fmt.Errorf("merge story %d of %s into %d: %w", m.From, topicID, m.Into, err)
+		}
+	}
 	st, err := tx.PrepareContext(ctx, "UPDATE matches SET story = ? WHERE seq = ? AND story = 0")
 	if err != nil {
 		return fmt.Errorf("place matches in stories: %w", err)

@@ -317,6 +317,25 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	must(err)
 	_, err = s.MatchedItems(ctx, "t", 0, 100)
 	must(err)
+	// Stories: placing matches, merging two, restoring a grouper, and an
+	// update's headline.
+	unplaced, err := s.UnplacedMatches(ctx, "t", 100)
+	must(err)
+	placed := map[int64]int64{}
+	for _, m := range unplaced {
+		placed[m.Seq] = m.Item.ID
+	}
+	must(s.PlaceInStories(ctx, "t", placed, []StoryMerge{{From: 2, Into: 1}}))
+	_, err = s.PlacedMatchesSince(ctx, "t", now.Add(-96*time.Hour))
+	must(err)
+	_, err = s.PlacedAfter(ctx, "t", 0)
+	must(err)
+	_, err = s.StoryStarts(ctx, "t", []int64{1})
+	must(err)
+	if len(unplaced) > 0 {
+		_, err = s.StoryHeadline(ctx, "t", unplaced[0].Item.ID, 100)
+		must(err)
+	}
 	recent, err := s.RecentItems(ctx, now.Add(-24*time.Hour), 10)
 	must(err)
 	_, _, err = s.Rematch(ctx, []string{"t"}, []int64{recent[0].ID}, [][]model.Match{nil})

@@ -25,9 +25,9 @@ type keyStat struct {
 	// carry a mark (Grouper.mark) and its weight, so that comparing it
 	// with a window report reads that report's features once and compares
 	// no strings.
-	mark      uint64
-	markW     float64
-	markTitle bool // a name in the headline of the report being placed
+	mark     uint64
+	markW    float64
+	markHead uint8 // bit h: one of heads[h] of the report being placed
 }
 
 // Kinds of feature, the first byte of a key. Each kind is compared on its
@@ -58,11 +58,32 @@ func kindIndex(k byte) uint8 {
 // features is what grouping keeps of one report.
 type features struct {
 	lang         string
-	feats        []feat     // sorted by key, each key once
-	titleActions uint32     // action concepts named in the title (concept.action bits)
-	actions      uint32     // action concepts named anywhere
-	titleNames   []string   // keys of the names in the title that no alias knows: people, mostly
-	titleStats   []*keyStat // their statistics, once the report is in the window
+	feats        []feat // sorted by key, each key once
+	titleActions uint32 // action concepts named in the title (concept.action bits)
+	actions      uint32 // action concepts named anywhere
+	// heads are the keys of what the headline says of who, where and how
+	// many: heads[headWho] the names no alias knows (people, mostly) and
+	// the people of personNames; heads[headWhere] the cities of
+	// placeNames and the names after "in" or "в" (inPlace);
+	// heads[headFigure] its figures. Countries, regions and the sides are
+	// none of them. headStats are their statistics, once the report is in
+	// the window.
+	heads     [numHeads][]string
+	headStats [numHeads][]*keyStat
+}
+
+const (
+	headWho = iota
+	headWhere
+	headFigure
+	numHeads
+)
+
+// addHead records key as a name the headline gives.
+func (f *features) addHead(h int, key string) {
+	if !slices.Contains(f.heads[h], key) {
+		f.heads[h] = append(f.heads[h], key)
+	}
 }
 
 // has reports whether f has the feature key.
@@ -79,6 +100,8 @@ type extractor struct {
 	// summary also gives background.
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
+	locative    bool // names after "in" and "в" are places (see inPlace)
+	noPlaceAdj  bool // no adjective read as a place (ablation)
 	buf         []word
 }
 
@@ -120,7 +143,15 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	used := make([]bool, len(ws)) // taken by an alias or a phrase
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
-			tf[string(kindName)+id] += weight
+			key := string(kindName) + id
+			switch {
+			case !title:
+			case x.aliases.places[id]:
+				f.addHead(headWhere, key)
+			case x.aliases.people[id]:
+				f.addHead(headWho, key)
+			}
+			tf[key] += weight
 			for j := i; j < i+n; j++ {
 				used[j] = true
 			}
@@ -143,7 +174,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if n, ok := number(ws, i); ok {
-			tf[string(kindNumber)+n] += weight
+			key := string(kindNumber) + n
+			if title && !strings.HasPrefix(n, "mon") {
+				f.addHead(headFigure, key)
+			}
+			tf[key] += weight
 			continue
 		}
 		if w.digit || stopWords[w.lower] {
@@ -155,6 +190,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		if used[i] {
 			continue
 		}
+		if key, ok := x.placeOfAdjective(w); ok {
+			if title {
+				f.addHead(headWhere, key)
+			}
+			tf[key] += weight
+			continue
+		}
 		if isName(ws, i) {
 			k := Key(w.lower)
 			if x.noKey {
@@ -162,13 +204,73 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
-				if title && tf[key] == 0 {
-					f.titleNames = append(f.titleNames, key)
+				switch {
+				case !title || regionKeys[k]:
+					// A country or region is neither who nor where.
+				case x.locative && inPlace(ws, used, i):
+					f.addHead(headWhere, key)
+				default:
+					f.addHead(headWho, key)
 				}
 				tf[key] += weight
 			}
 		}
 	}
+}
+
+// inPlace reports whether the name at ws[i] names a place: it follows
+// "in", "at", "в" or "во", or continues a name that does ("in San
+// Francisco"), and it is no country or region (regionNames) and no
+// acronym. "Talks in Vienna" and "переговоры в Дохе" say where, as a
+// city of placeNames does, though no alias knows the city; "in Qatar" and
+// "в Сибири" say it at a scale at which another report of the same event
+// names the city. A body named where Russian says "в" for "at" ("в
+// Минобороны заявили") is taken for a place too: such a headline is about
+// what the body said, and rarely names another place.
+func inPlace(ws []word, used []bool, i int) bool {
+	j := i
+	for j > 0 && ws[j].cap && !ws[j].first && !used[j-1] && ws[j-1].cap && !ws[j-1].upper {
+		j-- // back to the first word of the name
+	}
+	if j == 0 || !locatives[ws[j-1].lower] || ws[i].upper {
+		return false
+	}
+	return !regionKeys[Key(ws[j].lower)]
+}
+
+// placeOfAdjective reads a Russian adjective made from the name of a city
+// of placeNames as the city: "Женевский формат" and "стамбульских
+// консультаций" name Geneva and Istanbul as "в Женеве" and "в Стамбуле"
+// do, and a headline that names an event only by its place often says it
+// so. The noun is the adjective less -ск- and its ending (женевск-ий:
+// Женев-а; стамбульск-их: Стамбул-ь) or less its ending only
+// (новосибирск-ое: Новосибирск). Other adjectives in -ский are left
+// alone: most are made from common nouns (шпионский, морской, банковский).
+// English uses the noun itself ("the Geneva talks").
+func (x *extractor) placeOfAdjective(w word) (string, bool) {
+	if !w.cyr || w.cap && !w.first || x.noPlaceAdj {
+		return "", false
+	}
+	var base string
+	for _, e := range ruPlaceAdjectiveEndings {
+		if b, ok := strings.CutSuffix(w.lower, "ск"+e); ok && utf8.RuneCountInString(b) >= 3 {
+			base = b
+			break
+		}
+	}
+	if base == "" {
+		return "", false
+	}
+	for _, noun := range []string{strings.TrimSuffix(base, "ь"), base + "ск"} {
+		for _, k := range []string{noun, stem(noun, true)} {
+			for _, a := range x.aliases.byFirst[k] {
+				if len(a.stems) == 1 && x.aliases.places[a.id] {
+					return string(kindName) + a.id, true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // isName tells a name from a word that is capitalised only because it
@@ -263,6 +365,8 @@ func number(ws []word, i int) (string, bool) {
 // aliasTable finds the names of alias groups in a text.
 type aliasTable struct {
 	byFirst map[string][]aliasName // by the stem of the name's first word
+	places  map[string]bool        // ids of the groups of placeNames
+	people  map[string]bool        // ids of the groups of personNames
 }
 
 type aliasName struct {
@@ -326,12 +430,28 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
 	}
+	t.tag(t.places, placeNames)
+	t.tag(t.people, personNames)
 	return t
+}
+
+// tag puts the ids of the groups of names in set.
+func (t *aliasTable) tag(set map[string]bool, names []string) {
+	for _, n := range names {
+		ws := words(n, nil)
+		st := make([]string, len(ws))
+		for i, w := range ws {
+			st[i] = stem(w.lower, w.cyr)
+		}
+		if id, k := t.match(ws, st, 0); k == len(ws) {
+			set[id] = true
+		}
+	}
 }
 
 // is reports whether word w is a form of the name part whose stem is p:

@@ -75,6 +75,160 @@ var builtinAliases = parseAliasTable(`
 Вэнс = Vance
 `)
 
+// placeNames are the cities where the two sides meet, exchange prisoners
+// or hold talks, of the alias groups above. A headline that names one
+// says where an event happened; two headlines that name different
+// cities, neither mentioned in the other report, tell two events (see
+// otherHeads). Countries and regions are left out: "talks in Turkey" and
+// "talks in Istanbul", "the Alaska summit" and "the summit in Anchorage"
+// are one event. So are the two capitals, which stand for the governments.
+var placeNames = []string{
+	"Эр-Рияд", "Абу-Даби", "Дубай", "Стамбул", "Женева", "Анкоридж", "Будапешт", "Киев",
+	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево",
+}
+
+// locatives are the prepositions after which a name says where.
+var locatives = map[string]bool{"in": true, "at": true, "в": true, "во": true}
+
+// regionKeys are the keys of countries, regions and the US states, in
+// English and Russian: places at a scale at which reports of one event
+// differ ("talks in Qatar", "переговоры в Дохе"), so that a headline
+// naming one says no more about where than about the topic (see
+// inPlace). By the Key of a name's first word, so that Russian case forms
+// meet (в Катаре, в Финляндии); names that start with a word of several
+// (New, North, South) are matched by that word, which keeps "in New
+// Jersey" from being a place and "in New York" too, unless an alias
+// (placeNames) knows it.
+var regionKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range parseAliasTable(`
+Qatar = Катар
+Finland = Финляндия
+Austria = Австрия
+Switzerland = Швейцария
+Norway = Норвегия
+Sweden = Швеция
+Denmark = Дания
+Germany = Германия
+France = Франция
+Britain = Великобритания = Британия = England = Англия
+Italy = Италия
+Spain = Испания
+Poland = Польша
+Netherlands = Нидерланды = Голландия
+Belgium = Бельгия
+Greece = Греция
+Cyprus = Кипр
+Estonia = Эстония
+Latvia = Латвия
+Lithuania = Литва
+Moldova = Молдавия = Молдова
+Romania = Румыния
+Bulgaria = Болгария
+Serbia = Сербия
+Belarus = Белоруссия = Беларусь
+Georgia = Грузия
+Armenia = Армения
+Azerbaijan = Азербайджан
+Kazakhstan = Казахстан
+Uzbekistan = Узбекистан
+Mongolia = Монголия
+Japan = Япония
+Korea = Корея
+Vietnam = Вьетнам
+Pakistan = Пакистан
+Afghanistan = Афганистан
+Iran = Иран
+Iraq = Ирак
+Syria = Сирия
+Israel = Израиль
+Lebanon = Ливан
+Jordan = Иордания
+Egypt = Египет
+Libya = Ливия
+Oman = Оман
+Kuwait = Кувейт
+Bahrain = Бахрейн
+Yemen = Йемен
+Canada = Канада
+Mexico = Мексика
+Cuba = Куба
+Venezuela = Венесуэла
+Brazil = Бразилия
+Vatican = Ватикан
+Europe = Европа
+Asia = Азия
+Africa = Африка
+Crimea = Крым
+Siberia = Сибирь
+Urals = Урал
+Caucasus = Кавказ
+Kamchatka = Камчатка
+Arctic = Арктика
+Baltic = Балтика
+Donbas = Донбасс
+Alabama = Алабама
+Alaska = Аляска
+Arizona = Аризона
+Arkansas = Арканзас
+California = Калифорния
+Colorado = Колорадо
+Connecticut = Коннектикут
+Delaware = Делавэр
+Florida = Флорида
+Georgia
+Hawaii = Гавайи
+Idaho = Айдахо
+Illinois = Иллинойс
+Indiana = Индиана
+Iowa = Айова
+Kansas = Канзас
+Kentucky = Кентукки
+Louisiana = Луизиана
+Maine = Мэн
+Maryland = Мэриленд
+Massachusetts = Массачусетс
+Michigan = Мичиган
+Minnesota = Миннесота
+Mississippi = Миссисипи
+Missouri = Миссури
+Montana = Монтана
+Nebraska = Небраска
+Nevada = Невада
+New Hampshire = Нью-Гэмпшир
+New Jersey = Нью-Джерси
+New Mexico = Нью-Мексико
+North Carolina = Северная Каролина
+North Dakota = Северная Дакота
+Ohio = Огайо
+Oklahoma = Оклахома
+Oregon = Орегон
+Pennsylvania = Пенсильвания
+Rhode Island = Род-Айленд
+South Carolina = Южная Каролина
+South Dakota = Южная Дакота
+Tennessee = Теннесси
+Texas = Техас
+Utah = Юта
+Vermont = Вермонт
+Virginia = Вирджиния
+Wisconsin = Висконсин
+Wyoming = Вайоминг
+`) {
+		for _, n := range line {
+			if ws := words(n, nil); len(ws) > 0 {
+				m[Key(ws[0].lower)] = true
+			}
+		}
+	}
+	return m
+}()
+
+// personNames are the people of the alias groups above: Russian spells
+// them by sound, so Key cannot match them, and like every person a
+// headline names they say who (see otherHeads).
+var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
+
 // concept is a word or phrase of either language that stands for one
 // thing: "телефонный разговор", "phone call" and "созвонились" are the
 // concept call. Concepts carry meaning across languages where words
@@ -235,6 +389,10 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// ruPlaceAdjectiveEndings follow the -ск- of an adjective made from a
+// place name (женевский, стамбульских).
+var ruPlaceAdjectiveEndings = []string{"ими", "ого", "ому", "ий", "ая", "ое", "ие", "им", "ом", "ой", "ую", "их"}
 
 // ruAdjectiveEndings mark a capitalised first word as an adjective
 // ("Телефонная дипломатия"), not a name.

@@ -9,14 +9,25 @@ type params struct {
 	// kinds: names, words, concepts, numbers.
 	weight [numKinds]float64
 	// tau is the time, in hours, at which the time factor has fallen to
-	// one half: factor = 1 / (1 + Δt/tau).
-	tau float64
+	// one half: factor = 1 / (1 + (Δt/tau)²), or with square false 1 / (1
+	// + Δt/tau). The square keeps reports of the same day and the next
+	// morning's analyses near 1 and still falls to a fifth at two days.
+	tau    float64
+	square bool
+	// nameGap counts names as disagreeing when only one of two reports
+	// names anyone or anything: a commentary that names no one is
+	// compared by its concepts alone otherwise, and one shared "call"
+	// would join it to any call of the day.
+	nameGap bool
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
-	// actors multiplies the score of two reports whose headlines name
-	// different people, neither named in the other report.
-	actors float64
+	// pairHeads[h] multiplies the score of two reports whose headlines
+	// both give names of kind h (headWho, headWhere, headFigure) and
+	// neither report names any the other's headline gives: different
+	// people, different cities, different figures. storyHeads[h] does the
+	// same for a report against a story as a whole (storyDiffer).
+	pairHeads, storyHeads [numHeads]float64
 	// threshold is the score from which a report joins a story.
 	threshold float64
 	// link is how a report is scored against a story: linkBest, its best
@@ -24,21 +35,35 @@ type params struct {
 	link int
 	// titleWeight: see extractor.
 	titleWeight float64
-	// noAliases leaves out the built-in aliases and noKey compares names
-	// as spelled, not by Key (ablation).
-	noAliases, noKey bool
+	// locative reads names after "in" and "в" as places (inPlace).
+	locative bool
+	// merge joins two open stories that a report fits both of, when
+	// their reports' mean pair score reaches the threshold.
+	merge bool
+	// noAliases leaves out the built-in aliases, noKey compares names as
+	// spelled, not by Key, and noPlaceAdjectives reads no adjective as a
+	// place (ablation).
+	noAliases, noKey, noPlaceAdjectives bool
 	// trace, when set, is told every score Add computes (tests).
 	trace func(r Report, story int64, score float64)
 }
 
 var defaultParams = params{
-	weight:      [numKinds]float64{1, 1, 1, 1},
-	tau:         24,
-	conflict:    0.5,
-	actors:      0.25,
-	threshold:   0.12,
+	weight:   [numKinds]float64{1, 1, 1, 1},
+	tau:      30,
+	square:   true,
+	conflict: 0.5,
+	// Different people quarter a pair's score and different figures
+	// halve it; different cities halve a report's score against a story
+	// none of whose reports names the report's city or is named by it.
+	pairHeads:   [numHeads]float64{headWho: 0.25, headWhere: 1, headFigure: 0.5},
+	storyHeads:  [numHeads]float64{headWho: 1, headWhere: 0.5, headFigure: 1},
+	threshold:   0.13,
 	link:        linkMean,
 	titleWeight: 2,
+	merge:       true,
+	nameGap:     true,
+	locative:    true,
 }
 
 const (
@@ -109,9 +134,10 @@ func (g *Grouper) weigh(f *features, dst *weighted) {
 // 1: the weighted mean, over the kinds of feature both reports have, of
 // the cosine similarity of their TF-IDF vectors of that kind; times a
 // factor that falls with the time between them; times the conflict
-// factors when their headlines name different actions or different
-// people. Words are compared only within a language: across languages,
-// names, concepts and figures carry the comparison.
+// factors when their headlines name different actions, different people
+// or different figures (pairHeads). Words are compared only within a
+// language: across languages, names, concepts and figures carry the
+// comparison.
 func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	var dot [numKinds]float64
 	i, j := 0, 0
@@ -128,42 +154,99 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 			j++
 		}
 	}
-	return g.combine(a, b, &dot, hours, otherActors(a.f, b.f))
+	var differ [numHeads]bool
+	for h := range differ {
+		differ[h] = otherHeads(a.f, b.f, h)
+	}
+	return g.combine(a, b, &dot, hours, differ)
 }
 
 // markedScore is pairScore of the report being placed, whose features
 // are marked (see keyStat), and a report of the window. It gives the same
 // result without comparing strings.
-func (g *Grouper) markedScore(a, b *weighted, hours float64) float64 {
+func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 	var dot [numKinds]float64
-	aTitleInB := false
+	var agree uint8 // bit h: a names one of b's heads[h] or b one of a's
 	for i := range b.f.feats {
 		st := b.f.feats[i].stat
 		if st.mark != g.mark {
 			continue
 		}
 		dot[b.f.feats[i].kind] += st.markW * b.w[i]
-		aTitleInB = aTitleInB || st.markTitle
+		agree |= st.markHead
 	}
-	differ := false
-	if len(a.f.titleNames) > 0 && len(b.f.titleNames) > 0 && !aTitleInB {
-		differ = true
-		for _, st := range b.f.titleStats {
+	for h := range numHeads {
+		for _, st := range b.f.headStats[h] {
 			if st.mark == g.mark {
-				differ = false
+				agree |= 1 << h
 				break
 			}
 		}
 	}
-	return g.combine(a, b, &dot, hours, differ)
+	var differ [numHeads]bool
+	for h := range differ {
+		differ[h] = len(a.f.heads[h]) > 0 && len(b.f.heads[h]) > 0 && agree&(1<<h) == 0
+	}
+	return g.combine(a, b, &dot, hours, differ), agree
 }
 
-func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, otherActors bool) float64 {
+// agreeHeads is markedScore's agree for two reports: bit h when either
+// names one of the other's heads[h].
+func agreeHeads(a, b *features) uint8 {
+	var agree uint8
+	for h := range numHeads {
+		for _, k := range a.heads[h] {
+			if b.has(k) {
+				agree |= 1 << h
+			}
+		}
+		for _, k := range b.heads[h] {
+			if a.has(k) {
+				agree |= 1 << h
+			}
+		}
+	}
+	return agree
+}
+
+// storyDiffer applies the heads conflicts to a story: a report (or a
+// story) whose headlines give names of kind h, against a story whose
+// headlines do too, when no report of either names any of the other's.
+// A pair of reports can agree on nothing because one of them is brief;
+// a whole story that never names the report's city, in a report that
+// never names the story's, tells another event.
+func (g *Grouper) storyDiffer(score float64, has, otherHas, agree uint8) float64 {
+	for h := range numHeads {
+		if has&otherHas&^agree&(1<<h) != 0 {
+			score *= g.p.storyHeads[h]
+		}
+	}
+	return score
+}
+
+// headBits has bit h set when f's headline gives names of kind h.
+func headBits(f *features) uint8 {
+	var b uint8
+	for h := range numHeads {
+		if len(f.heads[h]) > 0 {
+			b |= 1 << h
+		}
+	}
+	return b
+}
+
+func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, differ [numHeads]bool) float64 {
 	same := a.f.lang == b.f.lang
 	var sum, wsum float64
 	for k := range numKinds {
 		wk := g.p.weight[k]
-		if wk == 0 || a.norm[k] == 0 || b.norm[k] == 0 {
+		if wk == 0 {
+			continue
+		}
+		if a.norm[k] == 0 || b.norm[k] == 0 {
+			if kinds[k] == kindName && g.p.nameGap && a.norm[k]+b.norm[k] > 0 {
+				wsum += wk
+			}
 			continue
 		}
 		if kinds[k] == kindWord && !same {
@@ -177,13 +260,19 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64,
 	}
 	s := sum / wsum
 	if g.p.tau > 0 {
-		s /= 1 + math.Abs(hours)/g.p.tau
+		x := math.Abs(hours) / g.p.tau
+		if g.p.square {
+			x *= x
+		}
+		s /= 1 + x
 	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
 	}
-	if otherActors {
-		s *= g.p.actors
+	for h, d := range differ {
+		if d {
+			s *= g.p.pairHeads[h]
+		}
 	}
 	return s
 }
@@ -199,20 +288,21 @@ func conflict(a, b *features) bool {
 	return a.titleActions&^b.actions != 0 && b.titleActions != 0
 }
 
-// otherActors reports whether the headlines of a and b name people (or
-// other names no alias knows) and neither report names anyone the other's
-// headline names: "Lavrov and Rubio speak by phone" and "Putin and Trump
-// speak by phone" on the same day are two calls.
-func otherActors(a, b *features) bool {
-	if len(a.titleNames) == 0 || len(b.titleNames) == 0 {
+// otherHeads reports whether the headlines of a and b both give names of
+// kind h and neither report names any the other's headline gives: "Lavrov
+// and Rubio speak by phone" and "Putin and Trump speak by phone" on the
+// same day are two calls, "Russia and US hold talks in Istanbul" and
+// "Witkoff arrives in St Petersburg" two meetings.
+func otherHeads(a, b *features, h int) bool {
+	if len(a.heads[h]) == 0 || len(b.heads[h]) == 0 {
 		return false
 	}
-	for _, k := range a.titleNames {
+	for _, k := range a.heads[h] {
 		if b.has(k) {
 			return false
 		}
 	}
-	for _, k := range b.titleNames {
+	for _, k := range b.heads[h] {
 		if a.has(k) {
 			return false
 		}

@@ -3,13 +3,15 @@
 // outlets, in English and in Russian, within a few days. It compares what
 // an editor would compare: the names in two reports (across scripts and
 // Russian case endings, and through a bilingual alias list), their words
-// weighted by rarity, the kind of event their headlines name, the figures
-// they give and the time between them. docs/digest.md explains the method
-// and its measured precision and recall.
+// weighted by rarity, the kind of event their headlines name, who and
+// where their headlines say it happened, the figures they give and the
+// time between them. docs/digest.md explains the method and its measured
+// precision and recall, in isolation and in the digest.
 //
 // The package is pure: it reads nothing, writes nothing and keeps only the
-// reports of its window in memory. Its caller stores the assignments and
-// restores a Grouper with Seed.
+// reports of its window in memory. Its caller stores the assignments,
+// relabels its reports when stories merge (Merges), and restores a
+// Grouper with Seed.
 package story
 
 import (
@@ -76,6 +78,8 @@ type Grouper struct {
 	other   weighted
 	shared  map[*storyState]float64 // candidates: rarity of what they share
 	cands   []*storyState
+	fits    []*storyState // the candidates a report fits
+	merges  []Merge       // since the last call of Merges
 }
 
 type entry struct {
@@ -88,7 +92,7 @@ type entry struct {
 
 type storyState struct {
 	id      int64
-	members []*entry
+	members []*entry // in the order they were added
 }
 
 // New returns a Grouper with the built-in aliases and opts.
@@ -117,16 +121,25 @@ func New(opts Options) *Grouper {
 	g.x.aliases = newAliasTable(builtin, opts.Aliases)
 	g.x.titleWeight = g.p.titleWeight
 	g.x.noKey = g.p.noKey
+	g.x.noPlaceAdj = g.p.noPlaceAdjectives
+	g.x.locative = g.p.locative
 	return g
 }
 
 // Group is the batch form for previews and evaluation: the story id of
-// each report, taking the reports in the order given.
+// each report, taking the reports in the order given, after the merges.
 func Group(reports []Report, opts Options) map[int64]int64 {
 	g := New(opts)
 	out := make(map[int64]int64, len(reports))
 	for _, r := range reports {
 		out[r.ID] = g.Add(r)
+		for _, m := range g.Merges() {
+			for id, s := range out {
+				if s == m.From {
+					out[id] = m.Into
+				}
+			}
+		}
 	}
 	return out
 }
@@ -135,16 +148,22 @@ func Group(reports []Report, opts Options) map[int64]int64 {
 // and returns the story's id: the ID of the story's first report. Calls
 // come in arrival order, which need not be publication order: a report is
 // compared with the open stories that share its rarer names, words and
-// figures, whenever their reports were published within the window.
+// figures, whenever their reports were published within the window. When
+// r fits other stories too and they fit its story as well, they are
+// merged into the one with the smallest id (see Merges).
 func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
 	f := g.x.features(r)
 	g.markFeatures(f)
 	best, bestScore := (*storyState)(nil), 0.0
+	g.fits = g.fits[:0]
 	for _, s := range g.candidates(f) {
 		sc := g.storyScore(&g.scratch, s, r.Published)
 		if g.p.trace != nil {
 			g.p.trace(r, s.id, sc)
+		}
+		if sc >= g.p.threshold {
+			g.fits = append(g.fits, s)
 		}
 		if sc > bestScore || sc == bestScore && best != nil && s.id < best.id {
 			best, bestScore = s, sc
@@ -154,8 +173,80 @@ func (g *Grouper) Add(r Report) int64 {
 	if best != nil && bestScore >= g.p.threshold {
 		id = best.id
 	}
-	g.insert(r.ID, r.Published, f, id)
-	return id
+	e := g.insert(r.ID, r.Published, f, id)
+	if g.p.merge && len(g.fits) > 1 {
+		g.mergeFits(e)
+	}
+	return e.story.id
+}
+
+// mergeFits joins the stories that the report e fitted besides its own,
+// when they are one story by the same measure a report joins by: the mean
+// score of their reports' pairs. Two stories of one event form when its
+// reports arrive out of order (an analysis before the wire it follows,
+// a Russian report before the English one); the report that fits both
+// shows they may be one.
+func (g *Grouper) mergeFits(e *entry) {
+	for _, s := range g.fits {
+		into := e.story
+		if s == into || g.stories[s.id] != s {
+			continue
+		}
+		if g.linkScore(into, s) < g.p.threshold {
+			continue
+		}
+		// The story with the smaller id stays: its first report was stored
+		// first, and a story a digest has mailed keeps its id.
+		a, b := into, s
+		if b.id < a.id {
+			a, b = b, a
+		}
+		g.merge(a, b)
+	}
+}
+
+// linkScore is the mean pair score of the latest reports of a and b.
+func (g *Grouper) linkScore(a, b *storyState) float64 {
+	am := a.members[max(0, len(a.members)-maxMembers):]
+	bm := b.members[max(0, len(b.members)-maxMembers):]
+	var sum float64
+	var aHas, bHas, agree uint8
+	for _, x := range am {
+		g.weigh(x.f, &g.scratch)
+		aHas |= headBits(x.f)
+		for _, y := range bm {
+			g.weigh(y.f, &g.other)
+			sum += g.pairScore(&g.scratch, &g.other, x.at.Sub(y.at).Hours())
+			agree |= agreeHeads(x.f, y.f)
+		}
+	}
+	for _, y := range bm {
+		bHas |= headBits(y.f)
+	}
+	return g.storyDiffer(sum/float64(len(am)*len(bm)), aHas, bHas, agree)
+}
+
+// merge moves the reports of story b into story a, keeping the order in
+// which they were added, and records the merge for Merges.
+func (g *Grouper) merge(a, b *storyState) {
+	for _, m := range b.members {
+		m.story = a
+	}
+	a.members = append(a.members, b.members...)
+	slices.SortFunc(a.members, func(x, y *entry) int { return cmp.Compare(x.seq, y.seq) })
+	delete(g.stories, b.id)
+	g.merges = append(g.merges, Merge{From: b.id, Into: a.id})
+}
+
+// Merge says that story From is now part of story Into.
+type Merge struct{ From, Into int64 }
+
+// Merges returns the merges of stories since the last call, in the order
+// they happened: the caller relabels the reports it placed in From.
+func (g *Grouper) Merges() []Merge {
+	out := g.merges
+	g.merges = nil
+	return out
 }
 
 // markFeatures weighs the features of the report being placed and marks
@@ -168,12 +259,14 @@ func (g *Grouper) markFeatures(f *features) {
 	g.mark++
 	for i := range f.feats {
 		if st := f.feats[i].stat; st != nil {
-			st.mark, st.markW, st.markTitle = g.mark, g.scratch.w[i], false
+			st.mark, st.markW, st.markHead = g.mark, g.scratch.w[i], 0
 		}
 	}
-	for _, k := range f.titleNames {
-		if st := g.stats[k]; st != nil {
-			st.markTitle = true
+	for h, keys := range f.heads {
+		for _, k := range keys {
+			if st := g.stats[k]; st != nil {
+				st.markHead |= 1 << h
+			}
 		}
 	}
 }
@@ -210,7 +303,7 @@ func (g *Grouper) advance(t time.Time) time.Time {
 	return t
 }
 
-func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) {
+func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) *entry {
 	s := g.stories[story]
 	if s == nil {
 		s = &storyState{id: story}
@@ -233,10 +326,13 @@ func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) {
 		}
 		ft.stat = st
 	}
-	f.titleStats = f.titleStats[:0]
-	for _, k := range f.titleNames {
-		f.titleStats = append(f.titleStats, g.stats[k])
+	for h, keys := range f.heads {
+		f.headStats[h] = f.headStats[h][:0]
+		for _, k := range keys {
+			f.headStats[h] = append(f.headStats[h], g.stats[k])
+		}
 	}
+	return e
 }
 
 // indexed reports the kinds of feature that find candidate stories: a
@@ -342,17 +438,21 @@ const maxMembers = 8
 // params say).
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	best, sum := 0.0, 0.0
+	var has, agree uint8
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
-		sc := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		sc, ag := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
 		sum += sc
 		best = max(best, sc)
+		has |= headBits(m.f)
+		agree |= ag
 	}
+	score := best
 	if g.p.link == linkMean {
-		return sum / float64(len(members))
+		score = sum / float64(len(members))
 	}
-	return best
+	return g.storyDiffer(score, headBits(a.f), has, agree)
 }
 
 // entryHeap orders live reports by publication time, then arrival.

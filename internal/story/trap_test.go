@@ -63,6 +63,27 @@ func trapErrors(opts Options) []string {
 			{"second", "US expels Russian diplomat in tit-for-tat move", "The State Department gave a Russian attaché 72 hours to leave Washington.", 40},
 			{"second", "США в ответ выслали российского дипломата", "Атташе посольства России должен покинуть Вашингтон за трое суток.", 41},
 		}},
+		{"talks that name no one and the next day's meeting of named people", []rep{
+			{"talks", "US and Russian diplomats hold talks on embassy staffing", "The delegations met for six hours and agreed to ease visa rules for diplomats, the State Department said.", 0},
+			{"talks", "Россия и США провели консультации о работе посольств", "Делегации обсуждали визы для дипломатов и банковское обслуживание дипмиссий, сообщили в МИД.", 1},
+			{"talks", "Embassy talks end with deal on diplomats' visas", "Officials from both countries said more rounds would follow.", 4},
+			{"meeting", "Putin receives Trump envoy Witkoff in the Kremlin", "The meeting lasted three hours, presidential aide Yuri Ushakov said.", 22},
+			{"meeting", "Путин принял Уиткоффа в Кремле", "Переговоры продолжались три часа, сообщил Ушаков.", 23},
+		}},
+		{"talks in one city that name no one and the next day's talks in another", []rep{
+			{"oslo", "US and Russian officials discuss Arctic shipping in Oslo", "The delegations talked for five hours about ice-class vessels and search and rescue, officials said.", 0},
+			{"oslo", "В Осло прошли российско-американские консультации по Арктике", "Стороны обсудили судоходство и спасательные операции, сообщили в МИД.", 1},
+			{"oslo", "Arctic talks end without statement", "Both sides said the five hours of talks were useful.", 5},
+			{"ankara", "Russia and US hold consultations on visas in Ankara", "The talks on visas for diplomats lasted three hours, the Russian Foreign Ministry said.", 22},
+			{"ankara", "Россия и США провели в Анкаре консультации по визам", "Переговоры о визах для дипломатов продолжались три часа, сообщили в МИД.", 23},
+		}},
+		{"a commentary that names no one, between two calls of different people", []rep{
+			{"leaders", "Putin and Trump talk by phone for two hours", "The presidents discussed a ceasefire and prisoner exchanges, the Kremlin said.", 0},
+			{"leaders", "Путин и Трамп провели телефонный разговор", "Президенты обсуждали прекращение огня и обмен пленными, сообщили в Кремле.", 0.5},
+			{"leaders", "Долгий звонок без прорыва", "Лидеры двух стран обсудили перемирие и обмен пленными, но о встрече не договорились.", 14},
+			{"ministers", "Lavrov and Rubio discuss embassies by phone", "The ministers talked about diplomatic property and visas, the Foreign Ministry said.", 19},
+			{"ministers", "Лавров и Рубио обсудили по телефону работу посольств", "Министры говорили о дипсобственности и визах, сообщили в МИД.", 19.5},
+		}},
 	}
 	var errs []string
 	for _, tt := range tests {

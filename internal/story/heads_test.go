@@ -1,0 +1,127 @@
+package story
+
+import (
+	"slices"
+	"testing"
+)
+
+// The names a headline gives for who and where: people by their key,
+// cities of placeNames (in any case form, and as the Russian adjectives
+// made from them); the sides' names, countries and regions neither.
+func TestHeads(t *testing.T) {
+	g := New(Options{})
+	tests := []struct {
+		title      string
+		who, where []string
+	}{
+		{"Rubio and Lavrov meet in Istanbul", []string{"erb", "elvrv"}, []string{"e=стамбул"}},
+		{"Лавров и Рубио провели переговоры в Стамбуле", []string{"elvrv", "erb"}, []string{"e=стамбул"}},
+		{"Стамбульский раунд: что известно о переговорах", nil, []string{"e=стамбул"}},
+		{"Женевский формат", nil, []string{"e=женев"}},
+		{"Что дали стамбульские консультации", nil, []string{"e=стамбул"}},
+		{"Уиткофф прилетел в Петербург", []string{"e=уиткофф"}, []string{"e=санкт петербург"}},
+		// The capitals stand for the governments; countries and regions
+		// are where events are told at another scale ("talks in Turkey").
+		{"Witkoff arrives in Moscow", []string{"e=уиткофф"}, nil},
+		{"US, Russian top diplomats hold talks in Turkey", nil, nil},
+		{"Аляскинский саммит: что увидели", nil, nil},
+		// A name after "in" or "в" is a place though no alias knows it,
+		// unless it is a country or a region.
+		{"Россия и США провели в Вене новый раунд консультаций", nil, []string{"evn"}},
+		{"Russia, US hold embassy talks in Vienna", nil, []string{"evn"}},
+		{"Rubio and Lavrov meet in San Francisco", []string{"erb", "elvrv"}, []string{"esn", "efrnssk"}},
+		{"Russia detains US citizen in Siberia on spying charges", nil, nil},
+		{"US, Russian diplomats agree in Qatar to keep talking", nil, nil},
+		// Adjectives in -ский made from common nouns are no places.
+		{"Шпионский скандал омрачил работу посольств", nil, nil},
+		{"Российская делегация прибыла на морской курорт", nil, nil},
+	}
+	for _, tt := range tests {
+		f := g.x.features(Report{Title: tt.title})
+		if !sameSet(f.heads[headWho], tt.who) || !sameSet(f.heads[headWhere], tt.where) {
+			t.Errorf("%q: who %v, where %v; want %v, %v", tt.title, f.heads[headWho], f.heads[headWhere], tt.who, tt.where)
+		}
+	}
+	// Figures, but not months: the count a headline gives is part of
+	// what happened, the month is when.
+	for title, want := range map[string][]string{
+		"US sanctions 40 tankers in crackdown on shadow fleet": {"n40"},
+		"Переговоры продлились шесть часов":                    {"n6"},
+		"Second round of talks ends in March":                  {"nord2"},
+		"Talks resume in March":                                nil,
+	} {
+		if got := g.x.features(Report{Title: title}).heads[headFigure]; !sameSet(got, want) {
+			t.Errorf("%q: figures %v, want %v", title, got, want)
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// Headlines that name different cities, neither mentioned in the other
+// report, tell different events; a city the other report mentions, or a
+// country for a city, is no conflict.
+func TestOtherPlaces(t *testing.T) {
+	g := New(Options{})
+	f := func(title, text string) *features { return g.x.features(Report{Title: title, Text: text}) }
+	tests := []struct {
+		a, b *features
+		want bool
+	}{
+		{f("Russia, US hold new round of talks in Istanbul", "The meeting at the Russian consulate lasted five hours."),
+			f("Уиткофф прилетел в Петербург", "Спецпосланника встретил глава РФПИ."), true},
+		{f("Russia, US hold new round of talks in Istanbul", "The meeting at the Russian consulate lasted five hours."),
+			f("Стамбульский раунд завершился", "Делегации обменялись нотами."), false},
+		{f("Lavrov and Rubio to meet in Riyadh", "The ministers agreed by phone to meet in the Saudi capital."),
+			f("Rubio and Lavrov meet in Geneva", "They last met in Riyadh."), false},
+		{f("US, Russian top diplomats hold talks in Turkey", "Rubio and Lavrov met for three hours."),
+			f("Rubio and Lavrov meet in Istanbul", "Their talks lasted three hours."), false},
+	}
+	for _, tt := range tests {
+		if got := otherHeads(tt.a, tt.b, headWhere); got != tt.want {
+			t.Errorf("%v / %v: other places %v, want %v", tt.a.heads, tt.b.heads, got, tt.want)
+		}
+	}
+}
+
+// A report that names nothing is compared with one that names someone as
+// if their names disagreed; two that both name nothing are compared by
+// their other kinds.
+func TestNameGap(t *testing.T) {
+	g := New(Options{})
+	var a, b, c weighted
+	g.weigh(g.x.features(Report{Title: "Долгий звонок без прорыва", Lang: "ru"}), &a)
+	g.weigh(g.x.features(Report{Title: "Lavrov and Rubio speak by phone", Lang: "en"}), &b)
+	g.weigh(g.x.features(Report{Title: "Phone call brings no breakthrough", Lang: "en"}), &c)
+	named, unnamed := g.pairScore(&a, &b, 0), g.pairScore(&a, &c, 0)
+	p := defaultParams
+	p.nameGap = false
+	off := New(Options{p: &p})
+	if without := off.pairScore(&a, &b, 0); !(named < without && named > 0) {
+		t.Errorf("nameless and named: %.3f with the gap counted, %.3f without", named, without)
+	}
+	if without := off.pairScore(&a, &c, 0); unnamed != without || unnamed == 0 {
+		t.Errorf("two nameless reports: %.3f with the gap counted, %.3f without; want equal and not 0", unnamed, without)
+	}
+}
+
+// Every name of placeNames and personNames is an alias group's.
+func TestHeadNamesAreAliases(t *testing.T) {
+	g := New(Options{})
+	if n := len(g.x.aliases.places); n != len(placeNames) {
+		t.Errorf("%d place groups for %d placeNames: one is no alias", n, len(placeNames))
+	}
+	if n := len(g.x.aliases.people); n != len(personNames) {
+		t.Errorf("%d person groups for %d personNames: one is no alias", n, len(personNames))
+	}
+}
