@@ -15,7 +15,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
-func cmdSubscribers(ctx context.Context, a *app, args []string) error {
+func cmdSubscribers(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: add, set, list, remove", errUsage)
 	}
@@ -93,7 +93,7 @@ func (f scheduleFlags) schedule(fs *flag.FlagSet) (sch model.Schedule, given boo
 
 // subscribersAdd subscribes an address (add) or changes a subscription
 // (set, which needs it to exist).
-func subscribersAdd(ctx context.Context, a *app, args []string, change bool) error {
+func subscribersAdd(ctx context.Context, a *cli, args []string, change bool) error {
 	name := "subscribers add"
 	usage := "EMAIL --topic ID [--name N] [--frequency instant|daily|weekly] [--at HH:MM] [--day mon..sun] [--tz ZONE] [--best]"
 	help := "Subscribe an address to a topic, active at once (the operator vouches for it).\nWithout --frequency the subscription follows the topic's schedule."
@@ -197,7 +197,7 @@ func describeSchedule(s model.Schedule) string {
 	return out
 }
 
-func subscribersList(ctx context.Context, a *app, args []string) error {
+func subscribersList(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "subscribers list", "[--topic ID]", "List subscriptions with their status (active, pending, unsubscribed, suspended),\nschedule, next delivery (in the subscriber's zone and in UTC) and the matches\nwaiting for it.")
 	a.configFlagVar(fs)
 	topicID := fs.String("topic", "", "only this topic")
@@ -267,7 +267,7 @@ func subscribersList(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-func subscribersRemove(ctx context.Context, a *app, args []string) error {
+func subscribersRemove(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "subscribers remove", "EMAIL [--topic ID] [--erase]", "Unsubscribe an address from one topic or from all; --erase deletes the address and its history.")
 	a.configFlagVar(fs)
 	topicID := fs.String("topic", "", "only this topic (default: every topic)")

@@ -66,7 +66,7 @@ var errUsage = errors.New("usage")
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, a *app, args []string) error
+	run     func(ctx context.Context, a *cli, args []string) error
 }
 
 func commands() []command {
@@ -91,7 +91,7 @@ func commands() []command {
 
 // run is main without the process: tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, stopSignals func()) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, stopSignals: stopSignals}
+	a := &cli{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, stopSignals: stopSignals}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(stdout)
 		if len(args) == 0 {
@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 2
 }
 
-func (a *app) usage(w io.Writer) {
+func (a *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "feedwatch watches news feeds for topics and mails a digest of what matters.")
 	fmt.Fprintln(w, "\nUsage: feedwatch COMMAND [flags]  (feedwatch COMMAND --help for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
@@ -136,7 +136,7 @@ func (a *app) usage(w io.Writer) {
 
 // newFlags returns a flag set whose usage names the command and its
 // arguments, and that reports errors instead of exiting.
-func newFlags(a *app, name, argsUsage, about string) *flag.FlagSet {
+func newFlags(a *cli, name, argsUsage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("feedwatch "+name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
@@ -165,7 +165,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func cmdVersion(_ context.Context, a *app, args []string) error {
+func cmdVersion(_ context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "version", "", "Print feedwatch's version.")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
