@@ -84,6 +84,13 @@ func (a *App) Logger() *slog.Logger { return a.log }
 // Environ is the environment the config's *_env keys are read from.
 func (a *App) Environ() []string { return a.environ }
 
+// setMetrics makes the outboxes built from now on count deliveries in m.
+func (a *App) setMetrics(m *metrics.Metrics) {
+	a.mu.Lock()
+	a.metrics = m
+	a.mu.Unlock()
+}
+
 func (a *App) metricsOrNil() *metrics.Metrics {
 	a.mu.RLock()
 	defer a.mu.RUnlock()

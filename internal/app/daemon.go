@@ -169,9 +169,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		d.log.Warn("feeds' item counts corrected: an older feedwatch wrote to this database", "feeds", n)
 	}
 	d.metrics = metrics.New(d.st)
-	d.app.mu.Lock()
-	d.app.metrics = d.metrics
-	d.app.mu.Unlock()
+	d.app.setMetrics(d.metrics)
 	d.observeTopics(ctx, set)
 	first, err := d.newPipeline(ctx, cfg)
 	if err != nil {
