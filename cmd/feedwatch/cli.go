@@ -121,13 +121,6 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func (a *cli) logger() *slog.Logger {
-	if a.log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return a.log
-}
-
 func (a *cli) openStore(ctx context.Context) (*store.Store, error) {
 	p, err := a.program()
 	if err != nil {
