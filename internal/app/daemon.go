@@ -196,6 +196,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 
 	d.log.Info("feedwatch started", "version", d.app.version, "config", cfg.Path, "database", cfg.Database, "mail", first.where,
 		"poll_schedule", cfg.Poll.Schedule, "topics", len(set.Topics()))
+	d.running.Store(true) // reloads apply from here on
 	d.sched.Start()
 	// Poll at once rather than a schedule's length after start, then send
 	// what is due and what an earlier run left in the outbox.
@@ -212,7 +213,6 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		defer d.bg.Done()
 		watchFile(d.ctx, TopicsPath(cfg), d.opts.WatchEvery, topicsStamp, func() { _ = d.reloadTopics("topics file changed") })
 	}()
-	d.running.Store(true)
 	return nil
 }
 
