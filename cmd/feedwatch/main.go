@@ -1,7 +1,8 @@
 // Command feedwatch polls news feeds, keeps the items that match a topic's
 // rules and mails a digest of them to the topic's subscribers. This package
-// only wires: it reads flags and configuration, builds each part with its own
-// options, and hands signals to the daemon.
+// reads flags, finds the configuration, calls internal/app (which builds the
+// parts and runs the daemon) and internal/service (the operations), prints
+// what they return, and hands signals to the daemon.
 package main
 
 import (
