@@ -218,7 +218,8 @@ func (c *channel) snapshot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for _, s := range subs {
-		lines = append(lines, fmt.Sprintf("subscription %s %s %s name=%q zone=%q", s.Email, s.TopicID, s.Status, s.Name, s.TimeZone))
+		lines = append(lines, fmt.Sprintf("subscription %s %s %s name=%q zone=%q lang=%q combine=%v paused=%s schedule=%+v", s.Email, s.TopicID,
+			s.Status, s.Name, s.TimeZone, s.Lang, s.Combine, s.PausedUntil.UTC().Format(time.RFC3339), s.Schedule))
 	}
 	ds, err := st.Deliveries(ctx, "", 100)
 	if err != nil {
@@ -278,6 +279,9 @@ func TestSameOperationEveryWay(t *testing.T) {
 	web := startChannel(t, "web", true, smtpSrv.Port)
 	api := startChannel(t, "api", true, smtpSrv.Port)
 	wire, sports, local := feeds.URL+"/wire.rss", feeds.URL+"/sports.rss", feeds.URL+"/local.atom"
+	// A pause reads its date in the subscriber's zone, the same way in
+	// each channel.
+	pauseDate := time.Now().AddDate(0, 0, 20).Format(time.DateOnly)
 	delivery := map[string]int64{}
 	for _, c := range []*channel{cli, web, api} {
 		delivery[c.name] = c.seedFailed(t, "bounced@feedwatch.test")
@@ -342,6 +346,45 @@ func TestSameOperationEveryWay(t *testing.T) {
 			func(t *testing.T, c *channel) {
 				c.api(t, "POST", "/api/v1/subscriptions", map[string]string{"email": "reader@feedwatch.test", "topic": "us-russia",
 					"name": "Reader", "time_zone": "Europe/Berlin"})
+			}},
+		{"subscribe with a schedule and settings",
+			func(t *testing.T, c *channel) {
+				c.cli(t, "subscribers", "add", "weekly@feedwatch.test", "--topic", "us-russia", "--frequency", "weekly", "--day", "thu",
+					"--at", "06:15", "--best", "--tz", "America/New_York", "--lang", "ru", "--combine=false")
+			},
+			func(t *testing.T, c *channel) {
+				c.form(t, "/admin/subscribers", "/admin/subscribers/add", url.Values{"email": {"weekly@feedwatch.test"}, "topic": {"us-russia"},
+					"frequency": {"weekly"}, "weekday": {"thu"}, "deliver_at": {"06:15"}, "best_only": {"off", "on"}, "time_zone": {"America/New_York"},
+					"lang": {"ru"}, "combine": {"off"}}, nil)
+			},
+			func(t *testing.T, c *channel) {
+				c.api(t, "POST", "/api/v1/subscriptions", map[string]any{"email": "weekly@feedwatch.test", "topic": "us-russia",
+					"frequency": "weekly", "weekday": "thu", "deliver_at": "06:15", "best_only": true, "time_zone": "America/New_York",
+					"lang": "ru", "combine": false})
+			}},
+		{"change a subscription's schedule and pause it",
+			func(t *testing.T, c *channel) {
+				c.cli(t, "subscribers", "set", "reader@feedwatch.test", "--topic", "us-russia", "--frequency", "daily", "--at", "21:30",
+					"--pause-until", pauseDate)
+			},
+			func(t *testing.T, c *channel) {
+				c.form(t, "/admin/subscribers", "/admin/subscribers/change", url.Values{"email": {"reader@feedwatch.test"}, "topic": {"us-russia"},
+					"frequency": {"daily"}, "deliver_at": {"21:30"}, "weekday": {"mon"}, "paused_until": {pauseDate}}, nil)
+			},
+			func(t *testing.T, c *channel) {
+				c.api(t, "PATCH", "/api/v1/subscriptions/reader@feedwatch.test/us-russia", map[string]any{"frequency": "daily",
+					"deliver_at": "21:30", "paused_until": pauseDate})
+			}},
+		{"suspend a subscription and put it back on the topic's schedule",
+			func(t *testing.T, c *channel) {
+				c.cli(t, "subscribers", "set", "weekly@feedwatch.test", "--topic", "us-russia", "--status", "suspended", "--frequency", "topic")
+			},
+			func(t *testing.T, c *channel) {
+				c.form(t, "/admin/subscribers", "/admin/subscribers/change", url.Values{"email": {"weekly@feedwatch.test"}, "topic": {"us-russia"},
+					"status": {"suspended"}, "frequency": {"topic"}, "deliver_at": {"06:15"}, "weekday": {"thu"}}, nil)
+			},
+			func(t *testing.T, c *channel) {
+				c.api(t, "PATCH", "/api/v1/subscriptions/weekly@feedwatch.test/us-russia", map[string]any{"status": "suspended", "frequency": "topic"})
 			}},
 		{"unsubscribe",
 			func(t *testing.T, c *channel) {
@@ -410,13 +453,14 @@ func TestSameOperationEveryWay(t *testing.T) {
 		t.Errorf("digest preview = %d %+v", resp.StatusCode, preview)
 	}
 
-	// Each change is in the activity log, with who made it.
-	for _, c := range []*channel{web, api} {
+	// Each change is in the activity log, with who made it: the command
+	// line's too.
+	for _, c := range []*channel{cli, web, api} {
 		acts, err := c.store(t).Activities(context.Background(), 100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"web": "web:admin", "api": "api:channels"}[c.name]
+		want := map[string]string{"cli": "cli", "web": "web:admin", "api": "api:channels"}[c.name]
 		n := 0
 		for _, a := range acts {
 			if a.Actor == want {

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 )
 
-func cmdAPIKeys(ctx context.Context, a *app, args []string) error {
+func cmdAPIKeys(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: create, list, revoke", errUsage)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
-func cmdBackup(ctx context.Context, a *app, args []string) error {
+func cmdBackup(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "backup", "FILE|DIR [--keep N]", `Write a consistent copy of the database while the daemon runs (SQLite's
 VACUUM INTO: a compacted snapshot of one moment, checked before it is given
 its name; readable by its owner only). FILE must not exist. Given a

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func cmdConfig(ctx context.Context, a *app, args []string) error {
+func cmdConfig(ctx context.Context, a *cli, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprintln(a.stderr, "Usage: feedwatch config check [flags]  (feedwatch config check --help)")
 		return nil
@@ -31,7 +31,7 @@ func cmdConfig(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.renderer(cfg); err != nil {
+	if _, err := a.renderer(); err != nil {
 		return err
 	}
 	src := cfg.Path

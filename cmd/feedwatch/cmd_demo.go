@@ -15,7 +15,7 @@ import (
 // demoMarker marks a folder the demo made, so that it only ever deletes its own.
 const demoMarker = ".feedwatch-demo"
 
-func cmdDemo(ctx context.Context, a *app, args []string) error {
+func cmdDemo(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "demo", "[--dir DIR]",
 		"Run the whole pipeline once, offline, in seconds: serve bundled sample feeds\n(English and Russian, relevant and not) on a loopback port, poll them into a fresh\ndata folder, build the digest for a demo subscriber, write it as an .eml file and\nan HTML preview, and print where they went. No network and no configuration needed.")
 	dir := fs.String("dir", "feedwatch-demo", "data folder to create (a previous demo folder there is replaced)")
@@ -43,8 +43,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	for _, f := range demo.Feeds {
 		cfg.Feeds = append(cfg.Feeds, config.Feed{URL: srv.URL + f.Path, Title: f.Title})
 	}
-	a.cfg = cfg
-	a.log = newLogger(a.stderr, cfg.Log)
+	a.useConfig(cfg)
 
 	fmt.Fprintf(a.stdout, "Serving %d sample feeds on %s\n\n", len(demo.Feeds), srv.URL)
 	set, err := a.loadTopics("") // the built-in topics, whatever the working folder holds

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/feedwatch/feedwatch/internal/app"
 	"github.com/feedwatch/feedwatch/internal/digest"
 	fwmail "github.com/feedwatch/feedwatch/internal/mail"
 	"github.com/feedwatch/feedwatch/internal/model"
@@ -17,7 +18,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
-func cmdDigest(ctx context.Context, a *app, args []string) error {
+func cmdDigest(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "digest", "[--config F] [--topic ID] [--now] [--preview [--json] [--out DIR]] [--to EMAIL]",
 		"Send every subscription's mail that is due: the matches since its last mail, at\nits own time, queued and sent (as .eml files when no SMTP host is set). Running\nit again sends nothing new. --now sends every subscription what is waiting for\nit now, whatever its schedule, and leaves the schedule as it was.\n\n--preview renders without sending or recording anything: each topic's next\ndigest for a new subscriber (HTML and text into --out, or the text to standard\noutput; --json prints its stories, every one, as JSON), or with --to the next\nmail of that subscriber.\n--to alone sends a one-off copy of that subscriber's next mail (or of the\ntopics' previews, for an address that is not subscribed) without recording it.")
 	a.configFlagVar(fs)
@@ -94,7 +95,7 @@ type reportJSON struct {
 
 // digestJSON prints, per topic, every story of its next digest (beyond the
 // maximum too) with all of its reports: a line of JSON per topic.
-func digestJSON(ctx context.Context, a *app, b *digest.Builder, topics []topic.Topic) error {
+func digestJSON(ctx context.Context, a *cli, b *digest.Builder, topics []topic.Topic) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetEscapeHTML(false)
 	for _, t := range topics {
@@ -120,7 +121,7 @@ func digestJSON(ctx context.Context, a *app, b *digest.Builder, topics []topic.T
 	return nil
 }
 
-func digestPreview(ctx context.Context, a *app, b *digest.Builder, topics []topic.Topic, out string) error {
+func digestPreview(ctx context.Context, a *cli, b *digest.Builder, topics []topic.Topic, out string) error {
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
@@ -152,7 +153,7 @@ func digestPreview(ctx context.Context, a *app, b *digest.Builder, topics []topi
 }
 
 // digestPreviewFor renders the next mails of one subscriber.
-func digestPreviewFor(ctx context.Context, a *app, b *digest.Builder, set *topic.Set, email, out string) error {
+func digestPreviewFor(ctx context.Context, a *cli, b *digest.Builder, set *topic.Set, email, out string) error {
 	mails, err := b.PendingFor(ctx, set, email)
 	if err != nil {
 		return err
@@ -191,16 +192,17 @@ func writePreview(dir, name, subject, html, text string) (string, string, error)
 
 // digestTo sends a one-off copy, recorded nowhere: the subscriber's next
 // mails, or for an address that is not subscribed each topic's preview.
-func digestTo(ctx context.Context, a *app, b *digest.Builder, set *topic.Set, topics []topic.Topic, to string) error {
+func digestTo(ctx context.Context, a *cli, b *digest.Builder, set *topic.Set, topics []topic.Topic, to string) error {
 	addr, err := mail.ParseAddress(to)
 	if err != nil {
 		return fmt.Errorf("--to %q: %w", to, err)
 	}
-	cfg, err := a.loadConfig()
+	p, err := a.program()
 	if err != nil {
 		return err
 	}
-	sender, where := a.sender(cfg)
+	cfg := p.Config()
+	sender, where := p.Sender()
 	defer sender.Close()
 	from := cfg.Mail.From
 	if f, err := mail.ParseAddress(from); err == nil {
@@ -214,7 +216,7 @@ func digestTo(ctx context.Context, a *app, b *digest.Builder, set *topic.Set, to
 			raws = append(raws, m.Raw)
 		}
 	case errors.Is(err, store.ErrNotFound):
-		dkim, err := loadDKIM(cfg)
+		dkim, err := app.DKIM(cfg)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/service"
 )
 
-func cmdFeeds(ctx context.Context, a *app, args []string) error {
+func cmdFeeds(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: add, list, remove, enable, disable, import, export", errUsage)
 	}
@@ -71,7 +71,7 @@ func ago(t, now time.Time) string {
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
-func feedsList(ctx context.Context, a *app, args []string) error {
+func feedsList(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "feeds list", "[--failing]", "List feeds with status, last success, last error, items and next poll.")
 	a.configFlagVar(fs)
 	failing := fs.Bool("failing", false, "only feeds with errors")
@@ -117,7 +117,7 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func feedsAdd(ctx context.Context, a *app, args []string) error {
+func feedsAdd(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "feeds add", "URL... [--title T] [--pick N|--all-found] [--no-check]",
 		"Add feeds. Each URL is fetched once to check it is a feed; when it is a web page,\nthe feeds it advertises are listed and the one chosen with --pick (or all of them\nwith --all-found) is added; at a terminal, without either flag, it asks which.\nA page advertising one feed adds that one.")
 	a.configFlagVar(fs)
@@ -252,7 +252,7 @@ func parseChoice(answer string, found []service.Candidate) ([]service.Candidate,
 	return chosen, nil
 }
 
-func feedsChange(ctx context.Context, a *app, verb string, args []string) error {
+func feedsChange(ctx context.Context, a *cli, verb string, args []string) error {
 	fs := newFlags(a, "feeds "+verb, "URL...", map[string]string{
 		"remove":  "Remove feeds added by hand, with their items. Feeds from the config file are removed there.",
 		"enable":  "Enable polling of feeds.",
@@ -285,7 +285,7 @@ func feedsChange(ctx context.Context, a *app, verb string, args []string) error 
 	return nil
 }
 
-func feedsImport(ctx context.Context, a *app, args []string) error {
+func feedsImport(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "feeds import", "FILE.opml", "Add every feed of an OPML file (as exported by Miniflux, FreshRSS, newsboat…).\nFeeds already stored are left as they are.")
 	a.configFlagVar(fs)
 	rest, err := parseFlags(fs, args)
@@ -318,7 +318,7 @@ func feedsImport(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func feedsExport(ctx context.Context, a *app, args []string) error {
+func feedsExport(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "feeds export", "[--out FILE]", "Write every feed as OPML 2.0 (standard output by default).")
 	a.configFlagVar(fs)
 	out := fs.String("out", "", "file to write")

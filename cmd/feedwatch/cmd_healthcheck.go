@@ -11,7 +11,7 @@ import (
 
 // cmdHealthcheck exists for container HEALTHCHECKs: minimal images have no
 // curl, and the binary is already there.
-func cmdHealthcheck(ctx context.Context, a *app, args []string) error {
+func cmdHealthcheck(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "healthcheck", "[--url URL]", "Exit 0 when the daemon's web server answers /healthz with 200. Without --url it\nasks the address the configuration's web.listen names.")
 	a.configFlagVar(fs)
 	u := fs.String("url", "", "health endpoint (default: /healthz on web.listen)")

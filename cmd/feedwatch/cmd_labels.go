@@ -15,7 +15,7 @@ import (
 
 // topicsSuggest prints the rules workbench's suggestions, for editors who
 // edit the topics file in their own editor.
-func topicsSuggest(ctx context.Context, a *app, args []string) error {
+func topicsSuggest(ctx context.Context, a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "suggest", "[--topic ID] [--labels FILE] [--days N] [--max N]",
 		"Propose edits of a topic's rules from labelled items: a term for a group or for\nany, an ignore phrase, a not term, a near or min_score. Each comes with the\nlabelled items it fixes and breaks and the stored items of the last N days that\nwould start or stop matching. The labels are the database's (readers', editors'\nand imported ones) or, with --labels, a JSON-lines file as `topics eval` reads.\nThe method is explained in docs/rules.md.")
 	file := fs.String("labels", "", "labelled items (JSON lines) instead of the database's labels")
@@ -69,7 +69,11 @@ func topicsSuggest(ctx context.Context, a *app, args []string) error {
 		items := fromFile
 		source := *file
 		if *file == "" {
-			ls, err := a.store.Labels(ctx, t.ID)
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			ls, err := st.Labels(ctx, t.ID)
 			if err != nil {
 				return err
 			}
@@ -133,7 +137,7 @@ func printSuggestions(w io.Writer, t topic.Topic, items, recent []suggest.Item, 
 	return nil
 }
 
-func topicsLabels(ctx context.Context, a *app, args []string) error {
+func topicsLabels(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: import, export", errUsage)
 	}
@@ -149,7 +153,7 @@ func topicsLabels(ctx context.Context, a *app, args []string) error {
 	return fmt.Errorf("%w: unknown subcommand %q (want import, export)", errUsage, args[0])
 }
 
-func labelsImport(ctx context.Context, a *app, args []string) error {
+func labelsImport(ctx context.Context, a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "labels import", "FILE [--topic ID]",
 		"Store a JSON-lines file of labelled items (as `topics eval --labels` reads them)\nas a topic's imported labels, beside readers' and editors'. An id imported\nbefore takes the file's text and verdict.")
 	rest, err := parseFlags(fs.FlagSet, args)
@@ -191,7 +195,7 @@ func labelsImport(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func labelsExport(ctx context.Context, a *app, args []string) error {
+func labelsExport(ctx context.Context, a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "labels export", "[--topic ID] [--out FILE]",
 		"Write the labelled items (readers', editors' and imported, each with the verdict\nthey add up to) as JSON lines that `topics eval --labels` reads. Items on which\nreaders are split evenly and no editor has spoken are left out.")
 	out := fs.String("out", "", "write to FILE instead of standard output")

@@ -10,7 +10,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/service"
 )
 
-func cmdOutbox(ctx context.Context, a *app, args []string) error {
+func cmdOutbox(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: list, retry", errUsage)
 	}
@@ -73,7 +73,7 @@ func cmdOutbox(ctx context.Context, a *app, args []string) error {
 }
 
 // sendDue drains the outbox once and prints what happened.
-func sendDue(ctx context.Context, a *app) error {
+func sendDue(ctx context.Context, a *cli) error {
 	ob, sender, where, err := a.outbox(ctx)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ type parsedFeed struct {
 	Items  []parsedItem `json:"items"`
 }
 
-func cmdParse(ctx context.Context, a *app, args []string) error {
+func cmdParse(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "parse", "FILE|URL [--json]", "Parse one feed document and print what feedwatch extracts.")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	rest, err := parseFlags(fs, args)

@@ -8,7 +8,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/ingest"
 )
 
-func cmdPoll(ctx context.Context, a *app, args []string) error {
+func cmdPoll(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "poll", "[--config F] [--all] [--quiet]", "Fetch every due feed once, store new items, match them against the topics,\nand print one line per feed and a total. Exits non-zero only when the run\nitself failed, not when a single feed did.")
 	a.configFlagVar(fs)
 	all := fs.Bool("all", false, "poll every enabled feed now, due or not")

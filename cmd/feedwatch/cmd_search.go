@@ -11,7 +11,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/store"
 )
 
-func cmdSearch(ctx context.Context, a *app, args []string) error {
+func cmdSearch(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "search", "QUERY… [--limit N] [--topic ID] [--json]",
 		"Search the stored items' titles and summaries, newest first. All words must occur, in any case;\n"+
 			`"quoted words" are a phrase, word* a prefix, -word excluded, and OR joins alternatives.`)

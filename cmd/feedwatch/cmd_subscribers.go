@@ -2,20 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/feedwatch/feedwatch/internal/mailaddr"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/schedule"
-	"github.com/feedwatch/feedwatch/internal/store"
+	"github.com/feedwatch/feedwatch/internal/service"
 )
 
-func cmdSubscribers(ctx context.Context, a *app, args []string) error {
+func cmdSubscribers(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: add, set, list, remove", errUsage)
 	}
@@ -35,77 +34,89 @@ func cmdSubscribers(ctx context.Context, a *app, args []string) error {
 	return fmt.Errorf("%w: unknown subcommand %q (want add, set, list, remove)", errUsage, args[0])
 }
 
-// scheduleFlags are the flags of `subscribers add` and `set` that say when
-// and how much a subscription receives.
-type scheduleFlags struct {
-	frequency, at, day, tz *string
-	best                   *bool
+// subscriptionFlags are the flags of `subscribers add` and `set`: the
+// subscription's schedule and the subscriber's own settings. Only the
+// flags given change anything.
+type subscriptionFlags struct {
+	fs                                                     *flag.FlagSet
+	name, frequency, at, day, tz, lang, pauseUntil, status *string
+	best, combine                                          *bool
 }
 
-func addScheduleFlags(fs *flag.FlagSet) scheduleFlags {
-	return scheduleFlags{
-		frequency: fs.String("frequency", "", "instant, daily or weekly (default: the topic's schedule)"),
-		at:        fs.String("at", "", "delivery time HH:MM in the subscriber's zone (daily and weekly; default 07:00)"),
-		day:       fs.String("day", "", "delivery day mon..sun (weekly; default mon)"),
-		tz:        fs.String("tz", "", "the subscriber's IANA time zone, e.g. Europe/Berlin, for delivery times and the times in mails (default: the server's zone for delivery, UTC in mails)"),
-		best:      fs.Bool("best", false, "only the strongest matches (score at or above the topic's best_score)"),
+func addSubscriptionFlags(fs *flag.FlagSet, change bool) subscriptionFlags {
+	f := subscriptionFlags{fs: fs,
+		name:       fs.String("name", "", "the subscriber's name"),
+		frequency:  fs.String("frequency", "", "topic, instant, daily or weekly (default for a new subscription: topic, the topic's schedule)"),
+		at:         fs.String("at", "", "delivery time HH:MM in the subscriber's zone, for daily and weekly (default: the topic's time, else 07:00)"),
+		day:        fs.String("day", "", "delivery day mon..sun, for weekly (default: the topic's day, else mon)"),
+		tz:         fs.String("tz", "", "the subscriber's IANA time zone, e.g. Europe/Berlin, for delivery times and the times in mails (default: the server's zone for delivery, UTC in mails)"),
+		best:       fs.Bool("best", false, "only the strongest matches (score at or above the topic's best_score); --best=false for all"),
+		lang:       fs.String("lang", "", "the language whose report heads a story: en or ru ('' for any)"),
+		combine:    fs.Bool("combine", false, "one mail for the subscriptions due at the same time (a new subscriber's default); --combine=false for one each"),
+		pauseUntil: fs.String("pause-until", "", "hold every mail back until this date (YYYY-MM-DD, in the subscriber's zone); '' ends a pause"),
 	}
+	if change {
+		f.status = fs.String("status", "", "active, unsubscribed or suspended")
+	}
+	return f
 }
 
-// schedule reads the flags into a schedule; given says whether any of them
-// was set.
-func (f scheduleFlags) schedule(fs *flag.FlagSet) (sch model.Schedule, given bool, err error) {
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	given = set["frequency"] || set["at"] || set["day"] || set["best"]
-	sch = model.Schedule{Frequency: *f.frequency, DeliverAt: 7 * 60, Weekday: time.Monday, BestOnly: *f.best}
-	switch sch.Frequency {
-	case model.FrequencyInstant, model.FrequencyDaily, model.FrequencyWeekly:
-	case "":
-		if set["at"] || set["day"] {
-			return sch, given, fmt.Errorf("%w: --at and --day need --frequency daily or weekly", errUsage)
+// input returns what the flags given ask for.
+func (f subscriptionFlags) input() (service.SubscriberInput, service.ScheduleInput, string) {
+	given := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	str := func(name string, v *string) *string {
+		if given[name] {
+			return v
 		}
-	default:
-		return sch, given, fmt.Errorf("%w: --frequency %q: want instant, daily or weekly", errUsage, sch.Frequency)
+		return nil
 	}
-	if *f.at != "" {
-		m, ok := schedule.ParseClock(*f.at)
-		if !ok {
-			return sch, given, fmt.Errorf("%w: --at %q: want HH:MM, e.g. 07:30", errUsage, *f.at)
+	boolean := func(name string, v *bool) *bool {
+		if given[name] {
+			return v
 		}
-		if sch.Frequency == model.FrequencyInstant {
-			return sch, given, fmt.Errorf("%w: --at does not go with --frequency instant", errUsage)
-		}
-		sch.DeliverAt = m
+		return nil
 	}
-	if *f.day != "" {
-		d, ok := schedule.ParseWeekday(*f.day)
-		if !ok {
-			return sch, given, fmt.Errorf("%w: --day %q: want mon, tue, wed, thu, fri, sat or sun", errUsage, *f.day)
-		}
-		if sch.Frequency != model.FrequencyWeekly {
-			return sch, given, fmt.Errorf("%w: --day goes with --frequency weekly", errUsage)
-		}
-		sch.Weekday = d
+	status := ""
+	if f.status != nil {
+		status = *f.status
 	}
-	return sch, given, nil
+	return service.SubscriberInput{Name: str("name", f.name), TimeZone: str("tz", f.tz), Lang: str("lang", f.lang),
+			Combine: boolean("combine", f.combine), PausedUntil: str("pause-until", f.pauseUntil)},
+		service.ScheduleInput{Frequency: str("frequency", f.frequency), DeliverAt: str("at", f.at), Weekday: str("day", f.day),
+			BestOnly: boolean("best", f.best)},
+		status
 }
 
-// subscribersAdd subscribes an address (add) or changes a subscription
-// (set, which needs it to exist).
-func subscribersAdd(ctx context.Context, a *app, args []string, change bool) error {
+// flagOf names the flag that sets each field the service checks.
+var flagOf = map[string]string{"name": "--name", "time_zone": "--tz", "lang": "--lang", "combine": "--combine",
+	"paused_until": "--pause-until", "frequency": "--frequency", "deliver_at": "--at", "weekday": "--day",
+	"best_only": "--best", "status": "--status", "topic": "--topic"}
+
+// inFlagTerms prefixes an invalid input's message with the flag that gave it.
+func inFlagTerms(err error) error {
+	var se *service.Error
+	if errors.As(err, &se) && se.Kind == service.Invalid && flagOf[se.Field] != "" {
+		return fmt.Errorf("%s: %w", flagOf[se.Field], err)
+	}
+	return err
+}
+
+// subscribersAdd subscribes an address (add) or changes a subscription or
+// a subscriber (set), through the operations the admin pages and the API
+// use, so that the change is in the activity log too.
+func subscribersAdd(ctx context.Context, a *cli, args []string, change bool) error {
 	name := "subscribers add"
-	usage := "EMAIL --topic ID [--name N] [--frequency instant|daily|weekly] [--at HH:MM] [--day mon..sun] [--tz ZONE] [--best]"
+	usage := "EMAIL --topic ID [--name N] [--frequency topic|instant|daily|weekly] [--at HH:MM] [--day mon..sun] [--best] [--tz ZONE] [--lang en|ru] [--combine] [--pause-until DATE]"
 	help := "Subscribe an address to a topic, active at once (the operator vouches for it).\nWithout --frequency the subscription follows the topic's schedule."
 	if change {
-		name, help = "subscribers set", "Change an address's subscription to a topic (or, without --topic, its name and\nzone). Matches waiting for the old schedule go into the next mail on the new one."
-		usage = strings.Replace(usage, "--topic ID", "[--topic ID]", 1)
+		name, help = "subscribers set", "Change an address's subscription to a topic: its status, its schedule and the\nsubscriber's settings (or, without --topic, only the subscriber's settings: name,\nzone, language, combined mail, pause). Only the flags given change anything.\nMatches waiting for the old schedule go into the next mail on the new one."
+		usage = strings.Replace(usage, "--topic ID", "[--topic ID] [--status active|unsubscribed|suspended]", 1)
 	}
 	fs := newFlags(a, name, usage, help)
 	a.configFlagVar(fs)
 	topicID := fs.String("topic", "", "topic id")
-	fullName := fs.String("name", "", "the subscriber's name")
-	sf := addScheduleFlags(fs)
+	sf := addSubscriptionFlags(fs, change)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -113,132 +124,79 @@ func subscribersAdd(ctx context.Context, a *app, args []string, change bool) err
 	if len(rest) != 1 || (*topicID == "" && !change) {
 		return fmt.Errorf("%w: want EMAIL and --topic ID", errUsage)
 	}
-	addr, err := mailaddr.Parse(rest[0])
-	if err != nil {
-		return err
-	}
-	if *sf.tz != "" {
-		if _, err := time.LoadLocation(*sf.tz); err != nil {
-			return fmt.Errorf("--tz %q: not a known IANA time zone (e.g. Europe/Berlin)", *sf.tz)
-		}
-	}
-	sch, given, err := sf.schedule(fs)
-	if err != nil {
-		return err
-	}
-	if *topicID == "" && given {
-		return fmt.Errorf("%w: --frequency, --at, --day and --best need --topic ID", errUsage)
+	subscriber, sch, status := sf.input()
+	if *topicID == "" && (sch != service.ScheduleInput{} || status != "") {
+		return fmt.Errorf("%w: --frequency, --at, --day, --best and --status need --topic ID", errUsage)
 	}
 	if *topicID != "" {
-		set, err := a.loadTopics("")
-		if err != nil {
-			return err
-		}
-		if _, err := topicsToRun(set, *topicID); err != nil {
+		// A broken topics file is reported as it is, not as an unknown topic.
+		if _, err := a.loadTopics(""); err != nil {
 			return err
 		}
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	if !change {
-		sub, err := st.Subscribe(ctx, model.Subscription{Email: addr, Name: *fullName, TimeZone: *sf.tz, TopicID: *topicID,
-			Status: model.SubscriptionActive, Schedule: sch})
+	if *topicID == "" {
+		sub, err := svc.SetSubscriber(ctx, rest[0], subscriber)
 		if err != nil {
-			return err
+			return inFlagTerms(err)
 		}
-		if given && sch.Frequency == "" {
-			// --best alone: the topic's schedule, only the strongest.
-			if err := st.SetSchedule(ctx, addr, *topicID, sch); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(a.stdout, "%s subscribed to %s (%s, %s)\n", sub.Email, sub.TopicID, sub.Status, describeSchedule(sch))
+		fmt.Fprintf(a.stdout, "%s updated\n", sub.Email)
 		return nil
 	}
-	settings := store.SubscriberSettings{}
-	if *fullName != "" {
-		settings.Name = fullName
-	}
-	if *sf.tz != "" {
-		settings.TimeZone = sf.tz
-	}
-	if err := st.SetSubscriber(ctx, addr, settings); err != nil {
-		return err
-	}
-	if *topicID != "" && given {
-		if err := st.SetSchedule(ctx, addr, *topicID, sch); err != nil {
-			return err
+	in := service.SubscriptionInput{Email: rest[0], TopicID: *topicID, Status: status, Subscriber: subscriber, Schedule: sch}
+	if !change {
+		sub, err := svc.Subscribe(ctx, in)
+		if err != nil {
+			return inFlagTerms(err)
 		}
-		fmt.Fprintf(a.stdout, "%s: %s now %s\n", addr, *topicID, describeSchedule(sch))
+		fmt.Fprintf(a.stdout, "%s subscribed to %s (%s, %s)\n", sub.Email, sub.TopicID, sub.Status, schedule.Describe(sub.Schedule))
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "%s updated\n", addr)
+	sub, err := svc.SetSubscription(ctx, in)
+	if err != nil {
+		return inFlagTerms(err)
+	}
+	fmt.Fprintf(a.stdout, "%s: %s now %s, %s\n", sub.Email, sub.TopicID, sub.Status, schedule.Describe(sub.Schedule))
 	return nil
 }
 
-// describeSchedule says a schedule in words.
-func describeSchedule(s model.Schedule) string {
-	var out string
-	switch s.Frequency {
-	case model.FrequencyTopic:
-		out = "the topic's schedule"
-	case model.FrequencyInstant:
-		out = "instant"
-	case model.FrequencyDaily:
-		out = "daily at " + schedule.Clock(s.DeliverAt)
-	case model.FrequencyWeekly:
-		out = "weekly on " + s.Weekday.String() + " at " + schedule.Clock(s.DeliverAt)
-	}
-	if s.BestOnly {
-		out += ", strongest only"
-	}
-	return out
-}
-
-func subscribersList(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "subscribers list", "[--topic ID]", "List subscriptions with their status (active, pending, unsubscribed, suspended),\nschedule, next delivery (in the subscriber's zone and in UTC) and the matches\nwaiting for it.")
+func subscribersList(ctx context.Context, a *cli, args []string) error {
+	fs := newFlags(a, "subscribers list", "[--topic ID] [--status S]", "List subscriptions with their status (active, pending, unsubscribed, suspended),\nschedule, next delivery (in the subscriber's zone and in UTC), the matches\nwaiting for it, and the subscriber's zone and settings.")
 	a.configFlagVar(fs)
 	topicID := fs.String("topic", "", "only this topic")
+	status := fs.String("status", "", "only this status: active, pending, unsubscribed or suspended")
 	if _, err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	subs, err := st.Subscriptions(ctx)
-	if err != nil {
 		return err
 	}
 	set, err := a.loadTopics("")
 	if err != nil {
 		return err
 	}
-	if *topicID != "" {
-		// A topic gone from the topics file can still have subscriptions
-		// to list; a name that is neither is a typo.
-		known := slices.ContainsFunc(subs, func(s model.Subscription) bool { return s.TopicID == *topicID })
-		if !known {
-			if _, err := topicsToRun(set, *topicID); err != nil {
-				return err
-			}
-		}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	subs, err := svc.Subscriptions(ctx, service.SubscriptionFilter{TopicID: *topicID, Status: *status})
+	if err != nil {
+		return inFlagTerms(err)
 	}
 	b, err := a.digestBuilder(ctx)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EMAIL\tTOPIC\tSTATUS\tSCHEDULE\tNEXT (LOCAL)\tNEXT (UTC)\tWAITING\tZONE\tSINCE")
+	fmt.Fprintln(tw, "EMAIL\tTOPIC\tSTATUS\tSCHEDULE\tNEXT (LOCAL)\tNEXT (UTC)\tWAITING\tZONE\tSETTINGS\tSINCE")
 	for _, s := range subs {
-		if *topicID != "" && s.TopicID != *topicID {
-			continue
-		}
 		zone := s.TimeZone
 		if zone == "" {
 			zone = "-"
+		}
+		loc := time.Local // the subscriber's zone, as the dispatcher reads it
+		if l, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+			loc = l
 		}
 		next, nextUTC, waiting := "-", "-", "-"
 		if t, ok := set.Topic(s.TopicID); ok && s.Status == model.SubscriptionActive {
@@ -246,14 +204,10 @@ func subscribersList(ctx context.Context, a *app, args []string) error {
 			case s.Frequency == model.FrequencyInstant:
 				next, nextUTC = "next poll", "next poll"
 			case !at.IsZero():
-				loc := time.Local
-				if l, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
-					loc = l
-				}
 				next, nextUTC = at.In(loc).Format("2006-01-02 15:04 MST"), at.UTC().Format("2006-01-02 15:04")
 			}
-			if !s.PausedUntil.IsZero() && s.PausedUntil.After(time.Now()) {
-				next = "paused until " + s.PausedUntil.Format("2006-01-02")
+			if s.PausedUntil.After(time.Now()) {
+				next = "paused until " + s.PausedUntil.In(loc).Format("2006-01-02")
 			}
 			n, err := b.Waiting(ctx, s, t)
 			if err != nil {
@@ -261,13 +215,29 @@ func subscribersList(ctx context.Context, a *app, args []string) error {
 			}
 			waiting = fmt.Sprint(n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, s.TopicID, s.Status, describeSchedule(s.Schedule),
-			next, nextUTC, waiting, zone, s.CreatedAt.Format("2006-01-02"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, s.TopicID, s.Status, schedule.Describe(s.Schedule),
+			next, nextUTC, waiting, zone, settingsOf(s), s.CreatedAt.Format("2006-01-02"))
 	}
 	return tw.Flush()
 }
 
-func subscribersRemove(ctx context.Context, a *app, args []string) error {
+// settingsOf says a subscriber's language and mail settings, "-" for the
+// defaults.
+func settingsOf(s model.Subscription) string {
+	var out []string
+	if s.Lang != "" {
+		out = append(out, "lang "+s.Lang)
+	}
+	if s.Combine {
+		out = append(out, "combined")
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, ", ")
+}
+
+func subscribersRemove(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "subscribers remove", "EMAIL [--topic ID] [--erase]", "Unsubscribe an address from one topic or from all; --erase deletes the address and its history.")
 	a.configFlagVar(fs)
 	topicID := fs.String("topic", "", "only this topic (default: every topic)")
@@ -279,23 +249,20 @@ func subscribersRemove(ctx context.Context, a *app, args []string) error {
 	if len(rest) != 1 {
 		return fmt.Errorf("%w: want EMAIL", errUsage)
 	}
-	st, err := a.openStore(ctx)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	if *erase {
-		if err := st.RemoveSubscriber(ctx, rest[0]); err != nil {
+		if err := svc.EraseSubscriber(ctx, rest[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s erased\n", rest[0])
 		return nil
 	}
-	n, err := st.Unsubscribe(ctx, rest[0], *topicID)
+	n, err := svc.Unsubscribe(ctx, rest[0], *topicID)
 	if err != nil {
 		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%s has no active subscription%s", rest[0], map[bool]string{true: " to " + *topicID, false: ""}[*topicID != ""])
 	}
 	fmt.Fprintf(a.stdout, "%s unsubscribed from %d topic(s)\n", rest[0], n)
 	return nil

@@ -14,7 +14,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
-func cmdTopics(ctx context.Context, a *app, args []string) error {
+func cmdTopics(ctx context.Context, a *cli, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: list, test, eval, suggest, labels, rematch", errUsage)
 	}
@@ -39,7 +39,7 @@ func cmdTopics(ctx context.Context, a *app, args []string) error {
 }
 
 // topicsFlags adds --config, --topics and --topic.
-func topicsFlags(a *app, name, argsUsage, about string) (*flagSetWithTopics, error) {
+func topicsFlags(a *cli, name, argsUsage, about string) (*flagSetWithTopics, error) {
 	fs := newFlags(a, "topics "+name, argsUsage, about)
 	a.configFlagVar(fs)
 	t := &flagSetWithTopics{FlagSet: fs}
@@ -48,7 +48,7 @@ func topicsFlags(a *app, name, argsUsage, about string) (*flagSetWithTopics, err
 	return t, nil
 }
 
-func topicsList(a *app, args []string) error {
+func topicsList(a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "list", "[--topics F]", "List the topics with their digest schedules.")
 	if _, err := parseFlags(fs.FlagSet, args); err != nil {
 		return err
@@ -81,7 +81,7 @@ type testOutput struct {
 	Reason  string   `json:"reason,omitempty"`
 }
 
-func topicsTest(a *app, args []string) error {
+func topicsTest(a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "test", "[--topics F] [--topic ID] [--jsonl FILE|-] [TEXT...]",
 		"Classify items against the topics. Input lines are JSON objects with at least\n\"id\", \"title\" and \"summary\" (\"content\" optional); output is one JSON line per\ninput and topic: {\"id\",\"topic\",\"matched\",\"score\",\"terms\"}, plus \"missing\",\n\"vetoed\" and \"reason\" saying why. Without --jsonl the arguments are the title.")
 	jsonl := fs.String("jsonl", "", "JSON-lines input file, - for standard input")
@@ -159,7 +159,7 @@ func topicsTest(a *app, args []string) error {
 	return nil
 }
 
-func topicsEval(a *app, args []string) error {
+func topicsEval(a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "eval", "--labels FILE.jsonl [--topics F] [--topic ID]",
 		"Measure a topic's rules on labelled items (JSON lines with \"relevant\": true/false):\nprecision, recall, F1, and the false positives and negatives with their explanations.")
 	labels := fs.String("labels", "", "labelled items (JSON lines)")
@@ -203,7 +203,7 @@ type flagSetWithTopics struct {
 	file, topic string
 }
 
-func topicsRematch(ctx context.Context, a *app, args []string) error {
+func topicsRematch(ctx context.Context, a *cli, args []string) error {
 	fs, _ := topicsFlags(a, "rematch", "[--days N] [--topic ID]",
 		"Match the items stored in the last N days against the current rules. Items that\nmatch now are added to the topic's next digest; matches the rules no longer make\nare dropped unless a digest already carried them.")
 	days := fs.Int("days", 7, "how many days of stored items")

@@ -1,7 +1,8 @@
 // Command feedwatch polls news feeds, keeps the items that match a topic's
 // rules and mails a digest of them to the topic's subscribers. This package
-// only wires: it reads flags and configuration, builds each part with its own
-// options, and hands signals to the daemon.
+// reads flags, finds the configuration, calls internal/app (which builds the
+// parts and runs the daemon) and internal/service (the operations), prints
+// what they return, and hands signals to the daemon.
 package main
 
 import (
@@ -23,7 +24,7 @@ import (
 var version = "dev"
 
 // setMemoryLimit sets the process's soft memory limit from memory_limit
-// (app.applyMemoryLimit). main makes it the runtime's; commands run
+// (app.Options.SetMemoryLimit). main makes it the runtime's; commands run
 // in-process by tests leave the test binary's limit alone.
 var setMemoryLimit = func(int64) int64 { return 0 }
 
@@ -76,7 +77,7 @@ var errUsage = errors.New("usage")
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, a *app, args []string) error
+	run     func(ctx context.Context, a *cli, args []string) error
 }
 
 func commands() []command {
@@ -101,7 +102,7 @@ func commands() []command {
 
 // run is main without the process: tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, stopSignals func()) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, stopSignals: stopSignals}
+	a := &cli{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, stopSignals: stopSignals}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(stdout)
 		if len(args) == 0 {
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 2
 }
 
-func (a *app) usage(w io.Writer) {
+func (a *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "feedwatch watches news feeds for topics and mails a digest of what matters.")
 	fmt.Fprintln(w, "\nUsage: feedwatch COMMAND [flags]  (feedwatch COMMAND --help for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
@@ -146,7 +147,7 @@ func (a *app) usage(w io.Writer) {
 
 // newFlags returns a flag set whose usage names the command and its
 // arguments, and that reports errors instead of exiting.
-func newFlags(a *app, name, argsUsage, about string) *flag.FlagSet {
+func newFlags(a *cli, name, argsUsage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("feedwatch "+name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
@@ -175,7 +176,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func cmdVersion(_ context.Context, a *app, args []string) error {
+func cmdVersion(_ context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "version", "", "Print feedwatch's version.")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err

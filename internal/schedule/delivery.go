@@ -132,6 +132,31 @@ func ParseWeekday(s string) (time.Weekday, bool) {
 	return weekday(s)
 }
 
+// DayName writes a day as ParseWeekday reads it and forms post it: "mon".
+func DayName(d time.Weekday) string { return dayNames[d%7] }
+
+// Describe says a subscription's schedule in words, for lists and logs:
+// "daily at 07:00", "weekly on Friday at 18:00, strongest only".
+func Describe(s model.Schedule) string {
+	var out string
+	switch s.Frequency {
+	case model.FrequencyTopic:
+		out = "the topic's schedule"
+	case model.FrequencyInstant:
+		out = "instant"
+	case model.FrequencyDaily:
+		out = "daily at " + Clock(s.DeliverAt)
+	case model.FrequencyWeekly:
+		out = "weekly on " + s.Weekday.String() + " at " + Clock(s.DeliverAt)
+	default:
+		out = s.Frequency
+	}
+	if s.BestOnly {
+		out += ", strongest only"
+	}
+	return out
+}
+
 // ParseClock reads "HH:MM" as minutes after midnight.
 func ParseClock(s string) (int, bool) {
 	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")

@@ -144,6 +144,27 @@ func TestClockAndWeekday(t *testing.T) {
 			t.Errorf("ParseWeekday(%q) accepted", bad)
 		}
 	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if back, ok := ParseWeekday(DayName(d)); !ok || back != d {
+			t.Errorf("DayName(%v) = %q reads back as %v", d, DayName(d), back)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		s    model.Schedule
+		want string
+	}{
+		{model.Schedule{}, "the topic's schedule"},
+		{model.Schedule{Frequency: model.FrequencyInstant, BestOnly: true}, "instant, strongest only"},
+		{model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7*60 + 30}, "daily at 07:30"},
+		{model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 18 * 60, Weekday: time.Friday}, "weekly on Friday at 18:00"},
+	} {
+		if got := Describe(tc.s); got != tc.want {
+			t.Errorf("Describe(%+v) = %q, want %q", tc.s, got, tc.want)
+		}
+	}
 }
 
 func TestDeliveryFollowsTopic(t *testing.T) {

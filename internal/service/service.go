@@ -161,7 +161,10 @@ func orDefault(n, def, most int) int {
 	return min(n, most)
 }
 
-func wrapStore(err error, what string) error {
+func wrapStore(err error, what string) error { return wrapStoreField(err, "", what) }
+
+// wrapStoreField is wrapStore for an error about one field of the input.
+func wrapStoreField(err error, field, what string) error {
 	var cfe *store.ConfigFeedError
 	switch {
 	case err == nil:
@@ -169,7 +172,7 @@ func wrapStore(err error, what string) error {
 	case errors.As(err, &cfe):
 		return &Error{Kind: ReadOnly, Msg: cfe.Error(), Err: err}
 	case errors.Is(err, store.ErrNotFound):
-		return &Error{Kind: NotFound, Msg: what + " not found", Err: err}
+		return &Error{Kind: NotFound, Field: field, Msg: what + " not found", Err: err}
 	case errors.Is(err, store.ErrExists):
 		return &Error{Kind: Conflict, Msg: what + " already exists", Err: err}
 	}

@@ -23,7 +23,15 @@ const testTopics = `topics:
     name: Go
     rules:
       any: [golang]
+  - id: rust
+    name: Rust
+    rules:
+      any: [rust]
+    digest:
+      schedule: "30 8 * * 5"
 `
+
+func ptr[T any](v T) *T { return &v }
 
 func newService(t *testing.T, allow ...netip.Prefix) (*Service, *store.Store) {
 	t.Helper()
@@ -191,13 +199,13 @@ func TestSubscriptions(t *testing.T) {
 		{Email: "root@localhost", TopicID: "golang"},
 		{Email: "a@example.org", TopicID: "nope"},
 		{Email: "a@example.org"},
-		{Email: "a@example.org", TopicID: "golang", TimeZone: "Nowhere/Land"},
+		{Email: "a@example.org", TopicID: "golang", Subscriber: SubscriberInput{TimeZone: ptr("Nowhere/Land")}},
 	} {
 		if _, err := svc.Subscribe(ctx, in); kind(err) != Invalid {
 			t.Errorf("subscribe %+v = %v", in, err)
 		}
 	}
-	sub, err := svc.Subscribe(ctx, SubscriptionInput{Email: " ann@example.org ", TopicID: "golang", Name: "Ann"})
+	sub, err := svc.Subscribe(ctx, SubscriptionInput{Email: " ann@example.org ", TopicID: "golang", Subscriber: SubscriberInput{Name: ptr("Ann")}})
 	if err != nil || sub.Status != model.SubscriptionActive || sub.Email != "ann@example.org" {
 		t.Fatalf("subscribe = %+v, %v", sub, err)
 	}
@@ -214,7 +222,7 @@ func TestSubscriptions(t *testing.T) {
 		t.Errorf("bad status filter = %v", err)
 	}
 	var csv strings.Builder
-	svc.Subscribe(ctx, SubscriptionInput{Email: "eve@example.org", TopicID: "golang", Name: "@SUM(A1)"})
+	svc.Subscribe(ctx, SubscriptionInput{Email: "eve@example.org", TopicID: "golang", Subscriber: SubscriberInput{Name: ptr("@SUM(A1)")}})
 	if err := svc.ExportSubscriptionsCSV(ctx, &csv, SubscriptionFilter{Status: "active"}); err != nil || !strings.Contains(csv.String(), "eve@example.org,'@SUM(A1),golang,active") || strings.Contains(csv.String(), "ann@") {
 		t.Errorf("csv = %q, %v", csv.String(), err)
 	}
@@ -232,6 +240,132 @@ func TestSubscriptions(t *testing.T) {
 	}
 	if len(acts) < 4 {
 		t.Errorf("%d changes logged", len(acts))
+	}
+}
+
+// TestSubscriptionSchedules: a subscription's schedule and its
+// subscriber's settings, set when subscribing and changed after, each
+// field checked and named when it is wrong.
+func TestSubscriptionSchedules(t *testing.T) {
+	svc, st := newService(t)
+	ctx := WithActor(context.Background(), web)
+	now := time.Now()
+	tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
+	type step struct {
+		name   string
+		set    bool // SetSubscription, else Subscribe
+		in     SubscriptionInput
+		field  string // the field named in the error, if one is expected
+		sched  model.Schedule
+		status string
+		check  func(model.Subscription) string // "" when right
+	}
+	ann := func(topic string, sub SubscriberInput, sch ScheduleInput) SubscriptionInput {
+		return SubscriptionInput{Email: "ann@example.org", TopicID: topic, Subscriber: sub, Schedule: sch}
+	}
+	for _, s := range []step{
+		{name: "a new subscription follows its topic", in: ann("golang", SubscriberInput{}, ScheduleInput{}), sched: model.Schedule{}},
+		{name: "daily without a time: 07:00", set: true, in: ann("golang", SubscriberInput{}, ScheduleInput{Frequency: ptr("daily")}),
+			sched: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60}},
+		{name: "a new time", set: true, in: ann("golang", SubscriberInput{}, ScheduleInput{DeliverAt: ptr("18:45")}),
+			sched: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 18*60 + 45}},
+		{name: "weekly keeps the time, the day Monday", set: true, in: ann("golang", SubscriberInput{}, ScheduleInput{Frequency: ptr("weekly"), BestOnly: ptr(true)}),
+			sched: model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 18*60 + 45, Weekday: time.Monday, BestOnly: true}},
+		{name: "a day", set: true, in: ann("golang", SubscriberInput{}, ScheduleInput{Weekday: ptr("Thursday")}),
+			sched: model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 18*60 + 45, Weekday: time.Thursday, BestOnly: true}},
+		{name: "back to the topic's, all matches", set: true, in: ann("golang", SubscriberInput{}, ScheduleInput{Frequency: ptr("topic"), BestOnly: ptr(false)}),
+			sched: model.Schedule{Frequency: model.FrequencyTopic, DeliverAt: 18*60 + 45, Weekday: time.Thursday}},
+		{name: "weekly on a topic that runs weekly takes its day and time", in: ann("rust", SubscriberInput{}, ScheduleInput{Frequency: ptr("weekly")}),
+			sched: model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 8*60 + 30, Weekday: time.Friday}},
+		{name: "instant, with the subscriber's settings", set: true,
+			in: ann("rust", SubscriberInput{Name: ptr("Ann"), TimeZone: ptr("Asia/Tokyo"), Lang: ptr("RU"), Combine: ptr(true), PausedUntil: ptr(tomorrow)},
+				ScheduleInput{Frequency: ptr("instant")}),
+			sched: model.Schedule{Frequency: model.FrequencyInstant, DeliverAt: 8*60 + 30, Weekday: time.Friday},
+			check: func(sub model.Subscription) string {
+				tokyo, _ := time.LoadLocation("Asia/Tokyo")
+				want, _ := time.ParseInLocation(time.DateOnly, tomorrow, tokyo)
+				if sub.Name != "Ann" || sub.TimeZone != "Asia/Tokyo" || sub.Lang != "ru" || !sub.Combine || !sub.PausedUntil.Equal(want) {
+					return fmt.Sprintf("settings %+v, pause want %s", sub, want)
+				}
+				return ""
+			}},
+		{name: "the pause ends, the rest stays", set: true, in: ann("golang", SubscriberInput{PausedUntil: ptr("")}, ScheduleInput{}),
+			sched: model.Schedule{Frequency: model.FrequencyTopic, DeliverAt: 18*60 + 45, Weekday: time.Thursday},
+			check: func(sub model.Subscription) string {
+				if !sub.PausedUntil.IsZero() || sub.TimeZone != "Asia/Tokyo" || !sub.Combine {
+					return fmt.Sprintf("settings %+v", sub)
+				}
+				return ""
+			}},
+		{name: "suspended", set: true, in: SubscriptionInput{Email: "ann@example.org", TopicID: "golang", Status: "suspended"}, status: "suspended",
+			sched: model.Schedule{Frequency: model.FrequencyTopic, DeliverAt: 18*60 + 45, Weekday: time.Thursday}},
+		{name: "subscribed again: active, schedule kept", in: ann("golang", SubscriberInput{}, ScheduleInput{}),
+			sched: model.Schedule{Frequency: model.FrequencyTopic, DeliverAt: 18*60 + 45, Weekday: time.Thursday}},
+
+		{name: "an unknown frequency", in: ann("golang", SubscriberInput{}, ScheduleInput{Frequency: ptr("hourly")}), field: "frequency"},
+		{name: "a time for instant mail", set: true, in: ann("rust", SubscriberInput{}, ScheduleInput{DeliverAt: ptr("08:00")}), field: "deliver_at"},
+		{name: "a bad time", set: true, in: ann("rust", SubscriberInput{}, ScheduleInput{Frequency: ptr("daily"), DeliverAt: ptr("25:00")}), field: "deliver_at"},
+		{name: "a day for daily mail", set: true, in: ann("rust", SubscriberInput{}, ScheduleInput{Frequency: ptr("daily"), Weekday: ptr("mon")}), field: "weekday"},
+		{name: "a bad day", set: true, in: ann("rust", SubscriberInput{}, ScheduleInput{Frequency: ptr("weekly"), Weekday: ptr("funday")}), field: "weekday"},
+		{name: "a bad zone", set: true, in: ann("rust", SubscriberInput{TimeZone: ptr("Mars/Olympus")}, ScheduleInput{}), field: "time_zone"},
+		{name: "a language not told apart", set: true, in: ann("rust", SubscriberInput{Lang: ptr("de")}, ScheduleInput{}), field: "lang"},
+		{name: "a pause in the past", set: true, in: ann("rust", SubscriberInput{PausedUntil: ptr("2020-01-01")}, ScheduleInput{}), field: "paused_until"},
+		{name: "a pause that is no date", set: true, in: ann("rust", SubscriberInput{PausedUntil: ptr("soon")}, ScheduleInput{}), field: "paused_until"},
+		{name: "a status the operator cannot set", set: true, in: SubscriptionInput{Email: "ann@example.org", TopicID: "rust", Status: "pending"}, field: "status"},
+		{name: "a subscription that is not there", set: true, in: SubscriptionInput{Email: "bob@example.org", TopicID: "rust"}, field: "-"},
+	} {
+		op := svc.Subscribe
+		if s.set {
+			op = svc.SetSubscription
+		}
+		before, _ := st.Subscriptions(ctx)
+		sub, err := op(ctx, s.in)
+		if s.field != "" {
+			var e *Error
+			switch {
+			case s.field == "-" && kind(err) == NotFound:
+			case !errors.As(err, &e) || e.Kind != Invalid || e.Field != s.field:
+				t.Errorf("%s: %v (%+v), want invalid %s", s.name, err, e, s.field)
+			}
+			if after, _ := st.Subscriptions(ctx); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("%s: refused, yet the subscriptions changed:\n%+v\n%+v", s.name, before, after)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		want := s.status
+		if want == "" {
+			want = model.SubscriptionActive
+		}
+		if sub.Schedule != s.sched || sub.Status != want {
+			t.Errorf("%s: %s %+v, want %s %+v", s.name, sub.Status, sub.Schedule, want, s.sched)
+		}
+		if s.check != nil {
+			if msg := s.check(sub); msg != "" {
+				t.Errorf("%s: %s", s.name, msg)
+			}
+		}
+	}
+	// Settings alone, for every subscription of the address.
+	if _, err := svc.SetSubscriber(ctx, "nobody@example.org", SubscriberInput{Name: ptr("X")}); kind(err) != NotFound {
+		t.Errorf("SetSubscriber of an unknown address: %v", err)
+	}
+	sr, err := svc.SetSubscriber(ctx, "ann@example.org", SubscriberInput{Name: ptr(""), Combine: ptr(false), TimeZone: ptr("")})
+	if err != nil || sr.Name != "" || sr.Combine || sr.TimeZone != "" || sr.Lang != "ru" {
+		t.Errorf("SetSubscriber = %+v, %v", sr, err)
+	}
+	acts, _ := svc.Activities(ctx, 50)
+	var log []string
+	for _, a := range acts {
+		log = append(log, a.Action+" "+a.Detail)
+	}
+	for _, want := range []string{"subscription.edit rust: active, instant; zone Asia/Tokyo, language ru, combined mail, paused until",
+		"subscriber.add rust: active, weekly on Friday at 08:30", "subscription.edit golang: suspended, the topic's schedule", "subscriber.edit language ru"} {
+		if !strings.Contains(strings.Join(log, "\n"), want) {
+			t.Errorf("activity log lacks %q:\n%s", want, strings.Join(log, "\n"))
+		}
 	}
 }
 

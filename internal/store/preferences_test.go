@@ -205,3 +205,64 @@ func TestTopicFeedItems(t *testing.T) {
 		t.Errorf("a topic without matches has %d entries", len(got))
 	}
 }
+
+func TestChangeSubscription(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	const email = "a@example.org"
+	name, zone, lang, on := "Ann", "Europe/Berlin", "ru", true
+	until := now.AddDate(0, 0, 3)
+	daily := model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 8 * 60}
+
+	if _, err := s.ChangeSubscription(ctx, SubscriptionChange{Email: email, TopicID: "t", Status: model.SubscriptionActive}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a change of a subscription that is not there: %v", err)
+	}
+	got, err := s.ChangeSubscription(ctx, SubscriptionChange{Email: email, TopicID: "t", Create: true, Status: model.SubscriptionActive,
+		Schedule: &daily, Settings: SubscriberSettings{Name: &name, TimeZone: &zone, Lang: &lang, Combine: &on, PausedUntil: &until}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != model.SubscriptionActive || got.Schedule != daily || got.Name != name || got.TimeZone != zone || got.Lang != lang ||
+		!got.Combine || !got.PausedUntil.Equal(until) || got.CursorSeq != Unstarted || got.ConfirmedAt.IsZero() {
+		t.Fatalf("created: %+v", got)
+	}
+	if err := s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: got.SubscriberID, TopicID: "t", CursorSeq: 4, NextAt: now.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	// A new schedule and a cleared name and pause: the cursor stays.
+	weekly := model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 9 * 60, Weekday: time.Friday, BestOnly: true}
+	empty, none := "", time.Time{}
+	if got, err = s.ChangeSubscription(ctx, SubscriptionChange{Email: email, TopicID: "t", Schedule: &weekly,
+		Settings: SubscriberSettings{Name: &empty, PausedUntil: &none}}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Schedule != weekly || got.Name != "" || !got.PausedUntil.IsZero() || got.TimeZone != zone || got.CursorSeq != 4 || !got.NextAt.IsZero() {
+		t.Errorf("rescheduled: %+v", got)
+	}
+	for _, step := range []struct {
+		status string
+		cursor int64
+	}{
+		{model.SubscriptionSuspended, 4},
+		{model.SubscriptionUnsubscribed, 4},
+		{model.SubscriptionActive, Unstarted}, // back: starts afresh
+	} {
+		if got, err = s.ChangeSubscription(ctx, SubscriptionChange{Email: email, TopicID: "t", Status: step.status}); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != step.status || got.CursorSeq != step.cursor || got.Schedule != weekly {
+			t.Errorf("to %s: %+v", step.status, got)
+		}
+	}
+	// An unsubscribed subscription is not made.
+	bad := model.Schedule{Frequency: model.FrequencyDaily}
+	if _, err := s.ChangeSubscription(ctx, SubscriptionChange{Email: email, TopicID: "other", Create: true, Status: model.SubscriptionUnsubscribed,
+		Schedule: &bad}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("creating an unsubscribed subscription: %v", err)
+	}
+	if subs, _ := s.Subscriptions(ctx); len(subs) != 1 {
+		t.Errorf("subscriptions after a refused change: %+v", subs)
+	}
+}

@@ -433,6 +433,9 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 	must(err)
 	must(s.SetPreferences(ctx, sub.Email, Preferences{Subscribe: []TopicSchedule{{TopicID: "u"}},
 		Reschedule: []TopicSchedule{{TopicID: "t"}}, Unsubscribe: []string{"u"}}))
+	_, err = s.ChangeSubscription(ctx, SubscriptionChange{Email: sub.Email, TopicID: "t", Status: model.SubscriptionSuspended,
+		Schedule: &model.Schedule{Frequency: model.FrequencyInstant}})
+	must(err)
 	// Labels, judgments and missed-item reports (labels.go).
 	_, err = s.Received(ctx, sub.Email, "t", recent[1].ID)
 	must(err)

@@ -188,6 +188,71 @@ func setSchedule(ctx context.Context, db execer, email, topicID string, sch mode
 	return nil
 }
 
+// SubscriptionChange is an operator's change to one subscription and to
+// its subscriber's own settings, applied together.
+type SubscriptionChange struct {
+	Email   string
+	TopicID string
+	// Create subscribes the address with Status (making its subscriber
+	// row) when the subscription does not exist; without it a missing
+	// subscription is ErrNotFound.
+	Create bool
+	// Status, when set and different, is the subscription's new status. A
+	// subscription that becomes active starts afresh, as with Subscribe;
+	// unsubscribed ends it.
+	Status string
+	// Schedule, when set, replaces the subscription's; its cursor stays,
+	// as with SetSchedule.
+	Schedule *model.Schedule
+	// Settings are the subscriber's; nil fields stay as they are.
+	Settings SubscriberSettings
+}
+
+// ChangeSubscription applies c in one transaction, so that a change takes
+// effect whole or not at all, and returns the subscription as it is then.
+func (s *Store) ChangeSubscription(ctx context.Context, c SubscriptionChange) (model.Subscription, error) {
+	email := strings.TrimSpace(c.Email)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return model.Subscription{}, fmt.Errorf("change subscription of %s to %s: %w", email, c.TopicID, err)
+	}
+	defer tx.Rollback()
+	var status string
+	err = tx.QueryRowContext(ctx, `SELECT t.status FROM subscribers s JOIN subscriptions t ON t.subscriber_id = s.id
+		WHERE s.email = ? AND t.topic_id = ?`, email, c.TopicID).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && c.Create && c.Status != "" && c.Status != model.SubscriptionUnsubscribed:
+	case errors.Is(err, sql.ErrNoRows):
+		return model.Subscription{}, fmt.Errorf("subscription of %s to %s: %w", email, c.TopicID, ErrNotFound)
+	case err != nil:
+		return model.Subscription{}, fmt.Errorf("change subscription of %s to %s: %w", email, c.TopicID, err)
+	}
+	switch {
+	case c.Status == "" || c.Status == status:
+	case c.Status == model.SubscriptionUnsubscribed:
+		if _, err := s.unsubscribe(ctx, tx, email, c.TopicID); err != nil {
+			return model.Subscription{}, err
+		}
+	default:
+		// Name and zone are the settings' to change, below.
+		if err := s.subscribe(ctx, tx, model.Subscription{Email: email, TopicID: c.TopicID, Status: c.Status}); err != nil {
+			return model.Subscription{}, err
+		}
+	}
+	if err := setSubscriber(ctx, tx, email, c.Settings); err != nil {
+		return model.Subscription{}, err
+	}
+	if c.Schedule != nil {
+		if err := setSchedule(ctx, tx, email, c.TopicID, *c.Schedule); err != nil {
+			return model.Subscription{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Subscription{}, fmt.Errorf("change subscription of %s to %s: %w", email, c.TopicID, err)
+	}
+	return s.Subscription(ctx, email, c.TopicID)
+}
+
 // SubscriberSettings are a subscriber's own settings; nil fields stay as
 // they are.
 type SubscriberSettings struct {

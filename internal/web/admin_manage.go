@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/feedwatch/feedwatch/internal/ingest"
 	"github.com/feedwatch/feedwatch/internal/metrics"
 	"github.com/feedwatch/feedwatch/internal/model"
+	"github.com/feedwatch/feedwatch/internal/schedule"
 	"github.com/feedwatch/feedwatch/internal/service"
 	"github.com/feedwatch/feedwatch/internal/store"
 )
@@ -325,11 +327,31 @@ func describePoll(r ingest.FeedResult) string {
 
 type subscribersData struct {
 	Notice        notice
-	Subscriptions []model.Subscription
+	Subscriptions []subscriptionRow
 	Topics        []topicOption
 	Filter        service.SubscriptionFilter
-	Form          service.SubscriptionInput
-	Query         string // the filter as a query string, for the CSV link
+	Form          subscriptionForm // the add form, as posted when it was refused
+	Query         string           // the filter as a query string, for the CSV link
+	Frequencies   []option
+	Weekdays      []option
+	Languages     []option
+}
+
+// subscriptionForm is the add form's fields.
+type subscriptionForm struct {
+	Email, TopicID, Name, TimeZone string
+	Frequency, At, Day             string
+	Best                           bool
+}
+
+// subscriptionRow is a subscription with its schedule as the change form
+// shows it.
+type subscriptionRow struct {
+	model.Subscription
+	Schedule  string // in words
+	Frequency string // as the form posts it
+	At, Day   string // HH:MM, mon … sun; the topic's (else 07:00, mon) where the schedule has none
+	Paused    string // the day mail starts again, YYYY-MM-DD in the subscriber's zone; "" when not paused
 }
 
 type topicOption struct{ ID, Name string }
@@ -363,30 +385,109 @@ func (s *server) renderSubscribers(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, http.StatusInternalServerError, "The subscribers could not be loaded; see the log.", err)
 		return
 	}
-	d.Subscriptions, d.Topics = subs, s.topicOptions()
+	now := s.now()
+	set := s.opts.Topics()
+	for _, sub := range subs {
+		row := subscriptionRow{Subscription: sub, Schedule: schedule.Describe(sub.Schedule), Frequency: service.FrequencyName(sub.Frequency), At: "07:00", Day: "mon"}
+		// What the form offers for a subscription without a time of its
+		// own is what the service gives it: the topic's time and day.
+		if t, ok := set.Topic(sub.TopicID); ok {
+			if ts, _, ok := schedule.FromSpec(t.Digest.Schedule); ok {
+				row.At = schedule.Clock(ts.DeliverAt)
+				if ts.Frequency == model.FrequencyWeekly {
+					row.Day = schedule.DayName(ts.Weekday)
+				}
+			}
+		}
+		if at, day := service.ScheduleTimes(sub.Schedule); at != "" {
+			row.At = at
+			if day != "" {
+				row.Day = day
+			}
+		}
+		if sub.PausedUntil.After(now) {
+			row.Paused = sub.PausedUntil.In(s.location(sub.TimeZone)).Format(time.DateOnly)
+		}
+		d.Subscriptions = append(d.Subscriptions, row)
+	}
+	d.Topics = s.topicOptions()
 	d.Query = url.Values{"topic": {d.Filter.TopicID}, "status": {d.Filter.Status}, "email": {d.Filter.Email}}.Encode()
+	d.Frequencies = []option{{Value: service.FrequencyTopic, Label: "the topic's schedule"}, {Value: model.FrequencyInstant, Label: "instant"},
+		{Value: model.FrequencyDaily, Label: "daily"}, {Value: model.FrequencyWeekly, Label: "weekly"}}
+	for _, wd := range weekdays {
+		d.Weekdays = append(d.Weekdays, option{Value: wd.value, Label: wd.day.String()})
+	}
+	d.Languages = []option{{Value: "", Label: "any language"}}
+	for _, l := range service.Languages {
+		d.Languages = append(d.Languages, option{Value: l, Label: l})
+	}
 	s.render(w, r, status, "manage_subscribers", page{Title: "Subscribers", Admin: true, Data: d})
+}
+
+// formField is a posted text field, nil when the form has none by that
+// name: a form changes only what it carries.
+func formField(f url.Values, name string) *string {
+	if !f.Has(name) {
+		return nil
+	}
+	v := strings.TrimSpace(f.Get(name))
+	return &v
+}
+
+// formCheckbox is a checkbox that the form announces with a hidden field
+// of the same name (value "off"), so that an unticked box still says so.
+func formCheckbox(f url.Values, name string) *bool {
+	if !f.Has(name) {
+		return nil
+	}
+	on := slices.Contains(f[name], "on")
+	return &on
+}
+
+// subscriptionInput reads the add and change forms. A time and a day are
+// passed on only with the frequencies they go with: the forms carry them
+// whatever the frequency chosen.
+func subscriptionInput(f url.Values) service.SubscriptionInput {
+	in := service.SubscriptionInput{Email: strings.TrimSpace(f.Get("email")), TopicID: f.Get("topic"), Status: f.Get("status"),
+		Subscriber: service.SubscriberInput{Name: formField(f, "name"), TimeZone: formField(f, "time_zone"), Lang: formField(f, "lang"),
+			Combine: formCheckbox(f, "combine"), PausedUntil: formField(f, "paused_until")},
+		Schedule: service.ScheduleInput{Frequency: formField(f, "frequency"), BestOnly: formCheckbox(f, "best_only")}}
+	freq := f.Get("frequency")
+	if (freq == model.FrequencyDaily || freq == model.FrequencyWeekly) && f.Get("deliver_at") != "" {
+		in.Schedule.DeliverAt = formField(f, "deliver_at")
+	}
+	if freq == model.FrequencyWeekly && f.Get("weekday") != "" {
+		in.Schedule.Weekday = formField(f, "weekday")
+	}
+	return in
 }
 
 func (s *server) subscriberAction(w http.ResponseWriter, r *http.Request) {
 	r = acting(r)
 	ctx := r.Context()
 	f := r.PostForm
-	in := service.SubscriptionInput{Email: strings.TrimSpace(f.Get("email")), TopicID: f.Get("topic"), Name: strings.TrimSpace(f.Get("name")),
-		TimeZone: strings.TrimSpace(f.Get("time_zone")), Status: f.Get("status")}
+	in := subscriptionInput(f)
 	svc := s.opts.Service
 	var err error
 	var done string
 	switch r.PathValue("action") {
 	case "add":
+		// An empty name or zone on the add form leaves an existing
+		// subscriber's as they are.
+		if in.Subscriber.Name != nil && *in.Subscriber.Name == "" {
+			in.Subscriber.Name = nil
+		}
+		if in.Subscriber.TimeZone != nil && *in.Subscriber.TimeZone == "" {
+			in.Subscriber.TimeZone = nil
+		}
 		var sub model.Subscription
 		if sub, err = svc.Subscribe(ctx, in); err == nil {
-			done = fmt.Sprintf("%s subscribed to %s (active).", sub.Email, sub.TopicID)
+			done = fmt.Sprintf("%s subscribed to %s (active). Mail: %s.", sub.Email, sub.TopicID, schedule.Describe(sub.Schedule))
 		}
 	case "change":
 		var sub model.Subscription
 		if sub, err = svc.SetSubscription(ctx, in); err == nil {
-			done = fmt.Sprintf("%s: %s is now %s.", sub.Email, sub.TopicID, sub.Status)
+			done = fmt.Sprintf("%s: %s is now %s. Mail: %s.", sub.Email, sub.TopicID, sub.Status, schedule.Describe(sub.Schedule))
 		}
 	case "remove":
 		var n int
@@ -404,7 +505,8 @@ func (s *server) subscriberAction(w http.ResponseWriter, r *http.Request) {
 	n, status := s.outcome(r, done, err)
 	d := subscribersData{Notice: n, Filter: subscriptionFilter(r.URL.Query())}
 	if err != nil && r.PathValue("action") == "add" {
-		d.Form = in
+		d.Form = subscriptionForm{Email: in.Email, TopicID: in.TopicID, Name: f.Get("name"), TimeZone: f.Get("time_zone"),
+			Frequency: f.Get("frequency"), At: f.Get("deliver_at"), Day: f.Get("weekday"), Best: slices.Contains(f["best_only"], "on")}
 	}
 	s.renderSubscribers(w, r, status, d)
 }

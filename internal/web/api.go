@@ -59,6 +59,7 @@ func apiRoutes() []apiRoute {
 		{Method: "POST", Path: "/api/v1/topics/{id}/eval", Limit: maxAPIFileBytes, Handle: (*server).apiTopicEval},
 		{Method: "GET", Path: "/api/v1/subscriptions", Handle: (*server).apiSubscriptions},
 		{Method: "POST", Path: "/api/v1/subscriptions", Write: true, Handle: (*server).apiSubscriptionCreate},
+		{Method: "GET", Path: "/api/v1/subscriptions/{email}/{topic}", Handle: (*server).apiSubscription},
 		{Method: "PATCH", Path: "/api/v1/subscriptions/{email}/{topic}", Write: true, Handle: (*server).apiSubscriptionUpdate},
 		{Method: "DELETE", Path: "/api/v1/subscriptions/{email}/{topic}", Write: true, Handle: (*server).apiSubscriptionDelete},
 		{Method: "GET", Path: "/api/v1/subscribers", Handle: (*server).apiSubscribers},

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -485,22 +486,48 @@ func (s *server) apiTopicEval(w http.ResponseWriter, r *http.Request) error {
 		"false_positives": cases(rep.FalsePositives), "false_negatives": cases(rep.FalseNegatives)})
 }
 
-// subscriptionJSON is one address's subscription to one topic. The
-// per-subscription delivery settings join it here when they exist.
+// subscriptionJSON is one address's subscription to one topic, with its
+// schedule and the subscriber's own settings.
 type subscriptionJSON struct {
 	Email       string  `json:"email"`
 	Name        string  `json:"name"`
 	TimeZone    string  `json:"time_zone"`
+	Lang        string  `json:"lang"`
+	Combine     bool    `json:"combine"`
+	PausedUntil *string `json:"paused_until"`
 	Topic       string  `json:"topic"`
 	Status      string  `json:"status"`
+	Frequency   string  `json:"frequency"`
+	DeliverAt   *string `json:"deliver_at"`
+	Weekday     *string `json:"weekday"`
+	BestOnly    bool    `json:"best_only"`
 	CreatedAt   *string `json:"created_at"`
 	ConfirmedAt *string `json:"confirmed_at"`
 	ChangedAt   *string `json:"changed_at"`
 }
 
-func subscriptionOf(s model.Subscription) subscriptionJSON {
-	return subscriptionJSON{Email: s.Email, Name: s.Name, TimeZone: s.TimeZone, Topic: s.TopicID, Status: s.Status,
-		CreatedAt: jsonTime(s.CreatedAt), ConfirmedAt: jsonTime(s.ConfirmedAt), ChangedAt: jsonTime(s.ChangedAt)}
+// orNull is v, or null when it is empty.
+func orNull(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func (s *server) subscriptionJSON(sub model.Subscription) subscriptionJSON {
+	at, day := service.ScheduleTimes(sub.Schedule)
+	return subscriptionJSON{Email: sub.Email, Name: sub.Name, TimeZone: sub.TimeZone, Lang: sub.Lang, Combine: sub.Combine,
+		PausedUntil: s.pausedUntil(sub.PausedUntil), Topic: sub.TopicID, Status: sub.Status,
+		Frequency: service.FrequencyName(sub.Frequency), DeliverAt: orNull(at), Weekday: orNull(day), BestOnly: sub.BestOnly,
+		CreatedAt: jsonTime(sub.CreatedAt), ConfirmedAt: jsonTime(sub.ConfirmedAt), ChangedAt: jsonTime(sub.ChangedAt)}
+}
+
+// pausedUntil is a pause's end while it lasts, else null.
+func (s *server) pausedUntil(t time.Time) *string {
+	if !t.After(s.now()) {
+		return nil
+	}
+	return jsonTime(t)
 }
 
 func (s *server) apiSubscriptions(w http.ResponseWriter, r *http.Request) error {
@@ -525,9 +552,17 @@ func (s *server) apiSubscriptions(w http.ResponseWriter, r *http.Request) error 
 			next = cursorOf(strings.ToLower(out[len(out)-1].Email) + "\x00" + out[len(out)-1].Topic)
 			break
 		}
-		out = append(out, subscriptionOf(sub))
+		out = append(out, s.subscriptionJSON(sub))
 	}
 	return writeJSON(w, r, http.StatusOK, apiPage[subscriptionJSON]{Items: out, NextCursor: next})
+}
+
+func (s *server) apiSubscription(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.opts.Service.Subscription(r.Context(), r.PathValue("email"), r.PathValue("topic"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, s.subscriptionJSON(sub))
 }
 
 // keyCursor reads an opaque ?cursor= made by cursorOf, and ?limit=.
@@ -555,18 +590,51 @@ func keyCursor(r *http.Request) (string, int, error) {
 func cursorOf(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
 
 // subscriptionIn is what a client sends to subscribe or change a
-// subscription; the service's SubscriptionInput is the one place fields
-// are added.
+// subscription: fields left out keep what is stored; the service's
+// SubscriptionInput is the one place fields are checked.
 type subscriptionIn struct {
-	Email    string `json:"email"`
-	Topic    string `json:"topic"`
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
-	Status   string `json:"status"`
+	Email       string    `json:"email"`
+	Topic       string    `json:"topic"`
+	Status      string    `json:"status"`
+	Name        clearable `json:"name"`
+	TimeZone    clearable `json:"time_zone"`
+	Lang        clearable `json:"lang"`
+	Combine     *bool     `json:"combine"`
+	PausedUntil clearable `json:"paused_until"`
+	Frequency   *string   `json:"frequency"`
+	DeliverAt   *string   `json:"deliver_at"`
+	Weekday     *string   `json:"weekday"`
+	BestOnly    *bool     `json:"best_only"`
+}
+
+// clearable is a string field that null, like "", sets empty (no name,
+// the server's zone, any language, no pause) and that absence leaves.
+type clearable struct {
+	set bool
+	v   string
+}
+
+func (c *clearable) UnmarshalJSON(b []byte) error {
+	c.set = true
+	if string(b) == "null" {
+		c.v = ""
+		return nil
+	}
+	return json.Unmarshal(b, &c.v)
+}
+
+func (c clearable) ptr() *string {
+	if !c.set {
+		return nil
+	}
+	return &c.v
 }
 
 func (in subscriptionIn) input() service.SubscriptionInput {
-	return service.SubscriptionInput{Email: in.Email, TopicID: in.Topic, Name: in.Name, TimeZone: in.TimeZone, Status: in.Status}
+	return service.SubscriptionInput{Email: in.Email, TopicID: in.Topic, Status: in.Status,
+		Subscriber: service.SubscriberInput{Name: in.Name.ptr(), TimeZone: in.TimeZone.ptr(), Lang: in.Lang.ptr(), Combine: in.Combine,
+			PausedUntil: in.PausedUntil.ptr()},
+		Schedule: service.ScheduleInput{Frequency: in.Frequency, DeliverAt: in.DeliverAt, Weekday: in.Weekday, BestOnly: in.BestOnly}}
 }
 
 func (s *server) apiSubscriptionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -581,7 +649,7 @@ func (s *server) apiSubscriptionCreate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, r, http.StatusCreated, subscriptionOf(sub))
+	return writeJSON(w, r, http.StatusCreated, s.subscriptionJSON(sub))
 }
 
 func (s *server) apiSubscriptionUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -597,7 +665,7 @@ func (s *server) apiSubscriptionUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, r, http.StatusOK, subscriptionOf(sub))
+	return writeJSON(w, r, http.StatusOK, s.subscriptionJSON(sub))
 }
 
 func (s *server) apiSubscriptionDelete(w http.ResponseWriter, r *http.Request) error {
@@ -612,6 +680,9 @@ type subscriberJSON struct {
 	Email         string             `json:"email"`
 	Name          string             `json:"name"`
 	TimeZone      string             `json:"time_zone"`
+	Lang          string             `json:"lang"`
+	Combine       bool               `json:"combine"`
+	PausedUntil   *string            `json:"paused_until"`
 	Subscriptions []subscriptionJSON `json:"subscriptions"`
 }
 
@@ -636,9 +707,10 @@ func (s *server) apiSubscribers(w http.ResponseWriter, r *http.Request) error {
 				next = cursorOf(strings.ToLower(out[n-1].Email))
 				break
 			}
-			out = append(out, subscriberJSON{Email: sub.Email, Name: sub.Name, TimeZone: sub.TimeZone, Subscriptions: []subscriptionJSON{}})
+			out = append(out, subscriberJSON{Email: sub.Email, Name: sub.Name, TimeZone: sub.TimeZone, Lang: sub.Lang, Combine: sub.Combine,
+				PausedUntil: s.pausedUntil(sub.PausedUntil), Subscriptions: []subscriptionJSON{}})
 		}
-		out[len(out)-1].Subscriptions = append(out[len(out)-1].Subscriptions, subscriptionOf(sub))
+		out[len(out)-1].Subscriptions = append(out[len(out)-1].Subscriptions, s.subscriptionJSON(sub))
 	}
 	return writeJSON(w, r, http.StatusOK, apiPage[subscriberJSON]{Items: out, NextCursor: next})
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -519,6 +520,83 @@ func TestAPISubscriptionsAndDeliveries(t *testing.T) {
 	}
 	if r := e.call("GET", "/api/v1/digests?limit=1", key, nil); !strings.Contains(string(r.body), `"next_cursor"`) {
 		t.Errorf("digests page = %s", r.body)
+	}
+}
+
+// TestAPISubscriptionSchedules: a subscription's schedule and its
+// subscriber's settings through the API, each wrong field answered with
+// an error object naming it and nothing changed.
+func TestAPISubscriptionSchedules(t *testing.T) {
+	e := newEnv(t, nil)
+	key := e.key("script", false)
+	decode := func(r apiResp) subscriptionJSON {
+		t.Helper()
+		var v subscriptionJSON
+		r.decode(t, &v)
+		return v
+	}
+	until := e.clock.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	r := e.call("POST", "/api/v1/subscriptions", key, map[string]any{"email": "dan@example.org", "topic": "golang", "name": "Dan",
+		"time_zone": "Europe/Berlin", "lang": "ru", "combine": false, "paused_until": until,
+		"frequency": "daily", "deliver_at": "08:30", "best_only": true})
+	got := decode(r)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	start, _ := time.ParseInLocation(time.DateOnly, until, berlin) // the pause ends as the day starts in the subscriber's zone
+	if r.status != 201 || got.Frequency != "daily" || got.DeliverAt == nil || *got.DeliverAt != "08:30" || got.Weekday != nil || !got.BestOnly ||
+		got.Lang != "ru" || got.Combine || got.PausedUntil == nil || *got.PausedUntil != start.UTC().Format(time.RFC3339) {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	path := "/api/v1/subscriptions/dan@example.org/golang"
+	if r := e.call("GET", path, key, nil); r.status != 200 || decode(r).Frequency != "daily" {
+		t.Errorf("get = %d %s", r.status, r.body)
+	}
+	if r := e.call("GET", "/api/v1/subscriptions/dan@example.org/rust", key, nil); r.status != 404 || r.errCode(t) != "not_found" {
+		t.Errorf("get a subscription that is not there = %d %s", r.status, r.body)
+	}
+	before := e.call("GET", path, key, nil).body
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"frequency": "hourly"}, "frequency"},
+		{map[string]any{"deliver_at": "25:00"}, "deliver_at"},
+		{map[string]any{"frequency": "instant", "deliver_at": "08:00"}, "deliver_at"},
+		{map[string]any{"weekday": "fri"}, "weekday"},
+		{map[string]any{"frequency": "weekly", "weekday": "funday"}, "weekday"},
+		{map[string]any{"time_zone": "Mars/Olympus"}, "time_zone"},
+		{map[string]any{"lang": "de"}, "lang"},
+		{map[string]any{"paused_until": "2020-01-01"}, "paused_until"},
+		{map[string]any{"paused_until": "soon"}, "paused_until"},
+		{map[string]any{"best_only": "yes"}, "best_only"},
+		{map[string]any{"status": "pending"}, "status"},
+		{map[string]any{"frequncy": "daily"}, "frequncy"},
+	} {
+		r := e.call("PATCH", path, key, bad.body)
+		var e2 struct{ Error struct{ Code, Field string } }
+		r.decode(t, &e2)
+		if r.status != 400 || e2.Error.Code != "invalid" || e2.Error.Field != bad.field {
+			t.Errorf("PATCH %v = %d %s; want 400 invalid, field %s", bad.body, r.status, r.body, bad.field)
+		}
+	}
+	if after := e.call("GET", path, key, nil).body; string(after) != string(before) {
+		t.Errorf("refused changes changed the subscription:\n%s\n%s", before, after)
+	}
+	r = e.call("PATCH", path, key, map[string]any{"frequency": "weekly", "weekday": "fri", "paused_until": nil, "time_zone": nil})
+	got = decode(r)
+	if r.status != 200 || got.Frequency != "weekly" || got.DeliverAt == nil || *got.DeliverAt != "08:30" || got.Weekday == nil || *got.Weekday != "fri" ||
+		got.PausedUntil != nil || got.TimeZone != "" || got.Name != "Dan" || got.Lang != "ru" {
+		t.Errorf("patch = %d %s", r.status, r.body)
+	}
+	r = e.call("PATCH", path, key, map[string]any{"frequency": "topic", "best_only": false, "status": "suspended"})
+	if got = decode(r); r.status != 200 || got.Frequency != "topic" || got.DeliverAt != nil || got.Weekday != nil || got.BestOnly || got.Status != "suspended" {
+		t.Errorf("back to the topic's schedule = %d %s", r.status, r.body)
+	}
+	if r := e.call("GET", "/api/v1/subscribers?email=dan@example.org", key, nil); !strings.Contains(string(r.body), `"lang":"ru","combine":false,"paused_until":null,"subscriptions":[{`) {
+		t.Errorf("subscribers = %s", r.body)
+	}
+	acts, _ := e.store.Activities(context.Background(), 10)
+	if len(acts) < 3 || acts[0].Actor != "api:script" || !strings.Contains(acts[0].Detail, "golang: suspended, the topic's schedule") {
+		t.Errorf("activity log: %+v", acts)
 	}
 }
 

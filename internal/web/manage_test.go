@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -238,6 +239,46 @@ func TestAdminSubscribers(t *testing.T) {
 	}
 	if r := e.adminPost("/admin/subscribers/change", url.Values{"email": {"ann@example.org"}, "topic": {"golang"}, "time_zone": {"Mars/Base"}}); r.status != 400 || !strings.Contains(r.body, "Mars/Base") {
 		t.Errorf("bad zone = %d", r.status)
+	}
+	// The change form carries the schedule and the subscriber's settings;
+	// a time and a day go only with the frequencies that have them.
+	until := e.clock.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	change := url.Values{"email": {"ann@example.org"}, "topic": {"golang"}, "status": {"active"}, "name": {"Ann B"}, "time_zone": {"Asia/Tokyo"},
+		"frequency": {"weekly"}, "deliver_at": {"18:15"}, "weekday": {"fri"}, "best_only": {"off", "on"}, "lang": {"ru"}, "combine": {"off"},
+		"paused_until": {until}}
+	if r := e.adminPost("/admin/subscribers/change", change); r.status != 200 || !strings.Contains(r.body, "weekly on Friday at 18:15, strongest only") {
+		t.Errorf("change the schedule = %d\n%s", r.status, r.body)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	wantPause, _ := time.ParseInLocation(time.DateOnly, until, tokyo)
+	weekly := model.Schedule{Frequency: model.FrequencyWeekly, DeliverAt: 18*60 + 15, Weekday: time.Friday, BestOnly: true}
+	if sub, _ := e.store.Subscription(ctx, "ann@example.org", "golang"); sub.Schedule != weekly || sub.Lang != "ru" || sub.Combine || !sub.PausedUntil.Equal(wantPause) {
+		t.Errorf("after changing the schedule: %+v", sub)
+	}
+	page = e.adminGet("/admin/subscribers?email=ann@example.org")
+	for _, want := range []string{`<option value="weekly" selected>`, `name="deliver_at" value="18:15"`, `<option value="fri" selected>`,
+		`name="paused_until" value="` + until + `"`, "paused until " + until} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page after the change lacks %s", want)
+		}
+	}
+	change.Set("frequency", "instant")
+	change.Set("paused_until", "")
+	change["best_only"] = []string{"off"}
+	if r := e.adminPost("/admin/subscribers/change", change); r.status != 200 {
+		t.Errorf("to instant = %d", r.status)
+	}
+	if sub, _ := e.store.Subscription(ctx, "ann@example.org", "golang"); sub.Frequency != model.FrequencyInstant || sub.BestOnly || !sub.PausedUntil.IsZero() {
+		t.Errorf("after instant: %+v", sub)
+	}
+	change.Set("frequency", "daily")
+	change.Set("deliver_at", "7 o'clock")
+	if r := e.adminPost("/admin/subscribers/change", change); r.status != 400 || !strings.Contains(r.body, "7 o&#39;clock") {
+		t.Errorf("a bad time = %d", r.status)
+	}
+	if r := e.adminPost("/admin/subscribers/add", url.Values{"email": {"cat@example.org"}, "topic": {"golang"}, "frequency": {"daily"},
+		"deliver_at": {"06:45"}, "weekday": {"mon"}, "best_only": {"off"}}); r.status != 200 || !strings.Contains(r.body, "Mail: daily at 06:45.") {
+		t.Errorf("add with a schedule = %d", r.status)
 	}
 	if r := e.adminPost("/admin/subscribers/erase", url.Values{"email": {"ann@example.org"}}); r.status != 200 {
 		t.Errorf("erase = %d", r.status)
