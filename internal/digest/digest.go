@@ -44,6 +44,7 @@ type Options struct {
 	// hour (default DefaultAlertsPerHour); what goes over waits.
 	AlertsPerHour int
 	// Chunk is how many subscribers' messages are rendered and queued per
+	// transaction, and how many new subscriptions are placed per
 	// transaction (default DefaultChunk).
 	Chunk int
 	// Local is the server's zone: topic schedules without CRON_TZ, and
@@ -72,8 +73,10 @@ type Builder struct {
 	opts     Options
 	log      *slog.Logger
 	// afterChunk, when set, runs after each chunk is committed: tests stop
-	// a dispatch there to show that the next one finishes it.
+	// a dispatch there to show that the next one finishes it. afterPlace
+	// runs after each chunk of placements, with how many it read.
 	afterChunk func(queued int)
+	afterPlace func(read int)
 	// zones caches loaded time zones by name: loading one reads the zone
 	// database.
 	zones sync.Map
@@ -325,31 +328,43 @@ func (b *Builder) NextDelivery(sub model.Subscription, t topic.Topic) time.Time 
 
 // place works out the cursor of each subscription that has just become
 // active (the topic's matches of its look-back before it did) and the next
-// delivery time of each new or rescheduled one.
+// delivery time of each new or rescheduled one. They are read and placed
+// a chunk at a time, each chunk in a transaction: a day's sign-ups are
+// few, but the upgrade to per-subscription schedules left every
+// subscription to place, and so does a list of subscribers added at once.
 func (b *Builder) place(ctx context.Context, topics map[string]*topicState, now time.Time) error {
-	subs, err := b.store.UnplacedSubscriptions(ctx)
-	if err != nil {
-		return err
-	}
-	var ps []store.Placement
-	for _, s := range subs {
-		t, ok := topics[s.TopicID]
-		if !ok {
-			continue
+	var after store.SubscriptionKey
+	for {
+		subs, err := b.store.UnplacedSubscriptions(ctx, after, b.opts.Chunk)
+		if err != nil || len(subs) == 0 {
+			return err
 		}
-		p := store.Placement{SubscriberID: s.SubscriberID, TopicID: s.TopicID, CursorSeq: s.CursorSeq}
-		if s.CursorSeq < 0 {
-			if p.CursorSeq, err = b.startCursor(ctx, s, t.Topic, now); err != nil {
-				return err
+		after = store.KeyOf(subs[len(subs)-1])
+		var ps []store.Placement
+		for _, s := range subs {
+			t, ok := topics[s.TopicID]
+			if !ok {
+				continue
 			}
+			p := store.Placement{SubscriberID: s.SubscriberID, TopicID: s.TopicID, CursorSeq: s.CursorSeq}
+			if s.CursorSeq < 0 {
+				if p.CursorSeq, err = b.startCursor(ctx, s, t.Topic, now); err != nil {
+					return err
+				}
+			}
+			if s.Frequency != model.FrequencyInstant && s.NextAt.IsZero() {
+				// A paused subscription's next mail is the first after the pause.
+				p.NextAt = b.delivery(s, t.Topic).NextDelivery(maxTime(now, s.PausedUntil))
+			}
+			ps = append(ps, p)
 		}
-		if s.Frequency != model.FrequencyInstant && s.NextAt.IsZero() {
-			// A paused subscription's next mail is the first after the pause.
-			p.NextAt = b.delivery(s, t.Topic).NextDelivery(maxTime(now, s.PausedUntil))
+		if err := b.store.PlaceSubscriptions(ctx, ps); err != nil {
+			return err
 		}
-		ps = append(ps, p)
+		if b.afterPlace != nil {
+			b.afterPlace(len(subs))
+		}
 	}
-	return b.store.PlaceSubscriptions(ctx, ps)
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -407,22 +422,27 @@ func listName(names []string) string {
 // mail. It returns how many it moved.
 func (b *Builder) SkipMissed(ctx context.Context, set *topic.Set) (int, error) {
 	now := b.opts.Now().UTC()
-	subs, err := b.store.OverdueSubscriptions(ctx, now)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, s := range subs {
-		t, ok := set.Topic(s.TopicID)
-		if !ok {
-			continue
-		}
-		if err := b.store.Reschedule(ctx, s.SubscriberID, s.TopicID, s.NextAt, b.delivery(s, t).NextDelivery(now)); err != nil {
+	var after store.SubscriptionKey
+	for {
+		// A page at a time: after a long stop, every scheduled
+		// subscription is overdue.
+		subs, err := b.store.OverdueSubscriptions(ctx, now, after, b.opts.Chunk)
+		if err != nil || len(subs) == 0 {
 			return n, err
 		}
-		n++
+		after = store.KeyOf(subs[len(subs)-1])
+		for _, s := range subs {
+			t, ok := set.Topic(s.TopicID)
+			if !ok {
+				continue
+			}
+			if err := b.store.Reschedule(ctx, s.SubscriberID, s.TopicID, s.NextAt, b.delivery(s, t).NextDelivery(now)); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
-	return n, nil
 }
 
 // Waiting counts the matches waiting for sub's next mail: past its cursor

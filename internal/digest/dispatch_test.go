@@ -109,6 +109,56 @@ func TestSkipMissed(t *testing.T) {
 	}
 }
 
+// TestDispatchReadsAChunkAtATime: however many subscriptions wait to be
+// placed or are overdue, the dispatcher reads and writes them a chunk at a
+// time, so that its memory does not grow with the list; and every one of
+// them is placed, mailed and, with send_missed off, moved on.
+func TestDispatchReadsAChunkAtATime(t *testing.T) {
+	const chunk, readers = 3, 10
+	e := newDispatchEnv(t, digest.Options{Chunk: chunk})
+	var subs []model.Subscription
+	for i := range readers {
+		sub := model.Subscription{Email: fmt.Sprintf("r%02d@example.org", i), TimeZone: []string{"Europe/Berlin", "Asia/Tokyo", ""}[i%3],
+			Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60}}
+		subs = append(subs, sub)
+		if i%2 == 0 {
+			sub.TopicID = "arms"
+			subs = append(subs, sub)
+		}
+	}
+	e.subscribe(t, subs...)
+	var reads []int
+	e.b.SetAfterPlace(func(n int) { reads = append(reads, n) })
+	e.dispatchAt(t, e.now)
+	placed := 0
+	for _, n := range reads {
+		if n > chunk {
+			t.Errorf("placement read %d subscriptions at once, chunk %d", n, chunk)
+		}
+		placed += n
+	}
+	if placed != len(subs) || len(reads) < len(subs)/chunk {
+		t.Errorf("placement read %v, %d in all; want %d subscriptions, at most %d at a time", reads, placed, len(subs), chunk)
+	}
+	if left, err := e.st.UnplacedSubscriptions(context.Background(), store.SubscriptionKey{}, 100); err != nil || len(left) != 0 {
+		t.Fatalf("still unplaced: %d, %v", len(left), err)
+	}
+
+	e.addTopicItems(t, "news", "Talks in Geneva")
+	e.addTopicItems(t, "arms", "Treaty limits extended")
+	e.now = e.now.Add(72 * time.Hour)
+	if n, err := e.b.SkipMissed(context.Background(), e.set); err != nil || n != len(subs) {
+		t.Fatalf("SkipMissed moved %d, %v; want all %d", n, err, len(subs))
+	}
+	if res := e.dispatchAt(t, e.now); res.Mails != 0 {
+		t.Errorf("after skipping: %d mails", res.Mails)
+	}
+	res, err := e.b.DispatchNow(context.Background(), e.set, "")
+	if err != nil || res.Mails != readers {
+		t.Errorf("DispatchNow: %+v, %v; want a mail to each of %d", res, err, readers)
+	}
+}
+
 // TestAlertsCappedPerHour: instant alerts go out in the dispatch after
 // their matches, at most alerts.max_per_hour an hour; what goes over
 // waits and is not lost.

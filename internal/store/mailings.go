@@ -154,12 +154,28 @@ const dueSubscription = `t.status = 'active' AND s.id > ?4 AND t.cursor_seq >= 0
 			AND t.cursor_seq < (SELECT coalesce(max(m.seq), 0) FROM matches m WHERE m.topic_id = t.topic_id)
 			AND (SELECT count(*) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'alert' AND d.created_at > ?2) < ?3))`
 
-// UnplacedSubscriptions returns the active subscriptions whose cursor or
-// next delivery time is still to be worked out: new, re-activated or
-// rescheduled ones.
-func (s *Store) UnplacedSubscriptions(ctx context.Context) ([]model.Subscription, error) {
+// SubscriptionKey is a subscription's place in the order that lists of
+// subscriptions are read in, a page at a time: by subscriber, then topic.
+type SubscriptionKey struct {
+	SubscriberID int64
+	TopicID      string
+}
+
+// KeyOf is sub's place in that order.
+func KeyOf(sub model.Subscription) SubscriptionKey {
+	return SubscriptionKey{SubscriberID: sub.SubscriberID, TopicID: sub.TopicID}
+}
+
+// UnplacedSubscriptions returns the first limit active subscriptions after
+// the one at after whose cursor or next delivery time is still to be worked
+// out (new, re-activated or rescheduled ones), by subscriber then topic. A
+// caller pages through them with the key of the last one it was given, so
+// that a day's sign-ups, or every subscription after an upgrade, are never
+// in memory at once.
+func (s *Store) UnplacedSubscriptions(ctx context.Context, after SubscriptionKey, limit int) ([]model.Subscription, error) {
 	return s.querySubscriptions(ctx, `WHERE t.status = 'active' AND (t.cursor_seq < 0 OR (t.next_at = '' AND t.frequency != 'instant'))
-		ORDER BY s.id, t.topic_id`)
+		AND (t.subscriber_id, t.topic_id) > (?, ?)
+		ORDER BY t.subscriber_id, t.topic_id LIMIT ?`, after.SubscriberID, after.TopicID, limit)
 }
 
 // Placement is where a dispatcher put an unplaced subscription.
@@ -242,11 +258,13 @@ func (s *Store) StrongestScore(ctx context.Context, topicID string, bestScore fl
 	return s.UpperQuartileScore(ctx, topicID, now.Add(-StrongestWindow))
 }
 
-// OverdueSubscriptions returns the active scheduled subscriptions whose
-// next delivery time is before t.
-func (s *Store) OverdueSubscriptions(ctx context.Context, t time.Time) ([]model.Subscription, error) {
+// OverdueSubscriptions returns the first limit active scheduled
+// subscriptions after the one at after whose next delivery time is before
+// t, by subscriber then topic: a page, like UnplacedSubscriptions.
+func (s *Store) OverdueSubscriptions(ctx context.Context, t time.Time, after SubscriptionKey, limit int) ([]model.Subscription, error) {
 	return s.querySubscriptions(ctx, `WHERE t.status = 'active' AND t.frequency != 'instant' AND t.next_at != '' AND t.next_at < ?
-		ORDER BY s.id, t.topic_id`, ts(t))
+		AND (t.subscriber_id, t.topic_id) > (?, ?)
+		ORDER BY t.subscriber_id, t.topic_id LIMIT ?`, ts(t), after.SubscriberID, after.TopicID, limit)
 }
 
 // Reschedule moves a subscription's next delivery time from "from" to

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -214,6 +215,78 @@ func TestCreateDigestQueuesMails(t *testing.T) {
 	}
 }
 
+// TestSubscriptionPages: the dispatcher reads unplaced and overdue
+// subscriptions a page at a time, so that a list of any length is never in
+// memory at once; every page holds at most the limit, in order, and the
+// pages together hold each subscription once, whether or not the caller
+// changed the ones it was given.
+func TestSubscriptionPages(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	var keys []SubscriptionKey
+	for i := range 5 {
+		for _, topic := range []string{"u", "t"} {
+			sub, err := s.Subscribe(ctx, model.Subscription{Email: fmt.Sprintf("r%d@example.org", i), TopicID: topic, Status: model.SubscriptionActive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, KeyOf(sub))
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a.SubscriberID < b.SubscriberID || a.SubscriberID == b.SubscriberID && a.TopicID < b.TopicID
+	})
+	want := fmt.Sprint(keys)
+	past := time.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name  string
+		page  func(after SubscriptionKey) ([]model.Subscription, error)
+		place bool // place each page before reading the next
+	}{
+		{"unplaced", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.UnplacedSubscriptions(ctx, after, 3)
+		}, false},
+		{"unplaced, placing each page", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.UnplacedSubscriptions(ctx, after, 3)
+		}, true},
+		{"overdue", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.OverdueSubscriptions(ctx, time.Now(), after, 3)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []SubscriptionKey
+			var after SubscriptionKey
+			for range 10 {
+				page, err := tc.page(after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) > 3 {
+					t.Fatalf("a page of %d, limit 3", len(page))
+				}
+				if len(page) == 0 {
+					break
+				}
+				var ps []Placement
+				for _, sub := range page {
+					got = append(got, KeyOf(sub))
+					ps = append(ps, Placement{SubscriberID: sub.SubscriberID, TopicID: sub.TopicID, CursorSeq: 0, NextAt: past})
+				}
+				if tc.place {
+					if err := s.PlaceSubscriptions(ctx, ps); err != nil {
+						t.Fatal(err)
+					}
+				}
+				after = KeyOf(page[len(page)-1])
+			}
+			if fmt.Sprint(got) != want {
+				t.Errorf("pages held\n%v\nwant\n%v", got, want)
+			}
+		})
+	}
+}
+
 // TestRecordMailingsMovesEachSubscriptionOnce records mails the way the
 // dispatcher does and checks that a mail is queued only with its
 // subscriptions' cursors, once, and not for a subscription that moved or
@@ -245,7 +318,7 @@ func TestRecordMailingsMovesEachSubscriptionOnce(t *testing.T) {
 	if err := s.PlaceSubscriptions(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := s.UnplacedSubscriptions(ctx); err != nil || len(left) != 0 {
+	if left, err := s.UnplacedSubscriptions(ctx, SubscriptionKey{}, 100); err != nil || len(left) != 0 {
 		t.Fatalf("unplaced after placing = %+v, %v", left, err)
 	}
 	// Placing again does not move what is placed.
