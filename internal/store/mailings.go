@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,43 +49,33 @@ func (s *Store) RecordMailings(ctx context.Context, ms []Mailing) (int, error) {
 		return 0, fmt.Errorf("record mailings: %w", err)
 	}
 	defer tx.Rollback()
-	move, err := tx.PrepareContext(ctx, `UPDATE subscriptions SET cursor_seq = ?, next_at = ?,
-			last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END
-		WHERE subscriber_id = ? AND topic_id = ? AND cursor_seq = ? AND status = 'active'`)
-	if err != nil {
-		return 0, fmt.Errorf("record mailings: %w", err)
+	var st mailingStmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.at, "SELECT 1 FROM subscriptions WHERE subscriber_id = ? AND topic_id = ? AND cursor_seq = ? AND status = 'active'"},
+		{&st.move, `UPDATE subscriptions SET cursor_seq = ?, next_at = ?,
+				last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END
+			WHERE subscriber_id = ? AND topic_id = ? AND cursor_seq = ? AND status = 'active'`},
+		{&st.ins, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
+			VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id`},
+		{&st.section, "INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (?, ?)"},
+	} {
+		if *p.dst, err = tx.PrepareContext(ctx, p.sql); err != nil {
+			return 0, fmt.Errorf("record mailings: %w", err)
+		}
+		defer (*p.dst).Close()
 	}
-	defer move.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (kind, subscriber_id, email, status, next_attempt_at, message_id, message, created_at)
-		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id`)
-	if err != nil {
-		return 0, fmt.Errorf("record mailings: %w", err)
-	}
-	defer ins.Close()
-	section, err := tx.PrepareContext(ctx, "INSERT INTO delivery_sections (delivery_id, digest_id) VALUES (?, ?)")
-	if err != nil {
-		return 0, fmt.Errorf("record mailings: %w", err)
-	}
-	defer section.Close()
 	now := ts(s.now())
 	queued := 0
 	for _, m := range ms {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT mailing"); err != nil {
-			return 0, fmt.Errorf("record mailings: %w", err)
-		}
-		ok, err := recordMailing(ctx, m, move, ins, section, now)
+		ok, err := recordMailing(ctx, m, st, now)
 		if err != nil {
 			return 0, err
 		}
-		if !ok {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO mailing"); err != nil {
-				return 0, fmt.Errorf("record mailings: %w", err)
-			}
-		} else if m.Delivery != nil {
+		if ok && m.Delivery != nil {
 			queued++
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE mailing"); err != nil {
-			return 0, fmt.Errorf("record mailings: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -93,18 +84,40 @@ func (s *Store) RecordMailings(ctx context.Context, ms []Mailing) (int, error) {
 	return queued, nil
 }
 
-// recordMailing writes m and reports whether every subscription it moves
-// was where m expected it.
-func recordMailing(ctx context.Context, m Mailing, move, ins, section *sql.Stmt, now string) (bool, error) {
+// mailingStmts are RecordMailings' statements, prepared in its
+// transaction.
+type mailingStmts struct {
+	at, move, ins, section *sql.Stmt
+}
+
+// recordMailing writes m if every subscription it moves is where m
+// expected it, and reports whether it did. The transaction holds the
+// write lock, so nothing else moves them between the check and the write;
+// checking first, rather than writing and undoing to a savepoint, keeps
+// SQLite from copying each page a mailing touches (its message's too) to
+// the savepoint's journal.
+func recordMailing(ctx context.Context, m Mailing, st mailingStmts, now string) (bool, error) {
 	subscriberID := m.SubscriberID
+	for _, mv := range m.Moves {
+		var one int
+		err := st.at.QueryRowContext(ctx, subscriberID, mv.TopicID, mv.FromSeq).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("move subscription of %d to %s: %w", subscriberID, mv.TopicID, err)
+		}
+	}
 	sent := m.Delivery != nil
 	for _, mv := range m.Moves {
-		res, err := move.ExecContext(ctx, mv.ToSeq, ts(mv.NextAt), sent, now, subscriberID, mv.TopicID, mv.FromSeq)
+		res, err := st.move.ExecContext(ctx, mv.ToSeq, ts(mv.NextAt), sent, now, subscriberID, mv.TopicID, mv.FromSeq)
 		if err != nil {
 			return false, fmt.Errorf("move subscription of %d to %s: %w", subscriberID, mv.TopicID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return false, nil
+			// Checked just before, in this transaction: only a mailing
+			// that moves one subscription twice gets here.
+			return false, fmt.Errorf("move subscription of %d to %s: moved twice in one mailing", subscriberID, mv.TopicID)
 		}
 	}
 	if m.Delivery == nil {
@@ -116,14 +129,14 @@ func recordMailing(ctx context.Context, m Mailing, move, ins, section *sql.Stmt,
 		kind = model.KindDigest
 	}
 	var id int64
-	if err := ins.QueryRowContext(ctx, kind, subscriberID, d.Email, now, d.MessageID, d.Message, now).Scan(&id); err != nil {
+	if err := st.ins.QueryRowContext(ctx, kind, subscriberID, d.Email, now, d.MessageID, d.Message, now).Scan(&id); err != nil {
 		return false, fmt.Errorf("queue mail to %s: %w", d.Email, err)
 	}
 	for _, mv := range m.Moves {
 		if mv.DigestID == 0 {
 			continue
 		}
-		if _, err := section.ExecContext(ctx, id, mv.DigestID); err != nil {
+		if _, err := st.section.ExecContext(ctx, id, mv.DigestID); err != nil {
 			return false, fmt.Errorf("queue mail to %s: section of %s: %w", d.Email, mv.TopicID, err)
 		}
 	}
