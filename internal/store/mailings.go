@@ -150,7 +150,10 @@ func recordMailing(ctx context.Context, m Mailing, st mailingStmts, now string) 
 // placed subscriptions of subscribers not paused at now, scheduled ones
 // whose next delivery time has come, and instant ones with matches past
 // their cursor whose subscriber has had fewer than alertCap alerts since
-// now less an hour.
+// now less an hour. It walks the subscribers in order until it has found
+// limit, which suits `digest --now`, where every subscription is due; the
+// dispatch that runs every minute, where few are, asks DueAlerts and
+// DueDigests, which find them through their indexes.
 func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, alertCap int, after int64, limit int) ([]model.Subscription, error) {
 	return s.querySubscriptions(ctx, `WHERE `+dueSubscription+` AND s.id IN (
 			SELECT DISTINCT s.id FROM subscribers s JOIN subscriptions t ON t.subscriber_id = s.id
@@ -163,9 +166,54 @@ func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, alertCap in
 // the subscriber id to start after.
 const dueSubscription = `t.status = 'active' AND s.id > ?4 AND t.cursor_seq >= 0 AND (s.paused_until = '' OR s.paused_until <= ?1)
 	AND ((t.frequency != 'instant' AND t.next_at != '' AND t.next_at <= ?1)
-		OR (t.frequency = 'instant'
-			AND t.cursor_seq < (SELECT coalesce(max(m.seq), 0) FROM matches m WHERE m.topic_id = t.topic_id)
-			AND (SELECT count(*) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'alert' AND d.created_at > ?2) < ?3))`
+		OR (t.frequency = 'instant' AND ` + alertDue + `))`
+
+// alertDue is when an instant subscription t of subscriber s is due: its
+// topic has matches past its cursor, and s has had fewer than ?3 alerts
+// since ?2.
+const alertDue = `t.cursor_seq < (SELECT coalesce(max(m.seq), 0) FROM matches m WHERE m.topic_id = t.topic_id)
+	AND (SELECT count(*) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'alert' AND d.created_at > ?2) < ?3`
+
+// DueAlerts returns the instant subscriptions that have an alert due at
+// now, as DueSubscriptions would, of the first limit subscribers with an
+// id above after that have any, by subscriber then topic. It reads the
+// instant subscriptions only (subscriptions_instant), not every one.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, alertCap int, after int64, limit int) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE `+dueAlert+` AND t.subscriber_id IN (
+			SELECT DISTINCT t.subscriber_id FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id
+			WHERE `+dueAlert+` ORDER BY t.subscriber_id LIMIT ?5)
+		ORDER BY t.subscriber_id, t.topic_id`, ts(now), ts(now.Add(-time.Hour)), alertCap, after, limit)
+}
+
+// dueAlert is DueAlerts' condition, with DueSubscriptions' parameters.
+const dueAlert = `t.status = 'active' AND t.frequency = 'instant' AND t.subscriber_id > ?4 AND t.cursor_seq >= 0
+	AND (s.paused_until = '' OR s.paused_until <= ?1) AND ` + alertDue
+
+// DigestKey is a scheduled subscription's place in the order DueDigests
+// pages in: by next delivery time, then subscriber.
+type DigestKey struct {
+	NextAt       time.Time
+	SubscriberID int64
+}
+
+// DueDigests returns the scheduled subscriptions whose next delivery time
+// has come at now, of subscribers not paused at now, for the first limit
+// pairs of a delivery time and a subscriber after after, by time,
+// subscriber and topic: whole pairs at a time, so that a subscriber's
+// subscriptions due at one time can share a mail. It reads only the due
+// subscriptions (subscriptions_due). A subscription that is mailed moves
+// to a later time, past now, so the pages of one dispatch never meet it
+// again.
+func (s *Store) DueDigests(ctx context.Context, now time.Time, after DigestKey, limit int) ([]model.Subscription, error) {
+	return s.querySubscriptions(ctx, `WHERE `+dueDigest+` AND (t.next_at, t.subscriber_id) IN (
+			SELECT DISTINCT t.next_at, t.subscriber_id FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id
+			WHERE `+dueDigest+` AND (t.next_at, t.subscriber_id) > (?2, ?3) ORDER BY t.next_at, t.subscriber_id LIMIT ?4)
+		ORDER BY t.next_at, t.subscriber_id, t.topic_id`, ts(now), ts(after.NextAt), after.SubscriberID, limit)
+}
+
+// dueDigest is DueDigests' condition, with ?1 now.
+const dueDigest = `t.status = 'active' AND t.frequency != 'instant' AND t.next_at != '' AND t.next_at <= ?1 AND t.cursor_seq >= 0
+	AND (s.paused_until = '' OR s.paused_until <= ?1)`
 
 // SubscriptionKey is a subscription's place in the order that lists of
 // subscriptions are read in, a page at a time: by subscriber, then topic.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -484,6 +485,53 @@ func TestDueSubscriptions(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("due:\n got %v\nwant %v", got, want)
+	}
+
+	// The dispatch of every minute asks the same in two parts, through
+	// indexes: alerts by subscriber, digests by time then subscriber.
+	var alerts, digests, wantAlerts, wantDigests []string
+	for _, c := range cases {
+		switch {
+		case c.due && c.sch.Frequency == model.FrequencyInstant:
+			wantAlerts = append(wantAlerts, c.email)
+		case c.due:
+			wantDigests = append(wantDigests, c.email)
+		}
+	}
+	// The one due an hour ago comes first.
+	wantDigests = append([]string{"nothing-new-but-due@x.example"}, slices.DeleteFunc(wantDigests, func(e string) bool { return e == "nothing-new-but-due@x.example" })...)
+	for after := int64(0); ; {
+		chunk, err := s.DueAlerts(ctx, now, 2, after, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		for _, c := range chunk {
+			alerts = append(alerts, c.Email)
+		}
+		after = chunk[len(chunk)-1].SubscriberID
+	}
+	for after := (DigestKey{}); ; {
+		chunk, err := s.DueDigests(ctx, now, after, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		for _, c := range chunk {
+			digests = append(digests, c.Email)
+		}
+		last := chunk[len(chunk)-1]
+		after = DigestKey{NextAt: last.NextAt, SubscriberID: last.SubscriberID}
+	}
+	if fmt.Sprint(alerts) != fmt.Sprint(wantAlerts) {
+		t.Errorf("due alerts:\n got %v\nwant %v", alerts, wantAlerts)
+	}
+	if fmt.Sprint(digests) != fmt.Sprint(wantDigests) {
+		t.Errorf("due digests:\n got %v\nwant %v", digests, wantDigests)
 	}
 	if n, err := s.PendingMatches(ctx, "t", 1, 25); err != nil || n != 1 {
 		t.Errorf("PendingMatches past 1 scoring 25 or more = %d, %v; want 1", n, err)
