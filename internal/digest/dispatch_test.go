@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/digest"
+	"github.com/feedwatch/feedwatch/internal/lifecycle"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
@@ -156,6 +157,57 @@ func TestDispatchReadsAChunkAtATime(t *testing.T) {
 	res, err := e.b.DispatchNow(context.Background(), e.set, "")
 	if err != nil || res.Mails != readers {
 		t.Errorf("DispatchNow: %+v, %v; want a mail to each of %d", res, err, readers)
+	}
+}
+
+// TestDispatchKeepsWhatMailsShow: a subscription whose range holds more
+// stories than a mail shows (a week's, after a pause) does not keep them
+// all in the dispatch's cache, only the ones its mail shows, so that what
+// a dispatch holds depends on max_items and not on how long its
+// subscribers waited.
+func TestDispatchKeepsWhatMailsShow(t *testing.T) {
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2},
+		strings.Replace(buildTopics, "max_items: 50", "max_items: 3", 1))
+	var err error
+	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Each reader with a section of their own (the headlines' language
+	// and "only the strongest" are part of it), and every range holds all
+	// six stories.
+	i := 0
+	for _, lang := range []string{"", "en", "ru"} {
+		for _, best := range []bool{false, true} {
+			email := fmt.Sprintf("r%d@example.org", i)
+			e.subscribe(t, model.Subscription{Email: email, TimeZone: []string{"Europe/Berlin", "Asia/Tokyo"}[i%2],
+				Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60, BestOnly: best}})
+			if err := e.st.SetSubscriber(context.Background(), email, storeLang(&lang)); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+	}
+	for n := range 6 {
+		e.addItems(t, strings.Join([]string{lifecycle.Word(n, 0), lifecycle.Word(n, 1), lifecycle.Word(n, 2)}, " "))
+	}
+	kept := 0
+	e.b.SetAfterTrim(func(sections, stories, items, batchBytes int) {
+		kept = max(kept, sections)
+		if stories != 0 || items > 3 {
+			t.Errorf("a cached section keeps %d stories and %d items; want none and at most max_items (3)", stories, items)
+		}
+	})
+	if res := e.dispatchNow(t); res.Mails != 6 {
+		t.Fatalf("%d mails, want 6", res.Mails)
+	}
+	if kept == 0 {
+		t.Fatal("no section was kept between chunks")
+	}
+	// Each mail shows three of the six stories and says three more.
+	for _, dl := range outbox(t, e.st) {
+		if text := messageParts(t, dl.Message).Text; !strings.Contains(text, "3 more") {
+			t.Errorf("%s: the mail does not say three stories were cut:\n%s", dl.Email, text)
+		}
 	}
 }
 
