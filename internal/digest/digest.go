@@ -44,6 +44,7 @@ type Options struct {
 	// hour (default DefaultAlertsPerHour); what goes over waits.
 	AlertsPerHour int
 	// Chunk is how many subscribers' messages are rendered and queued per
+	// transaction, and how many new subscriptions are placed per
 	// transaction (default DefaultChunk).
 	Chunk int
 	// Local is the server's zone: topic schedules without CRON_TZ, and
@@ -72,8 +73,14 @@ type Builder struct {
 	opts     Options
 	log      *slog.Logger
 	// afterChunk, when set, runs after each chunk is committed: tests stop
-	// a dispatch there to show that the next one finishes it.
+	// a dispatch there to show that the next one finishes it. afterPlace
+	// runs after each chunk of placements, with how many it read.
 	afterChunk func(queued int)
+	afterPlace func(read int)
+	// afterTrim runs after a chunk's caches are trimmed, with what they
+	// keep: sections, the most stories and items one holds, and the bytes
+	// of shared renders.
+	afterTrim func(sections, stories, items, batchBytes int)
 	// zones caches loaded time zones by name: loading one reads the zone
 	// database.
 	zones sync.Map
@@ -160,57 +167,104 @@ func (b *Builder) dispatch(ctx context.Context, set *topic.Set, topicID string, 
 			return res, err
 		}
 	}
-	dueBy, alertCap := at, b.opts.AlertsPerHour
-	if now {
-		dueBy, alertCap = at.AddDate(100, 0, 0), int(^uint(0)>>1)
-	}
 	run := &run{b: b, at: at, topics: topics, sections: map[sectionKey]*plannedSection{}, batches: map[string]*render.Batch{}}
-	var after int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		subs, err := b.store.DueSubscriptions(ctx, dueBy, alertCap, after, b.opts.Chunk)
-		if err != nil {
-			return res, err
-		}
-		if len(subs) == 0 {
-			return res, nil
-		}
-		after = subs[len(subs)-1].SubscriberID
-		var mailings []store.Mailing
-		var planned []plannedMail
-		for _, group := range mailGroups(subs, topics) {
-			m, pm, err := run.mailing(ctx, group)
+	for _, next := range b.duePages(at, now) {
+		for {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			subs, err := next(ctx)
 			if err != nil {
-				return res, fmt.Errorf("mail to %s: %w", group[0].Email, err)
+				return res, err
 			}
-			mailings = append(mailings, m)
-			planned = append(planned, pm)
-		}
-		queued, err := b.store.RecordMailings(ctx, mailings)
-		if err != nil {
-			return res, err
-		}
-		res.Mails += queued
-		for i, m := range mailings {
-			if m.Delivery == nil {
-				res.Moved += len(m.Moves)
-				continue
+			if len(subs) == 0 {
+				break
 			}
-			for _, t := range planned[i].topics {
-				res.Topics[t]++
+			if err := run.chunk(ctx, subs, &res); err != nil {
+				return res, err
 			}
 		}
-		res.Lost += countMails(mailings) - queued
-		if b.afterChunk != nil {
-			b.afterChunk(res.Mails)
-		}
-		// A chunk's sections and renders serve the next chunk only when
-		// its subscribers stand where these did; the first chunks of a
-		// large list usually do, so the caches stay, but bounded.
-		run.trim()
 	}
+	return res, nil
+}
+
+// duePage returns the next chunk of a dispatch's due subscriptions, none
+// at the end.
+type duePage func(context.Context) ([]model.Subscription, error)
+
+// duePages returns what a dispatch at at reads its chunks from. The
+// dispatch that runs every minute finds the few that are due through the
+// store's indexes, alerts and then digests; `digest --now` (now) walks
+// every subscriber, since every one is due.
+func (b *Builder) duePages(at time.Time, now bool) []duePage {
+	if now {
+		var after int64
+		return []duePage{func(ctx context.Context) ([]model.Subscription, error) {
+			subs, err := b.store.DueSubscriptions(ctx, at.AddDate(100, 0, 0), int(^uint(0)>>1), after, b.opts.Chunk)
+			if len(subs) > 0 {
+				after = subs[len(subs)-1].SubscriberID
+			}
+			return subs, err
+		}}
+	}
+	var afterAlert int64
+	var afterDigest store.DigestKey
+	return []duePage{
+		func(ctx context.Context) ([]model.Subscription, error) {
+			subs, err := b.store.DueAlerts(ctx, at, b.opts.AlertsPerHour, afterAlert, b.opts.Chunk)
+			if len(subs) > 0 {
+				afterAlert = subs[len(subs)-1].SubscriberID
+			}
+			return subs, err
+		},
+		func(ctx context.Context) ([]model.Subscription, error) {
+			subs, err := b.store.DueDigests(ctx, at, afterDigest, b.opts.Chunk)
+			if len(subs) > 0 {
+				last := subs[len(subs)-1]
+				afterDigest = store.DigestKey{NextAt: last.NextAt, SubscriberID: last.SubscriberID}
+			}
+			return subs, err
+		},
+	}
+}
+
+// chunk plans, renders and records the mails of one chunk of due
+// subscriptions, in one transaction, and counts them in res.
+func (r *run) chunk(ctx context.Context, subs []model.Subscription, res *Result) error {
+	b := r.b
+	var mailings []store.Mailing
+	var planned []plannedMail
+	for _, group := range mailGroups(subs, r.topics) {
+		m, pm, err := r.mailing(ctx, group)
+		if err != nil {
+			return fmt.Errorf("mail to %s: %w", group[0].Email, err)
+		}
+		mailings = append(mailings, m)
+		planned = append(planned, pm)
+	}
+	queued, err := b.store.RecordMailings(ctx, mailings)
+	if err != nil {
+		return err
+	}
+	res.Mails += queued
+	for i, m := range mailings {
+		if m.Delivery == nil {
+			res.Moved += len(m.Moves)
+			continue
+		}
+		for _, t := range planned[i].topics {
+			res.Topics[t]++
+		}
+	}
+	res.Lost += countMails(mailings) - queued
+	if b.afterChunk != nil {
+		b.afterChunk(res.Mails)
+	}
+	// A chunk's sections and renders serve the next chunk only when
+	// its subscribers stand where these did; the first chunks of a
+	// large list usually do, so the caches stay, but bounded.
+	r.trim()
+	return nil
 }
 
 func countMails(ms []store.Mailing) int {
@@ -325,31 +379,43 @@ func (b *Builder) NextDelivery(sub model.Subscription, t topic.Topic) time.Time 
 
 // place works out the cursor of each subscription that has just become
 // active (the topic's matches of its look-back before it did) and the next
-// delivery time of each new or rescheduled one.
+// delivery time of each new or rescheduled one. They are read and placed
+// a chunk at a time, each chunk in a transaction: a day's sign-ups are
+// few, but the upgrade to per-subscription schedules left every
+// subscription to place, and so does a list of subscribers added at once.
 func (b *Builder) place(ctx context.Context, topics map[string]*topicState, now time.Time) error {
-	subs, err := b.store.UnplacedSubscriptions(ctx)
-	if err != nil {
-		return err
-	}
-	var ps []store.Placement
-	for _, s := range subs {
-		t, ok := topics[s.TopicID]
-		if !ok {
-			continue
+	var after store.SubscriptionKey
+	for {
+		subs, err := b.store.UnplacedSubscriptions(ctx, after, b.opts.Chunk)
+		if err != nil || len(subs) == 0 {
+			return err
 		}
-		p := store.Placement{SubscriberID: s.SubscriberID, TopicID: s.TopicID, CursorSeq: s.CursorSeq}
-		if s.CursorSeq < 0 {
-			if p.CursorSeq, err = b.startCursor(ctx, s, t.Topic, now); err != nil {
-				return err
+		after = store.KeyOf(subs[len(subs)-1])
+		var ps []store.Placement
+		for _, s := range subs {
+			t, ok := topics[s.TopicID]
+			if !ok {
+				continue
 			}
+			p := store.Placement{SubscriberID: s.SubscriberID, TopicID: s.TopicID, CursorSeq: s.CursorSeq}
+			if s.CursorSeq < 0 {
+				if p.CursorSeq, err = b.startCursor(ctx, s, t.Topic, now); err != nil {
+					return err
+				}
+			}
+			if s.Frequency != model.FrequencyInstant && s.NextAt.IsZero() {
+				// A paused subscription's next mail is the first after the pause.
+				p.NextAt = b.delivery(s, t.Topic).NextDelivery(maxTime(now, s.PausedUntil))
+			}
+			ps = append(ps, p)
 		}
-		if s.Frequency != model.FrequencyInstant && s.NextAt.IsZero() {
-			// A paused subscription's next mail is the first after the pause.
-			p.NextAt = b.delivery(s, t.Topic).NextDelivery(maxTime(now, s.PausedUntil))
+		if err := b.store.PlaceSubscriptions(ctx, ps); err != nil {
+			return err
 		}
-		ps = append(ps, p)
+		if b.afterPlace != nil {
+			b.afterPlace(len(subs))
+		}
 	}
-	return b.store.PlaceSubscriptions(ctx, ps)
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -407,22 +473,27 @@ func listName(names []string) string {
 // mail. It returns how many it moved.
 func (b *Builder) SkipMissed(ctx context.Context, set *topic.Set) (int, error) {
 	now := b.opts.Now().UTC()
-	subs, err := b.store.OverdueSubscriptions(ctx, now)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, s := range subs {
-		t, ok := set.Topic(s.TopicID)
-		if !ok {
-			continue
-		}
-		if err := b.store.Reschedule(ctx, s.SubscriberID, s.TopicID, s.NextAt, b.delivery(s, t).NextDelivery(now)); err != nil {
+	var after store.SubscriptionKey
+	for {
+		// A page at a time: after a long stop, every scheduled
+		// subscription is overdue.
+		subs, err := b.store.OverdueSubscriptions(ctx, now, after, b.opts.Chunk)
+		if err != nil || len(subs) == 0 {
 			return n, err
 		}
-		n++
+		after = store.KeyOf(subs[len(subs)-1])
+		for _, s := range subs {
+			t, ok := set.Topic(s.TopicID)
+			if !ok {
+				continue
+			}
+			if err := b.store.Reschedule(ctx, s.SubscriberID, s.TopicID, s.NextAt, b.delivery(s, t).NextDelivery(now)); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
-	return n, nil
 }
 
 // Waiting counts the matches waiting for sub's next mail: past its cursor

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedwatch/feedwatch/internal/digest"
+	"github.com/feedwatch/feedwatch/internal/lifecycle"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
@@ -106,6 +107,107 @@ func TestSkipMissed(t *testing.T) {
 	sub, _ := e.st.Subscription(context.Background(), "r@example.org", "news")
 	if res := e.dispatchAt(t, sub.NextAt); res.Mails != 1 {
 		t.Errorf("at the next time: %d mails, want 1", res.Mails)
+	}
+}
+
+// TestDispatchReadsAChunkAtATime: however many subscriptions wait to be
+// placed or are overdue, the dispatcher reads and writes them a chunk at a
+// time, so that its memory does not grow with the list; and every one of
+// them is placed, mailed and, with send_missed off, moved on.
+func TestDispatchReadsAChunkAtATime(t *testing.T) {
+	const chunk, readers = 3, 10
+	e := newDispatchEnv(t, digest.Options{Chunk: chunk})
+	var subs []model.Subscription
+	for i := range readers {
+		sub := model.Subscription{Email: fmt.Sprintf("r%02d@example.org", i), TimeZone: []string{"Europe/Berlin", "Asia/Tokyo", ""}[i%3],
+			Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60}}
+		subs = append(subs, sub)
+		if i%2 == 0 {
+			sub.TopicID = "arms"
+			subs = append(subs, sub)
+		}
+	}
+	e.subscribe(t, subs...)
+	var reads []int
+	e.b.SetAfterPlace(func(n int) { reads = append(reads, n) })
+	e.dispatchAt(t, e.now)
+	placed := 0
+	for _, n := range reads {
+		if n > chunk {
+			t.Errorf("placement read %d subscriptions at once, chunk %d", n, chunk)
+		}
+		placed += n
+	}
+	if placed != len(subs) || len(reads) < len(subs)/chunk {
+		t.Errorf("placement read %v, %d in all; want %d subscriptions, at most %d at a time", reads, placed, len(subs), chunk)
+	}
+	if left, err := e.st.UnplacedSubscriptions(context.Background(), store.SubscriptionKey{}, 100); err != nil || len(left) != 0 {
+		t.Fatalf("still unplaced: %d, %v", len(left), err)
+	}
+
+	e.addTopicItems(t, "news", "Talks in Geneva")
+	e.addTopicItems(t, "arms", "Treaty limits extended")
+	e.now = e.now.Add(72 * time.Hour)
+	if n, err := e.b.SkipMissed(context.Background(), e.set); err != nil || n != len(subs) {
+		t.Fatalf("SkipMissed moved %d, %v; want all %d", n, err, len(subs))
+	}
+	if res := e.dispatchAt(t, e.now); res.Mails != 0 {
+		t.Errorf("after skipping: %d mails", res.Mails)
+	}
+	res, err := e.b.DispatchNow(context.Background(), e.set, "")
+	if err != nil || res.Mails != readers {
+		t.Errorf("DispatchNow: %+v, %v; want a mail to each of %d", res, err, readers)
+	}
+}
+
+// TestDispatchKeepsWhatMailsShow: a subscription whose range holds more
+// stories than a mail shows (a week's, after a pause) does not keep them
+// all in the dispatch's cache, only the ones its mail shows, so that what
+// a dispatch holds depends on max_items and not on how long its
+// subscribers waited.
+func TestDispatchKeepsWhatMailsShow(t *testing.T) {
+	e := openBuildEnv(t, filepath.Join(t.TempDir(), "feedwatch.db"), digest.Options{BaseURL: "https://news.feedwatch.test", Chunk: 2},
+		strings.Replace(buildTopics, "max_items: 50", "max_items: 3", 1))
+	var err error
+	if e.feed, err = e.st.AddFeed(context.Background(), model.Feed{URL: "https://wire.example/rss", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Each reader with a section of their own (the headlines' language
+	// and "only the strongest" are part of it), and every range holds all
+	// six stories.
+	i := 0
+	for _, lang := range []string{"", "en", "ru"} {
+		for _, best := range []bool{false, true} {
+			email := fmt.Sprintf("r%d@example.org", i)
+			e.subscribe(t, model.Subscription{Email: email, TimeZone: []string{"Europe/Berlin", "Asia/Tokyo"}[i%2],
+				Schedule: model.Schedule{Frequency: model.FrequencyDaily, DeliverAt: 7 * 60, BestOnly: best}})
+			if err := e.st.SetSubscriber(context.Background(), email, storeLang(&lang)); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+	}
+	for n := range 6 {
+		e.addItems(t, strings.Join([]string{lifecycle.Word(n, 0), lifecycle.Word(n, 1), lifecycle.Word(n, 2)}, " "))
+	}
+	kept := 0
+	e.b.SetAfterTrim(func(sections, stories, items, batchBytes int) {
+		kept = max(kept, sections)
+		if stories != 0 || items > 3 {
+			t.Errorf("a cached section keeps %d stories and %d items; want none and at most max_items (3)", stories, items)
+		}
+	})
+	if res := e.dispatchNow(t); res.Mails != 6 {
+		t.Fatalf("%d mails, want 6", res.Mails)
+	}
+	if kept == 0 {
+		t.Fatal("no section was kept between chunks")
+	}
+	// Each mail shows three of the six stories and says three more.
+	for _, dl := range outbox(t, e.st) {
+		if text := messageParts(t, dl.Message).Text; !strings.Contains(text, "3 more") {
+			t.Errorf("%s: the mail does not say three stories were cut:\n%s", dl.Email, text)
+		}
 	}
 }
 

@@ -10,6 +10,10 @@ import (
 )
 
 func (b *Builder) SetAfterChunk(f func(queued int)) { b.afterChunk = f }
+func (b *Builder) SetAfterPlace(f func(read int))   { b.afterPlace = f }
+func (b *Builder) SetAfterTrim(f func(sections, stories, items, batchBytes int)) {
+	b.afterTrim = f
+}
 
 // RenderDelivered renders on its own, in full and without a shared
 // render, the mail that delivery d carried to sub, from the sections it

@@ -91,7 +91,7 @@ func (b *Builder) PendingFor(ctx context.Context, set *topic.Set, email string) 
 			if err != nil {
 				return nil, err
 			}
-			if !p.sec.Empty() || (kind == model.KindDigest && topics[s.TopicID].Digest.Empty == topic.EmptyNote) {
+			if !p.empty() || (kind == model.KindDigest && topics[s.TopicID].Digest.Empty == topic.EmptyNote) {
 				if d, err := b.store.SectionDigest(ctx, s.TopicID, p.sec.FromSeq, p.sec.ToSeq, p.sec.BestOnly); err == nil {
 					p.digest = d
 				} else if !errors.Is(err, store.ErrNotFound) {

@@ -40,27 +40,50 @@ func (k sectionKey) String() string {
 }
 
 // plannedSection is a section with, once a mail uses it, its digest row.
+// It keeps what its mails show, not every story of its range (see
+// section).
 type plannedSection struct {
-	key    sectionKey
-	sec    Section
-	digest model.Digest
+	key     sectionKey
+	sec     Section
+	stories int // len(sec.Stories) before they were dropped
+	digest  model.Digest
 }
+
+// empty says whether the section has nothing to show.
+func (p *plannedSection) empty() bool { return p.stories == 0 }
 
 // plannedMail is what a mailing carries, for the result.
 type plannedMail struct {
 	topics []string
 }
 
-// cacheLimit bounds the sections and shared renders a dispatch keeps
-// between chunks.
-const cacheLimit = 256
+// cacheLimit bounds the sections a dispatch keeps between chunks, and
+// batchLimit the bytes of its shared renders: a render of a busy day's
+// digest is about 60 KB, and a mail's subscribers in 24 zones need 24 of
+// them.
+const (
+	cacheLimit = 256
+	batchLimit = 16 << 20
+)
 
 func (r *run) trim() {
 	if len(r.sections) > cacheLimit {
 		clear(r.sections)
 	}
-	if len(r.batches) > cacheLimit/4 {
+	size := 0
+	for _, b := range r.batches {
+		size += b.Size()
+	}
+	if size > batchLimit || len(r.batches) > cacheLimit {
 		clear(r.batches)
+		size = 0
+	}
+	if r.b.afterTrim != nil {
+		stories, items := 0, 0
+		for _, p := range r.sections {
+			stories, items = max(stories, len(p.sec.Stories)), max(items, len(p.sec.Items))
+		}
+		r.b.afterTrim(len(r.sections), stories, items, size)
 	}
 }
 
@@ -85,7 +108,11 @@ func (r *run) section(ctx context.Context, sub model.Subscription) (*plannedSect
 	if err != nil {
 		return nil, err
 	}
-	p := &plannedSection{key: key, sec: sec}
+	// A week's range can hold a thousand matches, and a dispatch keeps up
+	// to cacheLimit sections; a mail shows only the first max_items
+	// stories (sec.Items), so the stories themselves are not kept.
+	p := &plannedSection{key: key, sec: sec, stories: len(sec.Stories)}
+	p.sec.Stories = nil
 	r.sections[key] = p
 	return p, nil
 }
@@ -118,7 +145,7 @@ func (r *run) record(ctx context.Context, p *plannedSection) error {
 	}
 	d, err := r.b.store.AddDigest(ctx, model.Digest{
 		TopicID: p.sec.Topic.ID, FromSeq: p.sec.FromSeq, ToSeq: p.sec.ToSeq, BestOnly: p.sec.BestOnly,
-		PeriodStart: p.sec.PeriodStart, PeriodEnd: p.sec.PeriodEnd, ItemCount: len(p.sec.Stories),
+		PeriodStart: p.sec.PeriodStart, PeriodEnd: p.sec.PeriodEnd, ItemCount: p.stories,
 		Subject: archive.Subject, HTML: archive.HTML, Text: archive.Text,
 	})
 	if err != nil {
@@ -155,9 +182,9 @@ func (r *run) mailing(ctx context.Context, group []model.Subscription) (store.Ma
 			return m, plannedMail{}, err
 		}
 		mv := store.Move{TopicID: s.TopicID, FromSeq: s.CursorSeq, ToSeq: p.sec.ToSeq, NextAt: r.b.nextAfter(s, t.Topic, r.at)}
-		if !p.sec.Empty() || (kind == model.KindDigest && t.Digest.Empty == topic.EmptyNote) {
+		if !p.empty() || (kind == model.KindDigest && t.Digest.Empty == topic.EmptyNote) {
 			used = append(used, p)
-			news = news || !p.sec.Empty()
+			news = news || !p.empty()
 		}
 		m.Moves = append(m.Moves, mv)
 	}

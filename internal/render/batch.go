@@ -46,6 +46,16 @@ func (b *Batch) Mail(rc Recipient) (Rendered, error) {
 	return b.r.Mail(b.m, rc)
 }
 
+// Size is about how many bytes the batch's shared renders hold: one per
+// time zone (and combination of empty values) its copies were made for.
+func (b *Batch) Size() int {
+	n := 0
+	for _, s := range b.shells {
+		n += s.subject.size + s.html.size + s.text.size
+	}
+	return n
+}
+
 // markPrefix is how much of a mark, found where no whole placeholder is,
 // shows a value the template cut or reformatted: "fw" and four random hex
 // digits, rare enough in feed content that a false alarm (which only

@@ -260,6 +260,39 @@ func TestCutLayout(t *testing.T) {
 	}
 }
 
+// TestBatchSize: a batch holds a shared render per zone its copies were
+// made for, and says how large they are, so that its user can bound what
+// it keeps.
+func TestBatchSize(t *testing.T) {
+	r := mustRenderer(t)
+	b := r.Batch(mailOf(fixtureDigest(t)))
+	if n := b.Size(); n != 0 {
+		t.Fatalf("Size before any copy = %d, want 0", n)
+	}
+	rc := Recipient{Email: "reader@example.org", UnsubscribeURL: "https://example.org/unsubscribe?token=abc"}
+	got, err := b.Mail(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := b.Size()
+	if parts := len(got.Subject) + len(got.HTML) + len(got.Text); one < parts/2 || one > parts {
+		t.Errorf("Size after one zone = %d, for a copy of %d bytes", one, parts)
+	}
+	if _, err := b.Mail(rc); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Size(); n != one {
+		t.Errorf("Size after a second copy in the same zone = %d, want %d", n, one)
+	}
+	rc.Location = time.FixedZone("+0530", 5*3600+1800)
+	if _, err := b.Mail(rc); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Size(); n < 2*one-100 || n > 2*one+100 {
+		t.Errorf("Size after a second zone = %d, want about %d", n, 2*one)
+	}
+}
+
 func BenchmarkBatchDigest(b *testing.B) {
 	r, err := New(os.DirFS(templatesDir))
 	if err != nil {

@@ -177,7 +177,8 @@ func (s *Store) MarkSent(ctx context.Context, id int64, reply string) error {
 		WHERE id = ? AND status = 'queued'`, now, reply, id); err != nil {
 		return fmt.Errorf("mark delivery %d sent: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET bounces = 0 WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?)", id); err != nil {
+	// Most subscribers have no bounces to clear: no write for them.
+	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET bounces = 0 WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?) AND bounces != 0", id); err != nil {
 		return fmt.Errorf("mark delivery %d sent: %w", id, err)
 	}
 	return tx.Commit()

@@ -66,8 +66,9 @@ func (c *recordingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 }
 
 // bigTables grow with time and with the number of feeds and subscribers;
-// a statement that reads one of them whole gets slower every day.
-var bigTables = map[string]bool{"items": true, "matches": true, "deliveries": true}
+// a statement that reads one of them whole gets slower every day, and the
+// dispatcher asks its questions every minute.
+var bigTables = map[string]bool{"items": true, "matches": true, "deliveries": true, "subscriptions": true, "subscribers": true}
 
 // wholeTableOK lists statements that read a big table whole by nature,
 // with why that is acceptable.
@@ -76,6 +77,7 @@ var wholeTableOK = map[string]string{
 	"SELECT status, count(*) FROM deliveries GROUP BY": "DeliveryCounts: the outbox gauge; reads the small (status, next_attempt_at) index",
 	"FROM deliveries d ORDER BY d.id DESC LIMIT":       "Deliveries without a status: walks the rowid backwards and stops at the limit",
 	"FROM items i ORDER BY i.id DESC LIMIT":            "ItemsPage without a filter: walks the rowid backwards and stops at the limit",
+	"ORDER BY s.email, t.topic_id":                     "Subscriptions: every subscription, for `subscribers list` and the admin page, which show them all",
 }
 
 // pending lists whole-table reads in other people's files that have a
@@ -87,8 +89,8 @@ var scanRE = regexp.MustCompile(`^SCAN (\w+)`)
 
 // TestQueryPlans runs the daemon's and the pages' store methods on a real
 // database, records every statement they prepare, and fails when one of
-// them reads items, matches or deliveries whole instead of through an
-// index. It also checks that every foreign key into a big table is
+// them reads items, matches, deliveries, subscribers or subscriptions whole
+// instead of through an index. It also checks that every foreign key into a big table is
 // indexed, because cascading deletes do not show in query plans.
 func TestQueryPlans(t *testing.T) {
 	ctx := context.Background()
@@ -351,12 +353,16 @@ func exerciseStore(t *testing.T, s *Store, now time.Time) {
 		Deliveries: []model.Delivery{{SubscriberID: sub.SubscriberID, Email: sub.Email, MessageID: "<m@x>", Message: []byte("m")}}})
 	must(err)
 	must(s.UpdateDigestArchive(ctx, d.ID, "<p>", "p"))
-	_, err = s.UnplacedSubscriptions(ctx)
+	_, err = s.UnplacedSubscriptions(ctx, SubscriptionKey{SubscriberID: 1, TopicID: "a"}, 10)
 	must(err)
 	must(s.PlaceSubscriptions(ctx, []Placement{{SubscriberID: sub.SubscriberID, TopicID: "t", CursorSeq: 5, NextAt: now}}))
 	_, err = s.DueSubscriptions(ctx, now, 6, 0, 10)
 	must(err)
-	_, err = s.OverdueSubscriptions(ctx, now.Add(time.Minute))
+	_, err = s.DueAlerts(ctx, now, 6, 0, 10)
+	must(err)
+	_, err = s.DueDigests(ctx, now, DigestKey{NextAt: now.Add(-time.Hour), SubscriberID: 1}, 10)
+	must(err)
+	_, err = s.OverdueSubscriptions(ctx, now.Add(time.Minute), SubscriptionKey{}, 10)
 	must(err)
 	must(s.Reschedule(ctx, sub.SubscriberID, "t", now, now))
 	next, err := s.AddDigest(ctx, model.Digest{TopicID: "t", FromSeq: 5, ToSeq: 6})

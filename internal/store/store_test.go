@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +217,78 @@ func TestCreateDigestQueuesMails(t *testing.T) {
 	}
 }
 
+// TestSubscriptionPages: the dispatcher reads unplaced and overdue
+// subscriptions a page at a time, so that a list of any length is never in
+// memory at once; every page holds at most the limit, in order, and the
+// pages together hold each subscription once, whether or not the caller
+// changed the ones it was given.
+func TestSubscriptionPages(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	var keys []SubscriptionKey
+	for i := range 5 {
+		for _, topic := range []string{"u", "t"} {
+			sub, err := s.Subscribe(ctx, model.Subscription{Email: fmt.Sprintf("r%d@example.org", i), TopicID: topic, Status: model.SubscriptionActive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, KeyOf(sub))
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a.SubscriberID < b.SubscriberID || a.SubscriberID == b.SubscriberID && a.TopicID < b.TopicID
+	})
+	want := fmt.Sprint(keys)
+	past := time.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name  string
+		page  func(after SubscriptionKey) ([]model.Subscription, error)
+		place bool // place each page before reading the next
+	}{
+		{"unplaced", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.UnplacedSubscriptions(ctx, after, 3)
+		}, false},
+		{"unplaced, placing each page", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.UnplacedSubscriptions(ctx, after, 3)
+		}, true},
+		{"overdue", func(after SubscriptionKey) ([]model.Subscription, error) {
+			return s.OverdueSubscriptions(ctx, time.Now(), after, 3)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []SubscriptionKey
+			var after SubscriptionKey
+			for range 10 {
+				page, err := tc.page(after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) > 3 {
+					t.Fatalf("a page of %d, limit 3", len(page))
+				}
+				if len(page) == 0 {
+					break
+				}
+				var ps []Placement
+				for _, sub := range page {
+					got = append(got, KeyOf(sub))
+					ps = append(ps, Placement{SubscriberID: sub.SubscriberID, TopicID: sub.TopicID, CursorSeq: 0, NextAt: past})
+				}
+				if tc.place {
+					if err := s.PlaceSubscriptions(ctx, ps); err != nil {
+						t.Fatal(err)
+					}
+				}
+				after = KeyOf(page[len(page)-1])
+			}
+			if fmt.Sprint(got) != want {
+				t.Errorf("pages held\n%v\nwant\n%v", got, want)
+			}
+		})
+	}
+}
+
 // TestRecordMailingsMovesEachSubscriptionOnce records mails the way the
 // dispatcher does and checks that a mail is queued only with its
 // subscriptions' cursors, once, and not for a subscription that moved or
@@ -246,7 +320,7 @@ func TestRecordMailingsMovesEachSubscriptionOnce(t *testing.T) {
 	if err := s.PlaceSubscriptions(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := s.UnplacedSubscriptions(ctx); err != nil || len(left) != 0 {
+	if left, err := s.UnplacedSubscriptions(ctx, SubscriptionKey{}, 100); err != nil || len(left) != 0 {
 		t.Fatalf("unplaced after placing = %+v, %v", left, err)
 	}
 	// Placing again does not move what is placed.
@@ -412,6 +486,53 @@ func TestDueSubscriptions(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("due:\n got %v\nwant %v", got, want)
+	}
+
+	// The dispatch of every minute asks the same in two parts, through
+	// indexes: alerts by subscriber, digests by time then subscriber.
+	var alerts, digests, wantAlerts, wantDigests []string
+	for _, c := range cases {
+		switch {
+		case c.due && c.sch.Frequency == model.FrequencyInstant:
+			wantAlerts = append(wantAlerts, c.email)
+		case c.due:
+			wantDigests = append(wantDigests, c.email)
+		}
+	}
+	// The one due an hour ago comes first.
+	wantDigests = append([]string{"nothing-new-but-due@x.example"}, slices.DeleteFunc(wantDigests, func(e string) bool { return e == "nothing-new-but-due@x.example" })...)
+	for after := int64(0); ; {
+		chunk, err := s.DueAlerts(ctx, now, 2, after, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		for _, c := range chunk {
+			alerts = append(alerts, c.Email)
+		}
+		after = chunk[len(chunk)-1].SubscriberID
+	}
+	for after := (DigestKey{}); ; {
+		chunk, err := s.DueDigests(ctx, now, after, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		for _, c := range chunk {
+			digests = append(digests, c.Email)
+		}
+		last := chunk[len(chunk)-1]
+		after = DigestKey{NextAt: last.NextAt, SubscriberID: last.SubscriberID}
+	}
+	if fmt.Sprint(alerts) != fmt.Sprint(wantAlerts) {
+		t.Errorf("due alerts:\n got %v\nwant %v", alerts, wantAlerts)
+	}
+	if fmt.Sprint(digests) != fmt.Sprint(wantDigests) {
+		t.Errorf("due digests:\n got %v\nwant %v", digests, wantDigests)
 	}
 	if n, err := s.PendingMatches(ctx, "t", 1, 25); err != nil || n != 1 {
 		t.Errorf("PendingMatches past 1 scoring 25 or more = %d, %v; want 1", n, err)
