@@ -70,6 +70,8 @@ type features struct {
 	// the window.
 	heads     [numHeads][]string
 	headStats [numHeads][]*keyStat
+	// titleTopics are the concepts and figures the headline names.
+	titleTopics []string
 }
 
 const (
@@ -84,6 +86,23 @@ func (f *features) addHead(h int, key string) {
 	if !slices.Contains(f.heads[h], key) {
 		f.heads[h] = append(f.heads[h], key)
 	}
+}
+
+func (f *features) addTitleTopic(key string) {
+	if !slices.Contains(f.titleTopics, key) {
+		f.titleTopics = append(f.titleTopics, key)
+	}
+}
+
+// shareTitleTopic reports whether the headlines of a and b name a concept
+// or a figure in common.
+func shareTitleTopic(a, b *features) bool {
+	for _, k := range a.titleTopics {
+		if slices.Contains(b.titleTopics, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // has reports whether f has the feature key.
@@ -159,10 +178,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	}
 	for i := 0; i < len(ws); i++ {
 		if c, n := matchConcept(ws, i); n > 0 {
-			tf[string(kindConcept)+concepts[c].id] += weight
+			key := string(kindConcept) + concepts[c].id
+			tf[key] += weight
 			f.actions |= concepts[c].action
 			if title {
 				f.titleActions |= concepts[c].action
+				f.addTitleTopic(key)
 			}
 			if n > 1 {
 				for j := i; j < i+n; j++ {
@@ -175,8 +196,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		w := ws[i]
 		if n, ok := number(ws, i); ok {
 			key := string(kindNumber) + n
-			if title && !strings.HasPrefix(n, "mon") {
-				f.addHead(headFigure, key)
+			if title {
+				f.addTitleTopic(key)
+				if !strings.HasPrefix(n, "mon") {
+					f.addHead(headFigure, key)
+				}
 			}
 			tf[key] += weight
 			continue

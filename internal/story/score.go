@@ -11,7 +11,8 @@ type params struct {
 	// tau is the time, in hours, at which the time factor has fallen to
 	// one half: factor = 1 / (1 + (Δt/tau)²), or with square false 1 / (1
 	// + Δt/tau). The square keeps reports of the same day and the next
-	// morning's analyses near 1 and still falls to a fifth at two days.
+	// morning's analyses near 1 and falls to 0.28 at two days and a fifth
+	// at two and a half.
 	tau    float64
 	square bool
 	// nameGap counts names as disagreeing when only one of two reports
@@ -19,6 +20,12 @@ type params struct {
 	// compared by its concepts alone otherwise, and one shared "call"
 	// would join it to any call of the day.
 	nameGap bool
+	// nameMiss multiplies the score of two reports that share no name and
+	// whose headlines share no concept or figure: what links them is
+	// background ("an embassy official attended the opening" against talks
+	// on embassies), which in a quiet window, where few reports make every
+	// feature look rare, can reach the threshold alone. 1: no effect.
+	nameMiss float64
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
@@ -63,6 +70,7 @@ var defaultParams = params{
 	titleWeight: 2,
 	merge:       true,
 	nameGap:     true,
+	nameMiss:    0.5,
 	locative:    true,
 }
 
@@ -140,6 +148,7 @@ func (g *Grouper) weigh(f *features, dst *weighted) {
 // comparison.
 func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	var dot [numKinds]float64
+	var shared [numKinds]int
 	i, j := 0, 0
 	af, bf := a.f.feats, b.f.feats
 	for i < len(af) && j < len(bf) {
@@ -150,6 +159,7 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 			j++
 		default:
 			dot[af[i].kind] += a.w[i] * b.w[j]
+			shared[af[i].kind]++
 			i++
 			j++
 		}
@@ -158,7 +168,7 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	for h := range differ {
 		differ[h] = otherHeads(a.f, b.f, h)
 	}
-	return g.combine(a, b, &dot, hours, differ)
+	return g.combine(a, b, &dot, &shared, hours, differ)
 }
 
 // markedScore is pairScore of the report being placed, whose features
@@ -166,6 +176,7 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 // result without comparing strings.
 func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 	var dot [numKinds]float64
+	var shared [numKinds]int
 	var agree uint8 // bit h: a names one of b's heads[h] or b one of a's
 	for i := range b.f.feats {
 		st := b.f.feats[i].stat
@@ -173,6 +184,7 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 			continue
 		}
 		dot[b.f.feats[i].kind] += st.markW * b.w[i]
+		shared[b.f.feats[i].kind]++
 		agree |= st.markHead
 	}
 	for h := range numHeads {
@@ -187,7 +199,7 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 	for h := range differ {
 		differ[h] = len(a.f.heads[h]) > 0 && len(b.f.heads[h]) > 0 && agree&(1<<h) == 0
 	}
-	return g.combine(a, b, &dot, hours, differ), agree
+	return g.combine(a, b, &dot, &shared, hours, differ), agree
 }
 
 // agreeHeads is markedScore's agree for two reports: bit h when either
@@ -235,7 +247,7 @@ func headBits(f *features) uint8 {
 	return b
 }
 
-func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64, differ [numHeads]bool) float64 {
+func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, shared *[numKinds]int, hours float64, differ [numHeads]bool) float64 {
 	same := a.f.lang == b.f.lang
 	var sum, wsum float64
 	for k := range numKinds {
@@ -259,6 +271,9 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, hours float64,
 		return 0
 	}
 	s := sum / wsum
+	if g.p.nameMiss > 0 && shared[0] == 0 && !shareTitleTopic(a.f, b.f) {
+		s *= g.p.nameMiss
+	}
 	if g.p.tau > 0 {
 		x := math.Abs(hours) / g.p.tau
 		if g.p.square {

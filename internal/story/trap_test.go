@@ -84,6 +84,11 @@ func trapErrors(opts Options) []string {
 			{"ministers", "Lavrov and Rubio discuss embassies by phone", "The ministers talked about diplomatic property and visas, the Foreign Ministry said.", 19},
 			{"ministers", "Лавров и Рубио обсудили по телефону работу посольств", "Министры говорили о дипсобственности и визах, сообщили в МИД.", 19.5},
 		}},
+		{"a cultural event that mentions an embassy in passing, beside embassy talks", []rep{
+			{"talks", "Kremlin and White House to resume consultations on embassies", "Diplomats will meet in Vienna next month to discuss staffing and visas.", 0},
+			{"talks", "Кремль и Белый дом возобновят консультации о работе посольств", "Дипломаты встретятся в Вене в следующем месяце.", 1},
+			{"concert", "Russian and American pianists give a joint concert", "The concert, backed by a music foundation, was attended by an embassy official.", 2},
+		}},
 	}
 	var errs []string
 	for _, tt := range tests {
