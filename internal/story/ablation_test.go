@@ -28,6 +28,7 @@ var ablations = []struct {
 	{"no place adjectives", func(p *params) { p.noPlaceAdjectives = true }},
 	{"a report naming nothing is compared by its other kinds", func(p *params) { p.nameGap = false }},
 	{"reports that share no name and no headline topic are not halved", func(p *params) { p.nameMiss = 1 }},
+	{"names of the sides at half weight (not shipped)", func(p *params) { p.sideWeight = 0.5 }},
 	{"no merging of stories", func(p *params) { p.merge = false }},
 	{"headline counts as summary", func(p *params) { p.titleWeight = 1 }},
 	{"best link, not mean", func(p *params) { p.link = linkBest }},

@@ -121,6 +121,7 @@ type extractor struct {
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	noPlaceAdj  bool // no adjective read as a place (ablation)
+	sideWeight  float64
 	buf         []word
 }
 
@@ -170,7 +171,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			case x.aliases.people[id]:
 				f.addHead(headWho, key)
 			}
-			tf[key] += weight
+			w := weight
+			if x.aliases.sides[id] {
+				w *= x.sideWeight
+			}
+			tf[key] += w
 			for j := i; j < i+n; j++ {
 				used[j] = true
 			}
@@ -391,6 +396,7 @@ type aliasTable struct {
 	byFirst map[string][]aliasName // by the stem of the name's first word
 	places  map[string]bool        // ids of the groups of placeNames
 	people  map[string]bool        // ids of the groups of personNames
+	sides   map[string]bool        // ids of the groups of sideNames
 }
 
 type aliasName struct {
@@ -454,13 +460,14 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, sides: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
 	}
 	t.tag(t.places, placeNames)
 	t.tag(t.people, personNames)
+	t.tag(t.sides, sideNames)
 	return t
 }
 

@@ -87,6 +87,11 @@ var placeNames = []string{
 	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево",
 }
 
+// sideNames are the two sides and the names that stand for their
+// governments, of the alias groups above. Nearly every report of the topic
+// names them, so sharing them says little (see params.sideWeight).
+var sideNames = []string{"США", "Россия", "Москва", "Вашингтон", "Кремль", "Белый дом"}
+
 // locatives are the prepositions after which a name says where.
 var locatives = map[string]bool{"in": true, "at": true, "в": true, "во": true}
 

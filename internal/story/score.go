@@ -26,6 +26,10 @@ type params struct {
 	// on embassies), which in a quiet window, where few reports make every
 	// feature look rare, can reach the threshold alone. 1: no effect.
 	nameMiss float64
+	// sideWeight is what a name of the sides (sideNames) counts for
+	// against any other name. Half weight trades recall for precision
+	// (docs/digest.md, "Limits"); the shipped grouping counts them fully.
+	sideWeight float64
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
@@ -71,6 +75,7 @@ var defaultParams = params{
 	merge:       true,
 	nameGap:     true,
 	nameMiss:    0.5,
+	sideWeight:  1,
 	locative:    true,
 }
 

@@ -123,6 +123,7 @@ func New(opts Options) *Grouper {
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
+	g.x.sideWeight = g.p.sideWeight
 	return g
 }
 
