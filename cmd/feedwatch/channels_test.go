@@ -40,7 +40,7 @@ const channelAdminPassword = "channel-s3cret"
 
 func startChannel(t *testing.T, name string, daemon bool, smtpPort int) *channel {
 	t.Helper()
-	c := &channel{name: name, dir: t.TempDir(), outputs: &syncBuffer{}}
+	c := &channel{name: name, dir: t.TempDir(), outputs: &syncBuffer{}} // the daemon's log, when there is one
 	listen := ""
 	if daemon {
 		listen = freeAddr(t)
@@ -68,24 +68,7 @@ retention: {max_age: 0s}
 	if !daemon {
 		return c
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"run", "--config", c.cfg, "--shutdown-timeout", "5s"}, strings.NewReader(""), c.outputs, c.outputs,
-			[]string{"CHANNEL_ADMIN_PASSWORD=" + channelAdminPassword}, nil)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Errorf("%s: daemon still running 15s after it was told to stop", name)
-		}
-		if t.Failed() {
-			t.Logf("%s daemon log:\n%s", name, c.outputs.String())
-		}
-	})
-	waitFor(t, 20*time.Second, name+" web server", func() bool { return strings.Contains(c.outputs.String(), "web server listening") })
+	c.outputs = runDaemon(t, name, c.cfg, []string{"CHANNEL_ADMIN_PASSWORD=" + channelAdminPassword})
 	jar, _ := cookiejar.New(nil)
 	c.client = &http.Client{Jar: jar, Timeout: 20 * time.Second}
 	// The key is made with the command line on the daemon's database.
@@ -106,7 +89,8 @@ func (c *channel) cli(t *testing.T, args ...string) {
 	}
 }
 
-var channelCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+// csrfField finds a form's CSRF token in a page.
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // form posts an admin form as a browser would: the page first (for the
 // CSRF cookie and token), then the post.
@@ -120,7 +104,7 @@ func (c *channel) form(t *testing.T, page, action string, values url.Values, fil
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := channelCSRF.FindSubmatch(body)
+	m := csrfField.FindSubmatch(body)
 	if m == nil {
 		t.Fatalf("%s: no form token on %s (%d)", c.name, page, resp.StatusCode)
 	}

@@ -95,6 +95,31 @@ func shippedTopicsWithSchedule(t *testing.T, path, schedule string) {
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
+// runDaemon runs `feedwatch run --config cfg` in-process until the test
+// ends, and returns its log once its web server listens.
+func runDaemon(t *testing.T, name, cfg string, environ []string) *syncBuffer {
+	t.Helper()
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "--config", cfg, "--shutdown-timeout", "5s"}, strings.NewReader(""), logs, logs, environ, nil)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Errorf("%s: daemon still running 15s after it was told to stop", name)
+		}
+		if t.Failed() {
+			t.Logf("%s daemon log:\n%s", name, logs.String())
+		}
+	})
+	waitFor(t, 20*time.Second, name+" web server", func() bool { return strings.Contains(logs.String(), "web server listening") })
+	return logs
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

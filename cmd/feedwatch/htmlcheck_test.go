@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -74,24 +72,7 @@ web: {listen: "%s", base_url: "%s"}
 	}
 
 	// The confirmation and the manage link, from the daemon's web pages.
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"run", "--config", cfg, "--shutdown-timeout", "5s"}, strings.NewReader(""), logs, logs, nil, nil)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("daemon still running 15s after it was told to stop")
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	}()
-	waitFor(t, 20*time.Second, "web server", func() bool { return strings.Contains(logs.String(), "web server listening") })
+	runDaemon(t, "feedwatch", cfg, nil)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 20 * time.Second}
 	postPublicForm(t, client, base, "/subscribe", url.Values{"email": {"new@example.net"}, "topic": {"us-russia"}})
@@ -171,8 +152,6 @@ web: {listen: "%s", base_url: "%s"}
 	t.Logf("Mailpit's HTML check:\n%s", table.String())
 }
 
-var publicCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // postPublicForm posts a form of the start page as a browser would: the
 // page first, for the CSRF cookie and token.
 func postPublicForm(t *testing.T, client *http.Client, base, action string, values url.Values) {
@@ -183,7 +162,7 @@ func postPublicForm(t *testing.T, client *http.Client, base, action string, valu
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := publicCSRF.FindSubmatch(body)
+	m := csrfField.FindSubmatch(body)
 	if m == nil {
 		t.Fatalf("no form token on the start page (%d)", resp.StatusCode)
 	}
