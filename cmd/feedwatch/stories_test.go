@@ -21,18 +21,21 @@ import (
 // grouping was tuned; holdout.jsonl, written before the grouping code;
 // unseen.jsonl, written before the grouping was changed for the digest;
 // unseen2.jsonl, written before it was changed again and measured once,
-// after.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2"}
+// after; unseen3.jsonl, a busy stretch from few outlets among other
+// news, written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // for reports grouping was not tuned on (pairwise precision 0.90, recall
-// 0.80) on the sets it holds for, and a little under the measured figures
-// on the two the method falls short on (docs/digest.md, "Measured").
+// 0.80) on the sets it holds for, and a little under the lowest measured
+// figures on the three the method falls short on (docs/digest.md,
+// "Measured").
 var storyFloors = map[string]struct{ P, R float64 }{
 	"tuning":  {0.90, 0.80},
 	"holdout": {0.90, 0.80},
 	"unseen":  {0.80, 0.76},
 	"unseen2": {0.80, 0.75},
+	"unseen3": {0.25, 0.45},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

@@ -29,6 +29,7 @@ var ablations = []struct {
 	{"a report naming nothing is compared by its other kinds", func(p *params) { p.nameGap = false }},
 	{"reports that share no name and no headline topic are not halved", func(p *params) { p.nameMiss = 1 }},
 	{"names of the sides at half weight (not shipped)", func(p *params) { p.sideWeight = 0.5 }},
+	{"names of the sides not counted (not shipped)", func(p *params) { p.sideWeight = 0 }},
 	{"no merging of stories", func(p *params) { p.merge = false }},
 	{"headline counts as summary", func(p *params) { p.titleWeight = 1 }},
 	{"best link, not mean", func(p *params) { p.link = linkBest }},
@@ -47,9 +48,9 @@ func TestAblation(t *testing.T) {
 		// check and makes the two hundred groupings ten times slower.
 		t.Skip("measures figures; run it without -race")
 	}
-	names := []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl"}
+	names := []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl"}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| signal off | tuning P / R | held-out P / R | unseen P / R | unseen2 P / R | trap pairs wrong |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| signal off | tuning P / R | held-out P / R | unseen P / R | unseen2 P / R | unseen3 P / R | trap pairs wrong |\n|---|---|---|---|---|---|---|\n")
 	sets := make([][]labelled, len(names))
 	for i, n := range names {
 		sets[i] = arrival(loadSet(t, n), 0, 0)
