@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/feedwatch/feedwatch/internal/browsertest"
 	"github.com/feedwatch/feedwatch/internal/model"
 	"github.com/feedwatch/feedwatch/internal/smtptest"
 	"github.com/feedwatch/feedwatch/internal/store"
@@ -31,7 +32,7 @@ func TestBrowserManage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon and a browser")
 	}
-	chromium := browserExecPath()
+	chromium := browsertest.ExecPath()
 	if chromium == "" {
 		t.Skip("no chromium or chrome binary found (CI installs Debian's chromium); skipping the browser test")
 	}
@@ -42,7 +43,7 @@ func TestBrowserManage(t *testing.T) {
 		reader    = "manage-reader@feedwatch.test"
 		bounced   = "bounced@feedwatch.test"
 	)
-	shots := browserArtifacts(t)
+	shots := browsertest.Artifacts(t)
 	bin := feedwatchBinary(t)
 	feeds := feedServer(t)
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,109 +116,109 @@ retention: {max_age: 0s}
 	b := startBrowser(t, chromium, 90*time.Second)
 	checkPage := func(step string) {
 		t.Helper()
-		for _, p := range b.takeProblems() {
+		for _, p := range b.TakeProblems() {
 			t.Errorf("%s: %s", step, p)
 		}
 	}
-	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+	if _, err := chromedp.Call(b.Ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Authorization": basicAuth(adminUser, adminPass)},
 	}); err != nil {
 		t.Fatal(err)
 	}
 
 	// 1. Add a feed by the address of the web page that advertises it.
-	if status := b.load(t, "open /admin/feeds", chromedp.Navigate(base+"/admin/feeds")); status != 200 {
-		t.Fatalf("GET /admin/feeds = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open /admin/feeds", chromedp.Navigate(base+"/admin/feeds")); status != 200 {
+		t.Fatalf("GET /admin/feeds = %d: %s", status, b.Text(t, "main"))
 	}
-	b.do(t, "type the page's address", chromedp.SendKeys(chromedp.CSS(`#add-feed input[name=url]`), site.URL+"/"))
-	b.load(t, "check and add", chromedp.Click(chromedp.CSS(`#add-feed button`)))
-	b.waitText(t, "main", "advertising 2 feeds", 5*time.Second)
-	b.screenshot(t, shots, "manage-01-pick-feed.png")
+	b.Do(t, "type the page's address", chromedp.SendKeys(chromedp.CSS(`#add-feed input[name=url]`), site.URL+"/"))
+	b.Load(t, "check and add", chromedp.Click(chromedp.CSS(`#add-feed button`)))
+	b.WaitText(t, "main", "advertising 2 feeds", 5*time.Second)
+	b.SaveScreenshot(t, shots, "manage-01-pick-feed.png")
 	checkPage("pick a feed")
 	local := feeds.URL + "/local.atom"
-	b.do(t, "pick the local feed", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#pick-feed input[value=%q]`, local))))
-	b.load(t, "add the picked feed", chromedp.Click(chromedp.CSS(`#pick-feed button`)))
-	b.waitText(t, "main p.ok", "Added "+local, 5*time.Second)
-	if got := b.text(t, "main table"); !strings.Contains(got, "Test Local News") || strings.Contains(got, "sports.rss") {
+	b.Do(t, "pick the local feed", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#pick-feed input[value=%q]`, local))))
+	b.Load(t, "add the picked feed", chromedp.Click(chromedp.CSS(`#pick-feed button`)))
+	b.WaitText(t, "main p.ok", "Added "+local, 5*time.Second)
+	if got := b.Text(t, "main table"); !strings.Contains(got, "Test Local News") || strings.Contains(got, "sports.rss") {
 		t.Errorf("the feeds list after the pick:\n%s", got)
 	}
-	b.screenshot(t, shots, "manage-02-feed-added.png")
+	b.SaveScreenshot(t, shots, "manage-02-feed-added.png")
 	checkPage("feed added")
 
 	// 2. Its own page shows its first poll, by the daemon, with its items.
-	feedPage := browserEval[string](t, b, `Array.from(document.querySelectorAll('main table a')).find(a => a.textContent.includes('Test Local News')).href`)
+	feedPage := browsertest.Eval[string](t, b, `Array.from(document.querySelectorAll('main table a')).find(a => a.textContent.includes('Test Local News')).href`)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		b.load(t, "open the feed's page", chromedp.Navigate(feedPage))
-		if strings.Contains(browserEval[string](t, b, `(document.querySelector('#polls') || {innerText: ''}).innerText`), "ok") {
+		b.Load(t, "open the feed's page", chromedp.Navigate(feedPage))
+		if strings.Contains(browsertest.Eval[string](t, b, `(document.querySelector('#polls') || {innerText: ''}).innerText`), "ok") {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no poll on the feed's page after 20s:\n%s", b.text(t, "main"))
+			t.Fatalf("no poll on the feed's page after 20s:\n%s", b.Text(t, "main"))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if got := b.text(t, "#items"); !strings.Contains(got, "City council approves bike lanes") {
+	if got := b.Text(t, "#items"); !strings.Contains(got, "City council approves bike lanes") {
 		t.Errorf("the feed's page lists no items:\n%s", got)
 	}
-	b.screenshot(t, shots, "manage-03-feed-page.png")
+	b.SaveScreenshot(t, shots, "manage-03-feed-page.png")
 	checkPage("feed page")
 
 	// 3. Import an OPML file.
-	b.load(t, "open /admin/feeds", chromedp.Navigate(base+"/admin/feeds"))
-	b.do(t, "choose the OPML file", chromedp.SetUploadFiles(chromedp.CSS(`#import-opml input[type=file]`), []string{opmlPath}))
-	b.load(t, "import", chromedp.Click(chromedp.CSS(`#import-opml button`)))
-	b.waitText(t, "main p.ok", "Imported 2 feeds (0 already present) from subscriptions.opml", 5*time.Second)
-	if got := b.text(t, "main"); !strings.Contains(got, feeds.URL+"/wire.rss") || !strings.Contains(got, "World desk") {
+	b.Load(t, "open /admin/feeds", chromedp.Navigate(base+"/admin/feeds"))
+	b.Do(t, "choose the OPML file", chromedp.SetUploadFiles(chromedp.CSS(`#import-opml input[type=file]`), []string{opmlPath}))
+	b.Load(t, "import", chromedp.Click(chromedp.CSS(`#import-opml button`)))
+	b.WaitText(t, "main p.ok", "Imported 2 feeds (0 already present) from subscriptions.opml", 5*time.Second)
+	if got := b.Text(t, "main"); !strings.Contains(got, feeds.URL+"/wire.rss") || !strings.Contains(got, "World desk") {
 		t.Errorf("the imported feed is not listed:\n%s", got)
 	}
-	b.screenshot(t, shots, "manage-04-opml-imported.png")
+	b.SaveScreenshot(t, shots, "manage-04-opml-imported.png")
 	checkPage("OPML import")
 
 	// 4. Add a subscriber, then remove them.
-	b.load(t, "open /admin/subscribers", chromedp.Navigate(base+"/admin/subscribers"))
-	b.do(t, "fill the subscriber form",
+	b.Load(t, "open /admin/subscribers", chromedp.Navigate(base+"/admin/subscribers"))
+	b.Do(t, "fill the subscriber form",
 		chromedp.SendKeys(chromedp.CSS(`#add-subscriber input[name=email]`), reader),
 		chromedp.SetValue(chromedp.CSS(`#add-subscriber select[name=topic]`), "us-russia"),
 		chromedp.SendKeys(chromedp.CSS(`#add-subscriber input[name=name]`), "Manage Reader"),
 	)
-	b.load(t, "subscribe", chromedp.Click(chromedp.CSS(`#add-subscriber button`)))
-	b.waitText(t, "main p.ok", reader+" subscribed to us-russia (active)", 5*time.Second)
-	b.screenshot(t, shots, "manage-05-subscriber-added.png")
+	b.Load(t, "subscribe", chromedp.Click(chromedp.CSS(`#add-subscriber button`)))
+	b.WaitText(t, "main p.ok", reader+" subscribed to us-russia (active)", 5*time.Second)
+	b.SaveScreenshot(t, shots, "manage-05-subscriber-added.png")
 	checkPage("subscriber added")
 	row := fmt.Sprintf(`Array.from(document.querySelectorAll('#subscriptions tr')).find(r => r.innerText.includes(%q))`, reader)
-	b.load(t, "unsubscribe", chromedp.Evaluate[chromedp.Void](row+`.querySelector('form[action="/admin/subscribers/remove"] button').click()`))
-	b.waitText(t, "main p.ok", reader+" unsubscribed from 1 topic(s)", 5*time.Second)
-	if got := browserEval[string](t, b, row+`.innerText`); !strings.Contains(got, "unsubscribed") {
+	b.Load(t, "unsubscribe", chromedp.Evaluate[chromedp.Void](row+`.querySelector('form[action="/admin/subscribers/remove"] button').click()`))
+	b.WaitText(t, "main p.ok", reader+" unsubscribed from 1 topic(s)", 5*time.Second)
+	if got := browsertest.Eval[string](t, b, row+`.innerText`); !strings.Contains(got, "unsubscribed") {
 		t.Errorf("the subscriber's row after removing: %q", got)
 	}
-	b.screenshot(t, shots, "manage-06-subscriber-removed.png")
+	b.SaveScreenshot(t, shots, "manage-06-subscriber-removed.png")
 	checkPage("subscriber removed")
 
 	// 5. Retry the failed delivery, seeing the server's last reply first.
-	b.load(t, "open the failed deliveries", chromedp.Navigate(base+"/admin/outbox?status=failed"))
-	if got := b.text(t, "#deliveries"); !strings.Contains(got, "550 5.1.1 no such mailbox") || !strings.Contains(got, bounced) {
+	b.Load(t, "open the failed deliveries", chromedp.Navigate(base+"/admin/outbox?status=failed"))
+	if got := b.Text(t, "#deliveries"); !strings.Contains(got, "550 5.1.1 no such mailbox") || !strings.Contains(got, bounced) {
 		t.Errorf("the outbox lacks the failed delivery and its reply:\n%s", got)
 	}
-	b.screenshot(t, shots, "manage-07-outbox-failed.png")
-	b.load(t, "retry", chromedp.Click(chromedp.CSS(`#deliveries form button`)))
-	b.waitText(t, "main p.ok", "1 failed deliveries queued again; sent 1", 10*time.Second)
-	b.screenshot(t, shots, "manage-08-outbox-retried.png")
+	b.SaveScreenshot(t, shots, "manage-07-outbox-failed.png")
+	b.Load(t, "retry", chromedp.Click(chromedp.CSS(`#deliveries form button`)))
+	b.WaitText(t, "main p.ok", "1 failed deliveries queued again; sent 1", 10*time.Second)
+	b.SaveScreenshot(t, shots, "manage-08-outbox-retried.png")
 	checkPage("outbox retried")
-	waitMail(t, smtpSrv, bounced, "the retried delivery", 10*time.Second, func(parsedMail) bool { return true })
+	browsertest.WaitMail(t, smtpSrv, bounced, "the retried delivery", 10*time.Second, func(browsertest.Mail) bool { return true })
 
 	// 6. Every change is on the overview, with who made it.
-	b.load(t, "open /admin", chromedp.Navigate(base+"/admin"))
-	activity := b.text(t, "#activity")
+	b.Load(t, "open /admin", chromedp.Navigate(base+"/admin"))
+	activity := b.Text(t, "#activity")
 	for _, want := range []string{"feed.add", "feed.import", "subscriber.add", "subscriber.remove", "outbox.retry", "web:" + adminUser} {
 		if !strings.Contains(activity, want) {
 			t.Errorf("the activity list lacks %q:\n%s", want, activity)
 		}
 	}
-	b.screenshot(t, shots, "manage-09-activity.png")
+	b.SaveScreenshot(t, shots, "manage-09-activity.png")
 	checkPage("activity")
 
 	// The database agrees with what the pages said.

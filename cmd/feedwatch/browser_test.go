@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/feedwatch/feedwatch/internal/browsertest"
 	"github.com/feedwatch/feedwatch/internal/smtptest"
 )
 
@@ -26,7 +27,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon and a browser")
 	}
-	chromium := browserExecPath()
+	chromium := browsertest.ExecPath()
 	if chromium == "" {
 		t.Skip("no chromium or chrome binary found (CI installs Debian's chromium); skipping the browser test")
 	}
@@ -38,7 +39,7 @@ func TestBrowser(t *testing.T) {
 		passEnv   = "FEEDWATCH_TEST_BROWSER_ADMIN_PASSWORD"
 	)
 	start := time.Now()
-	shots := browserArtifacts(t)
+	shots := browsertest.Artifacts(t)
 	bin := feedwatchBinary(t)
 	feeds := feedServer(t)
 	wire := &gatedFeed{upstream: feeds.URL}
@@ -104,69 +105,69 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	b := startBrowser(t, chromium, 60*time.Second)
 	checkPage := func(step string) {
 		t.Helper()
-		for _, p := range b.takeProblems() {
+		for _, p := range b.TakeProblems() {
 			t.Errorf("%s: %s", step, p)
 		}
 	}
 
 	// 1. Subscribe on the start page.
-	if status := b.load(t, "open /", chromedp.Navigate(base+"/")); status != 200 {
+	if status := b.Load(t, "open /", chromedp.Navigate(base+"/")); status != 200 {
 		t.Fatalf("GET / = %d", status)
 	}
-	b.do(t, "fill the subscribe form",
+	b.Do(t, "fill the subscribe form",
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), reader),
 		chromedp.Click(chromedp.CSS(`input[name=topic][value="us-russia"]`)),
 	)
-	if !browserEval[bool](t, b, `document.querySelector('input[name=topic][value="us-russia"]').checked`) {
+	if !browsertest.Eval[bool](t, b, `document.querySelector('input[name=topic][value="us-russia"]').checked`) {
 		t.Fatal("the us-russia box is not ticked after the click")
 	}
-	b.screenshot(t, shots, "01-index.png")
+	b.SaveScreenshot(t, shots, "01-index.png")
 	checkPage("start page")
-	if status := b.load(t, "submit the subscribe form", chromedp.Click(chromedp.CSS(`form[action="/subscribe"] button[type=submit]`))); status != 200 {
-		t.Fatalf("POST /subscribe = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "submit the subscribe form", chromedp.Click(chromedp.CSS(`form[action="/subscribe"] button[type=submit]`))); status != 200 {
+		t.Fatalf("POST /subscribe = %d: %s", status, b.Text(t, "main"))
 	}
-	if h := b.text(t, "h1"); h != "Check your mail" {
-		t.Fatalf("after subscribing the page says %q:\n%s", h, b.text(t, "main"))
+	if h := b.Text(t, "h1"); h != "Check your mail" {
+		t.Fatalf("after subscribing the page says %q:\n%s", h, b.Text(t, "main"))
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, reader) {
+	if got := b.Text(t, "main"); !strings.Contains(got, reader) {
 		t.Errorf("the sent page does not name the address:\n%s", got)
 	}
-	b.screenshot(t, shots, "02-sent.png")
+	b.SaveScreenshot(t, shots, "02-sent.png")
 	checkPage("sent page")
 
 	// 2. Confirm with the link from the mail.
-	confirmMail := waitMail(t, smtpSrv, reader, "the confirmation mail", 10*time.Second, func(m parsedMail) bool {
+	confirmMail := browsertest.WaitMail(t, smtpSrv, reader, "the confirmation mail", 10*time.Second, func(m browsertest.Mail) bool {
 		return strings.Contains(m.Text, "/confirm?token=")
 	})
-	confirmURL := linkIn(confirmMail.Text, base, "/confirm")
+	confirmURL := browsertest.LinkIn(confirmMail.Text, base, "/confirm")
 	if confirmURL == "" {
 		t.Fatalf("no confirm link under %s in the text part:\n%s", base, confirmMail.Text)
 	}
-	if got := linkIn(confirmMail.HTML, base, "/confirm"); got != confirmURL {
+	if got := browsertest.LinkIn(confirmMail.HTML, base, "/confirm"); got != confirmURL {
 		t.Errorf("HTML part links %q, text part %q", got, confirmURL)
 	}
-	if status := b.load(t, "open the confirm link", chromedp.Navigate(confirmURL)); status != 200 {
-		t.Fatalf("GET confirm link = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open the confirm link", chromedp.Navigate(confirmURL)); status != 200 {
+		t.Fatalf("GET confirm link = %d: %s", status, b.Text(t, "main"))
 	}
 	// The link shows a button; only pressing it confirms, so that mail
 	// scanners following links confirm nobody.
-	if status := b.load(t, "press Confirm", chromedp.Click(chromedp.CSS(`form[action="/confirm"] button`))); status != 200 {
-		t.Fatalf("POST /confirm = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "press Confirm", chromedp.Click(chromedp.CSS(`form[action="/confirm"] button`))); status != 200 {
+		t.Fatalf("POST /confirm = %d: %s", status, b.Text(t, "main"))
 	}
-	if h := b.text(t, "h1"); h != "You are subscribed" {
-		t.Fatalf("the confirm link shows %q:\n%s", h, b.text(t, "main"))
+	if h := b.Text(t, "h1"); h != "You are subscribed" {
+		t.Fatalf("the confirm link shows %q:\n%s", h, b.Text(t, "main"))
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, "US–Russia relations") {
+	if got := b.Text(t, "main"); !strings.Contains(got, "US–Russia relations") {
 		t.Errorf("the confirmed page does not name the topic:\n%s", got)
 	}
-	b.screenshot(t, shots, "03-confirmed.png")
+	b.SaveScreenshot(t, shots, "03-confirmed.png")
 	checkPage("confirmed page")
 
 	// 3. The story appears only now, so the next digest has a subscriber
 	// to send it to; then unsubscribe with the digest's link.
 	wire.release()
-	digest := waitMail(t, smtpSrv, reader, "a digest mail", 20*time.Second, func(m parsedMail) bool {
+	digest := browsertest.WaitMail(t, smtpSrv, reader, "a digest mail", 20*time.Second, func(m browsertest.Mail) bool {
 		return m.Header.Get("X-Feedwatch-Topic") == "us-russia"
 	})
 	for _, part := range []struct{ name, body string }{{"text", digest.Text}, {"HTML", digest.HTML}} {
@@ -176,33 +177,33 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	}
 	unsubURL := ""
 	if h := digest.Header.Get("List-Unsubscribe"); h != "" {
-		unsubURL = linkIn(strings.Join(strings.Fields(h), ""), base, "/unsubscribe")
+		unsubURL = browsertest.LinkIn(strings.Join(strings.Fields(h), ""), base, "/unsubscribe")
 	}
 	if unsubURL == "" {
 		t.Errorf("no unsubscribe link under %s in List-Unsubscribe %q", base, digest.Header.Get("List-Unsubscribe"))
-		unsubURL = linkIn(digest.HTML, base, "/unsubscribe")
+		unsubURL = browsertest.LinkIn(digest.HTML, base, "/unsubscribe")
 	}
-	if linkIn(digest.HTML, base, "/unsubscribe") == "" {
+	if browsertest.LinkIn(digest.HTML, base, "/unsubscribe") == "" {
 		t.Errorf("the digest's HTML has no unsubscribe link under %s", base)
 	}
 	if unsubURL == "" {
 		t.Fatal("no unsubscribe link in the digest")
 	}
-	if status := b.load(t, "open the unsubscribe link", chromedp.Navigate(unsubURL)); status != 200 {
-		t.Fatalf("GET unsubscribe link = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open the unsubscribe link", chromedp.Navigate(unsubURL)); status != 200 {
+		t.Fatalf("GET unsubscribe link = %d: %s", status, b.Text(t, "main"))
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, "Stop receiving the digest for US–Russia relations?") {
+	if got := b.Text(t, "main"); !strings.Contains(got, "Stop receiving the digest for US–Russia relations?") {
 		t.Errorf("the unsubscribe page asks:\n%s", got)
 	}
-	b.screenshot(t, shots, "04-unsubscribe.png")
+	b.SaveScreenshot(t, shots, "04-unsubscribe.png")
 	checkPage("unsubscribe page")
-	if status := b.load(t, "click Unsubscribe", chromedp.Click(chromedp.CSS(`form[action="/unsubscribe"] button`))); status != 200 {
-		t.Fatalf("POST /unsubscribe = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "click Unsubscribe", chromedp.Click(chromedp.CSS(`form[action="/unsubscribe"] button`))); status != 200 {
+		t.Fatalf("POST /unsubscribe = %d: %s", status, b.Text(t, "main"))
 	}
-	if h := b.text(t, "h1"); h != "You are unsubscribed" {
-		t.Fatalf("after the click the page says %q:\n%s", h, b.text(t, "main"))
+	if h := b.Text(t, "h1"); h != "You are unsubscribed" {
+		t.Fatalf("after the click the page says %q:\n%s", h, b.Text(t, "main"))
 	}
-	b.screenshot(t, shots, "05-unsubscribed.png")
+	b.SaveScreenshot(t, shots, "05-unsubscribed.png")
 	checkPage("unsubscribed page")
 	code, out, errOut := runCLI(t, nil, "subscribers", "list", "--config", cfgPath)
 	if code != 0 {
@@ -214,45 +215,45 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 
 	// The public archive lists the digest, and its copy renders under the
 	// archive's strict CSP without anything blocked.
-	if status := b.load(t, "open /digests", chromedp.Navigate(base+"/digests")); status != 200 {
+	if status := b.Load(t, "open /digests", chromedp.Navigate(base+"/digests")); status != 200 {
 		t.Fatalf("GET /digests = %d", status)
 	}
-	if status := b.load(t, "open the archived digest", chromedp.Click(chromedp.CSS(`main table a[href^="/digests/"]`))); status != 200 {
+	if status := b.Load(t, "open the archived digest", chromedp.Click(chromedp.CSS(`main table a[href^="/digests/"]`))); status != 200 {
 		t.Fatalf("GET archived digest = %d", status)
 	}
-	if got := b.text(t, "body"); !strings.Contains(got, story) {
+	if got := b.Text(t, "body"); !strings.Contains(got, story) {
 		t.Errorf("the archived digest lacks the story:\n%.1500s", got)
 	}
-	b.screenshot(t, shots, "09-archive.png")
+	b.SaveScreenshot(t, shots, "09-archive.png")
 	checkPage("archived digest")
 
 	// 4. Admin. Without credentials it is 401; headless Chromium cancels the
 	// sign-in prompt of a navigation, so a page's script asks (not the
 	// archived digest's, whose CSP allows no requests).
-	b.load(t, "open /", chromedp.Navigate(base+"/"))
-	noAuth, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`fetch('/admin', {credentials: 'omit'}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	b.Load(t, "open /", chromedp.Navigate(base+"/"))
+	noAuth, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`fetch('/admin', {credentials: 'omit'}).then(r => r.status)`, chromedp.EvalAwaitPromise))
 	if err != nil || noAuth != 401 {
 		t.Errorf("GET /admin without credentials = %d (%v), want 401", noAuth, err)
 	}
 	// From here on the browser sends the basic credentials with every
 	// request, as it would after the sign-in prompt.
-	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+	if _, err := chromedp.Call(b.Ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Authorization": basicAuth(adminUser, adminPass)},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if status := b.load(t, "open /admin", chromedp.Navigate(base+"/admin")); status != 200 {
-		t.Fatalf("GET /admin = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open /admin", chromedp.Navigate(base+"/admin")); status != 200 {
+		t.Fatalf("GET /admin = %d: %s", status, b.Text(t, "main"))
 	}
-	if h := b.text(t, "h1"); h != "Overview" {
+	if h := b.Text(t, "h1"); h != "Overview" {
 		t.Fatalf("/admin shows %q", h)
 	}
 	// One sparkline per topic and the items-per-feed chart, each drawn with
 	// bars of real size.
-	charts := browserEval[[]float64](t, b, `Array.from(document.querySelectorAll('main svg[role=img]')).map(s => s.getBoundingClientRect().width * s.getBoundingClientRect().height)`)
+	charts := browsertest.Eval[[]float64](t, b, `Array.from(document.querySelectorAll('main svg[role=img]')).map(s => s.getBoundingClientRect().width * s.getBoundingClientRect().height)`)
 	if len(charts) < 2 {
 		t.Errorf("the overview has %d charts, want a topic's and the feeds'", len(charts))
 	}
@@ -261,33 +262,33 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 			t.Errorf("chart %d is drawn with no area", i)
 		}
 	}
-	if n := browserEval[int](t, b, `Array.from(document.querySelectorAll('main svg rect.bar')).filter(r => r.getBBox().height > 0).length`); n < 2 {
+	if n := browsertest.Eval[int](t, b, `Array.from(document.querySelectorAll('main svg rect.bar')).filter(r => r.getBBox().height > 0).length`); n < 2 {
 		t.Errorf("the charts have %d visible bars, want the day's match and the feeds' items", n)
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, reader) || !strings.Contains(got, "unsubscribed") || !strings.Contains(got, story) {
+	if got := b.Text(t, "main"); !strings.Contains(got, reader) || !strings.Contains(got, "unsubscribed") || !strings.Contains(got, story) {
 		t.Errorf("the overview lacks the subscription or the story:\n%.3000s", got)
 	}
 	// The status badges are badges, not message boxes (the "ok" badge once
 	// took the green bar of the "Saved" message).
-	if got := browserEval[string](t, b, `getComputedStyle(document.querySelector('main .status.ok')).borderLeftWidth`); got != "0px" {
+	if got := browsertest.Eval[string](t, b, `getComputedStyle(document.querySelector('main .status.ok')).borderLeftWidth`); got != "0px" {
 		t.Errorf("the ok status badge has a %s left border", got)
 	}
-	b.screenshot(t, shots, "06-admin.png")
+	b.SaveScreenshot(t, shots, "06-admin.png")
 	checkPage("admin overview")
 
 	// The editor: a new term makes a stored item match, and the live preview
 	// (the page's script, after typing pauses) says so.
-	if status := b.load(t, "open /admin/topics", chromedp.Navigate(base+"/admin/topics")); status != 200 {
-		t.Fatalf("GET /admin/topics = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open /admin/topics", chromedp.Navigate(base+"/admin/topics")); status != 200 {
+		t.Fatalf("GET /admin/topics = %d: %s", status, b.Text(t, "main"))
 	}
-	b.do(t, "wait for the editor", chromedp.WaitVisible(chromedp.ID("text")))
-	if got := b.text(t, "#preview"); strings.TrimSpace(got) != "" {
+	b.Do(t, "wait for the editor", chromedp.WaitVisible(chromedp.ID("text")))
+	if got := b.Text(t, "#preview"); strings.TrimSpace(got) != "" {
 		t.Errorf("the preview shows something before any edit:\n%s", got)
 	}
 	const newTerm, newStory = "Bavaria", "Heavy snow closes schools across Bavaria"
 	typeAfter(t, b, "\n      any:\n", "        - "+newTerm+"\n")
-	b.waitText(t, "#preview", newStory, 10*time.Second)
-	section := browserEval[string](t, b, `(() => {
+	b.WaitText(t, "#preview", newStory, 10*time.Second)
+	section := browsertest.Eval[string](t, b, `(() => {
 		for (const s of document.querySelectorAll('#preview section.ptopic')) {
 			if (s.querySelector('h3 code')?.textContent === 'us-russia') return s.innerText;
 		}
@@ -296,33 +297,33 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	if !strings.Contains(section, "1 newly match") || !strings.Contains(section, "Newly matching\n"+newStory) || !strings.Contains(section, newTerm) {
 		t.Errorf("the preview of us-russia does not show the new match with its term:\n%s", section)
 	}
-	b.screenshot(t, shots, "07-topics-preview.png")
+	b.SaveScreenshot(t, shots, "07-topics-preview.png")
 	checkPage("topics preview")
 
 	// A rule with an unknown key: the preview turns into the error, with the
 	// line, in place.
 	line := typeAfter(t, b, "\n    rules:\n", "      colour: blue\n")
-	b.waitText(t, "#preview .error", fmt.Sprintf("Line %d:", line), 10*time.Second)
-	errText := b.text(t, "#preview .error")
+	b.WaitText(t, "#preview .error", fmt.Sprintf("Line %d:", line), 10*time.Second)
+	errText := b.Text(t, "#preview .error")
 	if !strings.Contains(errText, `unknown key "colour"`) {
 		t.Errorf("the error does not name the key:\n%s", errText)
 	}
-	if bad := b.text(t, "#preview .error pre.src .bad"); !strings.Contains(bad, fmt.Sprintf("%d | ", line)) || !strings.Contains(bad, "colour: blue") {
+	if bad := b.Text(t, "#preview .error pre.src .bad"); !strings.Contains(bad, fmt.Sprintf("%d | ", line)) || !strings.Contains(bad, "colour: blue") {
 		t.Errorf("the marked source line is %q, want line %d with the key", bad, line)
 	}
-	if strings.Contains(b.text(t, "#preview"), newStory) {
+	if strings.Contains(b.Text(t, "#preview"), newStory) {
 		t.Error("the preview still lists matches under a broken file")
 	}
-	b.screenshot(t, shots, "08-topics-error.png")
+	b.SaveScreenshot(t, shots, "08-topics-error.png")
 	checkPage("topics error")
 
 	// Without the script, the Preview button posts the whole page (with its
 	// CSRF token) and shows the same error.
-	if status := b.load(t, "click Preview", chromedp.Click(chromedp.CSS(`button[formaction="/admin/topics/preview"]`))); status != 422 {
-		t.Errorf("POST /admin/topics/preview = %d, want 422: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "click Preview", chromedp.Click(chromedp.CSS(`button[formaction="/admin/topics/preview"]`))); status != 422 {
+		t.Errorf("POST /admin/topics/preview = %d, want 422: %s", status, b.Text(t, "main"))
 	}
-	b.waitText(t, "#preview .error", fmt.Sprintf("Line %d:", line), 5*time.Second)
-	if got := browserEval[string](t, b, `document.getElementById('text').value`); !strings.Contains(got, "colour: blue") || !strings.Contains(got, "- "+newTerm) {
+	b.WaitText(t, "#preview .error", fmt.Sprintf("Line %d:", line), 5*time.Second)
+	if got := browsertest.Eval[string](t, b, `document.getElementById('text').value`); !strings.Contains(got, "colour: blue") || !strings.Contains(got, "- "+newTerm) {
 		t.Errorf("the editor lost the edits after Preview:\n%.500s", got)
 	}
 	checkPage("topics after Preview")
@@ -337,9 +338,9 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 // typeAfter puts the caret in the topics editor right after the first
 // marker and types text there with key events, as a person would. It
 // returns the line number the typing starts on.
-func typeAfter(t *testing.T, b *browserSession, marker, text string) int {
+func typeAfter(t *testing.T, b *browsertest.Session, marker, text string) int {
 	t.Helper()
-	pos := browserEval[int](t, b, fmt.Sprintf(`(() => {
+	pos := browsertest.Eval[int](t, b, fmt.Sprintf(`(() => {
 		const t = document.getElementById('text');
 		const i = t.value.indexOf(%q);
 		if (i < 0) return -1;
@@ -351,9 +352,9 @@ func typeAfter(t *testing.T, b *browserSession, marker, text string) int {
 	if pos < 0 {
 		t.Fatalf("the editor has no %q", marker)
 	}
-	before := browserEval[string](t, b, fmt.Sprintf(`document.getElementById('text').value.slice(0, %d)`, pos))
-	b.do(t, "type into the editor", chromedp.KeyEvent(text))
-	if got := browserEval[string](t, b, `document.getElementById('text').value`); !strings.Contains(got, marker+text) {
+	before := browsertest.Eval[string](t, b, fmt.Sprintf(`document.getElementById('text').value.slice(0, %d)`, pos))
+	b.Do(t, "type into the editor", chromedp.KeyEvent(text))
+	if got := browsertest.Eval[string](t, b, `document.getElementById('text').value`); !strings.Contains(got, marker+text) {
 		t.Fatalf("after typing %q the editor holds:\n%.1500s", text, got)
 	}
 	return strings.Count(before, "\n") + 1

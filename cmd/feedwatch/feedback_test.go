@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/feedwatch/feedwatch/internal/browsertest"
 	"github.com/feedwatch/feedwatch/internal/smtptest"
 	"github.com/feedwatch/feedwatch/internal/store"
 	"github.com/feedwatch/feedwatch/internal/token"
@@ -34,7 +35,7 @@ func TestFeedbackLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon and a browser")
 	}
-	chromium := browserExecPath()
+	chromium := browsertest.ExecPath()
 	if chromium == "" {
 		t.Skip("no chromium or chrome binary found (CI installs Debian's chromium); skipping the browser test")
 	}
@@ -49,7 +50,7 @@ func TestFeedbackLoop(t *testing.T) {
 		secret    = "feedback-loop-test-secret-0123456789"
 	)
 	readers := []string{"reader-a@feedwatch.test", "reader-b@feedwatch.test", "reader-c@feedwatch.test"}
-	shots := browserArtifacts(t)
+	shots := browsertest.Artifacts(t)
 	bin := feedwatchBinary(t)
 	desk, err := os.ReadFile(filepath.Join("testdata", "feedback", "desk.rss"))
 	if err != nil {
@@ -121,7 +122,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	// rules take and without the one they miss.
 	digests := map[string]string{}
 	for _, r := range readers {
-		m := waitMail(t, smtpSrv, r, "the digest for "+r, 30*time.Second, func(m parsedMail) bool {
+		m := browsertest.WaitMail(t, smtpSrv, r, "the digest for "+r, 30*time.Second, func(m browsertest.Mail) bool {
 			return m.Header.Get("X-Feedwatch-Topic") == "us-russia"
 		})
 		if !strings.Contains(m.Text, good) || !strings.Contains(m.Text, notAbout) || strings.Contains(m.Text, missed) {
@@ -168,7 +169,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	b := startBrowser(t, chromium, 90*time.Second)
 	checkPage := func(step string) {
 		t.Helper()
-		for _, p := range b.takeProblems() {
+		for _, p := range b.TakeProblems() {
 			t.Errorf("%s: %s", step, p)
 		}
 	}
@@ -181,82 +182,82 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 			f.ItemID != itemID(notAbout) || f.Email != r {
 			t.Fatalf("%s's link %s is for %+v (%v)", r, link, f, err)
 		}
-		if status := b.load(t, "open the Not about link", chromedp.Navigate(link)); status != 200 {
-			t.Fatalf("GET not-about link = %d: %s", status, b.text(t, "main"))
+		if status := b.Load(t, "open the Not about link", chromedp.Navigate(link)); status != 200 {
+			t.Fatalf("GET not-about link = %d: %s", status, b.Text(t, "main"))
 		}
-		if got := b.text(t, "main"); !strings.Contains(got, notAbout) || !strings.Contains(got, "Nothing is recorded until you press it") {
+		if got := b.Text(t, "main"); !strings.Contains(got, notAbout) || !strings.Contains(got, "Nothing is recorded until you press it") {
 			t.Errorf("the not-about page:\n%s", got)
 		}
 		if i == 0 {
-			b.screenshot(t, shots, "10-feedback.png")
+			b.SaveScreenshot(t, shots, "10-feedback.png")
 		}
 		checkPage("feedback page")
-		if status := b.load(t, "press Not about", chromedp.Click(chromedp.CSS(`form[action="/feedback"] button[type=submit]`))); status != 200 {
-			t.Fatalf("POST /feedback = %d: %s", status, b.text(t, "main"))
+		if status := b.Load(t, "press Not about", chromedp.Click(chromedp.CSS(`form[action="/feedback"] button[type=submit]`))); status != 200 {
+			t.Fatalf("POST /feedback = %d: %s", status, b.Text(t, "main"))
 		}
-		if h := b.text(t, "h1"); h != "Thank you" || !strings.Contains(b.text(t, "main"), "Take it back") {
-			t.Fatalf("after the click: %q\n%s", h, b.text(t, "main"))
+		if h := b.Text(t, "h1"); h != "Thank you" || !strings.Contains(b.Text(t, "main"), "Take it back") {
+			t.Fatalf("after the click: %q\n%s", h, b.Text(t, "main"))
 		}
 		if i == 0 {
-			b.screenshot(t, shots, "11-feedback-thanks.png")
+			b.SaveScreenshot(t, shots, "11-feedback-thanks.png")
 		}
 		checkPage("feedback thanks")
 	}
 
 	// 3. The third reports the missed story (a shared link, with tracking).
-	if status := b.load(t, "open the Missed link", chromedp.Navigate(missedLink(digests[readers[2]]))); status != 200 {
-		t.Fatalf("GET missed link = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open the Missed link", chromedp.Navigate(missedLink(digests[readers[2]]))); status != 200 {
+		t.Fatalf("GET missed link = %d: %s", status, b.Text(t, "main"))
 	}
-	b.do(t, "fill the missed form",
+	b.Do(t, "fill the missed form",
 		chromedp.WaitVisible(chromedp.ID("url")),
 		chromedp.SendKeys(chromedp.ID("url"), missedURL),
 		chromedp.SendKeys(chromedp.ID("note"), "A US Navy ship and a Russian spy ship: surely on topic."),
 	)
-	b.screenshot(t, shots, "12-missed-form.png")
+	b.SaveScreenshot(t, shots, "12-missed-form.png")
 	checkPage("missed form")
-	if status := b.load(t, "send the report", chromedp.Click(chromedp.CSS(`form.missed button[type=submit]`))); status != 200 {
-		t.Fatalf("POST /missed = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "send the report", chromedp.Click(chromedp.CSS(`form.missed button[type=submit]`))); status != 200 {
+		t.Fatalf("POST /missed = %d: %s", status, b.Text(t, "main"))
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, "feedwatch has this story") || !strings.Contains(got, missed) {
+	if got := b.Text(t, "main"); !strings.Contains(got, "feedwatch has this story") || !strings.Contains(got, missed) {
 		t.Errorf("after the report:\n%s", got)
 	}
-	b.screenshot(t, shots, "13-missed-thanks.png")
+	b.SaveScreenshot(t, shots, "13-missed-thanks.png")
 	checkPage("missed thanks")
 
 	// 4. The editor sees the report with why the rules passed it by, and
 	// the readers' label.
-	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+	if _, err := chromedp.Call(b.Ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Authorization": basicAuth(adminUser, adminPass)},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if status := b.load(t, "open /admin/labels", chromedp.Navigate(base+"/admin/labels")); status != 200 {
-		t.Fatalf("GET /admin/labels = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "open /admin/labels", chromedp.Navigate(base+"/admin/labels")); status != 200 {
+		t.Fatalf("GET /admin/labels = %d: %s", status, b.Text(t, "main"))
 	}
-	reports := b.text(t, "table.reports")
+	reports := b.Text(t, "table.reports")
 	if !strings.Contains(reports, missed) || !strings.Contains(reports, "missing: American side") || !strings.Contains(reports, "surely on topic") {
 		t.Errorf("the reports table:\n%s", reports)
 	}
-	labelled := b.text(t, "table.labels")
+	labelled := b.Text(t, "table.labels")
 	if !strings.Contains(labelled, notAbout) || !strings.Contains(labelled, "2 not about it") || !strings.Contains(labelled, "1 missed it") {
 		t.Errorf("the labels table:\n%s", labelled)
 	}
-	b.screenshot(t, shots, "14-admin-labels.png")
+	b.SaveScreenshot(t, shots, "14-admin-labels.png")
 	checkPage("admin labels")
 
 	// 5. The workbench measures the rules on the labels and proposes an
 	// edit that fixes the miss; Apply puts it in the text, not the file.
-	if status := b.load(t, "open /admin/topics", chromedp.Navigate(base+"/admin/topics")); status != 200 {
+	if status := b.Load(t, "open /admin/topics", chromedp.Navigate(base+"/admin/topics")); status != 200 {
 		t.Fatalf("GET /admin/topics = %d", status)
 	}
-	if status := b.load(t, "click Preview", chromedp.Click(chromedp.CSS(`button[formaction="/admin/topics/preview"]`))); status != 200 {
-		t.Fatalf("POST preview = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "click Preview", chromedp.Click(chromedp.CSS(`button[formaction="/admin/topics/preview"]`))); status != 200 {
+		t.Fatalf("POST preview = %d: %s", status, b.Text(t, "main"))
 	}
 	figures := func() string {
-		return browserEval[string](t, b, `(() => { const s = document.querySelector('#preview section.ptopic[data-topic="us-russia"] .figures'); return s ? s.innerText : ''; })()`)
+		return browsertest.Eval[string](t, b, `(() => { const s = document.querySelector('#preview section.ptopic[data-topic="us-russia"] .figures'); return s ? s.innerText : ''; })()`)
 	}
 	// Two labels: the exhibition (a false positive) and the miss.
 	if got := figures(); !strings.Contains(got, "precision 0.000") || !strings.Contains(got, "recall 0.000") {
@@ -267,7 +268,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		t.Fatal(err)
 	}
 	// The first suggestion whose "Fixes" names the missed story.
-	applied := browserEval[string](t, b, fmt.Sprintf(`(() => {
+	applied := browsertest.Eval[string](t, b, fmt.Sprintf(`(() => {
 		for (const li of document.querySelectorAll('#preview ul.suggestions li')) {
 			if (li.innerText.includes('Fixes 1') && li.innerText.includes(%q)) {
 				li.querySelector('button[data-apply]').click();
@@ -277,11 +278,11 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		return '';
 	})()`, missed))
 	if applied == "" {
-		t.Fatalf("no suggestion fixes the missed story:\n%s", b.text(t, "#preview"))
+		t.Fatalf("no suggestion fixes the missed story:\n%s", b.Text(t, "#preview"))
 	}
-	b.waitText(t, "#apply-status", "Applied in the text", 10*time.Second)
-	b.waitText(t, `#preview section.ptopic[data-topic="us-russia"] .figures`, "recall 1.000", 15*time.Second)
-	text := browserEval[string](t, b, `document.getElementById('text').value`)
+	b.WaitText(t, "#apply-status", "Applied in the text", 10*time.Second)
+	b.WaitText(t, `#preview section.ptopic[data-topic="us-russia"] .figures`, "recall 1.000", 15*time.Second)
+	text := browsertest.Eval[string](t, b, `document.getElementById('text').value`)
 	t.Logf("applied: %s", applied)
 	if text == string(orig) {
 		t.Fatal("the suggestion did not change the text")
@@ -289,14 +290,14 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	if cur, _ := os.ReadFile(topicsPath); string(cur) != string(orig) {
 		t.Error("applying wrote the file")
 	}
-	b.screenshot(t, shots, "15-workbench-suggestion.png")
+	b.SaveScreenshot(t, shots, "15-workbench-suggestion.png")
 	checkPage("workbench after applying")
 
 	// 6. Save, then rematch: the missed story goes into the next digest.
-	if status := b.load(t, "click Save", chromedp.Click(chromedp.CSS(`form#editor button[type=submit]:not([formaction])`))); status != 200 {
-		t.Fatalf("save = %d: %s", status, b.text(t, "main"))
+	if status := b.Load(t, "click Save", chromedp.Click(chromedp.CSS(`form#editor button[type=submit]:not([formaction])`))); status != 200 {
+		t.Fatalf("save = %d: %s", status, b.Text(t, "main"))
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, "Saved.") {
+	if got := b.Text(t, "main"); !strings.Contains(got, "Saved.") {
 		t.Errorf("after saving:\n%.500s", got)
 	}
 	if cur, _ := os.ReadFile(topicsPath); string(cur) != text {
@@ -310,7 +311,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	if code != 0 || !strings.Contains(out, "1 new matches") {
 		t.Fatalf("topics rematch: exit %d\n%s%s", code, out, errOut)
 	}
-	next := waitMail(t, smtpSrv, readers[0], "the next digest", 30*time.Second, func(m parsedMail) bool {
+	next := browsertest.WaitMail(t, smtpSrv, readers[0], "the next digest", 30*time.Second, func(m browsertest.Mail) bool {
 		return strings.Contains(m.Text, missed)
 	})
 	if strings.Contains(next.Text, good) {
