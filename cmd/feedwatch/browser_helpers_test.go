@@ -4,8 +4,11 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +23,48 @@ import (
 func startBrowser(t *testing.T, path string, timeout time.Duration) *browsertest.Session {
 	t.Helper()
 	return browsertest.Start(t, path, browsertest.Options{Timeout: timeout, Expected: expectedStatus})
+}
+
+// startDaemonProcess runs `bin run --config cfgPath` as a process with env
+// added to this one's, stops it with SIGTERM when the test ends, and
+// returns its log once its web server listens.
+func startDaemonProcess(t *testing.T, bin, cfgPath string, env ...string) *syncBuffer {
+	t.Helper()
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "5s")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+			t.Error("daemon still running 10s after SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	})
+	waitFor(t, 15*time.Second, "the web server to listen", func() bool {
+		return strings.Contains(logs.String(), "web server listening")
+	})
+	return logs
+}
+
+// reportProblems fails the test with what the browser's pages reported
+// since the last call: script exceptions and logged errors.
+func reportProblems(t *testing.T, b *browsertest.Session, step string) {
+	t.Helper()
+	for _, p := range b.TakeProblems() {
+		t.Errorf("%s: %s", step, p)
+	}
 }
 
 // expectedStatus reports whether e is Chromium noting a response status

@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,39 +85,10 @@ retention: {max_age: 0s}
 <outline text="World desk" xmlUrl="%[1]s/wire.rss"/>
 <outline text="Sports desk" xmlUrl="%[1]s/sports.rss"/></body></opml>`, feeds.URL)), 0o600)
 
-	var logs syncBuffer
-	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "5s")
-	cmd.Env = append(os.Environ(), passEnv+"="+adminPass)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Error("daemon still running 10s after SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, 15*time.Second, "the web server to listen", func() bool {
-		return strings.Contains(logs.String(), "web server listening")
-	})
+	startDaemonProcess(t, bin, cfgPath, passEnv+"="+adminPass)
 
 	b := startBrowser(t, chromium, 90*time.Second)
-	checkPage := func(step string) {
-		t.Helper()
-		for _, p := range b.TakeProblems() {
-			t.Errorf("%s: %s", step, p)
-		}
-	}
+	checkPage := func(step string) { t.Helper(); reportProblems(t, b, step) }
 	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}

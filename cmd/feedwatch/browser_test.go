@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -76,39 +74,10 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		t.Fatal(err)
 	}
 
-	var logs syncBuffer
-	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "5s")
-	cmd.Env = append(os.Environ(), passEnv+"="+adminPass)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Error("daemon still running 10s after SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, 15*time.Second, "the web server to listen", func() bool {
-		return strings.Contains(logs.String(), "web server listening")
-	})
+	startDaemonProcess(t, bin, cfgPath, passEnv+"="+adminPass)
 
 	b := startBrowser(t, chromium, 60*time.Second)
-	checkPage := func(step string) {
-		t.Helper()
-		for _, p := range b.TakeProblems() {
-			t.Errorf("%s: %s", step, p)
-		}
-	}
+	checkPage := func(step string) { t.Helper(); reportProblems(t, b, step) }
 
 	// 1. Subscribe on the start page.
 	if status := b.Load(t, "open /", chromedp.Navigate(base+"/")); status != 200 {

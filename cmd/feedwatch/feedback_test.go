@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,28 +93,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 		}
 	}
 
-	var logs syncBuffer
-	cmd := exec.Command(bin, "run", "--config", cfgPath, "--shutdown-timeout", "5s")
-	cmd.Env = append(os.Environ(), passEnv+"="+adminPass, env[0])
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Error("daemon still running 10s after SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	})
+	logs := startDaemonProcess(t, bin, cfgPath, passEnv+"="+adminPass, env[0])
 
 	// 1. Three subscribers receive the digest, with the two stories the
 	// rules take and without the one they miss.
@@ -167,12 +144,7 @@ retention: {max_age: 0s}  # the fixtures have fixed dates
 	}
 
 	b := startBrowser(t, chromium, 90*time.Second)
-	checkPage := func(step string) {
-		t.Helper()
-		for _, p := range b.TakeProblems() {
-			t.Errorf("%s: %s", step, p)
-		}
-	}
+	checkPage := func(step string) { t.Helper(); reportProblems(t, b, step) }
 
 	// 2. Two readers say the exhibition is not about the topic: the link
 	// shows a page with one button, and the button records.
