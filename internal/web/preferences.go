@@ -280,6 +280,28 @@ func (s *server) subscriber(w http.ResponseWriter, r *http.Request, email string
 	return sub, subs, true
 }
 
+// manager is the subscriber a manage link was signed for.
+type manager struct {
+	token string // the link's token, for the page's forms and redirects
+	email string
+	sub   model.Subscriber
+	subs  []model.Subscription
+}
+
+// manageRequest checks a request's manage token and loads the subscriber
+// it was signed for; when it returns false it has answered the request.
+func (s *server) manageRequest(w http.ResponseWriter, r *http.Request, tok string) (manager, bool) {
+	c, ok := s.manageClaims(w, r, tok)
+	if !ok {
+		return manager{}, false
+	}
+	sub, subs, ok := s.subscriber(w, r, c.Email)
+	if !ok {
+		return manager{}, false
+	}
+	return manager{token: tok, email: c.Email, sub: sub, subs: subs}, true
+}
+
 // redirectPrefs sends the browser back to the page after a change, so
 // that reloading it does not post the change again.
 func (s *server) redirectPrefs(w http.ResponseWriter, r *http.Request, tok, done string) {
@@ -287,56 +309,41 @@ func (s *server) redirectPrefs(w http.ResponseWriter, r *http.Request, tok, done
 }
 
 func (s *server) preferences(w http.ResponseWriter, r *http.Request) {
-	tok := r.URL.Query().Get("token")
-	c, ok := s.manageClaims(w, r, tok)
-	if !ok {
-		return
-	}
-	sub, subs, ok := s.subscriber(w, r, c.Email)
+	m, ok := s.manageRequest(w, r, r.URL.Query().Get("token"))
 	if !ok {
 		return
 	}
 	set := s.opts.Topics()
-	s.showPreferences(w, r, http.StatusOK, prefsPage{token: tok, set: set, sub: sub, subs: subs,
-		form: formFromStore(set, sub, subs), notice: doneNotices[r.URL.Query().Get("done")]})
+	s.showPreferences(w, r, http.StatusOK, prefsPage{token: m.token, set: set, sub: m.sub, subs: m.subs,
+		form: formFromStore(set, m.sub, m.subs), notice: doneNotices[r.URL.Query().Get("done")]})
 }
 
 func (s *server) savePreferences(w http.ResponseWriter, r *http.Request) {
-	tok := r.PostForm.Get("token")
-	c, ok := s.manageClaims(w, r, tok)
-	if !ok {
-		return
-	}
-	sub, subs, ok := s.subscriber(w, r, c.Email)
+	m, ok := s.manageRequest(w, r, r.PostForm.Get("token"))
 	if !ok {
 		return
 	}
 	set := s.opts.Topics()
-	form, errs := s.parsePrefsForm(r, set, formFromStore(set, sub, subs))
+	form, errs := s.parsePrefsForm(r, set, formFromStore(set, m.sub, m.subs))
 	if len(errs) > 0 {
 		s.log.Info("preferences refused", "path", r.URL.Path, "fields", strings.Join(sortedKeys(errs), ","))
-		s.showPreferences(w, r, http.StatusBadRequest, prefsPage{token: tok, set: set, sub: sub, subs: subs, form: form, errs: errs})
+		s.showPreferences(w, r, http.StatusBadRequest, prefsPage{token: m.token, set: set, sub: m.sub, subs: m.subs, form: form, errs: errs})
 		return
 	}
-	p := changes(set, sub, subs, form)
-	if err := s.opts.Store.SetPreferences(r.Context(), c.Email, p); err != nil {
+	p := changes(set, m.sub, m.subs, form)
+	if err := s.opts.Store.SetPreferences(r.Context(), m.email, p); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "Your changes could not be saved. Please try again later.", err)
 		return
 	}
-	s.log.Info("preferences saved", "path", r.URL.Path, "subscriber_id", sub.ID, "subscribed", len(p.Subscribe),
+	s.log.Info("preferences saved", "path", r.URL.Path, "subscriber_id", m.sub.ID, "subscribed", len(p.Subscribe),
 		"rescheduled", len(p.Reschedule), "unsubscribed", len(p.Unsubscribe))
-	s.redirectPrefs(w, r, tok, "saved")
+	s.redirectPrefs(w, r, m.token, "saved")
 }
 
 // pause holds every mail back until the start of a date in the
 // subscriber's zone, or ends a pause (action=resume).
 func (s *server) pause(w http.ResponseWriter, r *http.Request) {
-	tok := r.PostForm.Get("token")
-	c, ok := s.manageClaims(w, r, tok)
-	if !ok {
-		return
-	}
-	sub, subs, ok := s.subscriber(w, r, c.Email)
+	m, ok := s.manageRequest(w, r, r.PostForm.Get("token"))
 	if !ok {
 		return
 	}
@@ -345,21 +352,21 @@ func (s *server) pause(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("action") != "resume" {
 		done = "paused"
 		set := s.opts.Topics()
-		form := formFromStore(set, sub, subs)
+		form := formFromStore(set, m.sub, m.subs)
 		form.Until = r.PostForm.Get("until")
 		var msg string
-		until, msg = s.pauseUntil(form.Until, s.location(sub.TimeZone))
+		until, msg = s.pauseUntil(form.Until, s.location(m.sub.TimeZone))
 		if msg != "" {
-			s.showPreferences(w, r, http.StatusBadRequest, prefsPage{token: tok, set: set, sub: sub, subs: subs, form: form, errs: map[string]string{"until": msg}})
+			s.showPreferences(w, r, http.StatusBadRequest, prefsPage{token: m.token, set: set, sub: m.sub, subs: m.subs, form: form, errs: map[string]string{"until": msg}})
 			return
 		}
 	}
-	if err := s.opts.Store.SetSubscriber(r.Context(), c.Email, store.SubscriberSettings{PausedUntil: &until}); err != nil {
+	if err := s.opts.Store.SetSubscriber(r.Context(), m.email, store.SubscriberSettings{PausedUntil: &until}); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "Your change could not be saved. Please try again later.", err)
 		return
 	}
-	s.log.Info("subscriber "+done, "path", r.URL.Path, "subscriber_id", sub.ID)
-	s.redirectPrefs(w, r, tok, done)
+	s.log.Info("subscriber "+done, "path", r.URL.Path, "subscriber_id", m.sub.ID)
+	s.redirectPrefs(w, r, m.token, done)
 }
 
 // pauseUntil reads a pause's end date, in loc, and checks it; msg says
@@ -381,22 +388,17 @@ func (s *server) pauseUntil(v string, loc *time.Location) (until time.Time, msg 
 }
 
 func (s *server) unsubscribeAll(w http.ResponseWriter, r *http.Request) {
-	tok := r.PostForm.Get("token")
-	c, ok := s.manageClaims(w, r, tok)
+	m, ok := s.manageRequest(w, r, r.PostForm.Get("token"))
 	if !ok {
 		return
 	}
-	sub, _, ok := s.subscriber(w, r, c.Email)
-	if !ok {
-		return
-	}
-	n, err := s.opts.Store.Unsubscribe(r.Context(), c.Email, "")
+	n, err := s.opts.Store.Unsubscribe(r.Context(), m.email, "")
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
 		return
 	}
-	s.log.Info("unsubscribed from everything", "path", r.URL.Path, "subscriber_id", sub.ID, "changed", n)
-	s.redirectPrefs(w, r, tok, "unsubscribed")
+	s.log.Info("unsubscribed from everything", "path", r.URL.Path, "subscriber_id", m.sub.ID, "changed", n)
+	s.redirectPrefs(w, r, m.token, "unsubscribed")
 }
 
 type eraseData struct {
@@ -407,46 +409,36 @@ type eraseData struct {
 // mails, as `feedwatch subscribers remove --erase` does, after a second
 // click on a page that says what it does.
 func (s *server) erase(w http.ResponseWriter, r *http.Request) {
-	tok := r.PostForm.Get("token")
-	c, ok := s.manageClaims(w, r, tok)
-	if !ok {
-		return
-	}
-	sub, _, ok := s.subscriber(w, r, c.Email)
+	m, ok := s.manageRequest(w, r, r.PostForm.Get("token"))
 	if !ok {
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
-		s.render(w, r, http.StatusOK, "erase", page{Title: "Erase your address", Data: eraseData{Token: tok, Email: c.Email}})
+		s.render(w, r, http.StatusOK, "erase", page{Title: "Erase your address", Data: eraseData{Token: m.token, Email: m.email}})
 		return
 	}
-	err := s.opts.Store.RemoveSubscriber(r.Context(), c.Email)
+	err := s.opts.Store.RemoveSubscriber(r.Context(), m.email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
 		return
 	}
-	s.log.Info("subscriber erased", "path", r.URL.Path, "subscriber_id", sub.ID)
-	s.render(w, r, http.StatusOK, "erased", page{Title: "Erased", Data: c.Email})
+	s.log.Info("subscriber erased", "path", r.URL.Path, "subscriber_id", m.sub.ID)
+	s.render(w, r, http.StatusOK, "erased", page{Title: "Erased", Data: m.email})
 }
 
 // newFeedLinks replaces the subscriber's feed key, which ends every feed
 // link made with the old one.
 func (s *server) newFeedLinks(w http.ResponseWriter, r *http.Request) {
-	tok := r.PostForm.Get("token")
-	c, ok := s.manageClaims(w, r, tok)
+	m, ok := s.manageRequest(w, r, r.PostForm.Get("token"))
 	if !ok {
 		return
 	}
-	sub, _, ok := s.subscriber(w, r, c.Email)
-	if !ok {
-		return
-	}
-	if _, err := s.opts.Store.RotateFeedKey(r.Context(), c.Email); err != nil {
+	if _, err := s.opts.Store.RotateFeedKey(r.Context(), m.email); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.", err)
 		return
 	}
-	s.log.Info("feed links replaced", "path", r.URL.Path, "subscriber_id", sub.ID)
-	s.redirectPrefs(w, r, tok, "feeds")
+	s.log.Info("feed links replaced", "path", r.URL.Path, "subscriber_id", m.sub.ID)
+	s.redirectPrefs(w, r, m.token, "feeds")
 }
 
 // location is a subscriber's zone, or the server's when they chose none
