@@ -92,13 +92,26 @@ func (c *channel) cli(t *testing.T, args ...string) {
 // csrfField finds a form's CSRF token in a page.
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// form posts an admin form as a browser would: the page first (for the
-// CSRF cookie and token), then the post.
+// form posts an admin form as a browser would (postForm), signed in.
 func (c *channel) form(t *testing.T, page, action string, values url.Values, file []byte) {
 	t.Helper()
-	get, _ := http.NewRequest("GET", c.base+page, nil)
-	get.SetBasicAuth("admin", channelAdminPassword)
-	resp, err := c.client.Do(get)
+	postForm(t, c.client, c.base, page, action, values, file, func(req *http.Request) {
+		req.SetBasicAuth("admin", channelAdminPassword)
+	})
+}
+
+// postForm posts a form of the page at base+page as a browser would: the
+// page first (for the CSRF cookie and token), then the post, with a file
+// as "file" when there is one. sign, when not nil, adds credentials to
+// both requests.
+func postForm(t *testing.T, client *http.Client, base, page, action string, values url.Values, file []byte, sign func(*http.Request)) {
+	t.Helper()
+	if sign == nil {
+		sign = func(*http.Request) {}
+	}
+	get, _ := http.NewRequest("GET", base+page, nil)
+	sign(get)
+	resp, err := client.Do(get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +119,7 @@ func (c *channel) form(t *testing.T, page, action string, values url.Values, fil
 	resp.Body.Close()
 	m := csrfField.FindSubmatch(body)
 	if m == nil {
-		t.Fatalf("%s: no form token on %s (%d)", c.name, page, resp.StatusCode)
+		t.Fatalf("%s: no form token on %s (%d)", base, page, resp.StatusCode)
 	}
 	values.Set("csrf", string(m[1]))
 	var req *http.Request
@@ -119,22 +132,22 @@ func (c *channel) form(t *testing.T, page, action string, values url.Values, fil
 		fw, _ := mw.CreateFormFile("file", "feeds.opml")
 		fw.Write(file)
 		mw.Close()
-		req, _ = http.NewRequest("POST", c.base+action, &buf)
+		req, _ = http.NewRequest("POST", base+action, &buf)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 	} else {
-		req, _ = http.NewRequest("POST", c.base+action, strings.NewReader(values.Encode()))
+		req, _ = http.NewRequest("POST", base+action, strings.NewReader(values.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	req.SetBasicAuth("admin", channelAdminPassword)
-	req.Header.Set("Origin", c.base)
-	resp, err = c.client.Do(req)
+	sign(req)
+	req.Header.Set("Origin", base)
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("%s: POST %s = %d\n%s", c.name, action, resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: POST %s = %d\n%s", base, action, resp.StatusCode, body)
 	}
 }
 

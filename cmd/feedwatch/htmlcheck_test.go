@@ -75,8 +75,8 @@ web: {listen: "%s", base_url: "%s"}
 	runDaemon(t, "feedwatch", cfg, nil)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	postPublicForm(t, client, base, "/subscribe", url.Values{"email": {"new@example.net"}, "topic": {"us-russia"}})
-	postPublicForm(t, client, base, "/manage-link", url.Values{"email": {"digest@example.net"}})
+	postForm(t, client, base, "/", "/subscribe", url.Values{"email": {"new@example.net"}, "topic": {"us-russia"}}, nil, nil)
+	postForm(t, client, base, "/", "/manage-link", url.Values{"email": {"digest@example.net"}}, nil, nil)
 
 	var msgs []mailpitSummary
 	waitFor(t, 20*time.Second, "five messages in Mailpit", func() bool {
@@ -150,35 +150,6 @@ web: {listen: "%s", base_url: "%s"}
 		}
 	}
 	t.Logf("Mailpit's HTML check:\n%s", table.String())
-}
-
-// postPublicForm posts a form of the start page as a browser would: the
-// page first, for the CSRF cookie and token.
-func postPublicForm(t *testing.T, client *http.Client, base, action string, values url.Values) {
-	t.Helper()
-	resp, err := client.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfField.FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("no form token on the start page (%d)", resp.StatusCode)
-	}
-	values.Set("csrf", string(m[1]))
-	req, _ := http.NewRequest("POST", base+action, strings.NewReader(values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	resp, err = client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s = %d\n%s", action, resp.StatusCode, body)
-	}
 }
 
 // htmlCheckFeed serves a desk whose news makes every part of a digest:
