@@ -13,6 +13,7 @@ type feat struct {
 	key  string
 	tf   float64
 	kind uint8    // kindIndex(key[0])
+	side bool     // a name of the sides (sideNames)
 	stat *keyStat // the window's statistics of key, once the report is in it
 }
 
@@ -122,6 +123,7 @@ type extractor struct {
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	noPlaceAdj  bool // no adjective read as a place (ablation)
 	sideWeight  float64
+	sideWords   bool // the sides' names are words too (see params)
 	buf         []word
 }
 
@@ -135,7 +137,7 @@ func (x *extractor) features(r Report) *features {
 	x.field(r.Text, 1, tf, f, false)
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
-		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0])})
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: k[0] == kindName && x.aliases.sides[k[1:]]})
 	}
 	sortFeats(f.feats)
 	return f
@@ -160,7 +162,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	for i, w := range ws {
 		stems[i] = stem(w.lower, w.cyr)
 	}
-	used := make([]bool, len(ws)) // taken by an alias or a phrase
+	flags := make([]bool, 2*len(ws))
+	used := flags[:len(ws)]     // taken by an alias or a phrase
+	sideWord := flags[len(ws):] // a word of the sides' names
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
 			key := string(kindName) + id
@@ -178,6 +182,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			tf[key] += w
 			for j := i; j < i+n; j++ {
 				used[j] = true
+				sideWord[j] = x.aliases.sides[id] && !x.sideWords
 			}
 		}
 	}
@@ -213,7 +218,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		if w.digit || stopWords[w.lower] {
 			continue
 		}
-		if utf8.RuneCountInString(w.lower) >= 3 {
+		if utf8.RuneCountInString(w.lower) >= 3 && !sideWord[i] {
 			tf[string(kindWord)+f.lang+":"+stems[i]] += weight
 		}
 		if used[i] {

@@ -20,15 +20,31 @@ type params struct {
 	// compared by its concepts alone otherwise, and one shared "call"
 	// would join it to any call of the day.
 	nameGap bool
-	// nameMiss multiplies the score of two reports that share no name and
-	// whose headlines share no concept or figure: what links them is
+	// nameMiss multiplies the score of two reports that share no name
+	// and whose headlines share no concept or figure: what links them is
 	// background ("an embassy official attended the opening" against talks
 	// on embassies), which in a quiet window, where few reports make every
 	// feature look rare, can reach the threshold alone. 1: no effect.
 	nameMiss float64
-	// sideWeight is what a name of the sides (sideNames) counts for
-	// against any other name. Half weight trades recall for precision
-	// (docs/digest.md, "Limits"); the shipped grouping counts them fully.
+	// sidesMiss counts a shared name of the sides (sideNames) as a shared
+	// name for nameMiss. Every report of the topic names Russia and the
+	// US, so "Russia lifts ban on US poultry imports" and "US imposes visa
+	// bans on Russian officials", an hour apart from one wire on a busy
+	// morning, share the sides, the hour and little else; not counting
+	// them lowers such pairs, and also the commentary that shares nothing
+	// else with its event (docs/digest.md, "Busy days").
+	sidesMiss bool
+	// missWords, when not 0, is how many words of their own language two
+	// reports must share to escape nameMiss: a paper's "Военные на связи"
+	// names no one, but its summary tells the defence ministers' call in
+	// the wire's words, while the visa bans and the poultry ban share one
+	// word.
+	missWords int
+	// sideWords counts the words of the sides' names ("Russian", "US")
+	// among a report's words too, where they count a second time.
+	sideWords bool
+	// sideWeight is what a name of the sides counts for against any other
+	// name.
 	sideWeight float64
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
@@ -75,6 +91,8 @@ var defaultParams = params{
 	merge:       true,
 	nameGap:     true,
 	nameMiss:    0.5,
+	sidesMiss:   true,
+	sideWords:   true,
 	sideWeight:  1,
 	locative:    true,
 }
@@ -164,7 +182,9 @@ func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 			j++
 		default:
 			dot[af[i].kind] += a.w[i] * b.w[j]
-			shared[af[i].kind]++
+			if !af[i].side || g.p.sidesMiss {
+				shared[af[i].kind]++
+			}
 			i++
 			j++
 		}
@@ -189,7 +209,9 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 			continue
 		}
 		dot[b.f.feats[i].kind] += st.markW * b.w[i]
-		shared[b.f.feats[i].kind]++
+		if !b.f.feats[i].side || g.p.sidesMiss {
+			shared[b.f.feats[i].kind]++
+		}
 		agree |= st.markHead
 	}
 	for h := range numHeads {
@@ -276,7 +298,7 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, shared *[numKi
 		return 0
 	}
 	s := sum / wsum
-	if g.p.nameMiss > 0 && shared[0] == 0 && !shareTitleTopic(a.f, b.f) {
+	if g.p.nameMiss > 0 && shared[0] == 0 && (g.p.missWords == 0 || shared[kindIndex(kindWord)] < g.p.missWords) && !shareTitleTopic(a.f, b.f) {
 		s *= g.p.nameMiss
 	}
 	if g.p.tau > 0 {

@@ -124,6 +124,7 @@ func New(opts Options) *Grouper {
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
 	g.x.sideWeight = g.p.sideWeight
+	g.x.sideWords = g.p.sideWords
 	return g
 }
 

@@ -53,6 +53,13 @@ func TestTune(t *testing.T) {
 		{"figures", []float64{0.2, 0.35, 0.5, 0.65, 0.8, 1}, func(p *params, v float64) { p.pairHeads[headFigure] = v }},
 		{"titleWeight", []float64{1, 1.5, 2, 3, 4}, func(p *params, v float64) { p.titleWeight = v }},
 		{"link", []float64{linkBest, linkMean}, func(p *params, v float64) { p.link = int(v) }},
+		{"nameMiss", []float64{0.1, 0.25, 0.35, 0.5, 0.75, 1}, func(p *params, v float64) { p.nameMiss = v }},
+		{"sidesMiss", []float64{0, 1}, func(p *params, v float64) { p.sidesMiss = v == 1 }},
+		{"sideWords", []float64{0, 1}, func(p *params, v float64) { p.sideWords = v == 1 }},
+		{"missWords", []float64{0, 1, 2, 3, 4}, func(p *params, v float64) { p.missWords = int(v) }},
+		{"merge", []float64{0, 1}, func(p *params, v float64) { p.merge = v == 1 }},
+		{"square", []float64{0, 1}, func(p *params, v float64) { p.square = v == 1 }},
+		{"sideWeight", []float64{0, 0.25, 0.5, 0.75, 1}, func(p *params, v float64) { p.sideWeight = v }},
 	}
 	for k, name := range []string{"name", "word", "concept", "number"} {
 		knobs = append(knobs, knob{"weight " + name, []float64{0, 0.25, 0.5, 0.75, 1, 1.5, 2}, func(p *params, v float64) { p.weight[k] = v }})
