@@ -22,8 +22,9 @@ import (
 // unseen.jsonl, written before the grouping was changed for the digest;
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
-// news, written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3"}
+// news, and unseen4.jsonl, two busy days, each written before the next
+// change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // for reports grouping was not tuned on (pairwise precision 0.90, recall
@@ -35,7 +36,8 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"holdout": {0.90, 0.80},
 	"unseen":  {0.80, 0.76},
 	"unseen2": {0.80, 0.75},
-	"unseen3": {0.25, 0.45},
+	"unseen3": {0.45, 0.55},
+	"unseen4": {0.28, 0.50},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
@@ -168,7 +170,32 @@ func readLabelledSet(t *testing.T, set string) []labelledReport {
 		}
 		out = append(out, r)
 	}
-	return out
+	return inThePast(out, time.Now())
+}
+
+// inThePast moves a set whose reports lie after now, less an hour, back
+// by whole weeks until none does, keeping the hours between them and
+// their weekdays. The poller takes a date more than a day after the fetch
+// for a wrong clock and stamps the item with the fetch time
+// (normalize.MaxFutureSkew): served as written, a set dated in the
+// future would reach grouping with every report published at once.
+func inThePast(reports []labelledReport, now time.Time) []labelledReport {
+	var latest time.Time
+	for _, r := range reports {
+		if r.Published.After(latest) {
+			latest = r.Published
+		}
+	}
+	const week = 7 * 24 * time.Hour
+	limit := now.Add(-time.Hour)
+	if !latest.After(limit) {
+		return reports
+	}
+	shift := (latest.Sub(limit)/week + 1) * week
+	for i := range reports {
+		reports[i].Published = reports[i].Published.Add(-shift)
+	}
+	return reports
 }
 
 // storyFeeds serves labelled reports as the RSS feeds of their outlets,
