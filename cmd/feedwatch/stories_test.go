@@ -34,10 +34,10 @@ var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "u
 var storyFloors = map[string]struct{ P, R float64 }{
 	"tuning":  {0.90, 0.80},
 	"holdout": {0.90, 0.80},
-	"unseen":  {0.80, 0.76},
-	"unseen2": {0.80, 0.75},
-	"unseen3": {0.45, 0.55},
-	"unseen4": {0.28, 0.50},
+	"unseen":  {0.90, 0.80},
+	"unseen2": {0.86, 0.75},
+	"unseen3": {0.77, 0.72},
+	"unseen4": {0.62, 0.65},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

@@ -58,10 +58,12 @@ func kindIndex(k byte) uint8 {
 
 // features is what grouping keeps of one report.
 type features struct {
-	lang         string
-	feats        []feat // sorted by key, each key once
-	titleActions uint32 // action concepts named in the title (concept.action bits)
-	actions      uint32 // action concepts named anywhere
+	lang          string
+	feats         []feat // sorted by key, each key once
+	titleActions  uint32 // action concepts named in the title (concept.action bits)
+	titleSubjects uint64 // subject concepts named in the title (concept.subject bits)
+	subjects      uint64 // subject concepts named anywhere
+	actions       uint32 // action concepts named anywhere
 	// heads are the keys of what the headline says of who, where and how
 	// many: heads[headWho] the names no alias knows (people, mostly) and
 	// the people of personNames; heads[headWhere] the cities of
@@ -124,6 +126,7 @@ type extractor struct {
 	noPlaceAdj  bool // no adjective read as a place (ablation)
 	sideWeight  float64
 	sideWords   bool // the sides' names are words too (see params)
+	noSubjects  bool // no subject concepts (ablation)
 	buf         []word
 }
 
@@ -187,12 +190,14 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	for i := 0; i < len(ws); i++ {
-		if c, n := matchConcept(ws, i); n > 0 {
+		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
 			key := string(kindConcept) + concepts[c].id
 			tf[key] += weight
 			f.actions |= concepts[c].action
+			f.subjects |= concepts[c].subject
 			if title {
 				f.titleActions |= concepts[c].action
+				f.titleSubjects |= concepts[c].subject
 				f.addTitleTopic(key)
 			}
 			if n > 1 {

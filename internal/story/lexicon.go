@@ -240,12 +240,16 @@ var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
 // cannot. An action concept also names what kind of event a report tells
 // of; see conflict in score.go.
 type concept struct {
-	id     string
-	action uint32 // this action's bit, 0 for a concept that is no action
+	id      string
+	action  uint32 // this action's bit, 0 for a concept that is no action
+	subject uint64 // this subject's bit, 0 for a concept that is no subject
 }
 
-// Concept table: "id [action]: form, form, ...". A form is a lower-case
-// word, a prefix ending in *, or a phrase of such words.
+// Concept table: "id [action|subject]: form, form, ...". A form is a
+// lower-case word, a prefix ending in *, or a phrase of such words. An
+// action is what a headline says happened (conflict); a subject is what
+// it happened to or about, the goods, assets and fields of a busy day's
+// small items (subjectConflict).
 var concepts, conceptForms = parseConcepts(`
 call action: call, phone*, telephone*, телефон*, звонок, звонка, звонке, звонком, звонку, звонков, звонил*, позвонил*, созвон*, by phone
 meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
@@ -261,18 +265,18 @@ sale action: sell, sells, selling, sale*, divest*, bids, прода*, покуп
 tariff action: tariff*, пошлин*, тариф*, ultimatum*, ультиматум*, deadline*
 proposal: propos*, offer*, предлож*, инициатив*, pitch*
 rejection: not on the agenda, declin*, refus*, rebuff*, отказ*, охладил*, не стоит
-oil: oil, crude, нефт*, нефтян*, urals, brent
-tanker: tanker*, танкер*, vessel*, ship*, судн*, флот*, fleet
-satellite: satellite*, spacecraft, спутник*, аппарат*, orbit*, орбит*, космос*, космическ*, space
-flights: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
-nuclear: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
+oil subject: oil, crude, нефт*, нефтян*, urals, brent
+tanker subject: tanker*, танкер*, vessel*, ship*, судн*, флот*, fleet
+satellite subject: satellite*, spacecraft, спутник*, аппарат*, orbit*, орбит*, космос*, космическ*, space, iss, мкс, space station, астронавт*, космонавт*, astronaut*, cosmonaut*, roscosmos, роскосмос*, nasa, наса
+flights subject: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
+nuclear subject: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
 treaty: treaty, treaties, договор*, accord
 arms: arms control, вооружени*, limits, ceilings, лимит*, ограничени*
 embassy: embass*, посольств*, дипмисси*, mission*, diplomatic mission*, staffing
 diplomat: diplomat*, дипломат*, attach*, атташе, second secretary, секретар*
 property: propert*, дипсобственност*, собственност*, объект*
-visa: visa*, виз, визы, визам
-bank: bank*, банк*, banking
+visa subject: visa*, виз, визы, визам
+bank subject: bank*, банк*, banking
 envoy: envoy*, спецпосланник*, посланник*, спецпредставител*, special representative
 ambassador: ambassador*, посол, посла, послом, послу, посольск*
 minister: foreign minister*, top diplomat*, secretary of state, госсекретар*, глава мид, министр иностранных дел, глав внешнеполитических
@@ -281,13 +285,13 @@ aide: aide*, adviser*, advisor*, помощник*, советник*
 spokes: spokes*, press secretary, пресс-секретар*, официальный представитель, представител*
 ceasefire: ceasefire*, truce, перемири*, прекращени* огня
 peace: peace, settlement, мир, мира, урегулировани*, мирн*
-energy: energy, энерг*, энергетическ*, энергообъект*, infrastructure, инфраструктур*
+energy subject: energy, энерг*, энергетическ*, энергообъект*, infrastructure, инфраструктур*
 strikes: strike*, attack*, удар*, атак*
-espionage: spy*, spying, espionage, шпион*, разведыват*, intelligence, разведк*
-hacker: hack*, хакер*, взлом*, cyber*, кибер*
+espionage subject: spy*, spying, espionage, шпион*, разведыват*, intelligence, разведк*
+hacker subject: hack*, хакер*, взлом*, cyber*, кибер*
 smuggling: smuggl*, контрабанд*, export control*, поставк*, вывоз*
-electronics: microchip*, chip*, electronics, микросхем*, электроник*, components, компонент*
-drugs: drug*, cannabis, наркотик*, каннабис*
+electronics subject: microchip*, chip*, electronics, микросхем*, электроник*, components, компонент*
+drugs subject: drug*, cannabis, наркотик*, каннабис*
 teacher: teacher*, учител*, преподавател*
 prisoner: prisoner*, заключенн*, inmate*, penal colony, колони*
 citizen: citizen*, гражданин*, гражданк*, граждан
@@ -299,17 +303,38 @@ year: year, years, год, года, лет
 agreement: agree*, договорил*, договоренност*, соглашени*, deal
 constructive: constructive, конструктивн*, productive, продуктивн*, useful, полезн*
 sea: sea, maritime, shipping, морск*, судоходств*
-grain: grain, зерн*
-arctic: arctic, арктик*, арктическ*
+grain subject: grain, зерн*
+arctic subject: arctic, арктик*, арктическ*
 investment: investment*, инвест*, business*, бизнес*, economic, экономическ*
 press conference: press conference, пресс-конференц*, reporters, журналист*
 interview: interview*, интервью
 hostile: hostile, unfriendly, враждебн*, недружествен*
 protest: protest*, протест*, note, notes, нот*, summon*, вызвал*, вызван*
 list: list, список*, списк*
-elections: election*, выбор*
-anniversary: anniversary, годовщин*, юбиле*
-veterans: veteran*, ветеран*
+elections subject: election*, выбор*
+anniversary subject: anniversary, годовщин*, юбиле*
+veterans subject: veteran*, ветеран*
+poultry subject: poultry, chicken*, птиц*, курятин*, мяса птицы
+food subject: food, foodstuff*, продовольств*, продукт* питания
+fertiliser subject: fertili*, удобрен*
+metals subject: palladium, палладий*, палладия, aluminium, aluminum, алюмини*, titanium, титан, титана, nickel, никел*
+uranium subject: uranium, уран, урана, урану, ураном, enriched, обогащенн*
+gas subject: lng, спг, natural gas, gas pipeline*, газа, газу, газом, газовый, газовых, газовые, pipeline*, трубопровод*, газопровод*
+aircraft subject: aircraft, airliner*, самолет*, boeing, airbus, spare parts, запчаст*, авиазапчаст*
+exercise subject: drill*, exercise*, maneuver*, manoeuvre*, war games, учени*, маневр*
+warship subject: warship*, destroyer*, frigate*, submarine*, корабл*, эсминец*, эсминц*, фрегат*, подлодк*, подводн*
+warplane subject: bomber*, fighter jet*, jet*, интерсептор*, истребител*, бомбардировщик*, самолет-разведчик*, самолета-разведчика, patrol plane*
+drone subject: drone*, беспилотник*, бпла, uav*
+fishing subject: fishing, fisher*, fishermen, crab*, рыболов*, рыбак*, рыбн*, краб*, промысл*
+medical subject: medical, medicine*, медицин*, лекарств*, hospital*, больниц*, doctor*, врач*
+religion subject: religio*, религи*, вероисповедан*, church*, церк*, патриарх*
+culture subject: exhibit*, выставк*, concert*, концерт*, museum*, музе*, orchestra*, оркестр*, theatre*, театр*
+sport subject: olympic*, олимпи*, sport*, спорт*, hockey, хокке*, chess, шахмат*
+remains subject: remains, останк*, missing in action, пропавших без вести
+extradition subject: extradit*, экстрадиц*, экстрадир*
+airspace subject: airspace, воздушное пространство, воздушного пространства, воздушном пространстве
+cyberfraud subject: ransomware, вымогател*, fraud*, мошеннич*, кибермошеннич*
+media subject: accreditation*, аккредитац*, newspaper*, газет*, broadcaster*, телеканал*, media, сми
 `)
 
 // Number words, read as the figures they stand for so that "six hours"
@@ -432,7 +457,7 @@ type conceptForm struct {
 func parseConcepts(s string) ([]concept, map[string][]conceptForm) {
 	var list []concept
 	forms := map[string][]conceptForm{} // by the first part without its *
-	actions := 0
+	actions, subjects := 0, 0
 	for _, line := range strings.Split(s, "\n") {
 		head, body, ok := strings.Cut(line, ":")
 		if !ok {
@@ -440,9 +465,13 @@ func parseConcepts(s string) ([]concept, map[string][]conceptForm) {
 		}
 		f := strings.Fields(head)
 		c := concept{id: f[0]}
-		if len(f) > 1 && f[1] == "action" {
+		switch {
+		case len(f) > 1 && f[1] == "action":
 			c.action = 1 << actions
 			actions++
+		case len(f) > 1 && f[1] == "subject":
+			c.subject = 1 << subjects
+			subjects++
 		}
 		list = append(list, c)
 		for _, form := range strings.Split(body, ",") {

@@ -46,6 +46,9 @@ type params struct {
 	// sideWeight is what a name of the sides counts for against any other
 	// name.
 	sideWeight float64
+	// subjectConflict multiplies the score of two reports whose headlines
+	// name different subjects (subjectConflict). 1: no effect.
+	subjectConflict float64
 	// conflict multiplies the score of two reports whose headlines name
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
@@ -71,30 +74,36 @@ type params struct {
 	// spelled, not by Key, and noPlaceAdjectives reads no adjective as a
 	// place (ablation).
 	noAliases, noKey, noPlaceAdjectives bool
+	// noSubjects leaves the subject concepts out (ablation).
+	noSubjects bool
 	// trace, when set, is told every score Add computes (tests).
 	trace func(r Report, story int64, score float64)
 }
 
 var defaultParams = params{
-	weight:   [numKinds]float64{1, 1, 1, 1},
+	// Concepts count twice: the bilingual table is what a Russian and an
+	// English report of one event share besides names.
+	weight:   [numKinds]float64{1, 1, 2, 0.75},
 	tau:      30,
 	square:   true,
 	conflict: 0.5,
-	// Different people quarter a pair's score and different figures
-	// halve it; different cities halve a report's score against a story
-	// none of whose reports names the report's city or is named by it.
-	pairHeads:   [numHeads]float64{headWho: 0.25, headWhere: 1, headFigure: 0.5},
-	storyHeads:  [numHeads]float64{headWho: 1, headWhere: 0.5, headFigure: 1},
-	threshold:   0.13,
-	link:        linkMean,
-	titleWeight: 2,
-	merge:       true,
-	nameGap:     true,
-	nameMiss:    0.5,
-	sidesMiss:   true,
-	sideWords:   true,
-	sideWeight:  1,
-	locative:    true,
+	// Different subjects cut a pair's score to a tenth and different
+	// people to a fifth; different cities cut a report's score against a
+	// story none of whose reports names the report's city, or is named by
+	// it, to 0.35. Different figures are no conflict: the reports of one
+	// event round them differently (docs/digest.md).
+	subjectConflict: 0.1,
+	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1},
+	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1},
+	threshold:       0.13,
+	link:            linkMean,
+	titleWeight:     2,
+	merge:           true,
+	nameGap:         true,
+	nameMiss:        1,
+	sidesMiss:       true,
+	sideWeight:      1,
+	locative:        true,
 }
 
 const (
@@ -311,6 +320,9 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, shared *[numKi
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
 	}
+	if subjectConflict(a.f, b.f) || subjectConflict(b.f, a.f) {
+		s *= g.p.subjectConflict
+	}
 	for h, d := range differ {
 		if d {
 			s *= g.p.pairHeads[h]
@@ -328,6 +340,17 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, shared *[numKi
 // and the expulsion in response, an asset sale forced by sanctions.
 func conflict(a, b *features) bool {
 	return a.titleActions&^b.actions != 0 && b.titleActions != 0
+}
+
+// subjectConflict reports whether a's headline names subjects that b never
+// mentions while b's headline names subjects of its own: "Russia lifts
+// ban on US poultry imports" and "US imposes visa bans on Russian
+// officials" are two events whatever else they share. Reports of one
+// event name its subject somewhere, even when their headlines pick
+// different ones ("grain" and "продовольствие" for a bank licence, both
+// naming the bank).
+func subjectConflict(a, b *features) bool {
+	return a.titleSubjects != 0 && a.titleSubjects&b.subjects == 0 && b.titleSubjects != 0
 }
 
 // otherHeads reports whether the headlines of a and b both give names of

@@ -125,6 +125,7 @@ func New(opts Options) *Grouper {
 	g.x.locative = g.p.locative
 	g.x.sideWeight = g.p.sideWeight
 	g.x.sideWords = g.p.sideWords
+	g.x.noSubjects = g.p.noSubjects
 	return g
 }
 

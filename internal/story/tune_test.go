@@ -6,33 +6,50 @@ import (
 	"testing"
 )
 
-// objective is what tuning maximises on the tuning set: F1, less a
-// penalty for precision under 0.92, averaged over the conditions a digest
-// sees the reports in (pipeline_test.go: in publication order, up to six
-// hours late, 15% left out, both); less a penalty for each pair the trap
-// cases (trap_test.go) get wrong. It returns the figures in publication
-// order too.
-func objective(set []labelled, p params) (float64, metrics) {
-	var sum float64
-	var first metrics
-	for i, c := range conditions {
-		m := c.measure(set, Options{p: &p})
-		if i == 0 {
-			first = m
-		}
-		sum += m.F1 - 2*max(0, 0.92-m.P)
+// developmentSets are the labelled sets the grouping is tuned and judged
+// on: every set that has been read. The first, tuning.jsonl, was the only
+// one until the busy days of unseen3.jsonl and unseen4.jsonl showed what
+// it lacks; a set is added here once it has been read, and the next
+// unread set (testdata/stories/README.md) is the measurement.
+var developmentSets = []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl"}
+
+func loadSets(tb testing.TB, names []string) [][]labelled {
+	out := make([][]labelled, len(names))
+	for i, n := range names {
+		out[i] = loadSet(tb, n)
 	}
-	return sum/float64(len(conditions)) - 0.02*float64(len(trapErrors(Options{p: &p}))), first
+	return out
 }
 
-// TestTune searches the parameters one at a time on the tuning set
-// (coordinate ascent). It never reads the held-out set. Run with
-// STORY_TUNE=1 go test ./internal/story/ -run TestTune -v.
+// objective is what tuning maximises: for each set, F1 less a penalty for
+// precision under 0.92, averaged over the conditions a digest sees the
+// reports in (pipeline_test.go: in publication order, up to six hours
+// late, 15% left out, both); the mean over the sets, less a penalty for
+// each pair the trap cases (trap_test.go) get wrong. It returns the first
+// set's figures in publication order too.
+func objective(sets [][]labelled, p params) (float64, metrics) {
+	var sum float64
+	var first metrics
+	for k, set := range sets {
+		for i, c := range conditions {
+			m := c.measure(set, Options{p: &p})
+			if k == 0 && i == 0 {
+				first = m
+			}
+			sum += m.F1 - 2*max(0, 0.92-m.P)
+		}
+	}
+	return sum/float64(len(conditions)*len(sets)) - 0.02*float64(len(trapErrors(Options{p: &p}))), first
+}
+
+// TestTune searches the parameters one at a time on the development sets
+// (coordinate ascent). Run with STORY_TUNE=1 go test ./internal/story/
+// -run TestTune -v.
 func TestTune(t *testing.T) {
 	if os.Getenv("STORY_TUNE") == "" {
 		t.Skip("set STORY_TUNE=1")
 	}
-	set := loadSet(t, "tuning.jsonl")
+	set := loadSets(t, developmentSets)
 	p := defaultParams
 	if v := os.Getenv("STORY_TUNE_LINK"); v != "" {
 		fmt.Sscan(v, &p.link)
@@ -57,6 +74,7 @@ func TestTune(t *testing.T) {
 		{"sidesMiss", []float64{0, 1}, func(p *params, v float64) { p.sidesMiss = v == 1 }},
 		{"sideWords", []float64{0, 1}, func(p *params, v float64) { p.sideWords = v == 1 }},
 		{"missWords", []float64{0, 1, 2, 3, 4}, func(p *params, v float64) { p.missWords = int(v) }},
+		{"subjectConflict", []float64{0.1, 0.2, 0.35, 0.5, 0.75, 1}, func(p *params, v float64) { p.subjectConflict = v }},
 		{"merge", []float64{0, 1}, func(p *params, v float64) { p.merge = v == 1 }},
 		{"square", []float64{0, 1}, func(p *params, v float64) { p.square = v == 1 }},
 		{"sideWeight", []float64{0, 0.25, 0.5, 0.75, 1}, func(p *params, v float64) { p.sideWeight = v }},
@@ -75,6 +93,9 @@ func TestTune(t *testing.T) {
 			for _, v := range kn.values {
 				q := p
 				kn.set(&q, v)
+				if !atFloors(set, q) {
+					continue
+				}
 				if o, m := objective(set, q); o > best+1e-9 {
 					best, p, improved = o, q, true
 					t.Logf("round %d %s=%v: %.4f %v", round, kn.name, v, o, m)
@@ -88,13 +109,30 @@ func TestTune(t *testing.T) {
 	fmt.Printf("best %.4f: %+v\n", best, p)
 }
 
-// TestThresholdSweep prints precision and recall on the tuning set for
-// thresholds around the default (STORY_TUNE=1).
+// atFloors reports whether p keeps every development set at its floor
+// (quality_test.go) in publication order: tuning may trade precision and
+// recall between sets only above them.
+func atFloors(sets [][]labelled, p params) bool {
+	for i, set := range sets {
+		f, ok := floors[developmentSets[i]]
+		if !ok {
+			continue
+		}
+		m, _ := evaluate(arrival(set, 0, 0), Options{p: &p})
+		if m.P < f.P || m.R < f.R {
+			return false
+		}
+	}
+	return true
+}
+
+// TestThresholdSweep prints the objective and the tuning set's precision
+// and recall for thresholds around the default (STORY_TUNE=1).
 func TestThresholdSweep(t *testing.T) {
 	if os.Getenv("STORY_TUNE") == "" {
 		t.Skip("set STORY_TUNE=1")
 	}
-	set := loadSet(t, "tuning.jsonl")
+	set := loadSets(t, developmentSets)
 	for _, th := range []float64{0.08, 0.09, 0.1, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.18, 0.2} {
 		p := defaultParams
 		p.threshold = th
