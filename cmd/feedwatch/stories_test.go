@@ -22,9 +22,9 @@ import (
 // unseen.jsonl, written before the grouping was changed for the digest;
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
-// news, and unseen4.jsonl, two busy days, each written before the next
-// change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4"}
+// news, unseen4.jsonl, two busy days, and unseen5.jsonl, each written
+// before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // for reports grouping was not tuned on (pairwise precision 0.90, recall
@@ -38,6 +38,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen2": {0.86, 0.75},
 	"unseen3": {0.77, 0.72},
 	"unseen4": {0.62, 0.65},
+	"unseen5": {0.53, 0.59},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
