@@ -27,10 +27,9 @@ import (
 var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5"}
 
 // storyFloors are what each set must keep, in every variant: the goal
-// for reports grouping was not tuned on (pairwise precision 0.90, recall
-// 0.80) on the sets it holds for, and a little under the lowest measured
-// figures on the three the method falls short on (docs/digest.md,
-// "Measured").
+// (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
+// little under the lowest measured figures on the sets the method falls
+// short on (docs/digest.md, "Measured").
 var storyFloors = map[string]struct{ P, R float64 }{
 	"tuning":  {0.90, 0.80},
 	"holdout": {0.90, 0.80},
