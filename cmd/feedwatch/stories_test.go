@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -116,12 +117,12 @@ func TestPreviewJSONGroupsStoriesLate(t *testing.T) {
 	}
 	for _, set := range sets {
 		t.Run(set, func(t *testing.T) {
-			reports := readLabelledSet(t, set)
+			sf := newStoryFeeds(t, readLabelledSet(t, set))
 			rng := rand.New(rand.NewPCG(6, 1))
 			arrives := map[string]time.Time{}
 			var hours []time.Time
 			seen := map[time.Time]bool{}
-			for _, r := range reports {
+			for _, r := range sf.reports {
 				at := r.Published.Add(time.Duration(rng.Int64N(int64(6 * time.Hour))))
 				arrives[r.ID] = at
 				// Polled at the top of each hour: what arrived in the
@@ -133,7 +134,6 @@ func TestPreviewJSONGroupsStoriesLate(t *testing.T) {
 				}
 			}
 			sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
-			sf := newStoryFeeds(t, reports)
 			cfg := sf.config(t)
 			for _, h := range hours {
 				sf.show(func(r labelledReport) bool { return !arrives[r.ID].After(h) })
@@ -170,7 +170,7 @@ func readLabelledSet(t *testing.T, set string) []labelledReport {
 		}
 		out = append(out, r)
 	}
-	return inThePast(out, time.Now())
+	return out
 }
 
 // inThePast moves a set whose reports lie after now, less an hour, back
@@ -199,7 +199,9 @@ func inThePast(reports []labelledReport, now time.Time) []labelledReport {
 }
 
 // storyFeeds serves labelled reports as the RSS feeds of their outlets,
-// each feed carrying the reports that shown lets through.
+// each feed carrying the reports that shown lets through. The reports are
+// served moved into the past when they are dated in the future
+// (inThePast); reports holds them as served.
 type storyFeeds struct {
 	reports []labelledReport
 	srv     *httptest.Server
@@ -212,6 +214,7 @@ type storyFeeds struct {
 
 func newStoryFeeds(t *testing.T, reports []labelledReport) *storyFeeds {
 	t.Helper()
+	reports = inThePast(slices.Clone(reports), time.Now())
 	sf := &storyFeeds{reports: reports, eventOf: map[string]string{}, shown: func(labelledReport) bool { return true }}
 	bySource := map[string][]labelledReport{}
 	for _, r := range reports {

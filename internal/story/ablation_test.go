@@ -39,6 +39,7 @@ var ablations = []struct {
 	{"the busy-day variant", busyDay, true},
 	{"names of the sides at half weight", func(p *params) { p.sideWeight = 0.5 }, true},
 	{"names of the sides not counted", func(p *params) { p.sideWeight = 0 }, true},
+	{"spokespeople's names at a quarter weight, never a headline's who", func(p *params) { p.speakerWeight = 0.25 }, true},
 }
 
 // busyDay is the variant first measured for busy days (docs/digest.md,

@@ -127,7 +127,11 @@ type extractor struct {
 	sideWeight  float64
 	sideWords   bool // the sides' names are words too (see params)
 	noSubjects  bool // no subject concepts (ablation)
-	buf         []word
+	// speakers are the Keys of speakerNames; speakerWeight is what such a
+	// name counts for (params.speakerWeight).
+	speakers      map[string]bool
+	speakerWeight float64
+	buf           []word
 }
 
 func (x *extractor) features(r Report) *features {
@@ -243,7 +247,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
+				w := weight
 				switch {
+				case x.speakers[k]:
+					// A spokesperson says who spoke, not who acted.
+					w *= x.speakerWeight
 				case !title || regionKeys[k]:
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
@@ -251,7 +259,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				default:
 					f.addHead(headWho, key)
 				}
-				tf[key] += weight
+				tf[key] += w
 			}
 		}
 	}

@@ -234,6 +234,13 @@ Wyoming = Вайоминг
 // headline names they say who (see otherHeads).
 var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
 
+// speakerNames are the spokespeople of the two governments: the
+// Kremlin's, the Russian foreign ministry's, the State Department's and
+// the White House's. They speak every day, on several matters a day, so
+// their names say who spoke, not what happened (params.speakerWeight).
+// Compared by Key, so any spelling and case form counts.
+var speakerNames = []string{"Песков", "Захарова", "Брюс", "Пиготт", "Ливитт"}
+
 // concept is a word or phrase of either language that stands for one
 // thing: "телефонный разговор", "phone call" and "созвонились" are the
 // concept call. Concepts carry meaning across languages where words

@@ -46,6 +46,9 @@ type params struct {
 	// sideWeight is what a name of the sides counts for against any other
 	// name.
 	sideWeight float64
+	// speakerWeight is what a spokesperson's name (speakerNames) counts
+	// for, and it is never a headline's who. 1: as any other name.
+	speakerWeight float64
 	// subjectConflict multiplies the score of two reports whose headlines
 	// name different subjects (subjectConflict). 1: no effect.
 	subjectConflict float64
@@ -103,6 +106,7 @@ var defaultParams = params{
 	nameMiss:        1,
 	sidesMiss:       true,
 	sideWeight:      1,
+	speakerWeight:   1,
 	locative:        true,
 }
 

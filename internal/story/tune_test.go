@@ -74,6 +74,7 @@ func TestTune(t *testing.T) {
 		{"sidesMiss", []float64{0, 1}, func(p *params, v float64) { p.sidesMiss = v == 1 }},
 		{"sideWords", []float64{0, 1}, func(p *params, v float64) { p.sideWords = v == 1 }},
 		{"missWords", []float64{0, 1, 2, 3, 4}, func(p *params, v float64) { p.missWords = int(v) }},
+		{"speakerWeight", []float64{0, 0.25, 0.5, 1}, func(p *params, v float64) { p.speakerWeight = v }},
 		{"subjectConflict", []float64{0.1, 0.2, 0.35, 0.5, 0.75, 1}, func(p *params, v float64) { p.subjectConflict = v }},
 		{"merge", []float64{0, 1}, func(p *params, v float64) { p.merge = v == 1 }},
 		{"square", []float64{0, 1}, func(p *params, v float64) { p.square = v == 1 }},
