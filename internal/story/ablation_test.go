@@ -40,6 +40,7 @@ var ablations = []struct {
 	{"names of the sides at half weight", func(p *params) { p.sideWeight = 0.5 }, true},
 	{"names of the sides not counted", func(p *params) { p.sideWeight = 0 }, true},
 	{"spokespeople's names at a quarter weight, never a headline's who", func(p *params) { p.speakerWeight = 0.25 }, true},
+	{"two reports of one outlet at 0.35 of their score", func(p *params) { p.sameSource = 0.35 }, true},
 }
 
 // busyDay is the variant first measured for busy days (docs/digest.md,

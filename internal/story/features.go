@@ -59,6 +59,7 @@ func kindIndex(k byte) uint8 {
 // features is what grouping keeps of one report.
 type features struct {
 	lang          string
+	source        string // the outlet, as given
 	feats         []feat // sorted by key, each key once
 	titleActions  uint32 // action concepts named in the title (concept.action bits)
 	titleSubjects uint64 // subject concepts named in the title (concept.subject bits)
@@ -135,7 +136,7 @@ type extractor struct {
 }
 
 func (x *extractor) features(r Report) *features {
-	f := &features{lang: r.Lang}
+	f := &features{lang: r.Lang, source: r.Source}
 	if f.lang == "" {
 		f.lang = Lang(r.Title + " " + r.Text)
 	}

@@ -49,6 +49,12 @@ type params struct {
 	// speakerWeight is what a spokesperson's name (speakerNames) counts
 	// for, and it is never a headline's who. 1: as any other name.
 	speakerWeight float64
+	// sameSource multiplies the score of two reports from one outlet: a
+	// wire tells an event once and updates it, and its other reports of
+	// the hour are other events. Not shipped: the digest's outlet is the
+	// feed's title, and an aggregator's feed (a news search) is one
+	// outlet for every publisher (docs/digest.md, "Limits"). 1: no effect.
+	sameSource float64
 	// subjectConflict multiplies the score of two reports whose headlines
 	// name different subjects (subjectConflict). 1: no effect.
 	subjectConflict float64
@@ -107,6 +113,7 @@ var defaultParams = params{
 	sidesMiss:       true,
 	sideWeight:      1,
 	speakerWeight:   1,
+	sameSource:      1,
 	locative:        true,
 }
 
@@ -326,6 +333,9 @@ func (g *Grouper) combine(a, b *weighted, dot *[numKinds]float64, shared *[numKi
 	}
 	if subjectConflict(a.f, b.f) || subjectConflict(b.f, a.f) {
 		s *= g.p.subjectConflict
+	}
+	if g.p.sameSource != 1 && a.f.source != "" && a.f.source == b.f.source {
+		s *= g.p.sameSource
 	}
 	for h, d := range differ {
 		if d {
