@@ -126,7 +126,7 @@ func TestShippedTopicIsPublic(t *testing.T) {
 // TestShippedTopicHardSets measures the topic on the kinds of item it
 // misses most: one side named only implicitly (Congress, a US state, the
 // Navy, the UN's host country, "the two leaders") and stories about a third
-// country. The floors are the figures measured when the sets were written
+// country; and on items the rules were not written against. The floors are the figures measured when the sets were written
 // (docs/rules.md), below the goal of 0.95: a change may not make them
 // worse. The third-country negatives name both countries and government
 // business without any dealing between them (Lula's separate calls to both
@@ -135,4 +135,7 @@ func TestShippedTopicHardSets(t *testing.T) {
 	dir := filepath.Join(repoRoot(t), "testdata", "relevance")
 	t.Run("implicit", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "implicit.jsonl"), 1.0, 0.79) })
 	t.Run("thirdcountry", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "thirdcountry.jsonl"), 0.67, 0.95) })
+	// Written by an engineer who had not read the rules, and read once
+	// with the rules as they are: P 0.970, R 0.889.
+	t.Run("unseen", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen.jsonl"), 0.96, 0.88) })
 }
