@@ -112,7 +112,8 @@ func TestTune(t *testing.T) {
 
 // atFloors reports whether p keeps every development set at its floor
 // (quality_test.go) in publication order: tuning may trade precision and
-// recall between sets only above them.
+// recall between sets only above them. sets are developmentSets, loaded
+// in that order (loadSets).
 func atFloors(sets [][]labelled, p params) bool {
 	for i, set := range sets {
 		f, ok := floors[developmentSets[i]]
