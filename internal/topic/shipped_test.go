@@ -136,6 +136,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 	t.Run("implicit", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "implicit.jsonl"), 1.0, 0.79) })
 	t.Run("thirdcountry", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "thirdcountry.jsonl"), 0.67, 0.95) })
 	// Written by an engineer who had not read the rules, and read once
-	// with the rules as they are: P 0.970, R 0.889.
-	t.Run("unseen", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen.jsonl"), 0.96, 0.88) })
+	// with the rules as they were: P 0.970, R 0.889. Since read, it is
+	// development data; the rules written after it catch one more of its
+	// items (R 0.917).
+	t.Run("unseen", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen.jsonl"), 0.96, 0.91) })
+	// Written blind like unseen.jsonl, and read once after the rules'
+	// names for both sides were widened: P 0.912, R 0.775 (the same as
+	// before that change; docs/rules.md).
+	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.90, 0.77) })
 }
