@@ -64,9 +64,12 @@ func TestSoak(t *testing.T) {
 	var maxReports, maxStories int
 	var heapAt [31]uint64
 	var storiesAt [31]int
+	var merges int
 	for d := range 30 {
 		for _, r := range s.day(start.AddDate(0, 0, d), perDay) {
 			g.Add(r)
+			// The caller relabels after each report (digest.Stories).
+			merges += len(g.Merges())
 		}
 		st, rs := g.Size()
 		storiesAt[d+1] = st
@@ -78,7 +81,7 @@ func TestSoak(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		heapAt[d+1] = ms.HeapAlloc
 		if d%5 == 4 {
-			t.Logf("day %2d: %d stories, %d reports held, live heap %.1f MiB", d+1, st, rs, float64(ms.HeapAlloc)/(1<<20))
+			t.Logf("day %2d: %d stories, %d reports held, %d merges so far, live heap %.1f MiB", d+1, st, rs, merges, float64(ms.HeapAlloc)/(1<<20))
 		}
 	}
 	// The window holds three days and the day's reports spread over 36

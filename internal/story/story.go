@@ -244,6 +244,9 @@ func (g *Grouper) merge(a, b *storyState) {
 	}
 	a.members = append(a.members, b.members...)
 	slices.SortFunc(a.members, func(x, y *entry) int { return cmp.Compare(x.seq, y.seq) })
+	// b may still be held where candidates were listed; its reports are
+	// a's now, and must not outlive their eviction through it.
+	b.members = nil
 	delete(g.stories, b.id)
 	g.merges = append(g.merges, Merge{From: b.id, Into: a.id})
 }
