@@ -10,11 +10,12 @@ import (
 // feat is one thing a report says, with how often and where: a name, a
 // word, a concept or a number. tf counts a title hit titleWeight times.
 type feat struct {
-	key  string
-	tf   float64
-	kind uint8    // kindIndex(key[0])
-	side bool     // a name of the sides (sideNames)
-	stat *keyStat // the window's statistics of key, once the report is in it
+	key     string
+	tf      float64
+	kind    uint8    // kindIndex(key[0])
+	side    bool     // a name of the sides (sideNames)
+	speaker bool     // a spokesperson's name (speakerNames)
+	stat    *keyStat // the window's statistics of key, once the report is in it
 }
 
 // keyStat is what the window knows of one feature: how many of its
@@ -145,7 +146,7 @@ func (x *extractor) features(r Report) *features {
 	x.field(r.Text, 1, tf, f, false)
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
-		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: k[0] == kindName && x.aliases.sides[k[1:]]})
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: k[0] == kindName && x.aliases.sides[k[1:]], speaker: k[0] == kindName && x.speakers[k[1:]]})
 	}
 	sortFeats(f.feats)
 	return f
@@ -250,7 +251,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				key := string(kindName) + k
 				w := weight
 				switch {
-				case x.speakers[k]:
+				case x.speakers[k] && x.speakerWeight != 1:
 					// A spokesperson says who spoke, not who acted.
 					w *= x.speakerWeight
 				case !title || regionKeys[k]:

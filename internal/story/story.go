@@ -128,10 +128,8 @@ func New(opts Options) *Grouper {
 	g.x.noSubjects = g.p.noSubjects
 	g.x.speakerWeight = g.p.speakerWeight
 	g.x.speakers = map[string]bool{}
-	if g.p.speakerWeight != 1 {
-		for _, n := range speakerNames {
-			g.x.speakers[Key(n)] = true
-		}
+	for _, n := range speakerNames {
+		g.x.speakers[Key(n)] = true
 	}
 	return g
 }
