@@ -10,7 +10,12 @@ import (
 	"github.com/feedwatch/feedwatch/internal/topic"
 )
 
-// labelledSets reads every labelled file in testdata/relevance.
+// unread are labelled files kept for measuring the next change to the
+// rules (docs/rules.md): nothing reads them until then.
+var unread = map[string]bool{"unseen3.jsonl": true}
+
+// labelledSets reads every labelled file in testdata/relevance that has
+// been read.
 func labelledSets(t *testing.T) []Item {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "relevance", "*.jsonl"))
@@ -19,6 +24,9 @@ func labelledSets(t *testing.T) []Item {
 	}
 	var out []Item
 	for _, name := range files {
+		if unread[filepath.Base(name)] {
+			continue
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			t.Fatal(err)
