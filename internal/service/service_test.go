@@ -249,8 +249,13 @@ func TestSubscriptions(t *testing.T) {
 func TestSubscriptionSchedules(t *testing.T) {
 	svc, st := newService(t)
 	ctx := WithActor(context.Background(), web)
-	now := time.Now()
-	tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
+	// The pause is read in the subscriber's zone (Tokyo): tomorrow there,
+	// which in the evening UTC is the day after tomorrow here.
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := time.Now().In(tokyo).AddDate(0, 0, 1).Format(time.DateOnly)
 	type step struct {
 		name   string
 		set    bool // SetSubscription, else Subscribe
@@ -282,7 +287,6 @@ func TestSubscriptionSchedules(t *testing.T) {
 				ScheduleInput{Frequency: ptr("instant")}),
 			sched: model.Schedule{Frequency: model.FrequencyInstant, DeliverAt: 8*60 + 30, Weekday: time.Friday},
 			check: func(sub model.Subscription) string {
-				tokyo, _ := time.LoadLocation("Asia/Tokyo")
 				want, _ := time.ParseInLocation(time.DateOnly, tomorrow, tokyo)
 				if sub.Name != "Ann" || sub.TimeZone != "Asia/Tokyo" || sub.Lang != "ru" || !sub.Combine || !sub.PausedUntil.Equal(want) {
 					return fmt.Sprintf("settings %+v, pause want %s", sub, want)
