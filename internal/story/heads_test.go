@@ -94,18 +94,17 @@ func TestOtherPlaces(t *testing.T) {
 	}
 }
 
-// In the hand-set score, a report that names nothing is compared with one
-// that names someone as if their names disagreed; two that both name
-// nothing are compared by their other kinds.
+// A report that names nothing is compared with one that names someone as
+// if their names disagreed; two that both name nothing are compared by
+// their other kinds.
 func TestNameGap(t *testing.T) {
-	hand := handParams()
-	g := New(Options{p: &hand})
+	g := New(Options{})
 	var a, b, c weighted
 	g.weigh(g.x.features(Report{Title: "Долгий звонок без прорыва", Lang: "ru"}), &a)
 	g.weigh(g.x.features(Report{Title: "Lavrov and Rubio speak by phone", Lang: "en"}), &b)
 	g.weigh(g.x.features(Report{Title: "Phone call brings no breakthrough", Lang: "en"}), &c)
 	named, unnamed := g.pairScore(&a, &b, 0), g.pairScore(&a, &c, 0)
-	p := handParams()
+	p := defaultParams
 	p.nameGap = false
 	off := New(Options{p: &p})
 	if without := off.pairScore(&a, &b, 0); !(named < without && named > 0) {

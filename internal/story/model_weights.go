@@ -2,7 +2,7 @@
 
 package story
 
-// fittedModel is pairModel fitted on developmentSets (devsets_test.go).
+// fittedModel is pairModel fitted on modelSets (model_test.go).
 var fittedModel = pairModel{
 	-0.410838, // featBias
 	-0.264809, // featNames

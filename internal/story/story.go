@@ -467,7 +467,7 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	if g.p.link == linkMean {
 		score = sum / float64(len(members))
 	}
-	if float64(fit) < g.p.quorum*float64(len(members)) {
+	if g.p.quorum > 0 && float64(fit) <= g.p.quorum*float64(len(members)) {
 		return 0
 	}
 	return g.storyDiffer(score, headBits(a.f), has, agree)
