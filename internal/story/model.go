@@ -11,6 +11,11 @@ type pairModel [numInputs]float64
 
 func (m *pairModel) score(x *[numPairFeatures]float64) float64 {
 	in := modelInputs(x)
+	return m.probability(&in)
+}
+
+// probability is the model's output for its inputs, already expanded.
+func (m *pairModel) probability(in *[numInputs]float64) float64 {
 	var z float64
 	for i, v := range in {
 		z += m[i] * v

@@ -20,8 +20,10 @@ type example struct {
 // examples are the pairs of set the model learns from: every two reports
 // published within the default window of each other, weighed in one
 // window that holds the whole set.
-func examples(set []labelled, p params, drop ...int) []example {
-	p.model = nil
+func examples(set []labelled, p params) []example {
+	// The model's evidence is gathered only for a grouper that has one;
+	// its weights do not matter here.
+	p.model = &pairModel{}
 	g := New(Options{Window: 365 * 24 * time.Hour, p: &p})
 	rs := reports(set)
 	fs := make([]*features, len(rs))
@@ -41,9 +43,6 @@ func examples(set []labelled, p params, drop ...int) []example {
 			g.weigh(fs[j], &b)
 			ev := g.gather(&a, &b)
 			x := pairFeatures(&a, &b, &ev, hours, p.tau, g.idf(0))
-			for _, k := range drop {
-				x[k] = 0
-			}
 			out = append(out, example{modelInputs(&x), set[i].Event == set[j].Event})
 		}
 	}
@@ -62,7 +61,7 @@ func fit(data []example) pairModel {
 	for range rounds {
 		var grad pairModel
 		for _, e := range data {
-			d := m.logistic(&e.x)
+			d := m.probability(&e.x)
 			if e.same {
 				d--
 			}
@@ -77,18 +76,11 @@ func fit(data []example) pairModel {
 	return m
 }
 
-// fitSets fits the model on sets read with p, without the features drop
-// (their weights stay 0).
-func fitSets(sets [][]labelled, p params, drop ...int) pairModel {
-	return fit(setExamples(sets, p, drop...))
-}
-
-// setExamples are the examples of every set, read with p, without the
-// features drop.
-func setExamples(sets [][]labelled, p params, drop ...int) []example {
+// setExamples are the examples of every set, read with p.
+func setExamples(sets [][]labelled, p params) []example {
 	var data []example
 	for _, set := range sets {
-		data = append(data, examples(set, p, drop...)...)
+		data = append(data, examples(set, p)...)
 	}
 	return data
 }
@@ -107,12 +99,12 @@ func modelVariant(p *params) {
 // groups that one, for each in turn, with the settings p (read with p,
 // fitted without drop): the figures of reports the model has not learnt
 // from, in publication order, and their mean F1.
-func crossValidated(sets [][]labelled, p params, drop ...int) ([]metrics, float64) {
+func crossValidated(sets [][]labelled, p params) ([]metrics, float64) {
 	out := make([]metrics, len(sets))
 	var mean float64
 	for i := range sets {
 		others := append(append([][]labelled{}, sets[:i]...), sets[i+1:]...)
-		m := fitSets(others, p, drop...)
+		m := fit(setExamples(others, p))
 		q := p
 		q.model = &m
 		out[i], _ = evaluate(arrival(sets[i], 0, 0), Options{p: &q})
@@ -196,15 +188,6 @@ func writeWeights(t *testing.T, m pairModel) {
 
 // featureNames are the names of the features' constants, for writeWeights.
 var featureNames = [numPairFeatures]string{"featBias", "featNames", "featBothNamed", "featWords", "featSameLang", "featConcepts", "featBothConcepts", "featFigures", "featBothFigures", "featSharedNames", "featRarestName", "featTitleTopic", "featTime", "featDays", "featActions", "featSubjects", "featSubjectAgree", "featOtherWho", "featOtherWhere", "featOtherFigure", "featTimeNames", "featTimeWords", "featTimeConcepts", "featSharedWords", "featAgreeWho", "featAgreeWhere", "featAgreeFigure", "featOnlySpeakers", "featActionAgree", "featSameSubject", "featSharedActors"}
-
-// logistic is pairModel.score of inputs already expanded.
-func (m *pairModel) logistic(in *[numInputs]float64) float64 {
-	var z float64
-	for i, v := range in {
-		z += m[i] * v
-	}
-	return 1 / (1 + math.Exp(-z))
-}
 
 // inputName names input k of the model in model_weights.go.
 func inputName(k int) string {

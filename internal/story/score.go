@@ -227,7 +227,9 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 			j++
 		}
 	}
-	ev.agree = agreeHeads(a.f, b.f)
+	if g.p.model != nil {
+		ev.agree = agreeHeads(a.f, b.f)
+	}
 	for h := range ev.differ {
 		ev.differ[h] = otherHeads(a.f, b.f, h)
 	}
@@ -238,10 +240,10 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 type evidence struct {
 	dot    [numKinds]float64 // the dot product of their vectors of each kind
 	shared [numKinds]int     // shared features of each kind (the sides' names as sidesMiss says)
-	names  int               // shared names other than the sides'
+	names  int               // shared names other than the sides' (model only, as are actors and rarest)
 	actors int               // shared names other than the sides' and the spokespeople's
 	rarest float64           // the idf of the rarest shared name other than the sides'
-	agree  uint8             // bit h: one names one of the other's heads[h]
+	agree  uint8             // bit h: one names one of the other's heads[h] (in gather, model only)
 	differ [numHeads]bool    // both headlines give names of kind h and neither report names the other's
 }
 
@@ -251,7 +253,8 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64) {
 	if !ft.side || g.p.sidesMiss {
 		ev.shared[ft.kind]++
 	}
-	if kinds[ft.kind] == kindName && !ft.side {
+	// The rest is the model's alone: the hand-set score does without.
+	if g.p.model != nil && kinds[ft.kind] == kindName && !ft.side {
 		ev.names++
 		if !ft.speaker {
 			ev.actors++
