@@ -33,6 +33,7 @@ var ablations = []struct {
 	{"no merging of stories", func(p *params) { p.merge = false }, false},
 	{"headline counts as summary", func(p *params) { p.titleWeight = 1 }, false},
 	{"best link, not mean", func(p *params) { p.link = linkBest }, false},
+	{"no veto by the fitted model", func(p *params) { p.veto = nil }, false},
 	{"different figures halve a pair's score (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 0.5 }, true},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},
@@ -41,7 +42,7 @@ var ablations = []struct {
 	{"names of the sides not counted", func(p *params) { p.sideWeight = 0 }, true},
 	{"spokespeople's names at a quarter weight, never a headline's who", func(p *params) { p.speakerWeight = 0.25 }, true},
 	{"two reports of one outlet at 0.35 of their score", func(p *params) { p.sameSource = 0.35 }, true},
-	{"a logistic model fitted on eight sets, threshold 0.3, a quorum of a third (model.go)", modelVariant, true},
+	{"the fitted model alone, threshold 0.3, a quorum of a third (model.go)", modelVariant, true},
 }
 
 // busyDay is the variant first measured for busy days (docs/digest.md,

@@ -36,7 +36,12 @@ var steps = [numSteps]struct {
 	{featRarestName, 0.3}, {featRarestName, 0.5}, {featRarestName, 0.7}, {featRarestName, 0.9},
 	{featTime, 0.2}, {featTime, 0.5}, {featTime, 0.8}, {featTime, 0.95},
 	{featFigures, 0.3}, {featFigures, 0.7},
+	{featHand, 0.5 * handThreshold}, {featHand, handThreshold}, {featHand, 2 * handThreshold},
 }
+
+// handThreshold is the threshold of the hand-set score (defaultParams),
+// from which its steps are counted.
+const handThreshold = 0.13
 
 // crosses are products of two features: a rare name shared the same day
 // says more than either alone.
@@ -45,7 +50,7 @@ var crosses = [numCrosses][2]int{
 }
 
 const (
-	numSteps   = 22
+	numSteps   = 25
 	numCrosses = 4
 	numInputs  = numPairFeatures + numSteps + numCrosses
 )
@@ -97,12 +102,13 @@ const (
 	featActionAgree  // one headline names an action the other report names
 	featSameSubject  // both headlines name one subject
 	featSharedActors // names shared besides the sides' and spokespeople's (at most 3)
+	featHand         // the hand-set score (handScore)
 	numPairFeatures
 )
 
 // pairFeatures describes a pair from the evidence gathered on it. top
 // is the rarity of a name no other report of the window has.
-func pairFeatures(a, b *weighted, ev *evidence, hours, tau, top float64) [numPairFeatures]float64 {
+func pairFeatures(a, b *weighted, ev *evidence, hours, tau, top, hand float64) [numPairFeatures]float64 {
 	var x [numPairFeatures]float64
 	cos := func(k int) float64 {
 		if a.norm[k] == 0 || b.norm[k] == 0 {
@@ -143,6 +149,7 @@ func pairFeatures(a, b *weighted, ev *evidence, hours, tau, top float64) [numPai
 	x[featActionAgree] = one(a.f.titleActions&b.f.actions != 0 || b.f.titleActions&a.f.actions != 0)
 	x[featSameSubject] = one(a.f.titleSubjects&b.f.titleSubjects != 0)
 	x[featSharedActors] = math.Min(float64(ev.actors), 3)
+	x[featHand] = hand
 	return x
 }
 

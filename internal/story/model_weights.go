@@ -2,63 +2,67 @@
 
 package story
 
-// fittedModel is pairModel fitted on modelSets (model_test.go).
+// fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.410838, // featBias
-	-0.264809, // featNames
-	-0.415057, // featBothNamed
-	-0.579425, // featWords
-	-0.810927, // featSameLang
-	0.360338,  // featConcepts
-	-1.358546, // featBothConcepts
-	0.356782,  // featFigures
-	-0.246368, // featBothFigures
-	-1.050370, // featSharedNames
-	0.344640,  // featRarestName
-	0.085163,  // featTitleTopic
-	0.601374,  // featTime
-	-2.357233, // featDays
-	-0.123415, // featActions
-	-0.707903, // featSubjects
-	0.624875,  // featSubjectAgree
-	-0.294621, // featOtherWho
-	-0.344113, // featOtherWhere
-	-0.410704, // featOtherFigure
-	-0.038439, // featTimeNames
-	-0.387857, // featTimeWords
-	0.796859,  // featTimeConcepts
-	-0.283056, // featSharedWords
-	0.363439,  // featAgreeWho
-	0.879041,  // featAgreeWhere
-	0.319061,  // featAgreeFigure
-	-0.677709, // featOnlySpeakers
-	0.510669,  // featActionAgree
-	-0.533941, // featSameSubject
-	0.306450,  // featSharedActors
-	0.211345,  // featNames ≥ 0.1
-	0.731315,  // featNames ≥ 0.25
-	-0.219618, // featNames ≥ 0.5
-	-0.341137, // featNames ≥ 0.75
-	0.317336,  // featConcepts ≥ 0.1
-	0.866986,  // featConcepts ≥ 0.25
-	0.373479,  // featConcepts ≥ 0.5
-	0.310663,  // featConcepts ≥ 0.75
-	1.115210,  // featWords ≥ 0.05
-	0.801474,  // featWords ≥ 0.15
-	-0.659290, // featWords ≥ 0.3
-	-1.164784, // featWords ≥ 0.5
-	0.400332,  // featRarestName ≥ 0.3
-	0.065108,  // featRarestName ≥ 0.5
-	-0.197260, // featRarestName ≥ 0.7
+	-0.494670, // featBias
+	0.069439,  // featNames
+	-0.980023, // featBothNamed
+	0.268866,  // featWords
+	-0.946363, // featSameLang
+	0.487227,  // featConcepts
+	-1.097213, // featBothConcepts
+	0.352812,  // featFigures
+	-0.570429, // featBothFigures
+	-0.800623, // featSharedNames
+	-0.040509, // featRarestName
+	0.079974,  // featTitleTopic
+	0.417208,  // featTime
+	-2.105164, // featDays
+	-1.031020, // featActions
+	-0.355551, // featSubjects
+	0.618634,  // featSubjectAgree
+	-0.037583, // featOtherWho
+	-0.832355, // featOtherWhere
+	-0.296445, // featOtherFigure
+	0.305109,  // featTimeNames
+	0.270699,  // featTimeWords
+	0.765510,  // featTimeConcepts
+	0.047575,  // featSharedWords
+	0.375184,  // featAgreeWho
+	0.653846,  // featAgreeWhere
+	0.476398,  // featAgreeFigure
+	-0.506586, // featOnlySpeakers
+	0.464006,  // featActionAgree
+	0.060605,  // featSameSubject
+	0.548828,  // featSharedActors
+	0.422705,  // featHand
+	0.200067,  // featNames ≥ 0.1
+	0.233817,  // featNames ≥ 0.25
+	-0.157852, // featNames ≥ 0.5
+	0.043862,  // featNames ≥ 0.75
+	0.348552,  // featConcepts ≥ 0.1
+	0.399308,  // featConcepts ≥ 0.25
+	0.373922,  // featConcepts ≥ 0.5
+	0.330502,  // featConcepts ≥ 0.75
+	0.977867,  // featWords ≥ 0.05
+	0.577629,  // featWords ≥ 0.15
+	0.094595,  // featWords ≥ 0.3
+	0.000307,  // featWords ≥ 0.5
+	0.557553,  // featRarestName ≥ 0.3
+	-0.368139, // featRarestName ≥ 0.5
+	-0.889204, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.128237, // featTime ≥ 0.2
-	1.185822,  // featTime ≥ 0.5
-	-0.049825, // featTime ≥ 0.8
-	-1.380420, // featTime ≥ 0.95
-	0.520525,  // featFigures ≥ 0.3
-	0.199790,  // featFigures ≥ 0.7
-	0.580369,  // featRarestName × featTime
-	-1.310204, // featConcepts × featNames
-	0.511607,  // featSubjectAgree × featTime
-	1.133719,  // featSharedActors × featTime
+	-0.237736, // featTime ≥ 0.2
+	0.979015,  // featTime ≥ 0.5
+	0.039387,  // featTime ≥ 0.8
+	-1.280583, // featTime ≥ 0.95
+	0.536527,  // featFigures ≥ 0.3
+	0.242226,  // featFigures ≥ 0.7
+	0.594967,  // featHand ≥ 0.065
+	0.208741,  // featHand ≥ 0.13
+	0.296494,  // featHand ≥ 0.26
+	0.329587,  // featRarestName × featTime
+	-0.061705, // featConcepts × featNames
+	0.715943,  // featSubjectAgree × featTime
+	1.400091,  // featSharedActors × featTime
 }

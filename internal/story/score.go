@@ -90,14 +90,29 @@ type params struct {
 	// feed's title, and an aggregator's feed (a news search) is one
 	// outlet for every publisher (docs/digest.md, "Limits"). 1: no effect.
 	sameSource float64
+	// veto, when set, caps a pair's score by the probability the fitted
+	// model (pairModel, model.go) gives it that the two reports tell one
+	// event: a pair the model gives less than vetoAt scores under the
+	// threshold, however much it shares. The hand-set score decides which
+	// reports fit; the model can only take a fit away, where what two
+	// reports share is what reports of different events share
+	// (docs/digest.md, "The model's veto").
+	veto   *pairModel
+	vetoAt float64
+	// mergeProb is, with the veto, the mean probability the model must
+	// give the pairs of two stories for a report that fits both to merge
+	// them: a merge joins every report of one story to every report of
+	// the other on the strength of one report's fits, so it asks for
+	// more than a report's joining (docs/digest.md, "The model's veto").
+	mergeProb float64
 	// model, when set, scores a pair in place of the weights and factors
 	// above, but for tau and pairHeads[headWho]: the probability of
-	// pairModel (model.go), a variant measured and not shipped
-	// (docs/digest.md, "A fitted model, not shipped"). quorum is the share
-	// of a story's latest reports a report must reach the threshold
-	// against more than, besides the mean, to join it (with 1/3: one of
-	// two, two of three, three of six or eight); the model needs it to
-	// hold when reports arrive out of order. 0: no quorum.
+	// pairModel, a variant measured and not shipped (docs/digest.md, "A
+	// fitted model, not shipped"). quorum is the share of a story's latest
+	// reports a report must reach the threshold against more than, besides
+	// the mean, to join it (with 1/3: one of two, two of three, three of
+	// six or eight); the model needs it to hold when reports arrive out of
+	// order. 0: no quorum.
 	model  *pairModel
 	quorum float64
 	// trace, when set, is told every score Add computes (tests).
@@ -120,7 +135,10 @@ var defaultParams = params{
 	subjectConflict: 0.1,
 	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1},
 	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1},
-	threshold:       0.13,
+	threshold:       handThreshold,
+	veto:            &fittedModel,
+	vetoAt:          0.05,
+	mergeProb:       0.4,
 	link:            linkMean,
 	titleWeight:     2,
 	merge:           true,
@@ -198,13 +216,8 @@ func (g *Grouper) weigh(f *features, dst *weighted) {
 }
 
 // pairScore is how strongly two reports look like one event, from 0 to
-// 1: the weighted mean, over the kinds of feature both reports have, of
-// the cosine similarity of their TF-IDF vectors of that kind; times a
-// factor that falls with the time between them; times the conflict
-// factors when their headlines name different actions, different people
-// or different figures (pairHeads). Words are compared only within a
-// language: across languages, names, concepts and figures carry the
-// comparison.
+// 1: the hand-set score (handScore), capped by the fitted model's veto
+// (assess).
 func (g *Grouper) pairScore(a, b *weighted, hours float64) float64 {
 	ev := g.gather(a, b)
 	return g.combine(a, b, &ev, hours)
@@ -227,7 +240,7 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 			j++
 		}
 	}
-	if g.p.model != nil {
+	if g.p.modelled() {
 		ev.agree = agreeHeads(a.f, b.f)
 	}
 	for h := range ev.differ {
@@ -240,7 +253,7 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 type evidence struct {
 	dot    [numKinds]float64 // the dot product of their vectors of each kind
 	shared [numKinds]int     // shared features of each kind (the sides' names as sidesMiss says)
-	names  int               // shared names other than the sides' (model only, as are actors and rarest)
+	names  int               // shared names other than the sides' (for the model only, as are actors and rarest)
 	actors int               // shared names other than the sides' and the spokespeople's
 	rarest float64           // the idf of the rarest shared name other than the sides'
 	agree  uint8             // bit h: one names one of the other's heads[h] (in gather, model only)
@@ -254,7 +267,7 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64) {
 		ev.shared[ft.kind]++
 	}
 	// The rest is the model's alone: the hand-set score does without.
-	if g.p.model != nil && kinds[ft.kind] == kindName && !ft.side {
+	if g.p.modelled() && kinds[ft.kind] == kindName && !ft.side {
 		ev.names++
 		if !ft.speaker {
 			ev.actors++
@@ -337,22 +350,39 @@ func headBits(f *features) uint8 {
 }
 
 func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
-	if g.p.model == nil {
-		return g.handScore(a, b, ev, hours)
-	}
-	// Different people stay a factor: reports of one event often name
-	// different people (a minister, then a spokesman), so the model
-	// weighs them lightly, and two calls of one day between different
-	// people look alike in every other feature.
-	x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0))
-	s := g.p.model.score(&x)
-	if ev.differ[headWho] {
-		s *= g.p.pairHeads[headWho]
-	}
+	s, _ := g.assess(a, b, ev, hours)
 	return s
 }
 
-// handScore is the shipped score: the weighted mean, over the
+// assess is a pair's score, and the probability the model's veto gives it
+// (0 without the veto).
+func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
+	hand := g.handScore(a, b, ev, hours)
+	switch {
+	case g.p.model != nil:
+		// Different people stay a factor: reports of one event often
+		// name different people (a minister, then a spokesman), so the
+		// model weighs them lightly, and two calls of one day between
+		// different people look alike in every other feature.
+		x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
+		s := g.p.model.score(&x)
+		if ev.differ[headWho] {
+			s *= g.p.pairHeads[headWho]
+		}
+		return s, 0
+	case g.p.veto != nil:
+		x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
+		prob = g.p.veto.score(&x)
+		return min(hand, g.p.threshold*prob/g.p.vetoAt), prob
+	}
+	return hand, 0
+}
+
+// modelled reports whether a pair model reads the pairs: only then is the
+// evidence it alone reads gathered.
+func (p *params) modelled() bool { return p.model != nil || p.veto != nil }
+
+// handScore is the hand-set score: the weighted mean, over the
 // kinds of feature both reports have, of the cosine similarity of their
 // TF-IDF vectors of that kind; times a factor that falls with the time
 // between them; times the conflict factors when their headlines name

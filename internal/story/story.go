@@ -200,7 +200,8 @@ func (g *Grouper) mergeFits(e *entry) {
 		if s == into || g.stories[s.id] != s {
 			continue
 		}
-		if g.linkScore(into, s) < g.p.threshold {
+		score, prob := g.linkScore(into, s)
+		if score < g.p.threshold || g.p.veto != nil && prob < g.p.mergeProb {
 			continue
 		}
 		// The story with the smaller id stays: its first report was stored
@@ -213,25 +214,29 @@ func (g *Grouper) mergeFits(e *entry) {
 	}
 }
 
-// linkScore is the mean pair score of the latest reports of a and b.
-func (g *Grouper) linkScore(a, b *storyState) float64 {
+// linkScore is the mean pair score of the latest reports of a and b, and
+// the mean probability the model's veto gives their pairs (0 without it).
+func (g *Grouper) linkScore(a, b *storyState) (score, prob float64) {
 	am := a.members[max(0, len(a.members)-maxMembers):]
 	bm := b.members[max(0, len(b.members)-maxMembers):]
-	var sum float64
+	var sum, probs float64
 	var aHas, bHas, agree uint8
 	for _, x := range am {
 		g.weigh(x.f, &g.scratch)
 		aHas |= headBits(x.f)
 		for _, y := range bm {
 			g.weigh(y.f, &g.other)
-			sum += g.pairScore(&g.scratch, &g.other, x.at.Sub(y.at).Hours())
+			ev := g.gather(&g.scratch, &g.other)
+			s, p := g.assess(&g.scratch, &g.other, &ev, x.at.Sub(y.at).Hours())
+			sum, probs = sum+s, probs+p
 			agree |= agreeHeads(x.f, y.f)
 		}
 	}
 	for _, y := range bm {
 		bHas |= headBits(y.f)
 	}
-	return g.storyDiffer(sum/float64(len(am)*len(bm)), aHas, bHas, agree)
+	n := float64(len(am) * len(bm))
+	return g.storyDiffer(sum/n, aHas, bHas, agree), probs / n
 }
 
 // merge moves the reports of story b into story a, keeping the order in
