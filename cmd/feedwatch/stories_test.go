@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen7.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7"}
+// unseen8.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -37,10 +37,11 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen":  {0.90, 0.80},
 	"unseen2": {0.86, 0.75},
 	"unseen3": {0.77, 0.72},
-	"unseen4": {0.62, 0.65},
-	"unseen5": {0.53, 0.59},
-	"unseen6": {0.68, 0.54},
-	"unseen7": {0.75, 0.91},
+	"unseen4": {0.65, 0.67},
+	"unseen5": {0.60, 0.63},
+	"unseen6": {0.79, 0.55},
+	"unseen7": {0.82, 0.91},
+	"unseen8": {0.67, 0.72},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

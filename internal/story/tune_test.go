@@ -7,10 +7,13 @@ import (
 )
 
 // developmentSets are the labelled sets the grouping is tuned and judged
-// on, and the model (model.go) fitted on: every set that has been read. The first, tuning.jsonl, was the only
-// one until the busy days of unseen3.jsonl and unseen4.jsonl showed what
-// it lacks; a set is added here once it has been read, and the next
-// unread set (testdata/stories/README.md) is the measurement.
+// on, and the model (model.go) is fitted on: every set that has been
+// read. The first, tuning.jsonl, was the only one until the busy days of
+// unseen3.jsonl and unseen4.jsonl showed what it lacks; a set is added
+// here once it has been read, and the next unread set
+// (testdata/stories/README.md) is the measurement. unseen8.jsonl, read
+// once at the end of the change that made the model a veto, joins them at
+// the next change, with a new fit.
 var developmentSets = []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl", "unseen5.jsonl", "unseen6.jsonl", "unseen7.jsonl"}
 
 func loadSets(tb testing.TB, names []string) [][]labelled {
