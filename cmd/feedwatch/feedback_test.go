@@ -40,7 +40,7 @@ func TestFeedbackLoop(t *testing.T) {
 	const (
 		good      = "Kremlin and White House agree to resume talks on embassies"
 		notAbout  = "Russian and American painters open joint exhibition in Moscow"
-		missed    = "Navy destroyer shadows Russian spy ship off Virginia coast"
+		missed    = "Navy destroyer shadows Russian spy ship in the North Atlantic"
 		missedURL = "https://desk.example/2026/12/spy-ship?utm_campaign=share"
 		adminUser = "editor"
 		adminPass = "correct horse battery staple"

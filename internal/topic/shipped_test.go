@@ -133,7 +133,9 @@ func TestShippedTopicIsPublic(t *testing.T) {
 // presidents), which word rules cannot tell from the real thing.
 func TestShippedTopicHardSets(t *testing.T) {
 	dir := filepath.Join(repoRoot(t), "testdata", "relevance")
-	t.Run("implicit", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "implicit.jsonl"), 1.0, 0.79) })
+	// The rules written after unseen2.jsonl was read catch one more of
+	// implicit.jsonl's items (R 0.833, the Navy destroyer off Virginia).
+	t.Run("implicit", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "implicit.jsonl"), 1.0, 0.83) })
 	t.Run("thirdcountry", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "thirdcountry.jsonl"), 0.67, 0.95) })
 	// Written by an engineer who had not read the rules, and read once
 	// with the rules as they were: P 0.970, R 0.889. Since read, it is
@@ -142,6 +144,13 @@ func TestShippedTopicHardSets(t *testing.T) {
 	t.Run("unseen", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen.jsonl"), 0.96, 0.91) })
 	// Written blind like unseen.jsonl, and read once after the rules'
 	// names for both sides were widened: P 0.912, R 0.775 (the same as
-	// before that change; docs/rules.md).
-	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.90, 0.77) })
+	// before that change; docs/rules.md). Since read, it is development
+	// data; the rules written after it catch six more of its items and
+	// lose none (P 0.925, R 0.925).
+	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.92, 0.92) })
+	// Written blind like unseen2.jsonl, and read once after the rules
+	// named the sides by their states, places, bodies and aircraft:
+	// P 0.857, R 0.714 (P 0.839, R 0.619 with the rules before that
+	// change; docs/rules.md).
+	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.85, 0.71) })
 }
