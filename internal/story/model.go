@@ -6,7 +6,9 @@ import "math"
 // share and where they differ (pairFeatures, and steps and crosses of
 // them: modelInputs): the probability that they tell one event. Its
 // weights are fitted on the labelled development sets (model_test.go
-// writes model_weights.go); docs/digest.md explains them.
+// writes model_weights.go). The grouping uses it as a veto on the
+// hand-set score's pairs and merges (params.veto); docs/digest.md
+// explains both.
 type pairModel [numInputs]float64
 
 func (m *pairModel) score(x *[numPairFeatures]float64) float64 {

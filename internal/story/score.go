@@ -96,19 +96,19 @@ type params struct {
 	// threshold, however much it shares. The hand-set score decides which
 	// reports fit; the model can only take a fit away, where what two
 	// reports share is what reports of different events share
-	// (docs/digest.md, "The model's veto").
+	// (docs/digest.md, "The fitted model").
 	veto   *pairModel
 	vetoAt float64
 	// mergeProb is, with the veto, the mean probability the model must
 	// give the pairs of two stories for a report that fits both to merge
 	// them: a merge joins every report of one story to every report of
 	// the other on the strength of one report's fits, so it asks for
-	// more than a report's joining (docs/digest.md, "The model's veto").
+	// more than a report's joining (docs/digest.md, "The fitted model").
 	mergeProb float64
 	// model, when set, scores a pair in place of the weights and factors
 	// above, but for tau and pairHeads[headWho]: the probability of
-	// pairModel, a variant measured and not shipped (docs/digest.md, "A
-	// fitted model, not shipped"). quorum is the share of a story's latest
+	// pairModel, a variant measured and not shipped (docs/digest.md, "The
+	// model alone, not shipped"). quorum is the share of a story's latest
 	// reports a report must reach the threshold against more than, besides
 	// the mean, to join it (with 1/3: one of two, two of three, three of
 	// six or eight); the model needs it to hold when reports arrive out of
