@@ -107,9 +107,10 @@ func crossValidated(sets [][]labelled, p params, use func(*params, *pairModel)) 
 }
 
 // TestCrossValidation prints the cross-validated figures of each
-// development set: of the model's veto at levels around the shipped one,
-// then of the model alone at thresholds around its own; with the trap
-// pairs each gets wrong with the shipped weights (STORY_TUNE=1).
+// development set: of the model's veto with merges backed from levels
+// around the shipped one, of vetoes at levels around the shipped one, and
+// of the model alone at thresholds around its own; with the trap pairs
+// each gets wrong with the shipped weights (STORY_TUNE=1).
 func TestCrossValidation(t *testing.T) {
 	if os.Getenv("STORY_TUNE") == "" {
 		t.Skip("set STORY_TUNE=1")
