@@ -240,9 +240,7 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 			j++
 		}
 	}
-	if g.p.modelled() {
-		ev.agree = agreeHeads(a.f, b.f)
-	}
+	ev.agree = agreeHeads(a.f, b.f)
 	for h := range ev.differ {
 		ev.differ[h] = otherHeads(a.f, b.f, h)
 	}
@@ -256,7 +254,7 @@ type evidence struct {
 	names  int               // shared names other than the sides' (for the model only, as are actors and rarest)
 	actors int               // shared names other than the sides' and the spokespeople's
 	rarest float64           // the idf of the rarest shared name other than the sides'
-	agree  uint8             // bit h: one names one of the other's heads[h] (in gather, model only)
+	agree  uint8             // bit h: one names one of the other's heads[h]
 	differ [numHeads]bool    // both headlines give names of kind h and neither report names the other's
 }
 
@@ -358,24 +356,23 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	hand := g.handScore(a, b, ev, hours)
-	switch {
-	case g.p.model != nil:
+	if !g.p.modelled() {
+		return hand, 0
+	}
+	x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
+	if g.p.model != nil {
 		// Different people stay a factor: reports of one event often
 		// name different people (a minister, then a spokesman), so the
 		// model weighs them lightly, and two calls of one day between
 		// different people look alike in every other feature.
-		x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
 		s := g.p.model.score(&x)
 		if ev.differ[headWho] {
 			s *= g.p.pairHeads[headWho]
 		}
 		return s, 0
-	case g.p.veto != nil:
-		x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
-		prob = g.p.veto.score(&x)
-		return min(hand, g.p.threshold*prob/g.p.vetoAt), prob
 	}
-	return hand, 0
+	prob = g.p.veto.score(&x)
+	return min(hand, g.p.threshold*prob/g.p.vetoAt), prob
 }
 
 // modelled reports whether a pair model reads the pairs: only then is the

@@ -229,7 +229,7 @@ func (g *Grouper) linkScore(a, b *storyState) (score, prob float64) {
 			ev := g.gather(&g.scratch, &g.other)
 			s, p := g.assess(&g.scratch, &g.other, &ev, x.at.Sub(y.at).Hours())
 			sum, probs = sum+s, probs+p
-			agree |= agreeHeads(x.f, y.f)
+			agree |= ev.agree
 		}
 	}
 	for _, y := range bm {
