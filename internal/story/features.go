@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -70,7 +71,8 @@ type features struct {
 	// many: heads[headWho] the names no alias knows (people, mostly) and
 	// the people of personNames; heads[headWhere] the cities of
 	// placeNames and the names after "in" or "в" (inPlace);
-	// heads[headFigure] its figures. Countries, regions and the sides are
+	// heads[headFigure] its figures; heads[headBody] the agencies of
+	// bodyNames. Countries, regions and the sides are
 	// none of them. headStats are their statistics, once the report is in
 	// the window.
 	heads     [numHeads][]string
@@ -83,6 +85,7 @@ const (
 	headWho = iota
 	headWhere
 	headFigure
+	headBody
 	numHeads
 )
 
@@ -119,6 +122,7 @@ func (f *features) has(key string) bool {
 // extractor turns reports into features with one alias table.
 type extractor struct {
 	aliases *aliasTable
+	offices *offices // nil: posts are no names (ablation)
 	// titleWeight is how much more a word in the headline counts than one
 	// in the summary: the headline says what the report is about, the
 	// summary also gives background.
@@ -142,8 +146,8 @@ func (x *extractor) features(r Report) *features {
 		f.lang = Lang(r.Title + " " + r.Text)
 	}
 	tf := map[string]float64{}
-	x.field(r.Title, x.titleWeight, tf, f, true)
-	x.field(r.Text, 1, tf, f, false)
+	x.field(r.Title, x.titleWeight, tf, f, true, r.Published)
+	x.field(r.Text, 1, tf, f, false, r.Published)
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
 		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: k[0] == kindName && x.aliases.sides[k[1:]], speaker: k[0] == kindName && x.speakers[k[1:]]})
@@ -161,7 +165,8 @@ func sortFeats(fs []feat) {
 	}
 }
 
-func (x *extractor) field(text string, weight float64, tf map[string]float64, f *features, title bool) {
+// field adds the features of one field of a report published at at.
+func (x *extractor) field(text string, weight float64, tf map[string]float64, f *features, title bool, at time.Time) {
 	if text == "" {
 		return
 	}
@@ -183,6 +188,8 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				f.addHead(headWhere, key)
 			case x.aliases.people[id]:
 				f.addHead(headWho, key)
+			case x.aliases.bodies[id]:
+				f.addHead(headBody, key)
 			}
 			w := weight
 			if x.aliases.sides[id] {
@@ -194,6 +201,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				sideWord[j] = x.aliases.sides[id] && !x.sideWords
 			}
 		}
+	}
+	if x.offices != nil {
+		x.officeHolders(ws, stems, weight, tf, f, title, at)
 	}
 	for i := 0; i < len(ws); i++ {
 		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
@@ -264,6 +274,33 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				tf[key] += w
 			}
 		}
+	}
+}
+
+// officeHolders reads the posts of officeTable in ws as their holders on
+// day at. The post's words stay what they are besides (глава МИД России
+// still names the ministry and the country), so that a report that gives
+// both the post and the name counts the name twice, as one that gives the
+// name twice does.
+func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time) {
+	for i := 0; i < len(ws); i++ {
+		id, n := x.offices.names.match(ws, stems, i)
+		if n == 0 {
+			continue
+		}
+		i += n - 1
+		key := x.offices.holder(id, at)
+		if key == "" {
+			continue
+		}
+		w := weight
+		switch {
+		case x.speakers[key[1:]]:
+			w *= x.speakerWeight
+		case title:
+			f.addHead(headWho, key)
+		}
+		tf[key] += w
 	}
 }
 
@@ -416,6 +453,7 @@ type aliasTable struct {
 	byFirst map[string][]aliasName // by the stem of the name's first word
 	places  map[string]bool        // ids of the groups of placeNames
 	people  map[string]bool        // ids of the groups of personNames
+	bodies  map[string]bool        // ids of the groups of bodyNames
 	sides   map[string]bool        // ids of the groups of sideNames
 }
 
@@ -480,13 +518,14 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, sides: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
 	}
 	t.tag(t.places, placeNames)
 	t.tag(t.people, personNames)
+	t.tag(t.bodies, bodyNames)
 	t.tag(t.sides, sideNames)
 	return t
 }

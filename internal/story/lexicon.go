@@ -20,6 +20,7 @@ var builtinAliases = parseAliasTable(`
 МИД = Foreign Ministry = Ministry of Foreign Affairs = Смоленская площадь = внешнеполитическое ведомство
 Минфин США = Министерство финансов США = US Treasury = Treasury = Treasury Department = OFAC
 Минюст США = Justice Department = Department of Justice
+Минторг США = Министерство торговли США = Commerce Department = Department of Commerce = US Commerce = Bureau of Industry and Security
 Пентагон = Pentagon
 Конгресс = Congress
 Сенат = Senate
@@ -234,6 +235,15 @@ Wyoming = Вайоминг
 // headline names they say who (see otherHeads).
 var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
 
+// bodyNames are the agencies that act on their own account, of the alias
+// groups above: a headline that names one says which agency acted, and
+// two headlines that name different agencies, neither mentioned in the
+// other report, tell two decisions (the Treasury's sanctions and the
+// Commerce Department's blacklist of the same week; see otherHeads). The
+// ministries and offices that speak on everything (Госдеп, МИД, Кремль,
+// Пентагон) are not among them.
+var bodyNames = []string{"Минфин США", "Минторг США", "Минюст США", "ФБР", "ФСБ", "ЦРУ", "СВР", "ГРУ", "Роскосмос", "НАСА", "РФПИ"}
+
 // speakerNames are the spokespeople of the two governments: the
 // Kremlin's, the Russian foreign ministry's, the State Department's and
 // the White House's. They speak every day, on several matters a day, so
@@ -270,7 +280,8 @@ charges action: charg*, indict*, обвинени*, обвиня*, предъя�
 response action: in response, in retaliation, retaliat*, tit-for-tat, tit for tat, reciprocal, mirror, в ответ, ответн*, зеркальн*
 sale action: sell, sells, selling, sale*, divest*, bids, прода*, покупател*, buyer*
 tariff action: tariff*, пошлин*, тариф*, ultimatum*, ультиматум*, deadline*
-proposal: propos*, offer*, предлож*, инициатив*, pitch*
+proposal action: propos*, offer*, предлож*, pitch*
+initiative: инициатив*, initiative*
 rejection: not on the agenda, declin*, refus*, rebuff*, отказ*, охладил*, не стоит
 oil subject: oil, crude, нефт*, нефтян*, urals, brent
 tanker subject: tanker*, танкер*, vessel*, ship*, судн*, флот*, fleet
@@ -498,3 +509,28 @@ func parseConcepts(s string) ([]concept, map[string][]conceptForm) {
 	}
 	return list, forms
 }
+
+// officeTable names the posts that reports give instead of their
+// holders' names: "глава МИД России и госсекретарь США" where another
+// outlet writes "Lavrov and Rubio". Each line is the names of one post,
+// then, after " : ", its holders with the day each took it up, latest
+// last; a report is read with the holder of its day. Only posts whose
+// name says whose post it is: "the foreign minister" alone may be any
+// country's, "помощник президента" alone either president's. Holders
+// change, so this table does: docs/digest.md says how to keep it.
+var officeTable = `
+президент США = американский президент = американский лидер = US President = American President = President of the United States : Байден 2021-01-20, Трамп 2025-01-20
+президент России = президент РФ = российский президент = российский лидер = Russian President = Russia's president = President of Russia : Путин 2012-05-07
+госсекретарь = глава Госдепа = глава Госдепартамента = глава американской дипломатии = Secretary of State = US top diplomat = top US diplomat = America's top diplomat : Блинкен 2021-01-26, Рубио 2025-01-21
+глава МИД России = глава МИД РФ = глава российского МИД = министр иностранных дел России = министр иностранных дел РФ = глава российской дипломатии = Russian Foreign Minister = Russia's foreign minister = Russia's top diplomat = top Russian diplomat : Лавров 2004-03-09
+министр финансов США = глава Минфина США = глава американского Минфина = Treasury Secretary = Secretary of the Treasury : Йеллен 2021-01-26, Бессент 2025-01-28
+министр обороны США = глава Пентагона = Defense Secretary = Defence Secretary = Secretary of Defense = Secretary of War = War Secretary = Pentagon chief : Остин 2021-01-22, Хегсет 2025-01-25
+министр обороны России = министр обороны РФ = глава Минобороны России = глава российского Минобороны = Russian Defence Minister = Russian Defense Minister = Russia's defence minister = Russia's defense minister : Шойгу 2012-11-06, Белоусов 2024-05-14
+посол России в США = посол РФ в США = посол России в Вашингтоне = посол РФ в Вашингтоне = российский посол в США = российский посол в Вашингтоне = Russian ambassador to the US = Russian ambassador to the United States = Russia's ambassador to the US = Russia's ambassador to the United States = Russian ambassador in Washington = Russia's ambassador in Washington : Антонов 2017-08-21, Дарчиев 2025-03-06
+пресс-секретарь Кремля = пресс-секретарь президента России = пресс-секретарь президента РФ = пресс-секретарь Путина = пресс-секретарь российского лидера = Kremlin spokesman = Kremlin spokesperson = Kremlin press secretary = Putin's spokesman : Песков 2012-05-22
+официальный представитель МИД России = официальный представитель МИД РФ = официальный представитель российского МИД = Russian Foreign Ministry spokeswoman = Russian foreign ministry spokesperson : Захарова 2015-08-10
+помощник президента России = помощник президента РФ = помощник Путина = помощник российского лидера = Kremlin aide = Putin's aide = Putin aide = Kremlin foreign policy aide = Kremlin foreign policy adviser : Ушаков 2012-05-21
+секретарь Совбеза = секретарь Совбеза России = секретарь Совета безопасности России = секретарь Совета безопасности РФ = Russian Security Council secretary = secretary of Russia's Security Council = Security Council secretary : Патрушев 2008-05-12, Шойгу 2024-05-12
+глава РФПИ = руководитель РФПИ = гендиректор РФПИ = head of the Russian Direct Investment Fund = head of RDIF = RDIF head = RDIF chief = Russian Direct Investment Fund chief : Дмитриев 2011-06-21
+спецпосланник президента США = спецпосланник Трампа = спецпосланник американского лидера = спецпосланник Белого дома = Trump's special envoy = Trump envoy = Trump's envoy = White House envoy = US special envoy : Уиткофф 2025-01-20
+`

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.494670, // featBias
-	0.069439,  // featNames
-	-0.980023, // featBothNamed
-	0.268866,  // featWords
-	-0.946363, // featSameLang
-	0.487227,  // featConcepts
-	-1.097213, // featBothConcepts
-	0.352812,  // featFigures
-	-0.570429, // featBothFigures
-	-0.800623, // featSharedNames
-	-0.040509, // featRarestName
-	0.079974,  // featTitleTopic
-	0.417208,  // featTime
-	-2.105164, // featDays
-	-1.031020, // featActions
-	-0.355551, // featSubjects
-	0.618634,  // featSubjectAgree
-	-0.037583, // featOtherWho
-	-0.832355, // featOtherWhere
-	-0.296445, // featOtherFigure
-	0.305109,  // featTimeNames
-	0.270699,  // featTimeWords
-	0.765510,  // featTimeConcepts
-	0.047575,  // featSharedWords
-	0.375184,  // featAgreeWho
-	0.653846,  // featAgreeWhere
-	0.476398,  // featAgreeFigure
-	-0.506586, // featOnlySpeakers
-	0.464006,  // featActionAgree
-	0.060605,  // featSameSubject
-	0.548828,  // featSharedActors
-	0.422705,  // featHand
-	0.200067,  // featNames ≥ 0.1
-	0.233817,  // featNames ≥ 0.25
-	-0.157852, // featNames ≥ 0.5
-	0.043862,  // featNames ≥ 0.75
-	0.348552,  // featConcepts ≥ 0.1
-	0.399308,  // featConcepts ≥ 0.25
-	0.373922,  // featConcepts ≥ 0.5
-	0.330502,  // featConcepts ≥ 0.75
-	0.977867,  // featWords ≥ 0.05
-	0.577629,  // featWords ≥ 0.15
-	0.094595,  // featWords ≥ 0.3
-	0.000307,  // featWords ≥ 0.5
-	0.557553,  // featRarestName ≥ 0.3
-	-0.368139, // featRarestName ≥ 0.5
-	-0.889204, // featRarestName ≥ 0.7
+	-0.542544, // featBias
+	0.052197,  // featNames
+	-1.005717, // featBothNamed
+	0.249801,  // featWords
+	-0.936449, // featSameLang
+	0.459283,  // featConcepts
+	-0.942264, // featBothConcepts
+	0.349685,  // featFigures
+	-0.553904, // featBothFigures
+	-0.770179, // featSharedNames
+	-0.047309, // featRarestName
+	0.036319,  // featTitleTopic
+	0.347392,  // featTime
+	-2.101699, // featDays
+	-1.319545, // featActions
+	-0.208063, // featSubjects
+	0.654193,  // featSubjectAgree
+	-0.068966, // featOtherWho
+	-0.860957, // featOtherWhere
+	-0.437063, // featOtherFigure
+	0.298185,  // featTimeNames
+	0.257423,  // featTimeWords
+	0.752375,  // featTimeConcepts
+	-0.057972, // featSharedWords
+	0.244443,  // featAgreeWho
+	0.795920,  // featAgreeWhere
+	0.451782,  // featAgreeFigure
+	-0.515006, // featOnlySpeakers
+	0.334713,  // featActionAgree
+	0.043365,  // featSameSubject
+	0.543726,  // featSharedActors
+	0.436875,  // featHand
+	0.189449,  // featNames ≥ 0.1
+	0.214622,  // featNames ≥ 0.25
+	-0.040414, // featNames ≥ 0.5
+	0.040300,  // featNames ≥ 0.75
+	0.346944,  // featConcepts ≥ 0.1
+	0.493366,  // featConcepts ≥ 0.25
+	0.308632,  // featConcepts ≥ 0.5
+	0.358427,  // featConcepts ≥ 0.75
+	1.062239,  // featWords ≥ 0.05
+	0.488472,  // featWords ≥ 0.15
+	0.046912,  // featWords ≥ 0.3
+	-0.001871, // featWords ≥ 0.5
+	0.466902,  // featRarestName ≥ 0.3
+	-0.227129, // featRarestName ≥ 0.5
+	-0.905084, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.237736, // featTime ≥ 0.2
-	0.979015,  // featTime ≥ 0.5
-	0.039387,  // featTime ≥ 0.8
-	-1.280583, // featTime ≥ 0.95
-	0.536527,  // featFigures ≥ 0.3
-	0.242226,  // featFigures ≥ 0.7
-	0.594967,  // featHand ≥ 0.065
-	0.208741,  // featHand ≥ 0.13
-	0.296494,  // featHand ≥ 0.26
-	0.329587,  // featRarestName × featTime
-	-0.061705, // featConcepts × featNames
-	0.715943,  // featSubjectAgree × featTime
-	1.400091,  // featSharedActors × featTime
+	-0.284438, // featTime ≥ 0.2
+	0.945558,  // featTime ≥ 0.5
+	-0.018525, // featTime ≥ 0.8
+	-1.158399, // featTime ≥ 0.95
+	0.493420,  // featFigures ≥ 0.3
+	0.276137,  // featFigures ≥ 0.7
+	0.678331,  // featHand ≥ 0.065
+	0.276717,  // featHand ≥ 0.13
+	0.253029,  // featHand ≥ 0.26
+	0.335555,  // featRarestName × featTime
+	-0.041676, // featConcepts × featNames
+	0.693710,  // featSubjectAgree × featTime
+	1.410268,  // featSharedActors × featTime
 }

@@ -27,9 +27,10 @@ type params struct {
 	// different actions (a call and a summit, sanctions and an entry ban).
 	conflict float64
 	// pairHeads[h] multiplies the score of two reports whose headlines
-	// both give names of kind h (headWho, headWhere, headFigure) and
-	// neither report names any the other's headline gives: different
-	// people, different cities, different figures. storyHeads[h] does the
+	// both give names of kind h (headWho, headWhere, headFigure,
+	// headBody) and neither report names any the other's headline gives:
+	// different people, different cities, different figures, different
+	// agencies. storyHeads[h] does the
 	// same for a report against a story as a whole (storyDiffer).
 	pairHeads, storyHeads [numHeads]float64
 	// threshold is the score from which a report joins a story.
@@ -48,6 +49,8 @@ type params struct {
 	// spelled, not by Key, and noPlaceAdjectives reads no adjective as a
 	// place (ablation).
 	noAliases, noKey, noPlaceAdjectives bool
+	// noOffices reads no post of officeTable as its holder's name.
+	noOffices bool
 	// noSubjects leaves the subject concepts out (ablation).
 	noSubjects bool
 
@@ -133,8 +136,8 @@ var defaultParams = params{
 	// cutting for them lowered the tuning objective and changed no
 	// development set in publication order (docs/digest.md).
 	subjectConflict: 0.1,
-	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1},
-	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1},
+	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1, headBody: 0.2},
+	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1, headBody: 0.2},
 	threshold:       handThreshold,
 	veto:            &fittedModel,
 	vetoAt:          0.05,

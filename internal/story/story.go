@@ -119,6 +119,13 @@ func New(opts Options) *Grouper {
 		builtin = nil
 	}
 	g.x.aliases = newAliasTable(builtin, opts.Aliases)
+	if !g.p.noOffices {
+		offices, err := newOffices(officeTable, g.x.aliases)
+		if err != nil {
+			panic(err) // the table is part of the code; TestOfficeTable reads it
+		}
+		g.x.offices = offices
+	}
 	g.x.titleWeight = g.p.titleWeight
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives

@@ -14,7 +14,7 @@ import (
 // (testdata/stories/README.md) is the measurement. unseen8.jsonl, read
 // once at the end of the change that made the model a veto, joins them at
 // the next change, with a new fit.
-var developmentSets = []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl", "unseen5.jsonl", "unseen6.jsonl", "unseen7.jsonl"}
+var developmentSets = []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl", "unseen5.jsonl", "unseen6.jsonl", "unseen7.jsonl", "unseen8.jsonl"}
 
 func loadSets(tb testing.TB, names []string) [][]labelled {
 	out := make([][]labelled, len(names))
