@@ -137,7 +137,7 @@ var defaultParams = params{
 	// development set in publication order (docs/digest.md).
 	subjectConflict: 0.1,
 	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1, headBody: 0.2},
-	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1, headBody: 1},
+	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1, headBody: 0.2},
 	threshold:       handThreshold,
 	veto:            &fittedModel,
 	vetoAt:          0.05,
