@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen4.jsonl": true, "unseen5.jsonl": true}
+var unread = map[string]bool{"unseen5.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -47,11 +47,19 @@ func labelledSets(t *testing.T) []Item {
 // asks for suggestions on the labelled sets: the term, or one that matches
 // the same words, must be among the first three for its group. The terms
 // are the sides' whose removal loses at least two labelled items; one
-// whose removal loses a single item (Вашингтон*, Госдеп*) ranks below
-// edits that fix two of the misses the shipped rules already have, and
-// one whose items share a false positive (Putin, Trump: the Brazilian
-// president's calls to both, thirdcountry.jsonl t22) is, on these labels,
-// not worth its cost.
+// whose removal loses a single item (Госдеп*) ranks below edits that fix
+// two of the misses the shipped rules already have, and one whose items
+// share false positives is, on these labels, not worth its cost: Putin
+// and Trump (the Brazilian president's calls to both, thirdcountry.jsonl
+// t22), and since unseen4.jsonl was read, Washington (its return fixes
+// eight items and brings back four false positives, among them Putin and
+// Xi as "the two leaders" with Washington in passing, unseen4.jsonl q074:
+// no more than twice what it breaks, so the method does not propose it).
+// Москв* left the list at the same time: its return fixes two items and
+// ties with the words of two misses the rules already have (Anchorage
+// hosting "the two leaders", "August", "notice"), which come first by
+// lift, and it is the eleventh suggestion of all. Вашингтон* (six items
+// since then), Лавров*, Kremlin and White House took their places.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
@@ -62,12 +70,14 @@ func TestSuggestFindsRemovedTerm(t *testing.T) {
 	tests := []struct{ group, term string }{
 		{"Russian side", "Moscow"},
 		{"Russian side", "Russian"},
+		{"Russian side", "Kremlin"},
 		{"Russian side", "Росси*"},
-		{"Russian side", "Москв*"},
-		{"American side", "Washington"},
+		{"Russian side", "Лавров*"},
 		{"American side", "=US"},
+		{"American side", "White House"},
 		{"American side", "США"},
 		{"American side", "Америк*"},
+		{"American side", "Вашингтон*"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.term, func(t *testing.T) {

@@ -146,11 +146,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// names for both sides were widened: P 0.912, R 0.775 (the same as
 	// before that change; docs/rules.md). Since read, it is development
 	// data; the rules written after it catch six more of its items and
-	// lose none (P 0.925, R 0.925).
-	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.92, 0.92) })
+	// lose none (P 0.925, R 0.925), and those that name the Russian
+	// Navy's ships one more (P 0.927, R 0.950).
+	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.92, 0.95) })
 	// Written blind like unseen2.jsonl, and read once after the rules
 	// named the sides by their states, places, bodies and aircraft:
 	// P 0.857, R 0.714 (P 0.839, R 0.619 with the rules before that
-	// change; docs/rules.md).
-	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.85, 0.71) })
+	// change; docs/rules.md). Since read, it is development data; the
+	// rules written after it (ships, space, the Bering Sea, Commerce)
+	// catch eight more of its items and lose none (P 0.884, R 0.905).
+	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.88, 0.90) })
+	// Written blind like unseen3.jsonl, and read once after the rules
+	// named the sides by their ships, space programme, the Bering Sea
+	// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
+	// before that change; docs/rules.md).
+	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.72, 0.67) })
 }
