@@ -45,6 +45,7 @@ var ablations = []struct {
 	{"names of the sides not counted", func(p *params) { p.sideWeight = 0 }, true},
 	{"spokespeople's names at a quarter weight, never a headline's who", func(p *params) { p.speakerWeight = 0.25 }, true},
 	{"two reports of one outlet at 0.35 of their score", func(p *params) { p.sameSource = 0.35 }, true},
+	{"reports that share only places and no concept at 0.7 of their score", func(p *params) { p.placeMiss = 0.7 }, true},
 	{"the fitted model alone, threshold 0.3, a quorum of a third (model.go)", modelVariant, true},
 }
 

@@ -1,6 +1,9 @@
 package story
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // params are the weights and thresholds of the score, chosen on
 // testdata/stories/tuning.jsonl (docs/digest.md gives the figures).
@@ -64,6 +67,13 @@ type params struct {
 	// on embassies), which in a quiet window, where few reports make every
 	// feature look rare, can reach the threshold alone. 1: no effect.
 	nameMiss float64
+	// placeMiss multiplies the score of two reports whose only shared
+	// names, the sides' aside, are places, that share no concept, and
+	// whose headlines share no figure either: a forum in Yekaterinburg
+	// and a sentence passed there the same day. 1: no effect (a variant
+	// measured in ablation_test.go: it also parts commentaries from
+	// their event).
+	placeMiss float64
 	// sidesMiss counts a shared name of the sides (sideNames) as a shared
 	// name for nameMiss. Every report of the topic names Russia and the
 	// US, so "Russia lifts ban on US poultry imports" and "US imposes visa
@@ -147,6 +157,7 @@ var defaultParams = params{
 	merge:           true,
 	nameGap:         true,
 	nameMiss:        1,
+	placeMiss:       1,
 	sidesMiss:       true,
 	sideWeight:      1,
 	speakerWeight:   1,
@@ -238,7 +249,7 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 		case af[i].key > bf[j].key:
 			j++
 		default:
-			g.share(&ev, &af[i], a.w[i]*b.w[j])
+			g.share(&ev, &af[i], a.w[i]*b.w[j], a.f, b.f)
 			i++
 			j++
 		}
@@ -252,20 +263,24 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 
 // evidence is what two reports share, gathered feature by feature.
 type evidence struct {
-	dot    [numKinds]float64 // the dot product of their vectors of each kind
-	shared [numKinds]int     // shared features of each kind (the sides' names as sidesMiss says)
-	names  int               // shared names other than the sides' (for the model only, as are actors and rarest)
-	actors int               // shared names other than the sides' and the spokespeople's
-	rarest float64           // the idf of the rarest shared name other than the sides'
-	agree  uint8             // bit h: one names one of the other's heads[h]
-	differ [numHeads]bool    // both headlines give names of kind h and neither report names the other's
+	dot       [numKinds]float64 // the dot product of their vectors of each kind
+	shared    [numKinds]int     // shared features of each kind (the sides' names as sidesMiss says)
+	names     int               // shared names other than the sides' (for the model only, as are actors and rarest)
+	actors    int               // shared names other than the sides' and the spokespeople's
+	rarest    float64           // the idf of the rarest shared name other than the sides'
+	agree     uint8             // bit h: one names one of the other's heads[h]
+	notPlaces int               // shared names other than the sides' and places (placeMiss)
+	differ    [numHeads]bool    // both headlines give names of kind h and neither report names the other's
 }
 
 // share adds a feature both reports have, with the product of its weights.
-func (g *Grouper) share(ev *evidence, ft *feat, product float64) {
+func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features) {
 	ev.dot[ft.kind] += product
 	if !ft.side || g.p.sidesMiss {
 		ev.shared[ft.kind]++
+	}
+	if g.p.placeMiss != 1 && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
+		ev.notPlaces++
 	}
 	// The rest is the model's alone: the hand-set score does without.
 	if g.p.modelled() && kinds[ft.kind] == kindName && !ft.side {
@@ -288,7 +303,7 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8) {
 		if st.mark != g.mark {
 			continue
 		}
-		g.share(&ev, ft, st.markW*b.w[i])
+		g.share(&ev, ft, st.markW*b.w[i], a.f, b.f)
 		ev.agree |= st.markHead
 	}
 	for h := range numHeads {
@@ -378,6 +393,12 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	return min(hand, g.p.threshold*prob/g.p.vetoAt), prob
 }
 
+// isPlace reports whether the name key is a place: a city of placeNames,
+// or a name either headline gives as where.
+func (g *Grouper) isPlace(key string, a, b *features) bool {
+	return g.x.aliases.places[key[1:]] || slices.Contains(a.heads[headWhere], key) || slices.Contains(b.heads[headWhere], key)
+}
+
 // modelled reports whether a pair model reads the pairs: only then is the
 // evidence it alone reads gathered.
 func (p *params) modelled() bool { return p.model != nil || p.veto != nil }
@@ -418,6 +439,9 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	}
 	if g.p.tau > 0 {
 		s *= timeFactor(hours, g.p.tau, g.p.square)
+	}
+	if g.p.placeMiss != 1 && ev.shared[0] > 0 && ev.notPlaces == 0 && ev.shared[kindIndex(kindConcept)] == 0 && !shareTitleTopic(a.f, b.f) {
+		s *= g.p.placeMiss
 	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
