@@ -533,15 +533,25 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 // tag puts the ids of the groups of names in set.
 func (t *aliasTable) tag(set map[string]bool, names []string) {
 	for _, n := range names {
-		ws := words(n, nil)
-		st := make([]string, len(ws))
-		for i, w := range ws {
-			st[i] = stem(w.lower, w.cyr)
-		}
-		if id, k := t.match(ws, st, 0); k == len(ws) {
+		if id, ok := t.whole(n); ok {
 			set[id] = true
 		}
 	}
+}
+
+// whole returns the id of the alias name that name reads as, word for
+// word.
+func (t *aliasTable) whole(name string) (string, bool) {
+	ws := words(name, nil)
+	if len(ws) == 0 {
+		return "", false
+	}
+	st := make([]string, len(ws))
+	for i, w := range ws {
+		st[i] = stem(w.lower, w.cyr)
+	}
+	id, n := t.match(ws, st, 0)
+	return id, n == len(ws)
 }
 
 // is reports whether word w is a form of the name part whose stem is p:

@@ -89,9 +89,8 @@ func modelVariant(p *params) {
 
 // crossValidated fits the model on all development sets but one and
 // groups that one, for each in turn, with the settings p and the model
-// where use puts it (read with p, fitted without drop): the figures of
-// reports the model has not learnt from, in publication order, and their
-// mean F1.
+// where use puts it: the figures of reports the model has not learnt
+// from, in publication order, and their mean F1.
 func crossValidated(sets [][]labelled, p params, use func(*params, *pairModel)) ([]metrics, float64) {
 	out := make([]metrics, len(sets))
 	var mean float64

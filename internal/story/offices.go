@@ -57,13 +57,8 @@ func newOffices(table string, aliases *aliasTable) (*offices, error) {
 	}
 	o := &offices{names: newAliasTable(posts), holders: map[string][]holder{}}
 	for i, p := range posts {
-		ws := words(p[0], nil)
-		st := make([]string, len(ws))
-		for j, w := range ws {
-			st[j] = stem(w.lower, w.cyr)
-		}
-		id, n := o.names.match(ws, st, 0)
-		if n != len(ws) {
+		id, ok := o.names.whole(p[0])
+		if !ok {
 			return nil, fmt.Errorf("office table: post %q does not read as itself", p[0])
 		}
 		if _, dup := o.holders[id]; dup {
@@ -76,12 +71,10 @@ func newOffices(table string, aliases *aliasTable) (*offices, error) {
 
 // nameKey is the key field gives a one-word name.
 func nameKey(name string, aliases *aliasTable) string {
-	ws := words(name, nil)
-	st := []string{stem(ws[0].lower, ws[0].cyr)}
-	if id, n := aliases.match(ws, st, 0); n == len(ws) {
+	if id, ok := aliases.whole(name); ok {
 		return string(kindName) + id
 	}
-	return string(kindName) + Key(ws[0].lower)
+	return string(kindName) + Key(words(name, nil)[0].lower)
 }
 
 // holder returns the key of the holder of post id on day at, or "" when
