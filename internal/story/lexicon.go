@@ -57,6 +57,7 @@ var builtinAliases = parseAliasTable(`
 Киев = Kyiv = Kiev
 Санкт-Петербург = Петербург = St Petersburg = Saint Petersburg = St. Petersburg
 Нью-Йорк = New York
+US Open = Открытый чемпионат США
 Майами = Miami
 Флорида = Florida
 Пекин = Beijing
@@ -289,6 +290,8 @@ satellite subject: satellite*, spacecraft, спутник*, аппарат*, orb
 flights subject: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
 nuclear subject: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
 treaty: treaty, treaties, договор*, accord
+bill: bill, bills, legislation, законопроект*
+hotline: hotline*, горяч* лини*
 arms: arms control, вооружени*, limits, ceilings, лимит*, ограничени*
 embassy: embass*, посольств*, дипмисси*, mission*, diplomatic mission*, staffing
 diplomat: diplomat*, дипломат*, attach*, атташе, second secretary, секретар*
@@ -347,7 +350,7 @@ fishing subject: fishing, fisher*, fishermen, crab*, рыболов*, рыбак
 medical subject: medical, medicine*, медицин*, лекарств*, hospital*, больниц*, doctor*, врач*
 religion subject: religio*, религи*, вероисповедан*, church*, церк*, патриарх*
 culture subject: exhibit*, выставк*, concert*, концерт*, museum*, музе*, orchestra*, оркестр*, theatre*, театр*
-sport subject: olympic*, олимпи*, sport*, спорт*, hockey, хокке*, chess, шахмат*
+sport subject: olympic*, олимпи*, sport*, спорт*, hockey, хокке*, chess, шахмат*, tennis, теннис*
 remains subject: remains, останк*, missing in action, пропавших без вести
 extradition subject: extradit*, экстрадиц*, экстрадир*
 airspace subject: airspace, воздушное пространство, воздушного пространства, воздушном пространстве
@@ -377,7 +380,15 @@ var numberWords = func() map[string]string {
 40: forty, сорок, сорока
 50: fifty, пятьдесят, пятидесяти
 72: seventy two
-100: hundred, сто, ста, стопроцентные, стопроцентных
+100: hundred, one hundred, сто, ста, стопроцентные, стопроцентных
+200: two hundred, двести, двухсот
+300: three hundred, триста, трехсот
+400: four hundred, четыреста, четырехсот
+500: five hundred, пятьсот, пятисот
+600: six hundred, шестьсот, шестисот
+700: seven hundred, семьсот, семисот
+800: eight hundred, восемьсот, восьмисот
+900: nine hundred, девятьсот, девятисот
 1.5: полутора, half
 2.5: two and a half, двух с половиной
 4.5: four and a half, четырех с половиной

@@ -134,7 +134,7 @@ func TestCrossValidation(t *testing.T) {
 		p.mergeProb = mp
 		row(fmt.Sprintf("veto, merge from %.2f", mp), p, func(q *params, m *pairModel) { q.veto = m })
 	}
-	for _, at := range []float64{0, 0.03, 0.05, 0.08, 0.12, 0.2} {
+	for _, at := range []float64{0, 0.03, 0.05, 0.06, 0.08, 0.12, 0.2} {
 		p := defaultParams
 		p.vetoAt = at
 		if at == 0 {

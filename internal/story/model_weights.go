@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.542544, // featBias
-	0.052197,  // featNames
-	-1.005717, // featBothNamed
-	0.249801,  // featWords
-	-0.936449, // featSameLang
-	0.459283,  // featConcepts
-	-0.942264, // featBothConcepts
-	0.349685,  // featFigures
-	-0.553904, // featBothFigures
-	-0.770179, // featSharedNames
-	-0.047309, // featRarestName
-	0.036319,  // featTitleTopic
-	0.347392,  // featTime
-	-2.101699, // featDays
-	-1.319545, // featActions
-	-0.208063, // featSubjects
-	0.654193,  // featSubjectAgree
-	-0.068966, // featOtherWho
-	-0.860957, // featOtherWhere
-	-0.437063, // featOtherFigure
-	0.298185,  // featTimeNames
-	0.257423,  // featTimeWords
-	0.752375,  // featTimeConcepts
-	-0.057972, // featSharedWords
-	0.244443,  // featAgreeWho
-	0.795920,  // featAgreeWhere
-	0.451782,  // featAgreeFigure
-	-0.515006, // featOnlySpeakers
-	0.334713,  // featActionAgree
-	0.043365,  // featSameSubject
-	0.543726,  // featSharedActors
-	0.436875,  // featHand
-	0.189449,  // featNames ≥ 0.1
-	0.214622,  // featNames ≥ 0.25
-	-0.040414, // featNames ≥ 0.5
-	0.040300,  // featNames ≥ 0.75
-	0.346944,  // featConcepts ≥ 0.1
-	0.493366,  // featConcepts ≥ 0.25
-	0.308632,  // featConcepts ≥ 0.5
-	0.358427,  // featConcepts ≥ 0.75
-	1.062239,  // featWords ≥ 0.05
-	0.488472,  // featWords ≥ 0.15
-	0.046912,  // featWords ≥ 0.3
-	-0.001871, // featWords ≥ 0.5
-	0.466902,  // featRarestName ≥ 0.3
-	-0.227129, // featRarestName ≥ 0.5
-	-0.905084, // featRarestName ≥ 0.7
+	-0.571205, // featBias
+	0.086355,  // featNames
+	-0.996718, // featBothNamed
+	0.247782,  // featWords
+	-0.911712, // featSameLang
+	0.509881,  // featConcepts
+	-0.951380, // featBothConcepts
+	0.335006,  // featFigures
+	-0.542761, // featBothFigures
+	-0.715031, // featSharedNames
+	-0.046097, // featRarestName
+	-0.006091, // featTitleTopic
+	0.304932,  // featTime
+	-2.134746, // featDays
+	-1.180131, // featActions
+	-0.215460, // featSubjects
+	0.622028,  // featSubjectAgree
+	0.013089,  // featOtherWho
+	-0.891492, // featOtherWhere
+	-0.496801, // featOtherFigure
+	0.301807,  // featTimeNames
+	0.253803,  // featTimeWords
+	0.757782,  // featTimeConcepts
+	-0.025521, // featSharedWords
+	0.138656,  // featAgreeWho
+	0.459595,  // featAgreeWhere
+	0.424029,  // featAgreeFigure
+	-0.489059, // featOnlySpeakers
+	0.340802,  // featActionAgree
+	0.102005,  // featSameSubject
+	0.523931,  // featSharedActors
+	0.421099,  // featHand
+	0.251953,  // featNames ≥ 0.1
+	0.285951,  // featNames ≥ 0.25
+	-0.003377, // featNames ≥ 0.5
+	0.084742,  // featNames ≥ 0.75
+	0.456283,  // featConcepts ≥ 0.1
+	0.402810,  // featConcepts ≥ 0.25
+	0.445189,  // featConcepts ≥ 0.5
+	0.384309,  // featConcepts ≥ 0.75
+	1.008903,  // featWords ≥ 0.05
+	0.473308,  // featWords ≥ 0.15
+	0.096352,  // featWords ≥ 0.3
+	-0.010204, // featWords ≥ 0.5
+	0.493568,  // featRarestName ≥ 0.3
+	-0.189158, // featRarestName ≥ 0.5
+	-0.885564, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.284438, // featTime ≥ 0.2
-	0.945558,  // featTime ≥ 0.5
-	-0.018525, // featTime ≥ 0.8
-	-1.158399, // featTime ≥ 0.95
-	0.493420,  // featFigures ≥ 0.3
-	0.276137,  // featFigures ≥ 0.7
-	0.678331,  // featHand ≥ 0.065
-	0.276717,  // featHand ≥ 0.13
-	0.253029,  // featHand ≥ 0.26
-	0.335555,  // featRarestName × featTime
-	-0.041676, // featConcepts × featNames
-	0.693710,  // featSubjectAgree × featTime
-	1.410268,  // featSharedActors × featTime
+	-0.290152, // featTime ≥ 0.2
+	0.935218,  // featTime ≥ 0.5
+	-0.045597, // featTime ≥ 0.8
+	-1.198713, // featTime ≥ 0.95
+	0.451029,  // featFigures ≥ 0.3
+	0.294317,  // featFigures ≥ 0.7
+	0.653653,  // featHand ≥ 0.065
+	0.399264,  // featHand ≥ 0.13
+	0.121149,  // featHand ≥ 0.26
+	0.283215,  // featRarestName × featTime
+	0.003831,  // featConcepts × featNames
+	0.684065,  // featSubjectAgree × featTime
+	1.284793,  // featSharedActors × featTime
 }
