@@ -68,11 +68,13 @@ type params struct {
 	// feature look rare, can reach the threshold alone. 1: no effect.
 	nameMiss float64
 	// placeMiss multiplies the score of two reports whose only shared
-	// names, the sides' aside, are places, that share no concept, and
-	// whose headlines share no figure either: a forum in Yekaterinburg
-	// and a sentence passed there the same day. 1: no effect (a variant
-	// measured in ablation_test.go: it also parts commentaries from
-	// their event).
+	// names are the sides' and places, that share no concept, and whose
+	// headlines share no concept or figure either: a forum in
+	// Yekaterinburg and a sentence passed there the same day, or two of
+	// a busy day's items that name the sides and nothing else in
+	// common. Reports of one event share a concept, a commentary
+	// through its summary, so the cut counts on the lexicon having it.
+	// 1: no effect.
 	placeMiss float64
 	// sidesMiss counts a shared name of the sides (sideNames) as a shared
 	// name for nameMiss. Every report of the topic names Russia and the
