@@ -25,24 +25,25 @@ import (
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
 // unseen8.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9"}
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
 // little under the lowest measured figures on the sets the method falls
 // short on (docs/digest.md, "Measured").
 var storyFloors = map[string]struct{ P, R float64 }{
-	"tuning":  {0.90, 0.80},
-	"holdout": {0.90, 0.80},
-	"unseen":  {0.90, 0.80},
-	"unseen2": {0.86, 0.75},
-	"unseen3": {0.81, 0.74},
-	"unseen4": {0.69, 0.67},
-	"unseen5": {0.66, 0.65},
-	"unseen6": {0.80, 0.55},
-	"unseen7": {0.84, 0.96},
-	"unseen8": {0.87, 0.82},
-	"unseen9": {0.85, 0.88},
+	"tuning":   {0.90, 0.80},
+	"holdout":  {0.90, 0.80},
+	"unseen":   {0.90, 0.80},
+	"unseen2":  {0.86, 0.75},
+	"unseen3":  {0.81, 0.74},
+	"unseen4":  {0.69, 0.67},
+	"unseen5":  {0.66, 0.65},
+	"unseen6":  {0.80, 0.55},
+	"unseen7":  {0.84, 0.96},
+	"unseen8":  {0.87, 0.82},
+	"unseen9":  {0.85, 0.88},
+	"unseen10": {0.78, 0.79},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
