@@ -164,4 +164,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// treaties) catch eleven more of its items and drop one false
 	// positive (P 0.800, R 0.930).
 	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.80, 0.93) })
+	// Written blind like unseen4.jsonl, and read once after the rules
+	// named the sides by surnames, weapons, seas and treaties: P 0.745,
+	// R 0.814, the same items as with the rules before that change
+	// (docs/rules.md).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.74, 0.81) })
 }
