@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen5.jsonl": true, "unseen6.jsonl": true}
+var unread = map[string]bool{"unseen6.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -58,8 +58,11 @@ func labelledSets(t *testing.T) []Item {
 // Москв* left the list at the same time: its return fixes two items and
 // ties with the words of two misses the rules already have (Anchorage
 // hosting "the two leaders", "August", "notice"), which come first by
-// lift, and it is the eleventh suggestion of all. Вашингтон* (six items
-// since then), Лавров*, Kremlin and White House took their places.
+// lift, and it is the eleventh suggestion of all; since unseen5.jsonl
+// was read, Washington's return fixes ten items and brings back six
+// false positives, and Москв*'s fixes two and brings back two, so the
+// method proposes neither. Вашингтон* (six items since unseen4.jsonl),
+// Лавров*, Kremlin and White House took their places.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

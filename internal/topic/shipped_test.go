@@ -159,6 +159,14 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// Written blind like unseen3.jsonl, and read once after the rules
 	// named the sides by their ships, space programme, the Bering Sea
 	// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
-	// before that change; docs/rules.md).
-	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.72, 0.67) })
+	// before that change; docs/rules.md). Since read, it is development
+	// data; the rules written after it (surnames, weapons, seas and
+	// treaties) catch eleven more of its items and drop one false
+	// positive (P 0.800, R 0.930).
+	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.80, 0.93) })
+	// Written blind like unseen4.jsonl, and read once after the rules
+	// named the sides by surnames, weapons, seas and treaties: P 0.745,
+	// R 0.814, the same items as with the rules before that change
+	// (docs/rules.md).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.74, 0.81) })
 }
