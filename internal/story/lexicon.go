@@ -291,6 +291,7 @@ flights subject: flight*, air link*, airline*, рейс*, авиасообщен
 nuclear subject: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
 treaty: treaty, treaties, договор*, accord
 bill: bill, bills, legislation, законопроект*
+vote: vote, votes, voted, voting, голосовани*, проголосова*, resolution*, резолюци*
 hotline: hotline*, горяч* лини*
 arms: arms control, вооружени*, limits, ceilings, лимит*, ограничени*
 embassy: embass*, посольств*, дипмисси*, mission*, diplomatic mission*, staffing

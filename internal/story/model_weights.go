@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.571205, // featBias
-	0.086355,  // featNames
-	-0.996718, // featBothNamed
-	0.247782,  // featWords
-	-0.911712, // featSameLang
-	0.509881,  // featConcepts
-	-0.951380, // featBothConcepts
-	0.335006,  // featFigures
-	-0.542761, // featBothFigures
-	-0.715031, // featSharedNames
-	-0.046097, // featRarestName
-	-0.006091, // featTitleTopic
-	0.304932,  // featTime
-	-2.134746, // featDays
-	-1.180131, // featActions
-	-0.215460, // featSubjects
-	0.622028,  // featSubjectAgree
-	0.013089,  // featOtherWho
-	-0.891492, // featOtherWhere
-	-0.496801, // featOtherFigure
-	0.301807,  // featTimeNames
-	0.253803,  // featTimeWords
-	0.757782,  // featTimeConcepts
-	-0.025521, // featSharedWords
-	0.138656,  // featAgreeWho
-	0.459595,  // featAgreeWhere
-	0.424029,  // featAgreeFigure
-	-0.489059, // featOnlySpeakers
-	0.340802,  // featActionAgree
-	0.102005,  // featSameSubject
-	0.523931,  // featSharedActors
-	0.421099,  // featHand
-	0.251953,  // featNames ≥ 0.1
-	0.285951,  // featNames ≥ 0.25
-	-0.003377, // featNames ≥ 0.5
-	0.084742,  // featNames ≥ 0.75
-	0.456283,  // featConcepts ≥ 0.1
-	0.402810,  // featConcepts ≥ 0.25
-	0.445189,  // featConcepts ≥ 0.5
-	0.384309,  // featConcepts ≥ 0.75
-	1.008903,  // featWords ≥ 0.05
-	0.473308,  // featWords ≥ 0.15
-	0.096352,  // featWords ≥ 0.3
-	-0.010204, // featWords ≥ 0.5
-	0.493568,  // featRarestName ≥ 0.3
-	-0.189158, // featRarestName ≥ 0.5
-	-0.885564, // featRarestName ≥ 0.7
+	-0.628398, // featBias
+	0.089584,  // featNames
+	-1.006632, // featBothNamed
+	0.240390,  // featWords
+	-0.932178, // featSameLang
+	0.564217,  // featConcepts
+	-0.820393, // featBothConcepts
+	0.294222,  // featFigures
+	-0.546616, // featBothFigures
+	-0.769266, // featSharedNames
+	-0.033243, // featRarestName
+	-0.152926, // featTitleTopic
+	0.249746,  // featTime
+	-2.138443, // featDays
+	-1.104659, // featActions
+	-0.268790, // featSubjects
+	0.657287,  // featSubjectAgree
+	0.064077,  // featOtherWho
+	-0.852316, // featOtherWhere
+	-0.397422, // featOtherFigure
+	0.346544,  // featTimeNames
+	0.244451,  // featTimeWords
+	0.700272,  // featTimeConcepts
+	-0.031910, // featSharedWords
+	0.144092,  // featAgreeWho
+	0.329608,  // featAgreeWhere
+	0.477780,  // featAgreeFigure
+	-0.584391, // featOnlySpeakers
+	0.414904,  // featActionAgree
+	0.088596,  // featSameSubject
+	0.489081,  // featSharedActors
+	0.364017,  // featHand
+	0.300596,  // featNames ≥ 0.1
+	0.211759,  // featNames ≥ 0.25
+	0.023647,  // featNames ≥ 0.5
+	0.087205,  // featNames ≥ 0.75
+	0.556815,  // featConcepts ≥ 0.1
+	0.438081,  // featConcepts ≥ 0.25
+	0.396520,  // featConcepts ≥ 0.5
+	0.383692,  // featConcepts ≥ 0.75
+	0.965122,  // featWords ≥ 0.05
+	0.408972,  // featWords ≥ 0.15
+	0.086577,  // featWords ≥ 0.3
+	-0.008631, // featWords ≥ 0.5
+	0.467976,  // featRarestName ≥ 0.3
+	-0.121076, // featRarestName ≥ 0.5
+	-0.778245, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.290152, // featTime ≥ 0.2
-	0.935218,  // featTime ≥ 0.5
-	-0.045597, // featTime ≥ 0.8
-	-1.198713, // featTime ≥ 0.95
-	0.451029,  // featFigures ≥ 0.3
-	0.294317,  // featFigures ≥ 0.7
-	0.653653,  // featHand ≥ 0.065
-	0.399264,  // featHand ≥ 0.13
-	0.121149,  // featHand ≥ 0.26
-	0.283215,  // featRarestName × featTime
-	0.003831,  // featConcepts × featNames
-	0.684065,  // featSubjectAgree × featTime
-	1.284793,  // featSharedActors × featTime
+	-0.348605, // featTime ≥ 0.2
+	0.917936,  // featTime ≥ 0.5
+	-0.086358, // featTime ≥ 0.8
+	-1.172730, // featTime ≥ 0.95
+	0.435424,  // featFigures ≥ 0.3
+	0.237914,  // featFigures ≥ 0.7
+	0.731775,  // featHand ≥ 0.065
+	0.448294,  // featHand ≥ 0.13
+	-0.014326, // featHand ≥ 0.26
+	0.297747,  // featRarestName × featTime
+	-0.052333, // featConcepts × featNames
+	0.668003,  // featSubjectAgree × featTime
+	1.291543,  // featSharedActors × featTime
 }
