@@ -25,7 +25,7 @@ import (
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
 // unseen8.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10"}
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -44,6 +44,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen8":  {0.87, 0.82},
 	"unseen9":  {0.85, 0.88},
 	"unseen10": {0.78, 0.79},
+	"unseen11": {0.79, 0.64},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
