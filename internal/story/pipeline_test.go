@@ -63,7 +63,7 @@ func (c condition) measure(set []labelled, opts Options) metrics {
 // each condition (-v): how grouping fares with the reports a digest
 // really gets. The floors are in TestGroupingQuality.
 func TestPipelineConditions(t *testing.T) {
-	sets := []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl", "unseen5.jsonl", "unseen6.jsonl", "unseen7.jsonl", "unseen8.jsonl", "unseen9.jsonl", "unseen10.jsonl", "unseen11.jsonl"}
+	sets := readSets
 	if s := os.Getenv("STORY_SETS"); s != "" {
 		sets = strings.Split(s, ",")
 	}

@@ -24,7 +24,7 @@ var floors = map[string]struct{ P, R float64 }{
 }
 
 func TestGroupingQuality(t *testing.T) {
-	for _, name := range []string{"tuning.jsonl", "holdout.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl", "unseen5.jsonl", "unseen6.jsonl", "unseen7.jsonl", "unseen8.jsonl", "unseen9.jsonl", "unseen10.jsonl", "unseen11.jsonl"} {
+	for _, name := range readSets {
 		t.Run(name, func(t *testing.T) {
 			set := arrival(loadSet(t, name), 0, 0)
 			m, got := evaluate(set, Options{})
