@@ -178,4 +178,8 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// catch four more of its items and drop six false positives
 	// (P 0.867, R 0.907).
 	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.86, 0.90) })
+	// Written blind like unseen5.jsonl, and read once after the third
+	// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
+	// the rules before that change; docs/rules.md).
+	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.85, 0.69) })
 }
