@@ -6,6 +6,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,14 @@ type Rules struct {
 	// "Washington Post" stops "Washington" counting without vetoing a story
 	// that quotes the newspaper.
 	Ignore []string
+	// Others name third parties. A headline that names one of them is
+	// about it: the item then matches by its groups only if the headline
+	// also has a hit of every group in OthersNeed (every group when it is
+	// empty). Any terms still match alone. "India and Russia sign reactor
+	// deal" with Washington in the summary is India's story; "US warns
+	// India over Russian oil" names both sides in the headline.
+	Others     []string
+	OthersNeed []string
 	// Near, when positive, requires the groups' hits to fall within Near
 	// words of each other (title, summary and content read as one text).
 	Near int
@@ -95,6 +104,7 @@ const (
 	SectionAll    Section = "all"
 	SectionNot    Section = "not"
 	SectionIgnore Section = "ignore"
+	SectionOthers Section = "others"
 )
 
 // TermError reports a term that does not compile.
@@ -139,6 +149,10 @@ type compiledTopic struct {
 	weights  [3]float64 // per field, 0 = not searched
 	minScore float64
 	nterms   int // distinct spellings
+	// others says whether the topic names third parties, and need which
+	// groups a headline that names one must have.
+	others bool
+	need   []int
 }
 
 // Engine matches documents against several topics at once.
@@ -234,10 +248,46 @@ func Compile(rules []Rules) (*Engine, error) {
 		if err := add(SectionIgnore, 0, "", r.Ignore); err != nil {
 			return nil, err
 		}
+		if err := add(SectionOthers, 0, "", r.Others); err != nil {
+			return nil, err
+		}
+		need, err := othersNeed(r)
+		if err != nil {
+			return nil, err
+		}
+		ct.others, ct.need = len(r.Others) > 0, need
 		ct.nterms = len(tids)
 		e.topics = append(e.topics, ct)
 	}
 	return e, nil
+}
+
+// othersNeed returns the indices of the groups a headline that names a
+// third party must have: those of r.OthersNeed, or every group.
+func othersNeed(r Rules) ([]int, error) {
+	if len(r.Others) == 0 {
+		if len(r.OthersNeed) > 0 {
+			return nil, fmt.Errorf("topic %s: others: groups are needed in the headline but no third party is named", r.TopicID)
+		}
+		return nil, nil
+	}
+	if len(r.All) == 0 {
+		return nil, fmt.Errorf("topic %s: others: needs \"all\" groups for the headline to name", r.TopicID)
+	}
+	var need []int
+	for _, name := range r.OthersNeed {
+		gi := slices.IndexFunc(r.All, func(g Group) bool { return g.Name == name })
+		if gi < 0 {
+			return nil, fmt.Errorf("topic %s: others: no group %q", r.TopicID, name)
+		}
+		need = append(need, gi)
+	}
+	if need == nil {
+		for gi := range r.All {
+			need = append(need, gi)
+		}
+	}
+	return need, nil
 }
 
 func fieldIndex(name string) int {
@@ -430,13 +480,23 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			hits = append(hits, h)
 		}
 	}
+	// A third party named in the headline, unless an ignored phrase
+	// covers it. Its hits are neither evidence nor shown: they only say
+	// whose story the headline tells.
+	other := ""
 	// Hide hits that share a word with an ignored phrase: its words count
 	// for nothing, also as part of a longer term ("Moscow-Washington" over
 	// an ignored "Washington Capitals"). An exclusion is hidden the same
 	// way, so "ignore: Moscow Mule" can soften "not: Moscow".
 	kept := hits[:0]
 	for _, h := range hits {
-		if !overlapsAny(h.occ, ignores) {
+		switch {
+		case overlapsAny(h.occ, ignores):
+		case h.r.sect == SectionOthers:
+			if other == "" && h.occ.field == 0 {
+				other = sc.texts[0][h.occ.bstart:h.occ.bend]
+			}
+		default:
 			kept = append(kept, h)
 		}
 	}
@@ -452,6 +512,7 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	}
 
 	groupHit := make([]bool, len(t.groups))
+	inTitle := make([]bool, len(t.groups))
 	var anyTerms []string
 	seen := append(sc.seen[:0], make([]uint8, t.nterms)...)
 	defer func() { sc.seen = seen }()
@@ -480,6 +541,9 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			}
 		case SectionAll:
 			groupHit[h.r.group] = true
+			if h.occ.field == 0 {
+				inTitle[h.r.group] = true
+			}
 		}
 	}
 	for gi, ok := range groupHit {
@@ -491,6 +555,14 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	if groupsOK && t.near > 0 && !near(t, hits, sc) {
 		groupsOK = false
 		res.Missing = append(res.Missing, "all groups within "+strconv.Itoa(t.near)+" words")
+	}
+	if groupsOK && other != "" {
+		for _, gi := range t.need {
+			if !inTitle[gi] {
+				groupsOK = false
+				res.Missing = append(res.Missing, fmt.Sprintf("%s in the headline, which names %q", t.groups[gi], other))
+			}
+		}
 	}
 	size := 64
 	for _, term := range res.Terms {

@@ -408,3 +408,117 @@ func TestNearDoesNotDependOnOtherTopics(t *testing.T) {
 		t.Errorf("matched beside another topic %v, alone %v; want both false (the words are 19 apart)", together.Matched, alone.Matched)
 	}
 }
+
+// thirdParties is twoSides with a third group and third parties: a
+// headline that names one must name both sides.
+var thirdParties = Rules{
+	All: []Group{
+		{Name: "Russia", Terms: []string{"Russia", "Russian", "Kremlin", "Moscow", "Росси*"}},
+		{Name: "US", Terms: []string{"=US", "Washington", "Trump", "США"}},
+		{Name: "business", Terms: []string{"deal", "talks", "sanction*", "tariff*", "санкц*"}},
+	},
+	Any:        []string{"US-Russia"},
+	Ignore:     []string{"Indian Ocean"},
+	Others:     []string{"India", "=EU", "Китай", "Китая"},
+	OthersNeed: []string{"Russia", "US"},
+}
+
+func TestOthers(t *testing.T) {
+	everyGroup := thirdParties
+	everyGroup.OthersNeed = nil
+	bodyOnly := thirdParties
+	bodyOnly.Weights = map[string]float64{"summary": 1}
+	tests := []struct {
+		name    string
+		rules   Rules
+		doc     Document
+		matched bool
+		missing []string // when not matched
+	}{
+		{"third party's headline, other side in the summary", thirdParties,
+			Document{Title: "India and Russia sign reactor deal", Summary: "The deal follows talks with the US."}, false,
+			[]string{`US in the headline, which names "India"`}},
+		{"neither side in the headline", thirdParties,
+			Document{Title: "EU adopts new package", Summary: "Sanctions on Russia follow a US step."}, false,
+			[]string{`Russia in the headline, which names "EU"`, `US in the headline, which names "EU"`}},
+		{"both sides in the headline", thirdParties,
+			Document{Title: "US imposes tariffs on India over Russian oil"}, true, nil},
+		{"needs only the groups named", thirdParties,
+			Document{Title: "India caught between Washington and Moscow", Summary: "Officials prepare talks."}, true, nil},
+		{"every group when needs is left out", everyGroup,
+			Document{Title: "India caught between Washington and Moscow", Summary: "Officials prepare talks."}, false,
+			[]string{`business in the headline, which names "India"`}},
+		{"third party only in the summary", thirdParties,
+			Document{Title: "Kremlin rejects US sanctions", Summary: "India keeps buying oil."}, true, nil},
+		{"any term still matches alone", thirdParties,
+			Document{Title: "India offers to host US-Russia talks"}, true, nil},
+		{"case of a case-sensitive third party", thirdParties,
+			Document{Title: "Eu, Russia and talks", Summary: "The US sanctions."}, true, nil},
+		{"ignored phrase hides a third party", thirdParties,
+			Document{Title: "Russian ships in the Indian Ocean", Summary: "US talks on the incident."}, true, nil},
+		{"russian cases", thirdParties,
+			Document{Title: "Россия и Китай подписали соглашение", Summary: "санкции США не помешают"}, false,
+			[]string{`US in the headline, which names "Китай"`}},
+		{"headline not searched", bodyOnly,
+			Document{Title: "India and Russia sign deal", Summary: "Russia, India, the US and a deal."}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compile(t, tt.rules).Match(tt.doc)[0]
+			if res.Matched != tt.matched {
+				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
+			}
+			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
+				t.Errorf("Missing = %q, want %q", res.Missing, tt.missing)
+			}
+			for _, m := range tt.missing {
+				if !strings.Contains(res.Reason, m) {
+					t.Errorf("Reason = %q, want it to say %q", res.Reason, m)
+				}
+			}
+			// A third party is no evidence: it is neither scored nor
+			// shown as a matched word.
+			for _, h := range res.Hits {
+				if slices.Contains(tt.rules.Others, h.Term) {
+					t.Errorf("hit %+v of a third party", h)
+				}
+			}
+		})
+	}
+}
+
+func TestOthersScoreNothing(t *testing.T) {
+	e := compile(t, thirdParties)
+	without := thirdParties
+	without.Others, without.OthersNeed = nil, nil
+	doc := Document{Title: "Kremlin rejects US sanctions", Summary: "India keeps buying oil, the EU says."}
+	a, b := e.Match(doc)[0], compile(t, without).Match(doc)[0]
+	if a.Score != b.Score || !slices.Equal(a.Terms, b.Terms) || !slices.Equal(a.Words, b.Words) {
+		t.Errorf("with others: score %v terms %q words %q; without: %v %q %q", a.Score, a.Terms, a.Words, b.Score, b.Terms, b.Words)
+	}
+}
+
+func TestOthersCompileErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		rules Rules
+		want  string
+	}{
+		{"unknown group", Rules{TopicID: "x", All: []Group{{Name: "a", Terms: []string{"x"}}}, Others: []string{"India"}, OthersNeed: []string{"b"}}, `others: no group "b"`},
+		{"no groups", Rules{TopicID: "x", Any: []string{"x"}, Others: []string{"India"}}, `needs "all" groups`},
+		{"needs without others", Rules{TopicID: "x", All: []Group{{Name: "a", Terms: []string{"x"}}}, OthersNeed: []string{"a"}}, "no third party"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compile([]Rules{tt.rules})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "topic x:") {
+				t.Errorf("err = %v, want one naming topic x and %q", err, tt.want)
+			}
+		})
+	}
+	_, err := Compile([]Rules{{TopicID: "x", All: []Group{{Name: "a", Terms: []string{"x"}}}, Others: []string{"ok", "ab*c"}}})
+	var te *TermError
+	if !errors.As(err, &te) || te.Section != SectionOthers || te.Index != 1 {
+		t.Errorf("err = %v, want a TermError for others, term 2", err)
+	}
+}

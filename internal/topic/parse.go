@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,7 +332,7 @@ func parseDuration(s string) (time.Duration, error) {
 func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	what := fmt.Sprintf("topic %q: rules", id)
 	r := match.Rules{TopicID: id}
-	vals, _, err := p.mapping(n, what, "any", "all", "not", "ignore", "near", "fields", "min_score", "fold_diacritics")
+	vals, _, err := p.mapping(n, what, "any", "all", "not", "ignore", "others", "near", "fields", "min_score", "fold_diacritics")
 	if err != nil {
 		return r, err
 	}
@@ -460,6 +461,11 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		}
 		r.Ignore, ignores = ss, ts
 	}
+	if v, ok := vals["others"]; ok {
+		if err := p.others(v, what, terms, &r); err != nil {
+			return r, err
+		}
+	}
 	for _, pt := range positive {
 		for k, nt := range nots {
 			if pt.t.Covers(nt) && !hiddenBy(nt, ignores) {
@@ -510,6 +516,52 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 		}
 	}
 	return r, nil
+}
+
+// others reads the third parties: their terms, and the groups a headline
+// that names one must also have (every group when "needs" is left out).
+func (p *parser) others(n *yaml.Node, what string, terms func(*yaml.Node, string) ([]string, []match.Term, error), r *match.Rules) error {
+	vals, keys, err := p.mapping(n, what+": others", "terms", "needs")
+	if err != nil {
+		return err
+	}
+	tn, ok := vals["terms"]
+	if !ok {
+		return p.errf(n, "%s: others: missing key \"terms\" (the names of the third parties)", what)
+	}
+	if len(r.All) == 0 {
+		return p.errf(keys["terms"], "%s: others: needs \"all\" groups: a headline that names a third party must name them too", what)
+	}
+	if r.Others, _, err = terms(tn, "others"); err != nil {
+		return err
+	}
+	nn, ok := vals["needs"]
+	if !ok {
+		return nil
+	}
+	if nn.Kind != yaml.SequenceNode || len(nn.Content) == 0 {
+		return p.errf(nn, "%s: others: needs: expected a list of \"all\" group names, found %s", what, kindName(nn))
+	}
+	seen := map[string]bool{}
+	for _, gn := range nn.Content {
+		name, err := p.scalar(gn, what+": others: needs")
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(r.All, func(g match.Group) bool { return g.Name == name }) {
+			names := make([]string, len(r.All))
+			for i, g := range r.All {
+				names[i] = fmt.Sprintf("%q", g.Name)
+			}
+			return p.errf(gn, "%s: others: needs: no group %q (the groups are %s)", what, name, strings.Join(names, ", "))
+		}
+		if seen[name] {
+			return p.errf(gn, "%s: others: needs: group %q is given twice", what, name)
+		}
+		seen[name] = true
+		r.OthersNeed = append(r.OthersNeed, name)
+	}
+	return nil
 }
 
 // hiddenBy reports whether an exclusion is itself inside an ignored phrase,

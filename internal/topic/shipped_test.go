@@ -136,7 +136,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// The rules written after unseen2.jsonl was read catch one more of
 	// implicit.jsonl's items (R 0.833, the Navy destroyer off Virginia).
 	t.Run("implicit", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "implicit.jsonl"), 1.0, 0.83) })
-	t.Run("thirdcountry", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "thirdcountry.jsonl"), 0.67, 0.95) })
+	// The third parties in the headline (docs/rules.md) drop two of its
+	// false positives (P 0.731).
+	t.Run("thirdcountry", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "thirdcountry.jsonl"), 0.73, 0.95) })
 	// Written by an engineer who had not read the rules, and read once
 	// with the rules as they were: P 0.970, R 0.889. Since read, it is
 	// development data; the rules written after it catch one more of its
@@ -147,26 +149,37 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// before that change; docs/rules.md). Since read, it is development
 	// data; the rules written after it catch six more of its items and
 	// lose none (P 0.925, R 0.925), and those that name the Russian
-	// Navy's ships one more (P 0.927, R 0.950).
-	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 0.92, 0.95) })
+	// Navy's ships one more (P 0.927, R 0.950); the third parties in the
+	// headline drop its three false positives (P 1.000).
+	t.Run("unseen2", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen2.jsonl"), 1.0, 0.95) })
 	// Written blind like unseen2.jsonl, and read once after the rules
 	// named the sides by their states, places, bodies and aircraft:
 	// P 0.857, R 0.714 (P 0.839, R 0.619 with the rules before that
 	// change; docs/rules.md). Since read, it is development data; the
 	// rules written after it (ships, space, the Bering Sea, Commerce)
-	// catch eight more of its items and lose none (P 0.884, R 0.905).
-	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.88, 0.90) })
+	// catch eight more of its items and lose none (P 0.884, R 0.905);
+	// the third parties in the headline drop two false positives (P 0.927).
+	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.92, 0.90) })
 	// Written blind like unseen3.jsonl, and read once after the rules
 	// named the sides by their ships, space programme, the Bering Sea
 	// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
 	// before that change; docs/rules.md). Since read, it is development
 	// data; the rules written after it (surnames, weapons, seas and
 	// treaties) catch eleven more of its items and drop one false
-	// positive (P 0.800, R 0.930).
-	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.80, 0.93) })
+	// positive (P 0.800, R 0.930); the third parties in the headline drop
+	// five more (P 0.889).
+	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.88, 0.93) })
 	// Written blind like unseen4.jsonl, and read once after the rules
 	// named the sides by surnames, weapons, seas and treaties: P 0.745,
 	// R 0.814, the same items as with the rules before that change
-	// (docs/rules.md).
-	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.74, 0.81) })
+	// (docs/rules.md). Since read, it is development data; the rules
+	// written after it (third parties in the headline, the UN's host in
+	// Russian, the embassies by their streets, escorts, «Белый дом»)
+	// catch four more of its items and drop six false positives
+	// (P 0.867, R 0.907).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.86, 0.90) })
+	// Written blind like unseen5.jsonl, and read once after the third
+	// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
+	// the rules before that change; docs/rules.md).
+	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.85, 0.69) })
 }

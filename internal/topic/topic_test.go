@@ -33,6 +33,9 @@ topics:
         US: [=US, Washington]
       not: [Moscow Idaho]
       ignore: [Washington Post]
+      others:
+        needs: [US]
+        terms: [India, Китай]
     aliases:
       - Эр-Рияд = Riyadh
       - Северный поток = Nord Stream
@@ -65,6 +68,9 @@ func TestParseValid(t *testing.T) {
 	if us.Rules.Near != 10 || us.Rules.MinScore != 2 || us.Rules.Weights["title"] != 3 || len(us.Rules.All) != 2 || us.Rules.All[1].Name != "US" {
 		t.Errorf("rules = %+v", us.Rules)
 	}
+	if !reflect.DeepEqual(us.Rules.Others, []string{"India", "Китай"}) || !reflect.DeepEqual(us.Rules.OthersNeed, []string{"US"}) {
+		t.Errorf("others = %q, needs %q", us.Rules.Others, us.Rules.OthersNeed)
+	}
 	wantAliases := [][]string{{"Эр-Рияд", "Riyadh"}, {"Северный поток", "Nord Stream"}}
 	if !reflect.DeepEqual(us.Aliases, wantAliases) {
 		t.Errorf("aliases = %q, want %q", us.Aliases, wantAliases)
@@ -82,6 +88,13 @@ func TestParseValid(t *testing.T) {
 	res := s.Match(match.Document{Title: "Kremlin answers Washington", Summary: "Markets were calm."})
 	if len(res) != 2 || !res[0].Matched || res[0].TopicID != "us-russia" || res[1].Matched {
 		t.Errorf("Match = %+v", res)
+	}
+	// A headline about a third party needs the US in it too.
+	if r, _ := s.MatchTopic("us-russia", match.Document{Title: "India and Russia sign deal", Summary: "Washington objects."}); r.Matched {
+		t.Errorf("third party's headline matched: %s", r.Reason)
+	}
+	if r, _ := s.MatchTopic("us-russia", match.Document{Title: "India and Russia sign deal over Washington's objections"}); !r.Matched {
+		t.Errorf("headline with both sides not matched: %s", r.Reason)
 	}
 	r, err := s.MatchTopic("energy", match.Document{Title: "Oil prices fall"})
 	if err != nil || !r.Matched {
@@ -127,6 +140,16 @@ func TestParseErrors(t *testing.T) {
 		{"negative score", head + "      any: [x]\n      min_score: -1\n", 6, "negative"},
 		{"unknown field", head + "      any: [x]\n      fields: {body: 1}\n", 6, `unknown key "body"`},
 		{"all fields zero", head + "      any: [x]\n      fields: {title: 0}\n", 6, "above 0"},
+		{"others not a mapping", head + "      all: {a: [x], b: [y]}\n      others: [India]\n", 6, `others: expected a mapping`},
+		{"others unknown key", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        need: [a]\n", 8, `others: unknown key "need" (allowed: terms, needs)`},
+		{"others without terms", head + "      all: {a: [x], b: [y]}\n      others:\n        needs: [a]\n", 7, `others: missing key "terms"`},
+		{"others without groups", head + "      any: [x]\n      others:\n        terms: [India]\n", 7, `others: needs "all" groups`},
+		{"others empty terms", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: []\n", 7, `others: is empty`},
+		{"others bad term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms:\n          - India\n          - ab*cd\n", 9, `others: invalid term "ab*cd": "*" is only allowed at the end of a word`},
+		{"others repeated term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms:\n          - India\n          - india\n", 9, "repeats the term on line 8"},
+		{"others needs not a list", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: a\n", 8, `needs: expected a list of "all" group names`},
+		{"others needs unknown group", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs:\n          - a\n          - c\n", 10, `needs: no group "c" (the groups are "a", "b")`},
+		{"others needs group twice", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: [a, a]\n", 8, `group "a" is given twice`},
 		{"bad schedule", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"every day\"}\n    rules: {any: [x]}\n", 4, "5 cron fields"},
 		{"bad time zone", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"CRON_TZ=Mars/Olympus 0 7 * * *\"}\n    rules: {any: [x]}\n", 4, "unknown time zone"},
 		{"bad lookback", "topics:\n  - id: t\n    name: T\n    digest: {lookback: soon}\n    rules: {any: [x]}\n", 4, "lookback"},

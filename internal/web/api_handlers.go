@@ -337,6 +337,8 @@ type rulesJSON struct {
 	All            []groupJSON        `json:"all"`
 	Not            []string           `json:"not"`
 	Ignore         []string           `json:"ignore"`
+	Others         []string           `json:"others"`
+	OthersNeeds    []string           `json:"others_needs"`
 	Near           int                `json:"near"`
 	MinScore       float64            `json:"min_score"`
 	Weights        map[string]float64 `json:"weights"`
@@ -362,6 +364,7 @@ func topicOf(t topic.Topic, rules bool) topicJSON {
 	out := topicJSON{ID: t.ID, Name: t.Name, Description: t.Description, Schedule: t.Digest.Schedule}
 	if rules {
 		rj := &rulesJSON{Any: nonNil(t.Rules.Any), All: []groupJSON{}, Not: nonNil(t.Rules.Not), Ignore: nonNil(t.Rules.Ignore),
+			Others: nonNil(t.Rules.Others), OthersNeeds: nonNil(t.Rules.OthersNeed),
 			Near: t.Rules.Near, MinScore: t.Rules.MinScore, Weights: t.Rules.Weights, FoldDiacritics: t.Rules.FoldDiacritics}
 		if rj.Weights == nil {
 			rj.Weights = map[string]float64{}
