@@ -149,10 +149,9 @@ type compiledTopic struct {
 	weights  [3]float64 // per field, 0 = not searched
 	minScore float64
 	nterms   int // distinct spellings
-	// others says whether the topic names third parties, and need which
-	// groups a headline that names one must have.
-	others bool
-	need   []int
+	// need is which groups a headline that names a third party must
+	// have; nil when the topic names none.
+	need []int
 }
 
 // Engine matches documents against several topics at once.
@@ -255,7 +254,7 @@ func Compile(rules []Rules) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		ct.others, ct.need = len(r.Others) > 0, need
+		ct.need = need
 		ct.nterms = len(tids)
 		e.topics = append(e.topics, ct)
 	}
@@ -512,7 +511,12 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	}
 
 	groupHit := make([]bool, len(t.groups))
-	inTitle := make([]bool, len(t.groups))
+	// Which groups the headline has, read only for a topic with third
+	// parties: most topics pay nothing for them.
+	var inTitle []bool
+	if t.need != nil {
+		inTitle = make([]bool, len(t.groups))
+	}
 	var anyTerms []string
 	seen := append(sc.seen[:0], make([]uint8, t.nterms)...)
 	defer func() { sc.seen = seen }()
@@ -541,7 +545,7 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			}
 		case SectionAll:
 			groupHit[h.r.group] = true
-			if h.occ.field == 0 {
+			if inTitle != nil && h.occ.field == 0 {
 				inTitle[h.r.group] = true
 			}
 		}
