@@ -176,10 +176,14 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// written after it (third parties in the headline, the UN's host in
 	// Russian, the embassies by their streets, escorts, «Белый дом»)
 	// catch four more of its items and drop six false positives
-	// (P 0.867, R 0.907).
-	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.86, 0.90) })
+	// (P 0.867, R 0.907); MGIMO on the Russian side one more (P 0.870,
+	// R 0.930).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.86, 0.93) })
 	// Written blind like unseen5.jsonl, and read once after the third
 	// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
-	// the rules before that change; docs/rules.md).
-	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.85, 0.69) })
+	// the rules before that change; docs/rules.md). Since read, it is
+	// development data; the rules written after it (places, bodies and
+	// spellings of both sides) catch five more of its items (P 0.875,
+	// R 0.814).
+	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.87, 0.81) })
 }
