@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.628398, // featBias
-	0.089584,  // featNames
-	-1.006632, // featBothNamed
-	0.240390,  // featWords
-	-0.932178, // featSameLang
-	0.564217,  // featConcepts
-	-0.820393, // featBothConcepts
-	0.294222,  // featFigures
-	-0.546616, // featBothFigures
-	-0.769266, // featSharedNames
-	-0.033243, // featRarestName
-	-0.152926, // featTitleTopic
-	0.249746,  // featTime
-	-2.138443, // featDays
-	-1.104659, // featActions
-	-0.268790, // featSubjects
-	0.657287,  // featSubjectAgree
-	0.064077,  // featOtherWho
-	-0.852316, // featOtherWhere
-	-0.397422, // featOtherFigure
-	0.346544,  // featTimeNames
-	0.244451,  // featTimeWords
-	0.700272,  // featTimeConcepts
-	-0.031910, // featSharedWords
-	0.144092,  // featAgreeWho
-	0.329608,  // featAgreeWhere
-	0.477780,  // featAgreeFigure
-	-0.584391, // featOnlySpeakers
-	0.414904,  // featActionAgree
-	0.088596,  // featSameSubject
-	0.489081,  // featSharedActors
-	0.364017,  // featHand
-	0.300596,  // featNames ≥ 0.1
-	0.211759,  // featNames ≥ 0.25
-	0.023647,  // featNames ≥ 0.5
-	0.087205,  // featNames ≥ 0.75
-	0.556815,  // featConcepts ≥ 0.1
-	0.438081,  // featConcepts ≥ 0.25
-	0.396520,  // featConcepts ≥ 0.5
-	0.383692,  // featConcepts ≥ 0.75
-	0.965122,  // featWords ≥ 0.05
-	0.408972,  // featWords ≥ 0.15
-	0.086577,  // featWords ≥ 0.3
-	-0.008631, // featWords ≥ 0.5
-	0.467976,  // featRarestName ≥ 0.3
-	-0.121076, // featRarestName ≥ 0.5
-	-0.778245, // featRarestName ≥ 0.7
+	-0.632250, // featBias
+	0.108388,  // featNames
+	-0.974473, // featBothNamed
+	0.232729,  // featWords
+	-0.901290, // featSameLang
+	0.591351,  // featConcepts
+	-0.815194, // featBothConcepts
+	0.283592,  // featFigures
+	-0.531396, // featBothFigures
+	-0.773420, // featSharedNames
+	-0.028388, // featRarestName
+	-0.277193, // featTitleTopic
+	0.219565,  // featTime
+	-2.048542, // featDays
+	-1.104728, // featActions
+	-0.336001, // featSubjects
+	0.728149,  // featSubjectAgree
+	0.043380,  // featOtherWho
+	-0.947265, // featOtherWhere
+	-0.339809, // featOtherFigure
+	0.333544,  // featTimeNames
+	0.233692,  // featTimeWords
+	0.780710,  // featTimeConcepts
+	0.018710,  // featSharedWords
+	0.090028,  // featAgreeWho
+	0.243285,  // featAgreeWhere
+	0.503488,  // featAgreeFigure
+	-0.588832, // featOnlySpeakers
+	0.392073,  // featActionAgree
+	0.059337,  // featSameSubject
+	0.505623,  // featSharedActors
+	0.423011,  // featHand
+	0.324373,  // featNames ≥ 0.1
+	0.187323,  // featNames ≥ 0.25
+	0.055497,  // featNames ≥ 0.5
+	0.062473,  // featNames ≥ 0.75
+	0.698520,  // featConcepts ≥ 0.1
+	0.523670,  // featConcepts ≥ 0.25
+	0.373288,  // featConcepts ≥ 0.5
+	0.356780,  // featConcepts ≥ 0.75
+	0.891975,  // featWords ≥ 0.05
+	0.313224,  // featWords ≥ 0.15
+	0.056080,  // featWords ≥ 0.3
+	-0.008316, // featWords ≥ 0.5
+	0.462815,  // featRarestName ≥ 0.3
+	-0.055741, // featRarestName ≥ 0.5
+	-0.862395, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.348605, // featTime ≥ 0.2
-	0.917936,  // featTime ≥ 0.5
-	-0.086358, // featTime ≥ 0.8
-	-1.172730, // featTime ≥ 0.95
-	0.435424,  // featFigures ≥ 0.3
-	0.237914,  // featFigures ≥ 0.7
-	0.731775,  // featHand ≥ 0.065
-	0.448294,  // featHand ≥ 0.13
-	-0.014326, // featHand ≥ 0.26
-	0.297747,  // featRarestName × featTime
-	-0.052333, // featConcepts × featNames
-	0.668003,  // featSubjectAgree × featTime
-	1.291543,  // featSharedActors × featTime
+	-0.324677, // featTime ≥ 0.2
+	0.806378,  // featTime ≥ 0.5
+	-0.160394, // featTime ≥ 0.8
+	-1.111511, // featTime ≥ 0.95
+	0.457685,  // featFigures ≥ 0.3
+	0.180913,  // featFigures ≥ 0.7
+	0.746092,  // featHand ≥ 0.065
+	0.391823,  // featHand ≥ 0.13
+	-0.063134, // featHand ≥ 0.26
+	0.217433,  // featRarestName × featTime
+	-0.024366, // featConcepts × featNames
+	0.640402,  // featSubjectAgree × featTime
+	1.268446,  // featSharedActors × featTime
 }
