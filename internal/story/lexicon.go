@@ -270,7 +270,7 @@ type concept struct {
 // small items (subjectConflict).
 var concepts, conceptForms = parseConcepts(`
 call action: call, phone*, telephone*, телефон*, звонок, звонка, звонке, звонком, звонку, звонков, звонил*, позвонил*, созвон*, by phone
-meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, принимает, принимал, receives, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
+meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
 session action: совещани*
 swap action: swap*, exchang*, freed, frees, free, releas*, обмен*, освобо*, traded
 sanctions action: sanction*, blacklist*, designat*, санкц*, sdn

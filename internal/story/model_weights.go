@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.632250, // featBias
-	0.108388,  // featNames
-	-0.974473, // featBothNamed
-	0.232729,  // featWords
-	-0.901290, // featSameLang
-	0.591351,  // featConcepts
-	-0.815194, // featBothConcepts
-	0.283592,  // featFigures
-	-0.531396, // featBothFigures
-	-0.773420, // featSharedNames
-	-0.028388, // featRarestName
-	-0.277193, // featTitleTopic
-	0.219565,  // featTime
-	-2.048542, // featDays
-	-1.104728, // featActions
-	-0.336001, // featSubjects
-	0.728149,  // featSubjectAgree
-	0.043380,  // featOtherWho
-	-0.947265, // featOtherWhere
-	-0.339809, // featOtherFigure
-	0.333544,  // featTimeNames
-	0.233692,  // featTimeWords
-	0.780710,  // featTimeConcepts
-	0.018710,  // featSharedWords
-	0.090028,  // featAgreeWho
-	0.243285,  // featAgreeWhere
-	0.503488,  // featAgreeFigure
-	-0.588832, // featOnlySpeakers
-	0.392073,  // featActionAgree
-	0.059337,  // featSameSubject
-	0.505623,  // featSharedActors
-	0.423011,  // featHand
-	0.324373,  // featNames ≥ 0.1
-	0.187323,  // featNames ≥ 0.25
-	0.055497,  // featNames ≥ 0.5
-	0.062473,  // featNames ≥ 0.75
-	0.698520,  // featConcepts ≥ 0.1
-	0.523670,  // featConcepts ≥ 0.25
-	0.373288,  // featConcepts ≥ 0.5
-	0.356780,  // featConcepts ≥ 0.75
-	0.891975,  // featWords ≥ 0.05
-	0.313224,  // featWords ≥ 0.15
-	0.056080,  // featWords ≥ 0.3
-	-0.008316, // featWords ≥ 0.5
-	0.462815,  // featRarestName ≥ 0.3
-	-0.055741, // featRarestName ≥ 0.5
-	-0.862395, // featRarestName ≥ 0.7
+	-0.631509, // featBias
+	0.108009,  // featNames
+	-0.974225, // featBothNamed
+	0.230019,  // featWords
+	-0.895938, // featSameLang
+	0.587604,  // featConcepts
+	-0.817069, // featBothConcepts
+	0.283591,  // featFigures
+	-0.528895, // featBothFigures
+	-0.760531, // featSharedNames
+	-0.027807, // featRarestName
+	-0.248743, // featTitleTopic
+	0.220155,  // featTime
+	-2.049819, // featDays
+	-1.104262, // featActions
+	-0.344132, // featSubjects
+	0.721233,  // featSubjectAgree
+	0.028227,  // featOtherWho
+	-0.954458, // featOtherWhere
+	-0.344581, // featOtherFigure
+	0.331396,  // featTimeNames
+	0.232738,  // featTimeWords
+	0.788341,  // featTimeConcepts
+	0.020043,  // featSharedWords
+	0.081285,  // featAgreeWho
+	0.277251,  // featAgreeWhere
+	0.500202,  // featAgreeFigure
+	-0.583462, // featOnlySpeakers
+	0.379774,  // featActionAgree
+	0.045254,  // featSameSubject
+	0.513238,  // featSharedActors
+	0.417625,  // featHand
+	0.325416,  // featNames ≥ 0.1
+	0.190825,  // featNames ≥ 0.25
+	0.050686,  // featNames ≥ 0.5
+	0.061751,  // featNames ≥ 0.75
+	0.686317,  // featConcepts ≥ 0.1
+	0.561118,  // featConcepts ≥ 0.25
+	0.380086,  // featConcepts ≥ 0.5
+	0.344551,  // featConcepts ≥ 0.75
+	0.876635,  // featWords ≥ 0.05
+	0.314740,  // featWords ≥ 0.15
+	0.051232,  // featWords ≥ 0.3
+	-0.008387, // featWords ≥ 0.5
+	0.454662,  // featRarestName ≥ 0.3
+	-0.064652, // featRarestName ≥ 0.5
+	-0.854554, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.324677, // featTime ≥ 0.2
-	0.806378,  // featTime ≥ 0.5
-	-0.160394, // featTime ≥ 0.8
-	-1.111511, // featTime ≥ 0.95
-	0.457685,  // featFigures ≥ 0.3
-	0.180913,  // featFigures ≥ 0.7
-	0.746092,  // featHand ≥ 0.065
-	0.391823,  // featHand ≥ 0.13
-	-0.063134, // featHand ≥ 0.26
-	0.217433,  // featRarestName × featTime
-	-0.024366, // featConcepts × featNames
-	0.640402,  // featSubjectAgree × featTime
-	1.268446,  // featSharedActors × featTime
+	-0.322651, // featTime ≥ 0.2
+	0.817908,  // featTime ≥ 0.5
+	-0.161275, // featTime ≥ 0.8
+	-1.114951, // featTime ≥ 0.95
+	0.457406,  // featFigures ≥ 0.3
+	0.181598,  // featFigures ≥ 0.7
+	0.709244,  // featHand ≥ 0.065
+	0.403110,  // featHand ≥ 0.13
+	-0.077610, // featHand ≥ 0.26
+	0.217429,  // featRarestName × featTime
+	-0.032243, // featConcepts × featNames
+	0.637315,  // featSubjectAgree × featTime
+	1.268820,  // featSharedActors × featTime
 }
