@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.631509, // featBias
-	0.108009,  // featNames
-	-0.974225, // featBothNamed
-	0.230019,  // featWords
-	-0.895938, // featSameLang
-	0.587604,  // featConcepts
-	-0.817069, // featBothConcepts
-	0.283591,  // featFigures
-	-0.528895, // featBothFigures
-	-0.760531, // featSharedNames
-	-0.027807, // featRarestName
-	-0.248743, // featTitleTopic
-	0.220155,  // featTime
-	-2.049819, // featDays
-	-1.104262, // featActions
-	-0.344132, // featSubjects
-	0.721233,  // featSubjectAgree
-	0.028227,  // featOtherWho
-	-0.954458, // featOtherWhere
-	-0.344581, // featOtherFigure
-	0.331396,  // featTimeNames
-	0.232738,  // featTimeWords
-	0.788341,  // featTimeConcepts
-	0.020043,  // featSharedWords
-	0.081285,  // featAgreeWho
-	0.277251,  // featAgreeWhere
-	0.500202,  // featAgreeFigure
-	-0.583462, // featOnlySpeakers
-	0.379774,  // featActionAgree
-	0.045254,  // featSameSubject
-	0.513238,  // featSharedActors
-	0.417625,  // featHand
-	0.325416,  // featNames ≥ 0.1
-	0.190825,  // featNames ≥ 0.25
-	0.050686,  // featNames ≥ 0.5
-	0.061751,  // featNames ≥ 0.75
-	0.686317,  // featConcepts ≥ 0.1
-	0.561118,  // featConcepts ≥ 0.25
-	0.380086,  // featConcepts ≥ 0.5
-	0.344551,  // featConcepts ≥ 0.75
-	0.876635,  // featWords ≥ 0.05
-	0.314740,  // featWords ≥ 0.15
-	0.051232,  // featWords ≥ 0.3
-	-0.008387, // featWords ≥ 0.5
-	0.454662,  // featRarestName ≥ 0.3
-	-0.064652, // featRarestName ≥ 0.5
-	-0.854554, // featRarestName ≥ 0.7
+	-0.666924, // featBias
+	0.145776,  // featNames
+	-0.988377, // featBothNamed
+	0.213729,  // featWords
+	-0.881328, // featSameLang
+	0.557202,  // featConcepts
+	-0.740785, // featBothConcepts
+	0.326861,  // featFigures
+	-0.522836, // featBothFigures
+	-0.775792, // featSharedNames
+	0.004647,  // featRarestName
+	-0.152490, // featTitleTopic
+	0.182675,  // featTime
+	-2.054542, // featDays
+	-1.068181, // featActions
+	-0.327511, // featSubjects
+	0.759321,  // featSubjectAgree
+	0.049151,  // featOtherWho
+	-0.880174, // featOtherWhere
+	-0.313764, // featOtherFigure
+	0.339886,  // featTimeNames
+	0.216124,  // featTimeWords
+	0.714090,  // featTimeConcepts
+	0.024261,  // featSharedWords
+	0.158237,  // featAgreeWho
+	0.265028,  // featAgreeWhere
+	0.485284,  // featAgreeFigure
+	-0.546984, // featOnlySpeakers
+	0.316307,  // featActionAgree
+	0.026916,  // featSameSubject
+	0.481822,  // featSharedActors
+	0.362238,  // featHand
+	0.340891,  // featNames ≥ 0.1
+	0.218650,  // featNames ≥ 0.25
+	0.076529,  // featNames ≥ 0.5
+	0.056702,  // featNames ≥ 0.75
+	0.614079,  // featConcepts ≥ 0.1
+	0.592843,  // featConcepts ≥ 0.25
+	0.350517,  // featConcepts ≥ 0.5
+	0.302064,  // featConcepts ≥ 0.75
+	0.880420,  // featWords ≥ 0.05
+	0.286090,  // featWords ≥ 0.15
+	0.017697,  // featWords ≥ 0.3
+	-0.006248, // featWords ≥ 0.5
+	0.504483,  // featRarestName ≥ 0.3
+	-0.153675, // featRarestName ≥ 0.5
+	-0.817228, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.322651, // featTime ≥ 0.2
-	0.817908,  // featTime ≥ 0.5
-	-0.161275, // featTime ≥ 0.8
-	-1.114951, // featTime ≥ 0.95
-	0.457406,  // featFigures ≥ 0.3
-	0.181598,  // featFigures ≥ 0.7
-	0.709244,  // featHand ≥ 0.065
-	0.403110,  // featHand ≥ 0.13
-	-0.077610, // featHand ≥ 0.26
-	0.217429,  // featRarestName × featTime
-	-0.032243, // featConcepts × featNames
-	0.637315,  // featSubjectAgree × featTime
-	1.268820,  // featSharedActors × featTime
+	-0.371776, // featTime ≥ 0.2
+	0.819602,  // featTime ≥ 0.5
+	-0.152592, // featTime ≥ 0.8
+	-1.104028, // featTime ≥ 0.95
+	0.448427,  // featFigures ≥ 0.3
+	0.265981,  // featFigures ≥ 0.7
+	0.710422,  // featHand ≥ 0.065
+	0.498797,  // featHand ≥ 0.13
+	-0.130645, // featHand ≥ 0.26
+	0.238738,  // featRarestName × featTime
+	-0.055088, // featConcepts × featNames
+	0.669432,  // featSubjectAgree × featTime
+	1.201453,  // featSharedActors × featTime
 }

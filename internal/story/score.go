@@ -159,7 +159,7 @@ var defaultParams = params{
 	merge:           true,
 	nameGap:         true,
 	nameMiss:        1,
-	placeMiss:       0.7,
+	placeMiss:       0.6,
 	sidesMiss:       true,
 	sideWeight:      1,
 	speakerWeight:   1,
