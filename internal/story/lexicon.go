@@ -271,6 +271,7 @@ type concept struct {
 var concepts, conceptForms = parseConcepts(`
 call action: call, phone*, telephone*, телефон*, звонок, звонка, звонке, звонком, звонку, звонков, звонил*, позвонил*, созвон*, by phone
 meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
+session action: совещани*
 swap action: swap*, exchang*, freed, frees, free, releas*, обмен*, освобо*, traded
 sanctions action: sanction*, blacklist*, designat*, санкц*, sdn
 entryban action: entry ban, bars entry, barred entry, bans entry, ban list, въезд*, стоп лист*, stop list
@@ -281,6 +282,7 @@ charges action: charg*, indict*, обвинени*, обвиня*, предъя�
 response action: in response, in retaliation, retaliat*, tit-for-tat, tit for tat, reciprocal, mirror, в ответ, ответн*, зеркальн*
 sale action: sell, sells, selling, sale*, divest*, bids, прода*, покупател*, buyer*
 tariff action: tariff*, пошлин*, тариф*, ultimatum*, ультиматум*, deadline*
+decree action: decree, decrees, executive order*, указ, указа, указе, указом, указу, указов
 proposal action: propos*, offer*, предлож*, pitch*
 initiative: инициатив*, initiative*
 rejection: not on the agenda, declin*, refus*, rebuff*, отказ*, охладил*, не стоит
@@ -293,6 +295,10 @@ treaty: treaty, treaties, договор*, accord
 bill: bill, bills, legislation, законопроект*
 vote: vote, votes, voted, voting, голосовани*, проголосова*, resolution*, резолюци*
 hotline: hotline*, горяч* лини*
+undesirable: undesirable, нежелательн*
+foreignagent: foreign agent*, иноагент*, иностранн* агент*
+notice: notice, notices, notif*, уведом*
+launch: launch, launches, launched, test-fire*, test fire*, пуск, пуска, пуске, пуском, пусков, запуск*
 arms: arms control, вооружени*, limits, ceilings, лимит*, ограничени*
 embassy: embass*, посольств*, дипмисси*, mission*, diplomatic mission*, staffing
 diplomat: diplomat*, дипломат*, attach*, атташе, second secretary, секретар*
@@ -339,7 +345,11 @@ veterans subject: veteran*, ветеран*
 poultry subject: poultry, chicken*, птиц*, курятин*, мяса птицы
 food subject: food, foodstuff*, продовольств*, продукт* питания
 fertiliser subject: fertili*, удобрен*
-metals subject: palladium, палладий*, палладия, aluminium, aluminum, алюмини*, titanium, титан, титана, nickel, никел*
+palladium subject: palladium, палладий*, палладия
+aluminium subject: aluminium, aluminum, алюмини*
+titanium subject: titanium, титан, титана, титаном, титановый, титановые, титановых
+nickel subject: nickel, никел*
+gold subject: gold, bullion, золото, золота, золоту, золотом, слиток, слитк*
 uranium subject: uranium, уран, урана, урану, ураном, enriched, обогащенн*
 gas subject: lng, спг, natural gas, gas pipeline*, газа, газу, газом, газовый, газовых, газовые, pipeline*, трубопровод*, газопровод*
 aircraft subject: aircraft, airliner*, самолет*, boeing, airbus, spare parts, запчаст*, авиазапчаст*

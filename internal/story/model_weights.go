@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.628398, // featBias
-	0.089584,  // featNames
-	-1.006632, // featBothNamed
-	0.240390,  // featWords
-	-0.932178, // featSameLang
-	0.564217,  // featConcepts
-	-0.820393, // featBothConcepts
-	0.294222,  // featFigures
-	-0.546616, // featBothFigures
-	-0.769266, // featSharedNames
-	-0.033243, // featRarestName
-	-0.152926, // featTitleTopic
-	0.249746,  // featTime
-	-2.138443, // featDays
-	-1.104659, // featActions
-	-0.268790, // featSubjects
-	0.657287,  // featSubjectAgree
-	0.064077,  // featOtherWho
-	-0.852316, // featOtherWhere
-	-0.397422, // featOtherFigure
-	0.346544,  // featTimeNames
-	0.244451,  // featTimeWords
-	0.700272,  // featTimeConcepts
-	-0.031910, // featSharedWords
-	0.144092,  // featAgreeWho
-	0.329608,  // featAgreeWhere
-	0.477780,  // featAgreeFigure
-	-0.584391, // featOnlySpeakers
-	0.414904,  // featActionAgree
-	0.088596,  // featSameSubject
-	0.489081,  // featSharedActors
-	0.364017,  // featHand
-	0.300596,  // featNames ≥ 0.1
-	0.211759,  // featNames ≥ 0.25
-	0.023647,  // featNames ≥ 0.5
-	0.087205,  // featNames ≥ 0.75
-	0.556815,  // featConcepts ≥ 0.1
-	0.438081,  // featConcepts ≥ 0.25
-	0.396520,  // featConcepts ≥ 0.5
-	0.383692,  // featConcepts ≥ 0.75
-	0.965122,  // featWords ≥ 0.05
-	0.408972,  // featWords ≥ 0.15
-	0.086577,  // featWords ≥ 0.3
-	-0.008631, // featWords ≥ 0.5
-	0.467976,  // featRarestName ≥ 0.3
-	-0.121076, // featRarestName ≥ 0.5
-	-0.778245, // featRarestName ≥ 0.7
+	-0.666924, // featBias
+	0.145776,  // featNames
+	-0.988377, // featBothNamed
+	0.213729,  // featWords
+	-0.881328, // featSameLang
+	0.557202,  // featConcepts
+	-0.740785, // featBothConcepts
+	0.326861,  // featFigures
+	-0.522836, // featBothFigures
+	-0.775792, // featSharedNames
+	0.004647,  // featRarestName
+	-0.152490, // featTitleTopic
+	0.182675,  // featTime
+	-2.054542, // featDays
+	-1.068181, // featActions
+	-0.327511, // featSubjects
+	0.759321,  // featSubjectAgree
+	0.049151,  // featOtherWho
+	-0.880174, // featOtherWhere
+	-0.313764, // featOtherFigure
+	0.339886,  // featTimeNames
+	0.216124,  // featTimeWords
+	0.714090,  // featTimeConcepts
+	0.024261,  // featSharedWords
+	0.158237,  // featAgreeWho
+	0.265028,  // featAgreeWhere
+	0.485284,  // featAgreeFigure
+	-0.546984, // featOnlySpeakers
+	0.316307,  // featActionAgree
+	0.026916,  // featSameSubject
+	0.481822,  // featSharedActors
+	0.362238,  // featHand
+	0.340891,  // featNames ≥ 0.1
+	0.218650,  // featNames ≥ 0.25
+	0.076529,  // featNames ≥ 0.5
+	0.056702,  // featNames ≥ 0.75
+	0.614079,  // featConcepts ≥ 0.1
+	0.592843,  // featConcepts ≥ 0.25
+	0.350517,  // featConcepts ≥ 0.5
+	0.302064,  // featConcepts ≥ 0.75
+	0.880420,  // featWords ≥ 0.05
+	0.286090,  // featWords ≥ 0.15
+	0.017697,  // featWords ≥ 0.3
+	-0.006248, // featWords ≥ 0.5
+	0.504483,  // featRarestName ≥ 0.3
+	-0.153675, // featRarestName ≥ 0.5
+	-0.817228, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.348605, // featTime ≥ 0.2
-	0.917936,  // featTime ≥ 0.5
-	-0.086358, // featTime ≥ 0.8
-	-1.172730, // featTime ≥ 0.95
-	0.435424,  // featFigures ≥ 0.3
-	0.237914,  // featFigures ≥ 0.7
-	0.731775,  // featHand ≥ 0.065
-	0.448294,  // featHand ≥ 0.13
-	-0.014326, // featHand ≥ 0.26
-	0.297747,  // featRarestName × featTime
-	-0.052333, // featConcepts × featNames
-	0.668003,  // featSubjectAgree × featTime
-	1.291543,  // featSharedActors × featTime
+	-0.371776, // featTime ≥ 0.2
+	0.819602,  // featTime ≥ 0.5
+	-0.152592, // featTime ≥ 0.8
+	-1.104028, // featTime ≥ 0.95
+	0.448427,  // featFigures ≥ 0.3
+	0.265981,  // featFigures ≥ 0.7
+	0.710422,  // featHand ≥ 0.065
+	0.498797,  // featHand ≥ 0.13
+	-0.130645, // featHand ≥ 0.26
+	0.238738,  // featRarestName × featTime
+	-0.055088, // featConcepts × featNames
+	0.669432,  // featSubjectAgree × featTime
+	1.201453,  // featSharedActors × featTime
 }
