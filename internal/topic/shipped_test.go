@@ -167,8 +167,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// data; the rules written after it (surnames, weapons, seas and
 	// treaties) catch eleven more of its items and drop one false
 	// positive (P 0.800, R 0.930); the third parties in the headline drop
-	// five more (P 0.889).
-	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.88, 0.93) })
+	// five more (P 0.889); Brooklyn on the American side catches one more
+	// (P 0.891, R 0.953).
+	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.89, 0.95) })
 	// Written blind like unseen4.jsonl, and read once after the rules
 	// named the sides by surnames, weapons, seas and treaties: P 0.745,
 	// R 0.814, the same items as with the rules before that change
@@ -188,6 +189,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.87, 0.81) })
 	// Written blind like unseen6.jsonl, and read once after the places,
 	// bodies and spellings: P 0.829, R 0.791, the same items as with the
-	// rules before that change (docs/rules.md).
-	t.Run("unseen7", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen7.jsonl"), 0.82, 0.79) })
+	// rules before that change (docs/rules.md). Since read, it is
+	// development data; the rules written after it (parliament's voices,
+	// the Northern Fleet, Brooklyn and New Yorkers, the ministries' pair,
+	// more third parties) catch six more of its items and drop five false
+	// positives (P 0.952, R 0.930).
+	t.Run("unseen7", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen7.jsonl"), 0.95, 0.93) })
 }
