@@ -195,4 +195,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// more third parties) catch six more of its items and drop five false
 	// positives (P 0.952, R 0.930).
 	t.Run("unseen7", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen7.jsonl"), 0.95, 0.93) })
+	// Written blind like unseen7.jsonl, and read once after the names and
+	// third parties that followed it: P 0.902, R 0.860, the same items
+	// with the rules before that change and the one before it
+	// (docs/rules.md).
+	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.90, 0.86) })
 }
