@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen13.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13"}
+// unseen14.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -37,16 +37,17 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen":   {0.90, 0.80},
 	"unseen2":  {0.94, 0.80},
 	"unseen3":  {0.81, 0.74},
-	"unseen4":  {0.74, 0.70},
-	"unseen5":  {0.66, 0.65},
-	"unseen6":  {0.80, 0.55},
-	"unseen7":  {0.84, 0.96},
+	"unseen4":  {0.76, 0.70},
+	"unseen5":  {0.67, 0.67},
+	"unseen6":  {0.84, 0.55},
+	"unseen7":  {0.86, 0.96},
 	"unseen8":  {0.88, 0.82},
 	"unseen9":  {0.85, 0.88},
 	"unseen10": {0.78, 0.79},
-	"unseen11": {0.85, 0.65},
+	"unseen11": {0.86, 0.65},
 	"unseen12": {0.81, 0.80},
-	"unseen13": {0.77, 0.80},
+	"unseen13": {0.77, 0.81},
+	"unseen14": {0.70, 0.68},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

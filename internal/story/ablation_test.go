@@ -38,6 +38,7 @@ var ablations = []struct {
 	{"best link, not mean", func(p *params) { p.link = linkBest }, false},
 	{"no veto by the fitted model", func(p *params) { p.veto = nil }, false},
 	{"no cut for reports that share only the sides and places and no concept", func(p *params) { p.placeMiss = 1 }, false},
+	{"no cut for a spokesperson's statements that share nothing else", func(p *params) { p.voiceMiss = 1 }, false},
 	{"different figures halve a pair's score (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 0.5 }, true},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},

@@ -455,6 +455,7 @@ type aliasTable struct {
 	people  map[string]bool        // ids of the groups of personNames
 	bodies  map[string]bool        // ids of the groups of bodyNames
 	sides   map[string]bool        // ids of the groups of sideNames
+	voices  map[string]bool        // ids of the groups of voiceNames
 }
 
 type aliasName struct {
@@ -518,7 +519,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}, voices: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
@@ -527,6 +528,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 	t.tag(t.people, personNames)
 	t.tag(t.bodies, bodyNames)
 	t.tag(t.sides, sideNames)
+	t.tag(t.voices, voiceNames)
 	return t
 }
 

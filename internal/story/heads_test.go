@@ -3,6 +3,7 @@ package story
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // The names a headline gives for who and where: people by their key,
@@ -90,6 +91,34 @@ func TestOtherPlaces(t *testing.T) {
 	for _, tt := range tests {
 		if got := otherHeads(tt.a, tt.b, headWhere); got != tt.want {
 			t.Errorf("%v / %v: other places %v, want %v", tt.a.heads, tt.b.heads, got, tt.want)
+		}
+	}
+}
+
+// Two statements of one spokesperson that share her name, her office,
+// the sides and her post, and no concept, are cut (params.voiceMiss);
+// when they share a concept they are not.
+func TestVoiceMiss(t *testing.T) {
+	g := New(Options{})
+	p := defaultParams
+	p.voiceMiss = 1
+	off := New(Options{p: &p})
+	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	property := Report{Title: "Захарова: Москва ждет от Вашингтона возвращения дипсобственности", Text: "Официальный представитель МИД России сказала, что вопрос шести объектов остается главным раздражителем.", Published: at}
+	tests := []struct {
+		b   Report
+		cut bool
+	}{
+		{Report{Title: "Захарова назвала дискриминационными новые правила выдачи виз россиянам", Text: "Официальный представитель МИД России заявила, что Москва ответит на решение Госдепа."}, true},
+		{Report{Title: "Захарова: США затягивают возвращение дипсобственности", Text: "Официальный представитель МИД России напомнила о шести объектах."}, false},
+	}
+	for _, tt := range tests {
+		var a, b weighted
+		g.weigh(g.x.features(property), &a)
+		g.weigh(g.x.features(tt.b), &b)
+		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
+		if cut := with < without; cut != tt.cut || without == 0 {
+			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
 		}
 	}
 }

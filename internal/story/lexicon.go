@@ -252,6 +252,12 @@ var bodyNames = []string{"Минфин США", "Минторг США", "Мин
 // Compared by Key, so any spelling and case form counts.
 var speakerNames = []string{"Песков", "Захарова", "Брюс", "Пиготт", "Ливитт"}
 
+// voiceNames are the offices the spokespeople speak for. A spokesperson
+// of one of them speaks on several matters a day, and two of her
+// statements share her name, her office and her capital and little else
+// (params.voiceMiss).
+var voiceNames = []string{"МИД", "Госдеп", "Кремль", "Белый дом", "Пентагон"}
+
 // concept is a word or phrase of either language that stands for one
 // thing: "телефонный разговор", "phone call" and "созвонились" are the
 // concept call. Concepts carry meaning across languages where words

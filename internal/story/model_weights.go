@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.666924, // featBias
-	0.145776,  // featNames
-	-0.988377, // featBothNamed
-	0.213729,  // featWords
-	-0.881328, // featSameLang
-	0.557202,  // featConcepts
-	-0.740785, // featBothConcepts
-	0.326861,  // featFigures
-	-0.522836, // featBothFigures
-	-0.775792, // featSharedNames
-	0.004647,  // featRarestName
-	-0.152490, // featTitleTopic
-	0.182675,  // featTime
-	-2.054542, // featDays
-	-1.068181, // featActions
-	-0.327511, // featSubjects
-	0.759321,  // featSubjectAgree
-	0.049151,  // featOtherWho
-	-0.880174, // featOtherWhere
-	-0.313764, // featOtherFigure
-	0.339886,  // featTimeNames
-	0.216124,  // featTimeWords
-	0.714090,  // featTimeConcepts
-	0.024261,  // featSharedWords
-	0.158237,  // featAgreeWho
-	0.265028,  // featAgreeWhere
-	0.485284,  // featAgreeFigure
-	-0.546984, // featOnlySpeakers
-	0.316307,  // featActionAgree
-	0.026916,  // featSameSubject
-	0.481822,  // featSharedActors
-	0.362238,  // featHand
-	0.340891,  // featNames ≥ 0.1
-	0.218650,  // featNames ≥ 0.25
-	0.076529,  // featNames ≥ 0.5
-	0.056702,  // featNames ≥ 0.75
-	0.614079,  // featConcepts ≥ 0.1
-	0.592843,  // featConcepts ≥ 0.25
-	0.350517,  // featConcepts ≥ 0.5
-	0.302064,  // featConcepts ≥ 0.75
-	0.880420,  // featWords ≥ 0.05
-	0.286090,  // featWords ≥ 0.15
-	0.017697,  // featWords ≥ 0.3
-	-0.006248, // featWords ≥ 0.5
-	0.504483,  // featRarestName ≥ 0.3
-	-0.153675, // featRarestName ≥ 0.5
-	-0.817228, // featRarestName ≥ 0.7
+	-0.661090, // featBias
+	0.131867,  // featNames
+	-0.954573, // featBothNamed
+	0.209845,  // featWords
+	-0.872640, // featSameLang
+	0.547552,  // featConcepts
+	-0.715147, // featBothConcepts
+	0.317067,  // featFigures
+	-0.519846, // featBothFigures
+	-0.746785, // featSharedNames
+	0.014472,  // featRarestName
+	-0.183958, // featTitleTopic
+	0.173468,  // featTime
+	-2.046212, // featDays
+	-0.923482, // featActions
+	-0.306747, // featSubjects
+	0.778573,  // featSubjectAgree
+	0.055725,  // featOtherWho
+	-0.837420, // featOtherWhere
+	-0.306256, // featOtherFigure
+	0.314028,  // featTimeNames
+	0.204486,  // featTimeWords
+	0.667024,  // featTimeConcepts
+	0.040997,  // featSharedWords
+	-0.030467, // featAgreeWho
+	0.196034,  // featAgreeWhere
+	0.432962,  // featAgreeFigure
+	-0.508788, // featOnlySpeakers
+	0.366931,  // featActionAgree
+	0.059298,  // featSameSubject
+	0.477402,  // featSharedActors
+	0.411671,  // featHand
+	0.326426,  // featNames ≥ 0.1
+	0.196881,  // featNames ≥ 0.25
+	0.096541,  // featNames ≥ 0.5
+	0.056741,  // featNames ≥ 0.75
+	0.540583,  // featConcepts ≥ 0.1
+	0.558156,  // featConcepts ≥ 0.25
+	0.292057,  // featConcepts ≥ 0.5
+	0.290817,  // featConcepts ≥ 0.75
+	0.848131,  // featWords ≥ 0.05
+	0.368391,  // featWords ≥ 0.15
+	-0.090185, // featWords ≥ 0.3
+	-0.004985, // featWords ≥ 0.5
+	0.478529,  // featRarestName ≥ 0.3
+	-0.074105, // featRarestName ≥ 0.5
+	-0.789637, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.371776, // featTime ≥ 0.2
-	0.819602,  // featTime ≥ 0.5
-	-0.152592, // featTime ≥ 0.8
-	-1.104028, // featTime ≥ 0.95
-	0.448427,  // featFigures ≥ 0.3
-	0.265981,  // featFigures ≥ 0.7
-	0.710422,  // featHand ≥ 0.065
-	0.498797,  // featHand ≥ 0.13
-	-0.130645, // featHand ≥ 0.26
-	0.238738,  // featRarestName × featTime
-	-0.055088, // featConcepts × featNames
-	0.669432,  // featSubjectAgree × featTime
-	1.201453,  // featSharedActors × featTime
+	-0.366384, // featTime ≥ 0.2
+	0.781673,  // featTime ≥ 0.5
+	-0.166255, // featTime ≥ 0.8
+	-1.131358, // featTime ≥ 0.95
+	0.467120,  // featFigures ≥ 0.3
+	0.276085,  // featFigures ≥ 0.7
+	0.757602,  // featHand ≥ 0.065
+	0.512810,  // featHand ≥ 0.13
+	0.049857,  // featHand ≥ 0.26
+	0.246978,  // featRarestName × featTime
+	-0.078416, // featConcepts × featNames
+	0.715198,  // featSubjectAgree × featTime
+	1.123916,  // featSharedActors × featTime
 }

@@ -76,6 +76,13 @@ type params struct {
 	// through its summary, so the cut counts on the lexicon having it.
 	// 1: no effect.
 	placeMiss float64
+	// voiceMiss multiplies the score of two reports that placeMiss
+	// leaves alone but whose only shared names besides those are a
+	// spokesperson's and her office's, and whose only shared concept is
+	// her post: the foreign ministry's spokeswoman on diplomatic
+	// property and, the same morning, on new sanctions. Needs placeMiss.
+	// 1: no effect.
+	voiceMiss float64
 	// sidesMiss counts a shared name of the sides (sideNames) as a shared
 	// name for nameMiss. Every report of the topic names Russia and the
 	// US, so "Russia lifts ban on US poultry imports" and "US imposes visa
@@ -160,6 +167,7 @@ var defaultParams = params{
 	nameGap:         true,
 	nameMiss:        1,
 	placeMiss:       0.6,
+	voiceMiss:       0.5,
 	sidesMiss:       true,
 	sideWeight:      1,
 	speakerWeight:   1,
@@ -272,6 +280,8 @@ type evidence struct {
 	rarest    float64           // the idf of the rarest shared name other than the sides'
 	agree     uint8             // bit h: one names one of the other's heads[h]
 	notPlaces int               // shared names other than the sides' and places (placeMiss)
+	notVoices int               // shared names other than the sides', places, spokespeople's and their offices' (voiceMiss)
+	spokes    int               // the spokesperson's post, when shared (voiceMiss)
 	differ    [numHeads]bool    // both headlines give names of kind h and neither report names the other's
 }
 
@@ -283,6 +293,12 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 	}
 	if g.p.placeMiss != 1 && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
 		ev.notPlaces++
+		if g.p.voiceMiss != 1 && !ft.speaker && !g.x.aliases.voices[ft.key[1:]] {
+			ev.notVoices++
+		}
+	}
+	if g.p.voiceMiss != 1 && ft.key == spokesKey {
+		ev.spokes++
 	}
 	// The rest is the model's alone: the hand-set score does without.
 	if g.p.modelled() && kinds[ft.kind] == kindName && !ft.side {
@@ -442,8 +458,11 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	if g.p.tau > 0 {
 		s *= timeFactor(hours, g.p.tau, g.p.square)
 	}
-	if g.p.placeMiss != 1 && ev.shared[0] > 0 && ev.notPlaces == 0 && ev.shared[kindIndex(kindConcept)] == 0 && !shareTitleTopic(a.f, b.f) {
+	switch {
+	case g.p.placeMiss != 1 && ev.shared[0] > 0 && ev.notPlaces == 0 && ev.shared[kindIndex(kindConcept)] == 0 && !shareTitleTopic(a.f, b.f):
 		s *= g.p.placeMiss
+	case g.p.voiceMiss != 1 && ev.shared[0] > 0 && ev.notVoices == 0 && ev.shared[kindIndex(kindConcept)] == ev.spokes && !shareTitleTopic(a.f, b.f):
+		s *= g.p.voiceMiss
 	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
@@ -515,3 +534,6 @@ func otherHeads(a, b *features, h int) bool {
 	}
 	return true
 }
+
+// spokesKey is the feature of a spokesperson's post (voiceMiss).
+const spokesKey = string(kindConcept) + "spokes"
