@@ -285,6 +285,9 @@ type evidence struct {
 	differ    [numHeads]bool    // both headlines give names of kind h and neither report names the other's
 }
 
+// spokesKey is the concept of a spokesperson's post (voiceMiss).
+const spokesKey = string(kindConcept) + "spokes"
+
 // share adds a feature both reports have, with the product of its weights.
 func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features) {
 	ev.dot[ft.kind] += product
@@ -534,6 +537,3 @@ func otherHeads(a, b *features, h int) bool {
 	}
 	return true
 }
-
-// spokesKey is the feature of a spokesperson's post (voiceMiss).
-const spokesKey = string(kindConcept) + "spokes"
