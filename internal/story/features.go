@@ -16,6 +16,7 @@ type feat struct {
 	kind    uint8    // kindIndex(key[0])
 	side    bool     // a name of the sides (sideNames)
 	speaker bool     // a spokesperson's name (speakerNames)
+	voice   bool     // the name of a spokesperson's office (voiceNames)
 	stat    *keyStat // the window's statistics of key, once the report is in it
 }
 
@@ -150,7 +151,8 @@ func (x *extractor) features(r Report) *features {
 	x.field(r.Text, 1, tf, f, false, r.Published)
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
-		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: k[0] == kindName && x.aliases.sides[k[1:]], speaker: k[0] == kindName && x.speakers[k[1:]]})
+		name := k[0] == kindName
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: name && x.aliases.sides[k[1:]], speaker: name && x.speakers[k[1:]], voice: name && x.aliases.voices[k[1:]]})
 	}
 	sortFeats(f.feats)
 	return f

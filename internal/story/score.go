@@ -296,7 +296,7 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 	}
 	if g.p.placeMiss != 1 && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
 		ev.notPlaces++
-		if g.p.voiceMiss != 1 && !ft.speaker && !g.x.aliases.voices[ft.key[1:]] {
+		if g.p.voiceMiss != 1 && !ft.speaker && !ft.voice {
 			ev.notVoices++
 		}
 	}
