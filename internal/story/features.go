@@ -80,6 +80,10 @@ type features struct {
 	headStats [numHeads][]*keyStat
 	// titleTopics are the concepts and figures the headline names.
 	titleTopics []string
+	// titleSide and titleThird are whether the headline names one of the
+	// sides (sideNames), and a third country (thirdCountries).
+	titleSide  bool
+	titleThird bool
 }
 
 const (
@@ -177,6 +181,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	stems := make([]string, len(ws))
 	for i, w := range ws {
 		stems[i] = stem(w.lower, w.cyr)
+		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) {
+			f.titleThird = true
+		}
 	}
 	flags := make([]bool, 2*len(ws))
 	used := flags[:len(ws)]     // taken by an alias or a phrase
@@ -184,6 +191,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
 			key := string(kindName) + id
+			if title && x.aliases.sides[id] {
+				f.titleSide = true
+			}
 			switch {
 			case !title:
 			case x.aliases.places[id]:

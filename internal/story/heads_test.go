@@ -154,3 +154,59 @@ func TestHeadNamesAreAliases(t *testing.T) {
 		t.Errorf("%d person groups for %d personNames: one is no alias", n, len(personNames))
 	}
 }
+
+// A headline naming a third country and neither side is a third party's
+// act: against a report whose headline names no third country, sharing
+// only the sides, places and offices, it is cut; a third party's words on
+// the event, naming its people, are not.
+func TestThirdMiss(t *testing.T) {
+	g := New(Options{})
+	p := defaultParams
+	p.thirdMiss = 1
+	off := New(Options{p: &p})
+	talks := Report{Title: "US, Russian diplomats meet in Istanbul on embassy operations", Text: "The talks at the Russian consulate general were led by ambassador Alexander Darchiev and a deputy assistant secretary of state.", Lang: "en"}
+	tests := []struct {
+		b   Report
+		cut bool
+	}{
+		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "The two ministers discussed trade and border security, Turkey's foreign ministry said.", Lang: "en"}, true},
+		{Report{Title: "Turkey ready to host next round of US-Russian embassy talks, Fidan says", Text: "Fidan said Ankara had offered the consulate general for the talks in Istanbul.", Lang: "en"}, false},
+		{Report{Title: "Turkey's Fidan meets Darchiev before embassy talks in Istanbul", Text: "The Turkish minister received the Russian ambassador to Washington, Alexander Darchiev, ahead of the talks.", Lang: "en"}, false},
+		{Report{Title: "Diplomats of both countries end talks in Istanbul", Text: "The foreign ministry said the two delegations agreed on visas.", Lang: "en"}, false},
+	}
+	for _, tt := range tests {
+		var a, b weighted
+		g.weigh(g.x.features(talks), &a)
+		g.weigh(g.x.features(tt.b), &b)
+		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
+		if cut := with < without; cut != tt.cut || without == 0 {
+			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
+		}
+	}
+}
+
+// Two headlines of one spokesperson that name different actions are two
+// matters of her day: conflict cuts them once more.
+func TestSpeakerConflict(t *testing.T) {
+	g := New(Options{})
+	p := defaultParams
+	p.speakerConflict = 1
+	off := New(Options{p: &p})
+	swap := Report{Title: "Песков: обмен в Стамбуле — результат работы спецслужб", Text: "Пресс-секретарь президента сказал, что Кремль не связывает обмен с другими контактами с Вашингтоном.", Lang: "ru"}
+	tests := []struct {
+		b   Report
+		cut bool
+	}{
+		{Report{Title: "Песков: говорить о сроках встречи Путина и Трампа пока преждевременно", Text: "В Кремле сказали, что контакты с Вашингтоном продолжаются.", Lang: "ru"}, true},
+		{Report{Title: "Лавров: говорить о сроках встречи Путина и Трампа пока преждевременно", Text: "В МИД сказали, что контакты с Вашингтоном продолжаются.", Lang: "ru"}, false},
+	}
+	for _, tt := range tests {
+		var a, b weighted
+		g.weigh(g.x.features(swap), &a)
+		g.weigh(g.x.features(tt.b), &b)
+		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
+		if cut := with < without; cut != tt.cut || without == 0 {
+			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package story
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // builtinAliases are names that one language writes differently from the
 // other, or that have several forms in one language: places and bodies
@@ -562,3 +565,67 @@ var officeTable = `
 глава РФПИ = руководитель РФПИ = гендиректор РФПИ = head of the Russian Direct Investment Fund = head of RDIF = RDIF head = RDIF chief = Russian Direct Investment Fund chief : Дмитриев 2011-06-21
 спецпосланник президента США = спецпосланник Трампа = спецпосланник американского лидера = спецпосланник Белого дома = Trump's special envoy = Trump envoy = Trump's envoy = White House envoy = US special envoy : Уиткофф 2025-01-20
 `
+
+// thirdCountries are the names of countries other than the two sides,
+// and their adjectives, that the topic's news names most: in English as
+// written, in Russian as stems that take an ending of up to two letters
+// (Турци-я, Турци-ей; японск-ими is one letter too long, and "Франциско"
+// is left out by the same limit). A headline that names one and neither
+// side tells a third party's act (params.thirdMiss).
+var thirdCountries = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+turkey türkiye turkish турци
+saudi saudis арави
+uae emirati оаэ эмират
+qatar qatari катар
+oman omani оман
+hungary hungarian венгри
+china chinese кита
+india indian инди
+iran iranian иран
+israel israeli израил
+switzerland swiss швейцари
+finland finnish финлянди
+austria austrian австри
+norway norwegian норвеги
+germany german германи
+france french франци
+britain british uk британи
+poland polish польш
+belarus belarusian белорусси беларус
+kazakhstan kazakh казахстан
+japan japanese япони
+korea korean коре
+serbia serbian серби
+armenia armenian армени
+azerbaijan azerbaijani азербайджан
+syria syrian сири
+egypt egyptian египет египт
+venezuela venezuelan венесуэл
+cuba cuban
+canada canadian канад
+mexico mexican мексик
+brazil brazilian бразили
+vatican ватикан
+`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// isThirdCountry reports whether the lower-case word w is one of
+// thirdCountries, or a Russian form of one.
+func isThirdCountry(w string) bool {
+	if thirdCountries[w] {
+		return true
+	}
+	for cut := 0; cut < 2 && w != ""; cut++ {
+		_, n := utf8.DecodeLastRuneInString(w)
+		w = w[:len(w)-n]
+		if thirdCountries[w] && w[0] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.661090, // featBias
-	0.131867,  // featNames
-	-0.954573, // featBothNamed
-	0.209845,  // featWords
-	-0.872640, // featSameLang
-	0.547552,  // featConcepts
-	-0.715147, // featBothConcepts
-	0.317067,  // featFigures
-	-0.519846, // featBothFigures
-	-0.746785, // featSharedNames
-	0.014472,  // featRarestName
-	-0.183958, // featTitleTopic
-	0.173468,  // featTime
-	-2.046212, // featDays
-	-0.923482, // featActions
-	-0.306747, // featSubjects
-	0.778573,  // featSubjectAgree
-	0.055725,  // featOtherWho
-	-0.837420, // featOtherWhere
-	-0.306256, // featOtherFigure
-	0.314028,  // featTimeNames
-	0.204486,  // featTimeWords
-	0.667024,  // featTimeConcepts
-	0.040997,  // featSharedWords
-	-0.030467, // featAgreeWho
-	0.196034,  // featAgreeWhere
-	0.432962,  // featAgreeFigure
-	-0.508788, // featOnlySpeakers
-	0.366931,  // featActionAgree
-	0.059298,  // featSameSubject
-	0.477402,  // featSharedActors
-	0.411671,  // featHand
-	0.326426,  // featNames ≥ 0.1
-	0.196881,  // featNames ≥ 0.25
-	0.096541,  // featNames ≥ 0.5
-	0.056741,  // featNames ≥ 0.75
-	0.540583,  // featConcepts ≥ 0.1
-	0.558156,  // featConcepts ≥ 0.25
-	0.292057,  // featConcepts ≥ 0.5
-	0.290817,  // featConcepts ≥ 0.75
-	0.848131,  // featWords ≥ 0.05
-	0.368391,  // featWords ≥ 0.15
-	-0.090185, // featWords ≥ 0.3
-	-0.004985, // featWords ≥ 0.5
-	0.478529,  // featRarestName ≥ 0.3
-	-0.074105, // featRarestName ≥ 0.5
-	-0.789637, // featRarestName ≥ 0.7
+	-0.664184, // featBias
+	0.137054,  // featNames
+	-0.945724, // featBothNamed
+	0.210480,  // featWords
+	-0.902416, // featSameLang
+	0.574420,  // featConcepts
+	-0.723044, // featBothConcepts
+	0.325384,  // featFigures
+	-0.458257, // featBothFigures
+	-0.769648, // featSharedNames
+	-0.002450, // featRarestName
+	-0.152405, // featTitleTopic
+	0.158178,  // featTime
+	-2.019384, // featDays
+	-0.987689, // featActions
+	-0.297684, // featSubjects
+	0.675175,  // featSubjectAgree
+	0.090163,  // featOtherWho
+	-0.754363, // featOtherWhere
+	-0.322297, // featOtherFigure
+	0.282220,  // featTimeNames
+	0.196842,  // featTimeWords
+	0.664180,  // featTimeConcepts
+	0.074459,  // featSharedWords
+	0.109000,  // featAgreeWho
+	-0.088349, // featAgreeWhere
+	0.391647,  // featAgreeFigure
+	-0.479629, // featOnlySpeakers
+	0.370727,  // featActionAgree
+	0.107971,  // featSameSubject
+	0.495086,  // featSharedActors
+	0.412594,  // featHand
+	0.333728,  // featNames ≥ 0.1
+	0.187569,  // featNames ≥ 0.25
+	0.111176,  // featNames ≥ 0.5
+	0.026392,  // featNames ≥ 0.75
+	0.520943,  // featConcepts ≥ 0.1
+	0.586245,  // featConcepts ≥ 0.25
+	0.293024,  // featConcepts ≥ 0.5
+	0.325731,  // featConcepts ≥ 0.75
+	0.853467,  // featWords ≥ 0.05
+	0.364536,  // featWords ≥ 0.15
+	-0.093523, // featWords ≥ 0.3
+	-0.005036, // featWords ≥ 0.5
+	0.397255,  // featRarestName ≥ 0.3
+	0.043729,  // featRarestName ≥ 0.5
+	-0.831704, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.366384, // featTime ≥ 0.2
-	0.781673,  // featTime ≥ 0.5
-	-0.166255, // featTime ≥ 0.8
-	-1.131358, // featTime ≥ 0.95
-	0.467120,  // featFigures ≥ 0.3
-	0.276085,  // featFigures ≥ 0.7
-	0.757602,  // featHand ≥ 0.065
-	0.512810,  // featHand ≥ 0.13
-	0.049857,  // featHand ≥ 0.26
-	0.246978,  // featRarestName × featTime
-	-0.078416, // featConcepts × featNames
-	0.715198,  // featSubjectAgree × featTime
-	1.123916,  // featSharedActors × featTime
+	-0.365307, // featTime ≥ 0.2
+	0.756069,  // featTime ≥ 0.5
+	-0.120985, // featTime ≥ 0.8
+	-1.167330, // featTime ≥ 0.95
+	0.432394,  // featFigures ≥ 0.3
+	0.272170,  // featFigures ≥ 0.7
+	0.752127,  // featHand ≥ 0.065
+	0.481097,  // featHand ≥ 0.13
+	0.054159,  // featHand ≥ 0.26
+	0.225020,  // featRarestName × featTime
+	-0.061919, // featConcepts × featNames
+	0.566956,  // featSubjectAgree × featTime
+	1.132269,  // featSharedActors × featTime
 }

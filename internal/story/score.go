@@ -80,8 +80,7 @@ type params struct {
 	// leaves alone but whose only shared names besides those are a
 	// spokesperson's and her office's, and whose only shared concept is
 	// her post: the foreign ministry's spokeswoman on diplomatic
-	// property and, the same morning, on new sanctions. Needs placeMiss.
-	// 1: no effect.
+	// property and, the same morning, on new sanctions. 1: no effect.
 	voiceMiss float64
 	// sidesMiss counts a shared name of the sides (sideNames) as a shared
 	// name for nameMiss. Every report of the topic names Russia and the
@@ -112,6 +111,22 @@ type params struct {
 	// feed's title, and an aggregator's feed (a news search) is one
 	// outlet for every publisher (docs/digest.md, "Limits"). 1: no effect.
 	sameSource float64
+	// thirdMiss multiplies the score of two reports when one headline
+	// names a third country and neither side, the other names no third
+	// country, and they share no name besides the sides', places and the
+	// spokespeople's offices and names: Turkey's foreign minister
+	// receiving Iran's in Istanbul on the morning of US–Russian talks
+	// there, or a Swiss offer to host a summit on the day of talks in
+	// Bern. A third party's own act is another event, even in the venue
+	// city and on the day; its statement about the event names the event's
+	// people, or the sides in its headline. 1: no effect.
+	thirdMiss float64
+	// speakerConflict multiplies, once more, the score of two reports
+	// whose headlines name different actions (conflict) and the same
+	// spokesperson: "Песков: обмен в Стамбуле…" and "Песков: говорить о
+	// сроках встречи…" are one man on two matters of one day. 1: no
+	// effect.
+	speakerConflict float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -172,6 +187,8 @@ var defaultParams = params{
 	sideWeight:      1,
 	speakerWeight:   1,
 	sameSource:      1,
+	speakerConflict: 0.5,
+	thirdMiss:       0.5,
 	locative:        true,
 }
 
@@ -294,9 +311,9 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 	if !ft.side || g.p.sidesMiss {
 		ev.shared[ft.kind]++
 	}
-	if g.p.placeMiss != 1 && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
+	if g.p.countsNames() && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
 		ev.notPlaces++
-		if g.p.voiceMiss != 1 && !ft.speaker && !ft.voice {
+		if !ft.speaker && !ft.voice {
 			ev.notVoices++
 		}
 	}
@@ -420,6 +437,10 @@ func (g *Grouper) isPlace(key string, a, b *features) bool {
 	return g.x.aliases.places[key[1:]] || slices.Contains(a.heads[headWhere], key) || slices.Contains(b.heads[headWhere], key)
 }
 
+// countsNames reports whether a cut reads which names two reports share
+// (placeMiss, voiceMiss, thirdMiss): only then are they counted.
+func (p *params) countsNames() bool { return p.placeMiss != 1 || p.voiceMiss != 1 || p.thirdMiss != 1 }
+
 // modelled reports whether a pair model reads the pairs: only then is the
 // evidence it alone reads gathered.
 func (p *params) modelled() bool { return p.model != nil || p.veto != nil }
@@ -467,8 +488,14 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	case g.p.voiceMiss != 1 && ev.shared[0] > 0 && ev.notVoices == 0 && ev.shared[kindIndex(kindConcept)] == ev.spokes && !shareTitleTopic(a.f, b.f):
 		s *= g.p.voiceMiss
 	}
+	if g.p.thirdMiss != 1 && ev.notVoices == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
+		s *= g.p.thirdMiss
+	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
 		s *= g.p.conflict
+		if g.p.speakerConflict != 1 && g.shareTitleSpeaker(a.f, b.f) {
+			s *= g.p.speakerConflict
+		}
 	}
 	if subjectConflict(a.f, b.f) || subjectConflict(b.f, a.f) {
 		s *= g.p.subjectConflict
@@ -536,4 +563,21 @@ func otherHeads(a, b *features, h int) bool {
 		}
 	}
 	return true
+}
+
+// shareTitleSpeaker reports whether the headlines of a and b name one
+// spokesperson.
+func (g *Grouper) shareTitleSpeaker(a, b *features) bool {
+	for _, k := range a.heads[headWho] {
+		if g.x.speakers[k[1:]] && slices.Contains(b.heads[headWho], k) {
+			return true
+		}
+	}
+	return false
+}
+
+// thirdParty reports whether a's headline names a third country and
+// neither side while b's names no third country (thirdMiss).
+func thirdParty(a, b *features) bool {
+	return a.titleThird && !a.titleSide && !b.titleThird
 }

@@ -170,3 +170,27 @@ func shareAlias(a, b *features) bool {
 	}
 	return false
 }
+
+func TestIsThirdCountry(t *testing.T) {
+	tests := []struct {
+		word string
+		want bool
+	}{
+		{"turkey", true},
+		{"турции", true},
+		{"турцией", true},
+		{"iranian", true},
+		{"швейцарии", true},
+		{"франциско", false}, // Сан-Франциско
+		{"индиана", false},
+		{"ukraine", false}, // the topic's subject, not a third party
+		{"россия", false},
+		{"оманский", false}, // an adjective names a venue as often as an actor
+		{"bern", false},
+	}
+	for _, tt := range tests {
+		if got := isThirdCountry(tt.word); got != tt.want {
+			t.Errorf("isThirdCountry(%q) = %v, want %v", tt.word, got, tt.want)
+		}
+	}
+}
