@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen14.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14"}
+// unseen15.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -47,7 +47,8 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen11": {0.86, 0.65},
 	"unseen12": {0.81, 0.80},
 	"unseen13": {0.77, 0.81},
-	"unseen14": {0.70, 0.68},
+	"unseen14": {0.73, 0.70},
+	"unseen15": {0.80, 0.73},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

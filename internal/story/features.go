@@ -17,6 +17,7 @@ type feat struct {
 	side    bool     // a name of the sides (sideNames)
 	speaker bool     // a spokesperson's name (speakerNames)
 	voice   bool     // the name of a spokesperson's office (voiceNames)
+	third   bool     // a third country's name (thirdCountries)
 	stat    *keyStat // the window's statistics of key, once the report is in it
 }
 
@@ -84,6 +85,9 @@ type features struct {
 	// sides (sideNames), and a third country (thirdCountries).
 	titleSide  bool
 	titleThird bool
+	// thirdNames are the keys of the names of third countries, while the
+	// report is read.
+	thirdNames []string
 }
 
 const (
@@ -156,8 +160,9 @@ func (x *extractor) features(r Report) *features {
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
 		name := k[0] == kindName
-		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: name && x.aliases.sides[k[1:]], speaker: name && x.speakers[k[1:]], voice: name && x.aliases.voices[k[1:]]})
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: name && x.aliases.sides[k[1:]], speaker: name && x.speakers[k[1:]], voice: name && x.aliases.voices[k[1:]], third: name && slices.Contains(f.thirdNames, k)})
 	}
+	f.thirdNames = nil
 	sortFeats(f.feats)
 	return f
 }
@@ -193,6 +198,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			key := string(kindName) + id
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
+			}
+			if isThirdCountry(ws[i].lower) && !slices.Contains(f.thirdNames, key) {
+				f.thirdNames = append(f.thirdNames, key)
 			}
 			switch {
 			case !title:
@@ -271,6 +279,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
+				if isThirdCountry(w.lower) && !slices.Contains(f.thirdNames, key) {
+					f.thirdNames = append(f.thirdNames, key)
+				}
 				w := weight
 				switch {
 				case x.speakers[k] && x.speakerWeight != 1:

@@ -164,7 +164,7 @@ func TestThirdMiss(t *testing.T) {
 	p := defaultParams
 	p.thirdMiss = 1
 	off := New(Options{p: &p})
-	talks := Report{Title: "US, Russian diplomats meet in Istanbul on embassy operations", Text: "The talks at the Russian consulate general were led by ambassador Alexander Darchiev and a deputy assistant secretary of state.", Lang: "en"}
+	talks := Report{Title: "US, Russian diplomats meet in Istanbul on embassy operations", Text: "The talks at the Russian consulate general, hosted by Turkey, were led by ambassador Alexander Darchiev and a deputy assistant secretary of state.", Lang: "en"}
 	tests := []struct {
 		b   Report
 		cut bool
@@ -173,6 +173,9 @@ func TestThirdMiss(t *testing.T) {
 		{Report{Title: "Turkey ready to host next round of US-Russian embassy talks, Fidan says", Text: "Fidan said Ankara had offered the consulate general for the talks in Istanbul.", Lang: "en"}, false},
 		{Report{Title: "Turkey's Fidan meets Darchiev before embassy talks in Istanbul", Text: "The Turkish minister received the Russian ambassador to Washington, Alexander Darchiev, ahead of the talks.", Lang: "en"}, false},
 		{Report{Title: "Diplomats of both countries end talks in Istanbul", Text: "The foreign ministry said the two delegations agreed on visas.", Lang: "en"}, false},
+		// Turkey named in both is the third country itself, no evidence of
+		// one event.
+		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "Turkey's foreign ministry said the ministers discussed trade.", Lang: "en"}, true},
 	}
 	for _, tt := range tests {
 		var a, b weighted
@@ -203,6 +206,33 @@ func TestSpeakerConflict(t *testing.T) {
 	for _, tt := range tests {
 		var a, b weighted
 		g.weigh(g.x.features(swap), &a)
+		g.weigh(g.x.features(tt.b), &b)
+		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
+		if cut := with < without; cut != tt.cut || without == 0 {
+			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
+		}
+	}
+}
+
+// Headlines that give different figures, neither mentioned in the other
+// report, tell two events of the day: three hours of talks and two
+// diplomats expelled.
+func TestFigureConflict(t *testing.T) {
+	g := New(Options{})
+	p := defaultParams
+	p.pairHeads[headFigure] = 1
+	off := New(Options{p: &p})
+	talks := Report{Title: "Rubio, Lavrov hold three hours of talks in Astana", Text: "The ministers agreed to restart the working group on embassies.", Lang: "en"}
+	tests := []struct {
+		b   Report
+		cut bool
+	}{
+		{Report{Title: "US expels two Russian diplomats at the UN", Text: "The State Department said the diplomats at the mission had engaged in activities incompatible with their status.", Lang: "en"}, true},
+		{Report{Title: "Rubio and Lavrov talk for three hours in Astana", Text: "The two agreed to restart the working group on embassies.", Lang: "en"}, false},
+	}
+	for _, tt := range tests {
+		var a, b weighted
+		g.weigh(g.x.features(talks), &a)
 		g.weigh(g.x.features(tt.b), &b)
 		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
 		if cut := with < without; cut != tt.cut || without == 0 {

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.664184, // featBias
-	0.137054,  // featNames
-	-0.945724, // featBothNamed
-	0.210480,  // featWords
-	-0.902416, // featSameLang
-	0.574420,  // featConcepts
-	-0.723044, // featBothConcepts
-	0.325384,  // featFigures
-	-0.458257, // featBothFigures
-	-0.769648, // featSharedNames
-	-0.002450, // featRarestName
-	-0.152405, // featTitleTopic
-	0.158178,  // featTime
-	-2.019384, // featDays
-	-0.987689, // featActions
-	-0.297684, // featSubjects
-	0.675175,  // featSubjectAgree
-	0.090163,  // featOtherWho
-	-0.754363, // featOtherWhere
-	-0.322297, // featOtherFigure
-	0.282220,  // featTimeNames
-	0.196842,  // featTimeWords
-	0.664180,  // featTimeConcepts
-	0.074459,  // featSharedWords
-	0.109000,  // featAgreeWho
-	-0.088349, // featAgreeWhere
-	0.391647,  // featAgreeFigure
-	-0.479629, // featOnlySpeakers
-	0.370727,  // featActionAgree
-	0.107971,  // featSameSubject
-	0.495086,  // featSharedActors
-	0.412594,  // featHand
-	0.333728,  // featNames ≥ 0.1
-	0.187569,  // featNames ≥ 0.25
-	0.111176,  // featNames ≥ 0.5
-	0.026392,  // featNames ≥ 0.75
-	0.520943,  // featConcepts ≥ 0.1
-	0.586245,  // featConcepts ≥ 0.25
-	0.293024,  // featConcepts ≥ 0.5
-	0.325731,  // featConcepts ≥ 0.75
-	0.853467,  // featWords ≥ 0.05
-	0.364536,  // featWords ≥ 0.15
-	-0.093523, // featWords ≥ 0.3
-	-0.005036, // featWords ≥ 0.5
-	0.397255,  // featRarestName ≥ 0.3
-	0.043729,  // featRarestName ≥ 0.5
-	-0.831704, // featRarestName ≥ 0.7
+	-0.642545, // featBias
+	0.137422,  // featNames
+	-0.906389, // featBothNamed
+	0.207846,  // featWords
+	-0.899398, // featSameLang
+	0.568827,  // featConcepts
+	-0.829390, // featBothConcepts
+	0.334137,  // featFigures
+	-0.474059, // featBothFigures
+	-0.780092, // featSharedNames
+	-0.033561, // featRarestName
+	-0.155387, // featTitleTopic
+	0.179813,  // featTime
+	-2.028115, // featDays
+	-0.931283, // featActions
+	-0.341250, // featSubjects
+	0.698127,  // featSubjectAgree
+	0.166008,  // featOtherWho
+	-0.746431, // featOtherWhere
+	-0.246969, // featOtherFigure
+	0.287451,  // featTimeNames
+	0.195650,  // featTimeWords
+	0.661682,  // featTimeConcepts
+	0.060948,  // featSharedWords
+	0.137501,  // featAgreeWho
+	-0.094740, // featAgreeWhere
+	0.391397,  // featAgreeFigure
+	-0.480348, // featOnlySpeakers
+	0.450042,  // featActionAgree
+	0.020437,  // featSameSubject
+	0.469146,  // featSharedActors
+	0.421402,  // featHand
+	0.354725,  // featNames ≥ 0.1
+	0.169203,  // featNames ≥ 0.25
+	0.093999,  // featNames ≥ 0.5
+	0.015784,  // featNames ≥ 0.75
+	0.530742,  // featConcepts ≥ 0.1
+	0.616943,  // featConcepts ≥ 0.25
+	0.303485,  // featConcepts ≥ 0.5
+	0.274380,  // featConcepts ≥ 0.75
+	0.892501,  // featWords ≥ 0.05
+	0.342366,  // featWords ≥ 0.15
+	-0.096631, // featWords ≥ 0.3
+	-0.004095, // featWords ≥ 0.5
+	0.381642,  // featRarestName ≥ 0.3
+	0.031223,  // featRarestName ≥ 0.5
+	-0.866347, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.365307, // featTime ≥ 0.2
-	0.756069,  // featTime ≥ 0.5
-	-0.120985, // featTime ≥ 0.8
-	-1.167330, // featTime ≥ 0.95
-	0.432394,  // featFigures ≥ 0.3
-	0.272170,  // featFigures ≥ 0.7
-	0.752127,  // featHand ≥ 0.065
-	0.481097,  // featHand ≥ 0.13
-	0.054159,  // featHand ≥ 0.26
-	0.225020,  // featRarestName × featTime
-	-0.061919, // featConcepts × featNames
-	0.566956,  // featSubjectAgree × featTime
-	1.132269,  // featSharedActors × featTime
+	-0.344424, // featTime ≥ 0.2
+	0.760246,  // featTime ≥ 0.5
+	-0.137612, // featTime ≥ 0.8
+	-1.164782, // featTime ≥ 0.95
+	0.430994,  // featFigures ≥ 0.3
+	0.285223,  // featFigures ≥ 0.7
+	0.702798,  // featHand ≥ 0.065
+	0.484677,  // featHand ≥ 0.13
+	0.057995,  // featHand ≥ 0.26
+	0.218303,  // featRarestName × featTime
+	-0.088764, // featConcepts × featNames
+	0.588363,  // featSubjectAgree × featTime
+	1.167796,  // featSharedActors × featTime
 }

@@ -113,8 +113,8 @@ type params struct {
 	sameSource float64
 	// thirdMiss multiplies the score of two reports when one headline
 	// names a third country and neither side, the other names no third
-	// country, and they share no name besides the sides', places and the
-	// spokespeople's offices and names: Turkey's foreign minister
+	// country, and they share no name besides the sides', places, third
+	// countries and the spokespeople's offices and names: Turkey's foreign minister
 	// receiving Iran's in Istanbul on the morning of US–Russian talks
 	// there, or a Swiss offer to host a summit on the day of talks in
 	// Bern. A third party's own act is another event, even in the venue
@@ -166,11 +166,11 @@ var defaultParams = params{
 	// Different subjects cut a pair's score to a tenth and different
 	// people to a fifth; different cities cut a report's score against a
 	// story none of whose reports names the report's city, or is named by
-	// it, to 0.35. Different figures are no conflict: with the subjects,
-	// cutting for them lowered the tuning objective and changed no
-	// development set in publication order (docs/digest.md).
+	// it, to 0.35. Different figures halve a pair's score: "three
+	// hours of talks" and "two diplomats expelled" are two events of one
+	// day (docs/digest.md).
 	subjectConflict: 0.1,
-	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 1, headBody: 0.2},
+	pairHeads:       [numHeads]float64{headWho: 0.2, headWhere: 1, headFigure: 0.5, headBody: 0.2},
 	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1, headBody: 0.2},
 	threshold:       handThreshold,
 	veto:            &fittedModel,
@@ -297,6 +297,7 @@ type evidence struct {
 	rarest    float64           // the idf of the rarest shared name other than the sides'
 	agree     uint8             // bit h: one names one of the other's heads[h]
 	notPlaces int               // shared names other than the sides' and places (placeMiss)
+	notThird  int               // shared names other than the sides', places, spokespeople's, their offices' and third countries' (thirdMiss)
 	notVoices int               // shared names other than the sides', places, spokespeople's and their offices' (voiceMiss)
 	spokes    int               // the spokesperson's post, when shared (voiceMiss)
 	differ    [numHeads]bool    // both headlines give names of kind h and neither report names the other's
@@ -315,6 +316,9 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 		ev.notPlaces++
 		if !ft.speaker && !ft.voice {
 			ev.notVoices++
+			if !ft.third {
+				ev.notThird++
+			}
 		}
 	}
 	if g.p.voiceMiss != 1 && ft.key == spokesKey {
@@ -488,7 +492,7 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	case g.p.voiceMiss != 1 && ev.shared[0] > 0 && ev.notVoices == 0 && ev.shared[kindIndex(kindConcept)] == ev.spokes && !shareTitleTopic(a.f, b.f):
 		s *= g.p.voiceMiss
 	}
-	if g.p.thirdMiss != 1 && ev.notVoices == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
+	if g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
 		s *= g.p.thirdMiss
 	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
