@@ -199,7 +199,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
 			}
-			if isThirdCountry(ws[i].lower) && !slices.Contains(f.thirdNames, key) {
+			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(f.thirdNames, key) {
 				f.thirdNames = append(f.thirdNames, key)
 			}
 			switch {

@@ -566,12 +566,15 @@ var officeTable = `
 спецпосланник президента США = спецпосланник Трампа = спецпосланник американского лидера = спецпосланник Белого дома = Trump's special envoy = Trump envoy = Trump's envoy = White House envoy = US special envoy : Уиткофф 2025-01-20
 `
 
-// thirdCountries are the names of countries other than the two sides,
-// and their adjectives, that the topic's news names most: in English as
-// written, in Russian as stems that take an ending of up to two letters
-// (Турци-я, Турци-ей; японск-ими is one letter too long, and "Франциско"
-// is left out by the same limit). A headline that names one and neither
-// side tells a third party's act (params.thirdMiss).
+// thirdCountries are the names of countries other than the two sides
+// that the topic's news names most: in English as written, with their
+// adjectives ("Swiss foreign minister"), and in Russian as stems of the
+// noun that take an ending of up to two letters (Турци-я, Турци-ей;
+// "Франциско" is left out by the limit). Russian adjectives are left out:
+// "Катарский формат" names where talks were held as often as who acted.
+// So is Ukraine, the subject of the topic's talks rather than a third
+// party. A headline that names one and neither side tells a third
+// party's act (params.thirdMiss).
 var thirdCountries = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
