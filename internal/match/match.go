@@ -83,6 +83,15 @@ type Rules struct {
 	// India over Russian oil" names both sides in the headline.
 	Others     []string
 	OthersNeed []string
+	// Both are phrases that name the sides of BothGroups without naming
+	// them ("the two leaders" in the Kremlin's account of a call): a hit
+	// counts as a hit of each of those groups, unless the item names a
+	// third party anywhere (a term of Others or of BothUnless), when the
+	// phrase may mean that party ("Putin and Xi ... the two leaders") and
+	// counts for nothing.
+	Both       []string
+	BothGroups []string
+	BothUnless []string
 	// Near, when positive, requires the groups' hits to fall within Near
 	// words of each other (title, summary and content read as one text).
 	Near int
@@ -105,6 +114,10 @@ const (
 	SectionNot    Section = "not"
 	SectionIgnore Section = "ignore"
 	SectionOthers Section = "others"
+	SectionBoth   Section = "both"
+	// SectionUnless holds the names that, beside the third parties, void
+	// a Both phrase.
+	SectionUnless Section = "both unless"
 )
 
 // TermError reports a term that does not compile.
@@ -152,6 +165,9 @@ type compiledTopic struct {
 	// need is which groups a headline that names a third party must
 	// have; nil when the topic names none.
 	need []int
+	// both says whether the topic has Both phrases, whose hits count
+	// only in an item that names no third party.
+	both bool
 }
 
 // Engine matches documents against several topics at once.
@@ -255,6 +271,27 @@ func Compile(rules []Rules) (*Engine, error) {
 			return nil, err
 		}
 		ct.need = need
+		bothGroups, err := groupIndices(r, "both", r.BothGroups)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(r.Both) > 0 && len(bothGroups) == 0:
+			return nil, fmt.Errorf("topic %s: both: needs the groups its phrases name", r.TopicID)
+		case len(r.Both) == 0 && (len(bothGroups) > 0 || len(r.BothUnless) > 0):
+			return nil, fmt.Errorf("topic %s: both: no phrases", r.TopicID)
+		}
+		// A phrase is filed once per group it names, so that each of its
+		// hits is a hit of every one of them.
+		for _, gi := range bothGroups {
+			if err := add(SectionBoth, gi, "", r.Both); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(SectionUnless, 0, "", r.BothUnless); err != nil {
+			return nil, err
+		}
+		ct.both = len(r.Both) > 0
 		ct.nterms = len(tids)
 		e.topics = append(e.topics, ct)
 	}
@@ -273,13 +310,9 @@ func othersNeed(r Rules) ([]int, error) {
 	if len(r.All) == 0 {
 		return nil, fmt.Errorf("topic %s: others: needs \"all\" groups for the headline to name", r.TopicID)
 	}
-	var need []int
-	for _, name := range r.OthersNeed {
-		gi := slices.IndexFunc(r.All, func(g Group) bool { return g.Name == name })
-		if gi < 0 {
-			return nil, fmt.Errorf("topic %s: others: no group %q", r.TopicID, name)
-		}
-		need = append(need, gi)
+	need, err := groupIndices(r, "others", r.OthersNeed)
+	if err != nil {
+		return nil, err
 	}
 	if need == nil {
 		for gi := range r.All {
@@ -287,6 +320,19 @@ func othersNeed(r Rules) ([]int, error) {
 		}
 	}
 	return need, nil
+}
+
+// groupIndices returns the indices of the named "all" groups.
+func groupIndices(r Rules, sect string, names []string) ([]int, error) {
+	var out []int
+	for _, name := range names {
+		gi := slices.IndexFunc(r.All, func(g Group) bool { return g.Name == name })
+		if gi < 0 {
+			return nil, fmt.Errorf("topic %s: %s: no group %q", r.TopicID, sect, name)
+		}
+		out = append(out, gi)
+	}
+	return out, nil
 }
 
 func fieldIndex(name string) int {
@@ -483,6 +529,9 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	// covers it. Its hits are neither evidence nor shown: they only say
 	// whose story the headline tells.
 	other := ""
+	// A third party named anywhere, which voids the phrases that name
+	// both sides at once: "the two leaders" beside Xi may be Putin and Xi.
+	third := ""
 	// Hide hits that share a word with an ignored phrase: its words count
 	// for nothing, also as part of a longer term ("Moscow-Washington" over
 	// an ignored "Washington Capitals"). An exclusion is hidden the same
@@ -491,15 +540,31 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	for _, h := range hits {
 		switch {
 		case overlapsAny(h.occ, ignores):
-		case h.r.sect == SectionOthers:
-			if other == "" && h.occ.field == 0 {
-				other = sc.texts[0][h.occ.bstart:h.occ.bend]
+		case h.r.sect == SectionOthers || h.r.sect == SectionUnless:
+			name := sc.texts[h.occ.field][h.occ.bstart:h.occ.bend]
+			if third == "" {
+				third = name
+			}
+			if other == "" && h.occ.field == 0 && h.r.sect == SectionOthers {
+				other = name
 			}
 		default:
 			kept = append(kept, h)
 		}
 	}
 	hits = kept
+	voided := ""
+	if t.both && third != "" {
+		kept := hits[:0]
+		for _, h := range hits {
+			if h.r.sect != SectionBoth {
+				kept = append(kept, h)
+			} else if voided == "" {
+				voided = h.r.term
+			}
+		}
+		hits = kept
+	}
 	// hits are in reading order already: scan walks the fields and their
 	// words in order, and a topic's hits all come from one tokenisation.
 	for _, h := range hits {
@@ -523,7 +588,16 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	res.Hits = make([]Hit, 0, len(hits))
 	res.Terms = make([]string, 0, min(len(hits), t.nterms))
 	res.Words = make([]string, 0, min(len(hits), t.nterms))
-	for _, h := range hits {
+	for i, h := range hits {
+		if h.r.sect == SectionBoth && i > 0 && hits[i-1].r.tid == h.r.tid && hits[i-1].occ == h.occ {
+			// The same phrase again, for the next group it names: one
+			// occurrence in the text, however many groups it stands for.
+			groupHit[h.r.group] = true
+			if inTitle != nil && h.occ.field == 0 {
+				inTitle[h.r.group] = true
+			}
+			continue
+		}
 		text := sc.texts[h.occ.field][h.occ.bstart:h.occ.bend]
 		res.Hits = append(res.Hits, Hit{Term: h.r.term, Field: Fields[h.occ.field], Pos: h.occ.start, Text: text})
 		res.Words = appendWord(res.Words, text)
@@ -543,7 +617,7 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 				*st |= seenAny
 				anyTerms = append(anyTerms, h.r.term)
 			}
-		case SectionAll:
+		case SectionAll, SectionBoth:
 			groupHit[h.r.group] = true
 			if inTitle != nil && h.occ.field == 0 {
 				inTitle[h.r.group] = true
@@ -590,6 +664,9 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			b = append(b, "; missing "...)
 			b = append(b, strings.Join(res.Missing, ", ")...)
 		}
+		if voided != "" {
+			b = fmt.Appendf(b, " (%q names no side in an item that names %q)", voided, third)
+		}
 	case res.Score < t.minScore:
 		b = append(b, "found "...)
 		b = appendQuoted(b, res.Terms)
@@ -620,7 +697,7 @@ func near(t *compiledTopic, hits []topicHit, sc *scratch) bool {
 	defer func() { sc.count = count }()
 	have, lo := 0, 0
 	for _, h := range hits {
-		if h.r.sect != SectionAll {
+		if h.r.sect != SectionAll && h.r.sect != SectionBoth {
 			continue
 		}
 		if count[h.r.group] == 0 {
@@ -628,7 +705,7 @@ func near(t *compiledTopic, hits []topicHit, sc *scratch) bool {
 		}
 		count[h.r.group]++
 		for ; hits[lo].occ.gstart < h.occ.gstart-t.near; lo++ {
-			if hits[lo].r.sect != SectionAll {
+			if hits[lo].r.sect != SectionAll && hits[lo].r.sect != SectionBoth {
 				continue
 			}
 			g := hits[lo].r.group

@@ -522,3 +522,125 @@ func TestOthersCompileErrors(t *testing.T) {
 		t.Errorf("err = %v, want a TermError for others, term 2", err)
 	}
 }
+
+// pairPhrases is thirdParties with phrases that name the US side at once
+// with the Russian one ("the two leaders" in the Kremlin's account of a
+// call), and names beside the third parties that void them.
+var pairPhrases = func() Rules {
+	r := thirdParties
+	r.Both = []string{"two leaders", "двух лидеров"}
+	r.BothGroups = []string{"US"}
+	r.BothUnless = []string{"Erdogan"}
+	return r
+}()
+
+func TestBoth(t *testing.T) {
+	bothSides := pairPhrases
+	bothSides.BothGroups = []string{"Russia", "US"}
+	inGroupToo := pairPhrases
+	inGroupToo.All = slices.Clone(pairPhrases.All)
+	inGroupToo.All[2].Terms = append(slices.Clone(inGroupToo.All[2].Terms), "two leaders")
+	near := pairPhrases
+	near.Near = 5
+	tests := []struct {
+		name    string
+		rules   Rules
+		doc     Document
+		matched bool
+		missing []string // when not matched
+		words   []string // when matched
+	}{
+		{"the phrase names the other side", pairPhrases,
+			Document{Title: "The two leaders held talks, Kremlin says"}, true, nil,
+			[]string{"two leaders", "talks", "Kremlin"}},
+		{"russian", pairPhrases,
+			Document{Title: "Россия: разговор двух лидеров о санкциях"}, true, nil,
+			[]string{"Россия", "двух лидеров", "санкциях"}},
+		{"only the groups it names", pairPhrases,
+			Document{Title: "The two leaders held talks", Summary: "They spoke for an hour."}, false,
+			[]string{"Russia"}, nil},
+		{"every group it is given", bothSides,
+			Document{Title: "The two leaders held talks", Summary: "They spoke for an hour."}, true, nil,
+			[]string{"two leaders", "talks"}},
+		{"a third party anywhere voids it", pairPhrases,
+			Document{Title: "The two leaders held talks, Kremlin says", Summary: "They signed a deal with India."}, false,
+			[]string{"US"}, nil},
+		{"a name of its own voids it", pairPhrases,
+			Document{Title: "Kremlin: the two leaders held talks", Summary: "Erdogan spoke of a gas hub."}, false,
+			[]string{"US"}, nil},
+		{"an ignored third party does not", pairPhrases,
+			Document{Title: "The two leaders held talks, Kremlin says", Summary: "Ships in the Indian Ocean."}, true, nil,
+			[]string{"two leaders", "talks", "Kremlin"}},
+		{"the same phrase in a group is still that group's", inGroupToo,
+			Document{Title: "The two leaders spoke, Kremlin says", Summary: "India was not discussed."}, false,
+			[]string{"US"}, nil},
+		{"counts within near like the groups' terms", near,
+			Document{Title: "Kremlin: the two leaders held talks"}, true, nil,
+			[]string{"Kremlin", "two leaders", "talks"}},
+		{"and must be near them", near,
+			Document{Title: "The two leaders", Summary: "one two three four five six seven talks in the Kremlin"}, false,
+			[]string{"all groups within 5 words"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compile(t, tt.rules).Match(tt.doc)[0]
+			if res.Matched != tt.matched {
+				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
+			}
+			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
+				t.Errorf("Missing = %q, want %q (%s)", res.Missing, tt.missing, res.Reason)
+			}
+			// One occurrence is one hit and one word, however many
+			// groups it names.
+			if tt.matched && !slices.Equal(res.Words, tt.words) {
+				t.Errorf("Words = %q, want %q", res.Words, tt.words)
+			}
+			if len(res.Hits) != len(res.Words) && tt.matched {
+				t.Errorf("Hits = %+v, want one per word %q", res.Hits, res.Words)
+			}
+		})
+	}
+}
+
+// TestBothExplained: a miss says which phrase a third party voided, and
+// the phrase scores once, as one term, when it counts.
+func TestBothExplained(t *testing.T) {
+	e := compile(t, pairPhrases)
+	res := e.Match(Document{Title: "Kremlin: the two leaders held talks", Summary: "The EU was not told."})[0]
+	if res.Matched || !strings.Contains(res.Reason, `"two leaders" names no side in an item that names "EU"`) {
+		t.Errorf("Reason = %q, want the voided phrase and the third party", res.Reason)
+	}
+	bothSides := pairPhrases
+	bothSides.BothGroups = []string{"Russia", "US"}
+	res = compile(t, bothSides).Match(Document{Title: "The two leaders held talks"})[0]
+	if !res.Matched || res.Score != 4 || !slices.Equal(res.Terms, []string{"two leaders", "talks"}) {
+		t.Errorf("score %v terms %q (%s); want 4 for two terms in the headline", res.Score, res.Terms, res.Reason)
+	}
+}
+
+func TestBothCompileErrors(t *testing.T) {
+	groups := []Group{{Name: "a", Terms: []string{"x"}}, {Name: "b", Terms: []string{"y"}}}
+	tests := []struct {
+		name  string
+		rules Rules
+		want  string
+	}{
+		{"unknown group", Rules{TopicID: "x", All: groups, Both: []string{"two"}, BothGroups: []string{"c"}}, `both: no group "c"`},
+		{"no groups", Rules{TopicID: "x", All: groups, Both: []string{"two"}}, "both: needs the groups"},
+		{"groups without phrases", Rules{TopicID: "x", All: groups, BothGroups: []string{"a"}}, "both: no phrases"},
+		{"unless without phrases", Rules{TopicID: "x", All: groups, BothUnless: []string{"z"}}, "both: no phrases"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compile([]Rules{tt.rules})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "topic x:") {
+				t.Errorf("err = %v, want one naming topic x and %q", err, tt.want)
+			}
+		})
+	}
+	_, err := Compile([]Rules{{TopicID: "x", All: groups, Both: []string{"two"}, BothGroups: []string{"a"}, BothUnless: []string{"ok", "ab*c"}}})
+	var te *TermError
+	if !errors.As(err, &te) || te.Section != SectionUnless || te.Index != 1 {
+		t.Errorf("err = %v, want a TermError for both unless, term 2", err)
+	}
+}

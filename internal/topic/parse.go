@@ -332,7 +332,7 @@ func parseDuration(s string) (time.Duration, error) {
 func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	what := fmt.Sprintf("topic %q: rules", id)
 	r := match.Rules{TopicID: id}
-	vals, _, err := p.mapping(n, what, "any", "all", "not", "ignore", "others", "near", "fields", "min_score", "fold_diacritics")
+	vals, _, err := p.mapping(n, what, "any", "all", "not", "ignore", "others", "both", "near", "fields", "min_score", "fold_diacritics")
 	if err != nil {
 		return r, err
 	}
@@ -466,6 +466,19 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			return r, err
 		}
 	}
+	if v, ok := vals["both"]; ok {
+		ts, lines, err := p.both(v, what, terms, &r)
+		if err != nil {
+			return r, err
+		}
+		for i, t := range ts {
+			positive = append(positive, struct {
+				t    match.Term
+				line int
+				sect string
+			}{t, lines[i], "both"})
+		}
+	}
 	for _, pt := range positive {
 		for k, nt := range nots {
 			if pt.t.Covers(nt) && !hiddenBy(nt, ignores) {
@@ -539,29 +552,71 @@ func (p *parser) others(n *yaml.Node, what string, terms func(*yaml.Node, string
 	if !ok {
 		return nil
 	}
-	if nn.Kind != yaml.SequenceNode || len(nn.Content) == 0 {
-		return p.errf(nn, "%s: others: needs: expected a list of \"all\" group names, found %s", what, kindName(nn))
+	r.OthersNeed, err = p.groupNames(nn, what+": others: needs", r.All)
+	return err
+}
+
+// both reads the phrases that name several groups at once, the groups
+// they name, and the names that, beside the third parties, void them.
+// It returns the phrases compiled, with their lines.
+func (p *parser) both(n *yaml.Node, what string, terms func(*yaml.Node, string) ([]string, []match.Term, error), r *match.Rules) ([]match.Term, []int, error) {
+	vals, _, err := p.mapping(n, what+": both", "groups", "terms", "unless")
+	if err != nil {
+		return nil, nil, err
 	}
-	seen := map[string]bool{}
-	for _, gn := range nn.Content {
-		name, err := p.scalar(gn, what+": others: needs")
-		if err != nil {
-			return err
+	tn, ok := vals["terms"]
+	if !ok {
+		return nil, nil, p.errf(n, "%s: both: missing key \"terms\" (the phrases that name the groups at once)", what)
+	}
+	gn, ok := vals["groups"]
+	if !ok {
+		return nil, nil, p.errf(n, "%s: both: missing key \"groups\" (the \"all\" groups its phrases name)", what)
+	}
+	if r.BothGroups, err = p.groupNames(gn, what+": both: groups", r.All); err != nil {
+		return nil, nil, err
+	}
+	var compiled []match.Term
+	if r.Both, compiled, err = terms(tn, "both"); err != nil {
+		return nil, nil, err
+	}
+	lines := make([]int, len(tn.Content))
+	for i, c := range tn.Content {
+		lines[i] = c.Line
+	}
+	if un, ok := vals["unless"]; ok {
+		if r.BothUnless, _, err = terms(un, "both: unless"); err != nil {
+			return nil, nil, err
 		}
-		if !slices.ContainsFunc(r.All, func(g match.Group) bool { return g.Name == name }) {
-			names := make([]string, len(r.All))
-			for i, g := range r.All {
+	}
+	return compiled, lines, nil
+}
+
+// groupNames reads a list of "all" group names, each given once.
+func (p *parser) groupNames(n *yaml.Node, what string, groups []match.Group) ([]string, error) {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		return nil, p.errf(n, "%s: expected a list of \"all\" group names, found %s", what, kindName(n))
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, gn := range n.Content {
+		name, err := p.scalar(gn, what)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(groups, func(g match.Group) bool { return g.Name == name }) {
+			names := make([]string, len(groups))
+			for i, g := range groups {
 				names[i] = fmt.Sprintf("%q", g.Name)
 			}
-			return p.errf(gn, "%s: others: needs: no group %q (the groups are %s)", what, name, strings.Join(names, ", "))
+			return nil, p.errf(gn, "%s: no group %q (the groups are %s)", what, name, strings.Join(names, ", "))
 		}
 		if seen[name] {
-			return p.errf(gn, "%s: others: needs: group %q is given twice", what, name)
+			return nil, p.errf(gn, "%s: group %q is given twice", what, name)
 		}
 		seen[name] = true
-		r.OthersNeed = append(r.OthersNeed, name)
+		out = append(out, name)
 	}
-	return nil
+	return out, nil
 }
 
 // hiddenBy reports whether an exclusion is itself inside an ignored phrase,

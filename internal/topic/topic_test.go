@@ -36,6 +36,10 @@ topics:
       others:
         needs: [US]
         terms: [India, Китай]
+      both:
+        groups: [US]
+        terms: [the two leaders]
+        unless: [Erdogan]
     aliases:
       - Эр-Рияд = Riyadh
       - Северный поток = Nord Stream
@@ -71,6 +75,9 @@ func TestParseValid(t *testing.T) {
 	if !reflect.DeepEqual(us.Rules.Others, []string{"India", "Китай"}) || !reflect.DeepEqual(us.Rules.OthersNeed, []string{"US"}) {
 		t.Errorf("others = %q, needs %q", us.Rules.Others, us.Rules.OthersNeed)
 	}
+	if !reflect.DeepEqual(us.Rules.Both, []string{"the two leaders"}) || !reflect.DeepEqual(us.Rules.BothGroups, []string{"US"}) || !reflect.DeepEqual(us.Rules.BothUnless, []string{"Erdogan"}) {
+		t.Errorf("both = %q, groups %q, unless %q", us.Rules.Both, us.Rules.BothGroups, us.Rules.BothUnless)
+	}
 	wantAliases := [][]string{{"Эр-Рияд", "Riyadh"}, {"Северный поток", "Nord Stream"}}
 	if !reflect.DeepEqual(us.Aliases, wantAliases) {
 		t.Errorf("aliases = %q, want %q", us.Aliases, wantAliases)
@@ -95,6 +102,14 @@ func TestParseValid(t *testing.T) {
 	}
 	if r, _ := s.MatchTopic("us-russia", match.Document{Title: "India and Russia sign deal over Washington's objections"}); !r.Matched {
 		t.Errorf("headline with both sides not matched: %s", r.Reason)
+	}
+	// "The two leaders" are the US side in the Kremlin's words, unless
+	// another leader or a third party is named.
+	if r, _ := s.MatchTopic("us-russia", match.Document{Title: "Kremlin: the two leaders spoke"}); !r.Matched {
+		t.Errorf("the two leaders not matched: %s", r.Reason)
+	}
+	if r, _ := s.MatchTopic("us-russia", match.Document{Title: "Kremlin: the two leaders spoke", Summary: "Erdogan called it useful."}); r.Matched {
+		t.Errorf("the two leaders matched beside Erdogan: %s", r.Reason)
 	}
 	r, err := s.MatchTopic("energy", match.Document{Title: "Oil prices fall"})
 	if err != nil || !r.Matched {
@@ -150,6 +165,14 @@ func TestParseErrors(t *testing.T) {
 		{"others needs not a list", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: a\n", 8, `needs: expected a list of "all" group names`},
 		{"others needs unknown group", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs:\n          - a\n          - c\n", 10, `needs: no group "c" (the groups are "a", "b")`},
 		{"others needs group twice", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: [a, a]\n", 8, `group "a" is given twice`},
+		{"both not a mapping", head + "      all: {a: [x], b: [y]}\n      both: [two leaders]\n", 6, `both: expected a mapping`},
+		{"both unknown key", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [a]\n        terms: [two]\n        needs: [a]\n", 9, `both: unknown key "needs" (allowed: groups, terms, unless)`},
+		{"both without terms", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [a]\n", 7, `both: missing key "terms"`},
+		{"both without groups", head + "      all: {a: [x], b: [y]}\n      both:\n        terms: [two]\n", 7, `both: missing key "groups"`},
+		{"both unknown group", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [c]\n        terms: [two]\n", 7, `both: groups: no group "c" (the groups are "a", "b")`},
+		{"both empty terms", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [a]\n        terms: []\n", 8, `both: is empty`},
+		{"both bad unless", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [a]\n        terms: [two]\n        unless:\n          - ab*cd\n", 10, `both: unless: invalid term "ab*cd"`},
+		{"both vetoed term", head + "      all: {a: [x], b: [y]}\n      both:\n        groups: [a]\n        terms:\n          - x\n          - two leaders\n      not: [two]\n", 10, `both: term "two leaders" can never match`},
 		{"bad schedule", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"every day\"}\n    rules: {any: [x]}\n", 4, "5 cron fields"},
 		{"bad time zone", "topics:\n  - id: t\n    name: T\n    digest: {schedule: \"CRON_TZ=Mars/Olympus 0 7 * * *\"}\n    rules: {any: [x]}\n", 4, "unknown time zone"},
 		{"bad lookback", "topics:\n  - id: t\n    name: T\n    digest: {lookback: soon}\n    rules: {any: [x]}\n", 4, "lookback"},

@@ -339,6 +339,9 @@ type rulesJSON struct {
 	Ignore         []string           `json:"ignore"`
 	Others         []string           `json:"others"`
 	OthersNeeds    []string           `json:"others_needs"`
+	Both           []string           `json:"both"`
+	BothGroups     []string           `json:"both_groups"`
+	BothUnless     []string           `json:"both_unless"`
 	Near           int                `json:"near"`
 	MinScore       float64            `json:"min_score"`
 	Weights        map[string]float64 `json:"weights"`
@@ -365,6 +368,7 @@ func topicOf(t topic.Topic, rules bool) topicJSON {
 	if rules {
 		rj := &rulesJSON{Any: nonNil(t.Rules.Any), All: []groupJSON{}, Not: nonNil(t.Rules.Not), Ignore: nonNil(t.Rules.Ignore),
 			Others: nonNil(t.Rules.Others), OthersNeeds: nonNil(t.Rules.OthersNeed),
+			Both: nonNil(t.Rules.Both), BothGroups: nonNil(t.Rules.BothGroups), BothUnless: nonNil(t.Rules.BothUnless),
 			Near: t.Rules.Near, MinScore: t.Rules.MinScore, Weights: t.Rules.Weights, FoldDiacritics: t.Rules.FoldDiacritics}
 		if rj.Weights == nil {
 			rj.Weights = map[string]float64{}
