@@ -137,7 +137,7 @@ type state struct {
 // labelled items and keep the other figure: an edit that finds more (a
 // term, a longer near, a lower min_score) keeps precision, one that finds
 // less (ignore, not, a shorter near, a higher min_score) keeps recall,
-// unless it fixes more than twice as many items as it breaks. They come
+// unless it fixes at least twice as many items as it breaks. They come
 // best first: by F1 gained, then by how little they touch outside the
 // items they fix.
 func Suggest(rules match.Rules, labelled, recent []Item, opts Options) ([]Suggestion, error) {
@@ -397,10 +397,10 @@ func (st *state) measure(c candidate) (Suggestion, bool, error) {
 		return s, false, nil
 	}
 	// An edit may cost the other figure only when what it changes is
-	// more often right than wrong: a term whose new matches are half
-	// noise is no better for being in many relevant items too.
+	// right at least two times in three: a term whose new matches are
+	// half noise is no better for being in many relevant items too.
 	lower := c.finds && after.Precision < st.before.Precision || !c.finds && after.Recall < st.before.Recall
-	if lower && len(s.Fixes) <= 2*len(s.Breaks) {
+	if lower && len(s.Fixes) < 2*len(s.Breaks) {
 		return s, false, nil
 	}
 	return s, true, nil

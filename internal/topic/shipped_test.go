@@ -214,4 +214,8 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// box-office reports out) catch three more of its items and drop one
 	// false positive (P 0.930, R 0.930).
 	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.93, 0.93) })
+	// Written blind like unseen8.jsonl, and read once after the two
+	// leaders, the embassy talks and the large cities: P 0.809, R 0.884
+	// (P 0.804, R 0.860 with the rules before them; docs/rules.md).
+	t.Run("unseen9", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen9.jsonl"), 0.80, 0.88) })
 }
