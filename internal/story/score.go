@@ -114,12 +114,13 @@ type params struct {
 	// thirdMiss multiplies the score of two reports when one headline
 	// names a third country and neither side, the other names no third
 	// country, and they share no name besides the sides', places, third
-	// countries and the spokespeople's offices and names: Turkey's foreign minister
-	// receiving Iran's in Istanbul on the morning of US–Russian talks
-	// there, or a Swiss offer to host a summit on the day of talks in
-	// Bern. A third party's own act is another event, even in the venue
-	// city and on the day; its statement about the event names the event's
-	// people, or the sides in its headline. 1: no effect.
+	// countries and the spokespeople's and their offices': Turkey's
+	// foreign minister receiving Iran's in Istanbul on the morning of
+	// US–Russian talks there, or a Swiss offer to host a summit on the
+	// day of talks in Bern. A third party's own act is another event,
+	// even in the venue city and on the day; its statement about the
+	// event names the event's people, or the sides in its headline.
+	// 1: no effect.
 	thirdMiss float64
 	// speakerConflict multiplies, once more, the score of two reports
 	// whose headlines name different actions (conflict) and the same
