@@ -85,9 +85,6 @@ type features struct {
 	// sides (sideNames), and a third country (thirdCountries).
 	titleSide  bool
 	titleThird bool
-	// thirdNames are the keys of the names of third countries, while the
-	// report is read.
-	thirdNames []string
 }
 
 const (
@@ -147,6 +144,9 @@ type extractor struct {
 	speakers      map[string]bool
 	speakerWeight float64
 	buf           []word
+	// thirdNames are the keys of the third countries' names in the report
+	// being read (feat.third).
+	thirdNames []string
 }
 
 func (x *extractor) features(r Report) *features {
@@ -155,14 +155,14 @@ func (x *extractor) features(r Report) *features {
 		f.lang = Lang(r.Title + " " + r.Text)
 	}
 	tf := map[string]float64{}
+	x.thirdNames = x.thirdNames[:0]
 	x.field(r.Title, x.titleWeight, tf, f, true, r.Published)
 	x.field(r.Text, 1, tf, f, false, r.Published)
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
 		name := k[0] == kindName
-		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: name && x.aliases.sides[k[1:]], speaker: name && x.speakers[k[1:]], voice: name && x.aliases.voices[k[1:]], third: name && slices.Contains(f.thirdNames, k)})
+		f.feats = append(f.feats, feat{key: k, tf: v, kind: kindIndex(k[0]), side: name && x.aliases.sides[k[1:]], speaker: name && x.speakers[k[1:]], voice: name && x.aliases.voices[k[1:]], third: name && slices.Contains(x.thirdNames, k)})
 	}
-	f.thirdNames = nil
 	sortFeats(f.feats)
 	return f
 }
@@ -199,8 +199,8 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
 			}
-			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(f.thirdNames, key) {
-				f.thirdNames = append(f.thirdNames, key)
+			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(x.thirdNames, key) {
+				x.thirdNames = append(x.thirdNames, key)
 			}
 			switch {
 			case !title:
@@ -279,8 +279,8 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
-				if isThirdCountry(w.lower) && !slices.Contains(f.thirdNames, key) {
-					f.thirdNames = append(f.thirdNames, key)
+				if isThirdCountry(w.lower) && !slices.Contains(x.thirdNames, key) {
+					x.thirdNames = append(x.thirdNames, key)
 				}
 				w := weight
 				switch {

@@ -99,28 +99,12 @@ func TestOtherPlaces(t *testing.T) {
 // the sides and her post, and no concept, are cut (params.voiceMiss);
 // when they share a concept they are not.
 func TestVoiceMiss(t *testing.T) {
-	g := New(Options{})
-	p := defaultParams
-	p.voiceMiss = 1
-	off := New(Options{p: &p})
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	property := Report{Title: "Захарова: Москва ждет от Вашингтона возвращения дипсобственности", Text: "Официальный представитель МИД России сказала, что вопрос шести объектов остается главным раздражителем.", Published: at}
-	tests := []struct {
-		b   Report
-		cut bool
-	}{
+	checkCut(t, func(p *params) { p.voiceMiss = 1 }, property, []cutCase{
 		{Report{Title: "Захарова назвала дискриминационными новые правила выдачи виз россиянам", Text: "Официальный представитель МИД России заявила, что Москва ответит на решение Госдепа."}, true},
 		{Report{Title: "Захарова: США затягивают возвращение дипсобственности", Text: "Официальный представитель МИД России напомнила о шести объектах."}, false},
-	}
-	for _, tt := range tests {
-		var a, b weighted
-		g.weigh(g.x.features(property), &a)
-		g.weigh(g.x.features(tt.b), &b)
-		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
-		if cut := with < without; cut != tt.cut || without == 0 {
-			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
-		}
-	}
+	})
 }
 
 // A report that names nothing is compared with one that names someone as
@@ -160,15 +144,8 @@ func TestHeadNamesAreAliases(t *testing.T) {
 // only the sides, places and offices, it is cut; a third party's words on
 // the event, naming its people, are not.
 func TestThirdMiss(t *testing.T) {
-	g := New(Options{})
-	p := defaultParams
-	p.thirdMiss = 1
-	off := New(Options{p: &p})
 	talks := Report{Title: "US, Russian diplomats meet in Istanbul on embassy operations", Text: "The talks at the Russian consulate general, hosted by Turkey, were led by ambassador Alexander Darchiev and a deputy assistant secretary of state.", Lang: "en"}
-	tests := []struct {
-		b   Report
-		cut bool
-	}{
+	checkCut(t, func(p *params) { p.thirdMiss = 1 }, talks, []cutCase{
 		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "The two ministers discussed trade and border security, Turkey's foreign ministry said.", Lang: "en"}, true},
 		{Report{Title: "Turkey ready to host next round of US-Russian embassy talks, Fidan says", Text: "Fidan said Ankara had offered the consulate general for the talks in Istanbul.", Lang: "en"}, false},
 		{Report{Title: "Turkey's Fidan meets Darchiev before embassy talks in Istanbul", Text: "The Turkish minister received the Russian ambassador to Washington, Alexander Darchiev, ahead of the talks.", Lang: "en"}, false},
@@ -176,67 +153,53 @@ func TestThirdMiss(t *testing.T) {
 		// Turkey named in both is the third country itself, no evidence of
 		// one event.
 		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "Turkey's foreign ministry said the ministers discussed trade.", Lang: "en"}, true},
-	}
-	for _, tt := range tests {
-		var a, b weighted
-		g.weigh(g.x.features(talks), &a)
-		g.weigh(g.x.features(tt.b), &b)
-		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
-		if cut := with < without; cut != tt.cut || without == 0 {
-			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
-		}
-	}
+	})
 }
 
 // Two headlines of one spokesperson that name different actions are two
 // matters of her day: conflict cuts them once more.
 func TestSpeakerConflict(t *testing.T) {
-	g := New(Options{})
-	p := defaultParams
-	p.speakerConflict = 1
-	off := New(Options{p: &p})
 	swap := Report{Title: "Песков: обмен в Стамбуле — результат работы спецслужб", Text: "Пресс-секретарь президента сказал, что Кремль не связывает обмен с другими контактами с Вашингтоном.", Lang: "ru"}
-	tests := []struct {
-		b   Report
-		cut bool
-	}{
+	checkCut(t, func(p *params) { p.speakerConflict = 1 }, swap, []cutCase{
 		{Report{Title: "Песков: говорить о сроках встречи Путина и Трампа пока преждевременно", Text: "В Кремле сказали, что контакты с Вашингтоном продолжаются.", Lang: "ru"}, true},
 		{Report{Title: "Лавров: говорить о сроках встречи Путина и Трампа пока преждевременно", Text: "В МИД сказали, что контакты с Вашингтоном продолжаются.", Lang: "ru"}, false},
-	}
-	for _, tt := range tests {
-		var a, b weighted
-		g.weigh(g.x.features(swap), &a)
-		g.weigh(g.x.features(tt.b), &b)
-		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
-		if cut := with < without; cut != tt.cut || without == 0 {
-			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
-		}
-	}
+	})
 }
 
 // Headlines that give different figures, neither mentioned in the other
 // report, tell two events of the day: three hours of talks and two
 // diplomats expelled.
 func TestFigureConflict(t *testing.T) {
-	g := New(Options{})
-	p := defaultParams
-	p.pairHeads[headFigure] = 1
-	off := New(Options{p: &p})
 	talks := Report{Title: "Rubio, Lavrov hold three hours of talks in Astana", Text: "The ministers agreed to restart the working group on embassies.", Lang: "en"}
-	tests := []struct {
-		b   Report
-		cut bool
-	}{
+	checkCut(t, func(p *params) { p.pairHeads[headFigure] = 1 }, talks, []cutCase{
 		{Report{Title: "US expels two Russian diplomats at the UN", Text: "The State Department said the diplomats at the mission had engaged in activities incompatible with their status.", Lang: "en"}, true},
 		{Report{Title: "Rubio and Lavrov talk for three hours in Astana", Text: "The two agreed to restart the working group on embassies.", Lang: "en"}, false},
-	}
-	for _, tt := range tests {
-		var a, b weighted
-		g.weigh(g.x.features(talks), &a)
-		g.weigh(g.x.features(tt.b), &b)
-		with, without := g.pairScore(&a, &b, 1), off.pairScore(&a, &b, 1)
-		if cut := with < without; cut != tt.cut || without == 0 {
-			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, with, without, tt.cut)
+	})
+}
+
+// cutCase is a report and whether a cut lowers its score against the
+// report a test compares it with.
+type cutCase struct {
+	b   Report
+	cut bool
+}
+
+// checkCut scores a against each case's report with the shipped settings
+// and with the cut switched off by off: the score must be lower with the
+// cut exactly where the case says, and not 0 without it.
+func checkCut(t *testing.T, off func(*params), a Report, cases []cutCase) {
+	t.Helper()
+	g := New(Options{})
+	p := defaultParams
+	off(&p)
+	without := New(Options{p: &p})
+	var wa, wb weighted
+	g.weigh(g.x.features(a), &wa)
+	for _, tt := range cases {
+		g.weigh(g.x.features(tt.b), &wb)
+		on, off := g.pairScore(&wa, &wb, 1), without.pairScore(&wa, &wb, 1)
+		if cut := on < off; cut != tt.cut || off == 0 {
+			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, on, off, tt.cut)
 		}
 	}
 }
