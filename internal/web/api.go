@@ -305,42 +305,6 @@ func readJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// page is a list with the cursor of the next page, if any.
-type apiPage[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// cursorLimit reads ?cursor= (an id from next_cursor) and ?limit=.
-func cursorLimit(r *http.Request) (before int64, limit int, err error) {
-	q := r.URL.Query()
-	limit = 50
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
-			return 0, 0, apiErr(http.StatusBadRequest, "invalid", "limit", "limit %q: want a number from 1 to 500", v)
-		}
-	}
-	if v := q.Get("cursor"); v != "" {
-		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
-			return 0, 0, apiErr(http.StatusBadRequest, "invalid", "cursor", "cursor %q is not one this API gave", v)
-		}
-	}
-	return before, limit, nil
-}
-
-// pageOf makes a page of list, whose last element's id is the next cursor
-// when the page is full.
-func pageOf[T any](list []T, limit int, id func(T) int64) apiPage[T] {
-	p := apiPage[T]{Items: list}
-	if p.Items == nil {
-		p.Items = []T{}
-	}
-	if len(list) == limit && limit > 0 {
-		p.NextCursor = strconv.FormatInt(id(list[len(list)-1]), 10)
-	}
-	return p
-}
-
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

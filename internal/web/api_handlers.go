@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -79,7 +78,7 @@ func (s *server) apiVersion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) apiFeeds(w http.ResponseWriter, r *http.Request) error {
-	before, limit, err := cursorLimit(r)
+	after, limit, err := parsePage(r, decodeIDCursor)
 	if err != nil {
 		return err
 	}
@@ -87,10 +86,11 @@ func (s *server) apiFeeds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Feeds are listed by id; the cursor is the last id of the page before.
+	// Feeds are listed by id, lowest first; the cursor is the last id of
+	// the page before.
 	var out []feedJSON
 	for _, f := range feeds {
-		if f.ID > before && len(out) < limit {
+		if f.ID > after && len(out) < limit {
 			out = append(out, s.feedJSON(f))
 		}
 	}
@@ -256,7 +256,7 @@ type itemJSON struct {
 }
 
 func (s *server) apiItems(w http.ResponseWriter, r *http.Request) error {
-	before, limit, err := cursorLimit(r)
+	before, limit, err := parsePage(r, decodeIDCursor)
 	if err != nil {
 		return err
 	}
@@ -303,15 +303,15 @@ type hitJSON struct {
 	PublishedAt *string `json:"published_at"`
 }
 
+// searchDefaultLimit is how many hits a search answers without ?limit=,
+// as many as feedwatch search prints.
+const searchDefaultLimit = 20
+
 func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit := 20
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return apiErr(http.StatusBadRequest, "invalid", "limit", "limit %q: want a number from 1 to 500", v)
-		}
-		limit = n
+	limit, err := parseLimit(q, searchDefaultLimit)
+	if err != nil {
+		return err
 	}
 	hits, err := s.opts.Service.Search(r.Context(), q.Get("q"), q.Get("topic"), limit)
 	if err != nil {
@@ -538,7 +538,7 @@ func (s *server) pausedUntil(t time.Time) *string {
 }
 
 func (s *server) apiSubscriptions(w http.ResponseWriter, r *http.Request) error {
-	after, limit, err := keyCursor(r)
+	after, limit, err := parsePage(r, decodeKeyCursor)
 	if err != nil {
 		return err
 	}
@@ -556,7 +556,7 @@ func (s *server) apiSubscriptions(w http.ResponseWriter, r *http.Request) error 
 			continue
 		}
 		if len(out) == limit {
-			next = cursorOf(strings.ToLower(out[len(out)-1].Email) + "\x00" + out[len(out)-1].Topic)
+			next = encodeKeyCursor(strings.ToLower(out[len(out)-1].Email) + "\x00" + out[len(out)-1].Topic)
 			break
 		}
 		out = append(out, s.subscriptionJSON(sub))
@@ -571,30 +571,6 @@ func (s *server) apiSubscription(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, r, http.StatusOK, s.subscriptionJSON(sub))
 }
-
-// keyCursor reads an opaque ?cursor= made by cursorOf, and ?limit=.
-func keyCursor(r *http.Request) (string, int, error) {
-	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return "", 0, apiErr(http.StatusBadRequest, "invalid", "limit", "limit %q: want a number from 1 to 500", v)
-		}
-		limit = n
-	}
-	v := q.Get("cursor")
-	if v == "" {
-		return "", limit, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(v)
-	if err != nil || len(b) == 0 {
-		return "", 0, apiErr(http.StatusBadRequest, "invalid", "cursor", "cursor %q is not one this API gave", v)
-	}
-	return string(b), limit, nil
-}
-
-func cursorOf(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
 
 // subscriptionIn is what a client sends to subscribe or change a
 // subscription: fields left out keep what is stored; the service's
@@ -694,7 +670,7 @@ type subscriberJSON struct {
 }
 
 func (s *server) apiSubscribers(w http.ResponseWriter, r *http.Request) error {
-	after, limit, err := keyCursor(r)
+	after, limit, err := parsePage(r, decodeKeyCursor)
 	if err != nil {
 		return err
 	}
@@ -711,7 +687,7 @@ func (s *server) apiSubscribers(w http.ResponseWriter, r *http.Request) error {
 		}
 		if n := len(out); n == 0 || !strings.EqualFold(out[n-1].Email, sub.Email) {
 			if n == limit {
-				next = cursorOf(strings.ToLower(out[n-1].Email))
+				next = encodeKeyCursor(strings.ToLower(out[n-1].Email))
 				break
 			}
 			out = append(out, subscriberJSON{Email: sub.Email, Name: sub.Name, TimeZone: sub.TimeZone, Lang: sub.Lang, Combine: sub.Combine,
@@ -752,7 +728,7 @@ func digestOf(d model.Digest, bodies bool) digestJSON {
 }
 
 func (s *server) apiDigests(w http.ResponseWriter, r *http.Request) error {
-	before, limit, err := cursorLimit(r)
+	before, limit, err := parsePage(r, decodeIDCursor)
 	if err != nil {
 		return err
 	}
@@ -821,7 +797,7 @@ func deliveryOf(d model.Delivery) deliveryJSON {
 }
 
 func (s *server) apiDeliveries(w http.ResponseWriter, r *http.Request) error {
-	before, limit, err := cursorLimit(r)
+	before, limit, err := parsePage(r, decodeIDCursor)
 	if err != nil {
 		return err
 	}
