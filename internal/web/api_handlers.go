@@ -101,12 +101,18 @@ func (s *server) apiFeeds(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, r, http.StatusOK, p)
 }
 
-func (s *server) apiFeed(w http.ResponseWriter, r *http.Request) error {
+// pathFeed is the feed whose id the request's path holds: an id that is
+// no number and one that no feed has are both 404.
+func (s *server) pathFeed(r *http.Request) (model.Feed, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return model.Feed{}, err
 	}
-	f, err := s.opts.Service.Feed(r.Context(), id)
+	return s.opts.Service.Feed(r.Context(), id)
+}
+
+func (s *server) apiFeed(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.pathFeed(r)
 	if err != nil {
 		return err
 	}
@@ -153,6 +159,9 @@ type feedUpdate struct {
 }
 
 func (s *server) apiFeedUpdate(w http.ResponseWriter, r *http.Request) error {
+	// Unlike its neighbours it does not call pathFeed: the body is checked
+	// before the feed is looked up, so a bad body is 400 whether or not the
+	// feed exists.
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -177,11 +186,7 @@ func (s *server) apiFeedUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) apiFeedDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	f, err := s.opts.Service.Feed(r.Context(), id)
+	f, err := s.pathFeed(r)
 	if err != nil {
 		return err
 	}
@@ -206,11 +211,7 @@ func pollOf(p store.Poll) pollJSON {
 }
 
 func (s *server) apiFeedRefresh(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	f, err := s.opts.Service.Feed(r.Context(), id)
+	f, err := s.pathFeed(r)
 	if err != nil {
 		return err
 	}
@@ -225,14 +226,11 @@ func (s *server) apiFeedRefresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) apiFeedPolls(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	f, err := s.pathFeed(r)
 	if err != nil {
 		return err
 	}
-	if _, err := s.opts.Service.Feed(r.Context(), id); err != nil {
-		return err
-	}
-	polls, err := s.opts.Service.FeedPolls(r.Context(), id)
+	polls, err := s.opts.Service.FeedPolls(r.Context(), f.ID)
 	if err != nil {
 		return err
 	}
