@@ -187,19 +187,30 @@ func (s *server) planConfirm(ctx context.Context, c token.Claims) (confirmPlan, 
 	return p, nil
 }
 
-// confirmable answers for a link that confirms nothing and reports
-// whether p can go on.
-func (s *server) confirmable(w http.ResponseWriter, r *http.Request, c token.Claims, p confirmPlan) bool {
+// confirmLink checks the confirmation link with token tok and works out
+// what it confirms. The page and its button both check a link here, so
+// that the two judge a link alike. A link that is not valid or confirms
+// nothing is answered here, and ok is false.
+func (s *server) confirmLink(w http.ResponseWriter, r *http.Request, tok string) (c token.Claims, p confirmPlan, ok bool) {
+	c, err := token.Verify(s.opts.Secret, tok, token.Confirm, s.now())
+	if err != nil {
+		s.badToken(w, r, err)
+		return c, p, false
+	}
+	if p, err = s.planConfirm(r.Context(), c); err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
+		return c, p, false
+	}
 	switch {
 	case len(p.Names) == 0 && p.Cancelled:
 		s.fail(w, r, http.StatusGone, "This sign-up was cancelled after the link was sent. To subscribe again, sign up on the front page.",
 			fmt.Errorf("confirm %q: no pending subscription", c.Topic))
-		return false
+		return c, p, false
 	case len(p.Names) == 0:
 		s.fail(w, r, http.StatusBadRequest, "The topics in this link no longer exist.", fmt.Errorf("confirm %q: no current topic", c.Topic))
-		return false
+		return c, p, false
 	}
-	return true
+	return c, p, true
 }
 
 type confirmData struct {
@@ -212,17 +223,8 @@ type confirmData struct {
 // changes nothing (GET and HEAD).
 func (s *server) confirmPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
-	c, err := token.Verify(s.opts.Secret, tok, token.Confirm, s.now())
-	if err != nil {
-		s.badToken(w, r, err)
-		return
-	}
-	p, err := s.planConfirm(r.Context(), c)
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
-		return
-	}
-	if !s.confirmable(w, r, c, p) {
+	c, p, ok := s.confirmLink(w, r, tok)
+	if !ok {
 		return
 	}
 	if len(p.Pending) == 0 {
@@ -234,17 +236,8 @@ func (s *server) confirmPage(w http.ResponseWriter, r *http.Request) {
 
 // confirm activates the pending subscriptions of the posted link.
 func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
-	c, err := token.Verify(s.opts.Secret, r.PostForm.Get("token"), token.Confirm, s.now())
-	if err != nil {
-		s.badToken(w, r, err)
-		return
-	}
-	p, err := s.planConfirm(r.Context(), c)
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try the link again later.", err)
-		return
-	}
-	if !s.confirmable(w, r, c, p) {
+	c, p, ok := s.confirmLink(w, r, r.PostForm.Get("token"))
+	if !ok {
 		return
 	}
 	for _, id := range p.Pending {
