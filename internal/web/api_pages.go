@@ -16,7 +16,7 @@ import (
 // that every list refuses a bad one with the same 400 and message, naming
 // the parameter, as docs/api.md and openapi.json describe.
 
-// Page sizes a client may ask for with ?limit=.
+// A page's size when ?limit= is left out, and the most it may ask for.
 const (
 	defaultPageLimit = 50
 	maxPageLimit     = 500
