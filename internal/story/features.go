@@ -190,9 +190,10 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.titleThird = true
 		}
 	}
-	flags := make([]bool, 2*len(ws))
-	used := flags[:len(ws)]     // taken by an alias or a phrase
-	sideWord := flags[len(ws):] // a word of the sides' names
+	flags := make([]bool, 3*len(ws))
+	used := flags[:len(ws)]                // taken by an alias or a phrase
+	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
+	voicePost := flags[2*len(ws):]         // a word of a spokesperson's post
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
 			key := string(kindName) + id
@@ -223,10 +224,16 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	if x.offices != nil {
-		x.officeHolders(ws, stems, weight, tf, f, title, at)
+		x.officeHolders(ws, stems, weight, tf, f, title, at, voicePost)
 	}
 	for i := 0; i < len(ws); i++ {
 		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
+			if voicePost[i] && concepts[c].id != spokesKey[1:] {
+				// "Пресс-секретарь президента России" names her post,
+				// not a president or a secretary of an embassy: two
+				// statements of hers would share them on every matter.
+				continue
+			}
 			key := string(kindConcept) + concepts[c].id
 			tf[key] += weight
 			f.actions |= concepts[c].action
@@ -291,6 +298,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
 					f.addHead(headWhere, key)
+				case ws[i].next:
+					// A headline's second sentence starts with a
+					// capital whatever its first word is ("…посольств.
+					// Вопрос о дипсобственности снова отложен"); a
+					// name there is a name, but not surely a who.
 				default:
 					f.addHead(headWho, key)
 				}
@@ -305,12 +317,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 // still names the ministry and the country), so that a report that gives
 // both the post and the name counts the name twice, as one that gives the
 // name twice does.
-func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time) {
+func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time, voicePost []bool) {
 	for i := 0; i < len(ws); i++ {
 		id, n := x.offices.names.match(ws, stems, i)
 		if n == 0 {
 			continue
 		}
+		start := i
 		i += n - 1
 		key := x.offices.holder(id, at)
 		if key == "" {
@@ -320,6 +333,9 @@ func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf 
 		switch {
 		case x.speakers[key[1:]]:
 			w *= x.speakerWeight
+			for j := start; j <= i; j++ {
+				voicePost[j] = true
+			}
 		case title:
 			f.addHead(headWho, key)
 		}

@@ -2,6 +2,7 @@ package story
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -175,6 +176,61 @@ func TestFigureConflict(t *testing.T) {
 		{Report{Title: "US expels two Russian diplomats at the UN", Text: "The State Department said the diplomats at the mission had engaged in activities incompatible with their status.", Lang: "en"}, true},
 		{Report{Title: "Rubio and Lavrov talk for three hours in Astana", Text: "The two agreed to restart the working group on embassies.", Lang: "en"}, false},
 	})
+}
+
+// Two reports whose headlines both say who acted or where, and that share
+// no name at all, not even a side's, tell two events: a spokesman on the
+// summit's date and a round of talks in Istanbul share a meeting and
+// nothing else. A headline that names no one, a commentary's, is left to
+// the other cuts.
+func TestHeadsMiss(t *testing.T) {
+	talks := Report{Title: "В Стамбуле начинается новый раунд консультаций России и США", Text: "Делегации обсудят работу посольств и визы дипломатов.", Lang: "ru"}
+	checkCut(t, func(p *params) { p.headsMiss = 1 }, talks, []cutCase{
+		{Report{Title: "Песков: говорить о сроках встречи Путина и Трампа пока преждевременно", Text: "Контакты продолжаются, сказал он.", Lang: "ru"}, true},
+		{Report{Title: "Дарчиев прибыл в Стамбул на консультации", Text: "Посол возглавит делегацию.", Lang: "ru"}, false},
+		{Report{Title: "Консультации без спешки", Text: "Делегации снова обсудят визы дипломатов и работу посольств.", Lang: "ru"}, false},
+	})
+}
+
+// The words of a spokesperson's post are her post: "пресс-секретарь
+// президента России" gives the post's concept and Peskov, not a president
+// or a secretary of an embassy, which two of his statements on different
+// matters would share.
+func TestVoicePost(t *testing.T) {
+	g := New(Options{})
+	f := g.x.features(Report{Text: "Пресс-секретарь президента России прокомментировал решение.", Lang: "ru", Published: time.Date(2028, 12, 5, 0, 0, 0, 0, time.UTC)})
+	for key, want := range map[string]bool{spokesKey: true, string(kindName) + Key("песков"): true, string(kindConcept) + "president": false, string(kindConcept) + "diplomat": false} {
+		if f.has(key) != want {
+			t.Errorf("%s: present %v, want %v", key, f.has(key), want)
+		}
+	}
+	if f := g.x.features(Report{Text: "Президент России прокомментировал решение.", Lang: "ru"}); !f.has(string(kindConcept) + "president") {
+		t.Error("a president named outside a post is no longer the concept president")
+	}
+}
+
+// A headline's second sentence starts with a capital whatever its first
+// word is: a name there is a name, not a who. After a colon the capital
+// starts what the speaker said, and a name there is who.
+func TestSecondSentenceHeads(t *testing.T) {
+	g := New(Options{})
+	tests := []struct {
+		title string
+		who   []string
+	}{
+		{"Россия и США договорились о банковском обслуживании посольств. Вопрос о дипсобственности снова отложен", nil},
+		{"Talks end without a deal. Darchiev flies home", nil},
+		{"Песков: Дарчиев вернется в Вашингтон", []string{"epskv", "edrčv"}},
+	}
+	for _, tt := range tests {
+		f := g.x.features(Report{Title: tt.title})
+		if got := f.heads[headWho]; !sameSet(got, tt.who) {
+			t.Errorf("%q: who %v, want %v", tt.title, got, tt.who)
+		}
+		if tt.who == nil && !f.has(string(kindName)+Key("darchiev")) && strings.Contains(tt.title, "Darchiev") {
+			t.Errorf("%q: Darchiev is no longer a name", tt.title)
+		}
+	}
 }
 
 // cutCase is a report and whether a cut lowers its score against the

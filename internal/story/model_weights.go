@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642545, // featBias
-	0.137422,  // featNames
-	-0.906389, // featBothNamed
-	0.207846,  // featWords
-	-0.899398, // featSameLang
-	0.568827,  // featConcepts
-	-0.829390, // featBothConcepts
-	0.334137,  // featFigures
-	-0.474059, // featBothFigures
-	-0.780092, // featSharedNames
-	-0.033561, // featRarestName
-	-0.155387, // featTitleTopic
-	0.179813,  // featTime
-	-2.028115, // featDays
-	-0.931283, // featActions
-	-0.341250, // featSubjects
-	0.698127,  // featSubjectAgree
-	0.166008,  // featOtherWho
-	-0.746431, // featOtherWhere
-	-0.246969, // featOtherFigure
-	0.287451,  // featTimeNames
-	0.195650,  // featTimeWords
-	0.661682,  // featTimeConcepts
-	0.060948,  // featSharedWords
-	0.137501,  // featAgreeWho
-	-0.094740, // featAgreeWhere
-	0.391397,  // featAgreeFigure
-	-0.480348, // featOnlySpeakers
-	0.450042,  // featActionAgree
-	0.020437,  // featSameSubject
-	0.469146,  // featSharedActors
-	0.421402,  // featHand
-	0.354725,  // featNames ≥ 0.1
-	0.169203,  // featNames ≥ 0.25
-	0.093999,  // featNames ≥ 0.5
-	0.015784,  // featNames ≥ 0.75
-	0.530742,  // featConcepts ≥ 0.1
-	0.616943,  // featConcepts ≥ 0.25
-	0.303485,  // featConcepts ≥ 0.5
-	0.274380,  // featConcepts ≥ 0.75
-	0.892501,  // featWords ≥ 0.05
-	0.342366,  // featWords ≥ 0.15
-	-0.096631, // featWords ≥ 0.3
-	-0.004095, // featWords ≥ 0.5
-	0.381642,  // featRarestName ≥ 0.3
-	0.031223,  // featRarestName ≥ 0.5
-	-0.866347, // featRarestName ≥ 0.7
+	-0.630619, // featBias
+	0.114745,  // featNames
+	-0.878399, // featBothNamed
+	0.208818,  // featWords
+	-0.854044, // featSameLang
+	0.538627,  // featConcepts
+	-0.831503, // featBothConcepts
+	0.333285,  // featFigures
+	-0.470639, // featBothFigures
+	-0.763968, // featSharedNames
+	-0.009843, // featRarestName
+	-0.161988, // featTitleTopic
+	0.185335,  // featTime
+	-2.031303, // featDays
+	-0.855752, // featActions
+	-0.356644, // featSubjects
+	0.629625,  // featSubjectAgree
+	0.143523,  // featOtherWho
+	-0.713443, // featOtherWhere
+	-0.201426, // featOtherFigure
+	0.267688,  // featTimeNames
+	0.188201,  // featTimeWords
+	0.626541,  // featTimeConcepts
+	0.059143,  // featSharedWords
+	0.162543,  // featAgreeWho
+	-0.187485, // featAgreeWhere
+	0.377122,  // featAgreeFigure
+	-0.422935, // featOnlySpeakers
+	0.416246,  // featActionAgree
+	0.013441,  // featSameSubject
+	0.425819,  // featSharedActors
+	0.429082,  // featHand
+	0.339369,  // featNames ≥ 0.1
+	0.200374,  // featNames ≥ 0.25
+	0.072814,  // featNames ≥ 0.5
+	0.006649,  // featNames ≥ 0.75
+	0.564653,  // featConcepts ≥ 0.1
+	0.626225,  // featConcepts ≥ 0.25
+	0.275720,  // featConcepts ≥ 0.5
+	0.289610,  // featConcepts ≥ 0.75
+	0.830530,  // featWords ≥ 0.05
+	0.338399,  // featWords ≥ 0.15
+	-0.034601, // featWords ≥ 0.3
+	-0.002745, // featWords ≥ 0.5
+	0.398142,  // featRarestName ≥ 0.3
+	0.140020,  // featRarestName ≥ 0.5
+	-0.856860, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.344424, // featTime ≥ 0.2
-	0.760246,  // featTime ≥ 0.5
-	-0.137612, // featTime ≥ 0.8
-	-1.164782, // featTime ≥ 0.95
-	0.430994,  // featFigures ≥ 0.3
-	0.285223,  // featFigures ≥ 0.7
-	0.702798,  // featHand ≥ 0.065
-	0.484677,  // featHand ≥ 0.13
-	0.057995,  // featHand ≥ 0.26
-	0.218303,  // featRarestName × featTime
-	-0.088764, // featConcepts × featNames
-	0.588363,  // featSubjectAgree × featTime
-	1.167796,  // featSharedActors × featTime
+	-0.327275, // featTime ≥ 0.2
+	0.720729,  // featTime ≥ 0.5
+	-0.178853, // featTime ≥ 0.8
+	-1.144171, // featTime ≥ 0.95
+	0.451067,  // featFigures ≥ 0.3
+	0.291241,  // featFigures ≥ 0.7
+	0.724431,  // featHand ≥ 0.065
+	0.525080,  // featHand ≥ 0.13
+	0.098074,  // featHand ≥ 0.26
+	0.214984,  // featRarestName × featTime
+	-0.096356, // featConcepts × featNames
+	0.577237,  // featSubjectAgree × featTime
+	1.056302,  // featSharedActors × featTime
 }

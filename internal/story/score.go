@@ -128,6 +128,18 @@ type params struct {
 	// сроках встречи…" are one man on two matters of one day. 1: no
 	// effect.
 	speakerConflict float64
+	// headsMiss multiplies the score of two reports whose headlines both
+	// say who acted, where or which agency, that share no name at all,
+	// not even a side's, and at most one concept: "Песков: говорить о
+	// сроках встречи Путина и Трампа пока преждевременно" and "В
+	// Стамбуле начинается новый раунд консультаций России и США" share
+	// a meeting and nothing else. Reports of one event that name their
+	// actors name one of the other's, or a side; when they name neither
+	// ("Rubio, Lavrov speak by phone" and "US and Russian top diplomats
+	// talk"), they share what the actors did and said, more than one
+	// concept. A commentary's headline that names no one is left to the
+	// other cuts. 1: no effect.
+	headsMiss float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -190,6 +202,7 @@ var defaultParams = params{
 	sameSource:      1,
 	speakerConflict: 0.5,
 	thirdMiss:       0.5,
+	headsMiss:       0.35,
 	locative:        true,
 }
 
@@ -487,6 +500,9 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	if g.p.tau > 0 {
 		s *= timeFactor(hours, g.p.tau, g.p.square)
 	}
+	if g.p.headsMiss != 1 && ev.shared[0] == 0 && ev.shared[kindIndex(kindConcept)] <= 1 && namesActors(a.f) && namesActors(b.f) {
+		s *= g.p.headsMiss
+	}
 	switch {
 	case g.p.placeMiss != 1 && ev.shared[0] > 0 && ev.notPlaces == 0 && ev.shared[kindIndex(kindConcept)] == 0 && !shareTitleTopic(a.f, b.f):
 		s *= g.p.placeMiss
@@ -579,6 +595,12 @@ func (g *Grouper) shareTitleSpeaker(a, b *features) bool {
 		}
 	}
 	return false
+}
+
+// namesActors reports whether f's headline says who acted, where or
+// which agency (headsMiss).
+func namesActors(f *features) bool {
+	return len(f.heads[headWho])+len(f.heads[headWhere])+len(f.heads[headBody]) > 0
 }
 
 // thirdParty reports whether a's headline names a third country and

@@ -39,6 +39,7 @@ type word struct {
 	cap   bool   // starts with a capital letter
 	upper bool   // all capitals and at least two letters: an acronym (МИД, OFAC)
 	first bool   // first word of a sentence, where a capital says nothing
+	next  bool   // first word of a sentence after a full stop, "!" or "?"
 	cyr   bool   // written in Cyrillic
 	digit bool   // a number (2601, 4.5)
 }
@@ -52,7 +53,7 @@ func words(text string, dst []word) []word {
 	if !norm.NFC.IsNormalString(text) {
 		text = norm.NFC.String(text)
 	}
-	sentenceStart := true
+	sentenceStart, afterStop := true, false
 	var b strings.Builder
 	i := 0
 	for i < len(text) {
@@ -60,6 +61,9 @@ func words(text string, dst []word) []word {
 		if !isWordRune(r) {
 			if r == '.' || r == '!' || r == '?' || r == ':' || r == ';' || r == '—' || r == '«' || r == '"' || r == '“' {
 				sentenceStart = true
+			}
+			if r == '.' || r == '!' || r == '?' {
+				afterStop = len(dst) > 0
 			}
 			i += size
 			continue
@@ -112,10 +116,11 @@ func words(text string, dst []word) []word {
 			cap:   unicode.IsUpper(first),
 			upper: letters >= 2 && uppers == letters,
 			first: sentenceStart,
+			next:  afterStop,
 			cyr:   first >= 0x400 && first <= 0x4FF,
 			digit: allDigits,
 		}
-		sentenceStart = false
+		sentenceStart, afterStop = false, false
 		dst = append(dst, w)
 	}
 	return dst
