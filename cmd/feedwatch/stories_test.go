@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen16.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16"}
+// unseen17.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -50,6 +50,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen14": {0.73, 0.70},
 	"unseen15": {0.80, 0.73},
 	"unseen16": {0.79, 0.80},
+	"unseen17": {0.75, 0.76},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
