@@ -164,8 +164,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// catch eight more of its items and lose none (P 0.884, R 0.905);
 	// the third parties in the headline drop two false positives (P 0.927);
 	// "the two leaders" and the talks on the embassies catch three more
-	// (P 0.932, R 0.976).
-	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.93, 0.97) })
+	// (P 0.932, R 0.976); India by its adjective among the third parties
+	// drops a false positive (P 0.953) and «сенат» on the American side
+	// catches one more (P 0.955, R 1.000).
+	t.Run("unseen3", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen3.jsonl"), 0.95, 1.0) })
 	// Written blind like unseen3.jsonl, and read once after the rules
 	// named the sides by their ships, space programme, the Bering Sea
 	// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
@@ -175,8 +177,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// positive (P 0.800, R 0.930); the third parties in the headline drop
 	// five more (P 0.889); Brooklyn on the American side catches one more
 	// (P 0.891, R 0.953); the talks on the embassies one more (P 0.894,
-	// R 0.977).
-	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.89, 0.97) })
+	// R 0.977); China's oil companies and Power of Siberia among the
+	// third parties drop two false positives (P 0.933).
+	t.Run("unseen4", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen4.jsonl"), 0.93, 0.97) })
 	// Written blind like unseen4.jsonl, and read once after the rules
 	// named the sides by surnames, weapons, seas and treaties: P 0.745,
 	// R 0.814, the same items as with the rules before that change
@@ -187,8 +190,8 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// (P 0.867, R 0.907); MGIMO on the Russian side one more (P 0.870,
 	// R 0.930); the US–Ukraine pair among the third parties drops a false
 	// positive and the talks on the embassies catch one more (P 0.891,
-	// R 0.953).
-	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.89, 0.95) })
+	// R 0.953); CNPC among the third parties drops one more (P 0.911).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.91, 0.95) })
 	// Written blind like unseen5.jsonl, and read once after the third
 	// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
 	// the rules before that change; docs/rules.md). Since read, it is
@@ -212,10 +215,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// (docs/rules.md). Since read, it is development data; the rules
 	// written after it (the large cities, the talks on the embassies,
 	// box-office reports out) catch three more of its items and drop one
-	// false positive (P 0.930, R 0.930).
-	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.93, 0.93) })
+	// false positive (P 0.930, R 0.930); India by its adjective among the
+	// third parties drops one more (P 0.952).
+	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.95, 0.93) })
 	// Written blind like unseen8.jsonl, and read once after the two
 	// leaders, the embassy talks and the large cities: P 0.809, R 0.884
 	// (P 0.804, R 0.860 with the rules before them; docs/rules.md).
-	t.Run("unseen9", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen9.jsonl"), 0.80, 0.88) })
+	// Since read, it is development data; the third parties by their
+	// companies, adjectives, blocs and leaders drop seven of its false
+	// positives (P 0.950), the shopping centres and the Russian-American
+	// Company ignored the other two (P 1.000), and the strategic
+	// stability talks, the leaders' call, Caine and the Vishnya ships
+	// catch four more of its items (R 0.977).
+	t.Run("unseen9", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen9.jsonl"), 1.0, 0.97) })
 }
