@@ -190,16 +190,18 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// (P 0.867, R 0.907); MGIMO on the Russian side one more (P 0.870,
 	// R 0.930); the US–Ukraine pair among the third parties drops a false
 	// positive and the talks on the embassies catch one more (P 0.891,
-	// R 0.953); CNPC among the third parties drops one more (P 0.911).
-	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.91, 0.95) })
+	// R 0.953); CNPC among the third parties drops one more (P 0.911);
+	// the Urals on the Russian side catch one more (P 0.913, R 0.977).
+	t.Run("unseen5", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen5.jsonl"), 0.91, 0.97) })
 	// Written blind like unseen5.jsonl, and read once after the third
 	// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
 	// the rules before that change; docs/rules.md). Since read, it is
 	// development data; the rules written after it (places, bodies and
 	// spellings of both sides) catch five more of its items (P 0.875,
 	// R 0.814); "the two leaders", the launch-notification channel and
-	// the talks on the embassies three more (P 0.884, R 0.884).
-	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.88, 0.88) })
+	// the talks on the embassies three more (P 0.884, R 0.884); films and
+	// their reviews excluded drop a false positive (P 0.905).
+	t.Run("unseen6", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen6.jsonl"), 0.90, 0.88) })
 	// Written blind like unseen6.jsonl, and read once after the places,
 	// bodies and spellings: P 0.829, R 0.791, the same items as with the
 	// rules before that change (docs/rules.md). Since read, it is
@@ -216,8 +218,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// written after it (the large cities, the talks on the embassies,
 	// box-office reports out) catch three more of its items and drop one
 	// false positive (P 0.930, R 0.930); India by its adjective among the
-	// third parties drops one more (P 0.952).
-	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.95, 0.93) })
+	// third parties drops one more (P 0.952); the resumption of nuclear
+	// testing as a both phrase catches one more (P 0.953, R 0.953).
+	t.Run("unseen8", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen8.jsonl"), 0.95, 0.95) })
 	// Written blind like unseen8.jsonl, and read once after the two
 	// leaders, the embassy talks and the large cities: P 0.809, R 0.884
 	// (P 0.804, R 0.860 with the rules before them; docs/rules.md).
@@ -228,9 +231,16 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// stability talks, the leaders' call, Caine and the Vishnya ships
 	// catch four more of its items (R 0.977).
 	t.Run("unseen9", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen9.jsonl"), 1.0, 0.97) })
-	// Written blind like unseen8.jsonl, and read once after the third
+	// Written blind like unseen9.jsonl, and read once after the third
 	// parties by their companies and leaders, strategic stability and the
 	// leaders' call: P 0.875, R 0.814 (P 0.850, R 0.791 with the rules
-	// before them; docs/rules.md).
-	t.Run("unseen10", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen10.jsonl"), 0.87, 0.81) })
+	// before them; docs/rules.md). Since read, it is development data;
+	// «двое лидеров» and the resumption of nuclear testing as both
+	// phrases catch two more of its items (P 0.881, R 0.860), a county's
+	// election office and a native of New Jersey two more (P 0.886,
+	// R 0.907), OFAC between the governments one more (P 0.889, R 0.930),
+	// the Russian spelling of the Capitals and Kremlin, Montana ignored
+	// drop two false positives (P 0.930), and films excluded one more
+	// (P 0.952).
+	t.Run("unseen10", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen10.jsonl"), 0.95, 0.93) })
 }
