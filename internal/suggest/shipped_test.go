@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen11.jsonl": true, "unseen12.jsonl": true, "unseen13.jsonl": true}
+var unread = map[string]bool{"unseen12.jsonl": true, "unseen13.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -62,7 +62,12 @@ func labelledSets(t *testing.T) []Item {
 // was read, Washington's return fixes ten items and brings back six
 // false positives, and Москв*'s fixes two and brings back two, so the
 // method proposes neither. Вашингтон* (six items since unseen4.jsonl),
-// Лавров*, Kremlin and White House took their places.
+// Лавров*, Kremlin and White House took their places. =US left the list
+// when unseen11.jsonl was read: its return fixes nineteen items and
+// brings back ten false positives (F-35s on Baltic air policing,
+// Armenia's reactors, Tokayev's minerals delegation among them), less
+// than twice what it breaks, so the method does not propose it; with
+// unseen9.jsonl it had been exactly twice (18 and 9).
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
@@ -76,7 +81,6 @@ func TestSuggestFindsRemovedTerm(t *testing.T) {
 		{"Russian side", "Kremlin"},
 		{"Russian side", "Росси*"},
 		{"Russian side", "Лавров*"},
-		{"American side", "=US"},
 		{"American side", "White House"},
 		{"American side", "США"},
 		{"American side", "Америк*"},

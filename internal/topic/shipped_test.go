@@ -243,4 +243,8 @@ func TestShippedTopicHardSets(t *testing.T) {
 	// drop two false positives (P 0.930), and films excluded one more
 	// (P 0.952).
 	t.Run("unseen10", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen10.jsonl"), 0.95, 0.93) })
+	// Written blind like unseen8.jsonl, and read once after nuclear
+	// testing, the natives and counties, OFAC and duties: P 0.857, R
+	// 0.837 (P 0.837, R 0.837 with the rules before them; docs/rules.md).
+	t.Run("unseen11", func(t *testing.T) { checkFloors(t, filepath.Join(dir, "unseen11.jsonl"), 0.85, 0.83) })
 }
