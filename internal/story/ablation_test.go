@@ -42,6 +42,7 @@ var ablations = []struct {
 	{"no cut for a third country's act (thirdMiss)", func(p *params) { p.thirdMiss = 1 }, false},
 	{"one spokesperson's headlines on different actions cut once, not twice", func(p *params) { p.speakerConflict = 1 }, false},
 	{"no cut for headlines that say who or where and share no name (headsMiss)", func(p *params) { p.headsMiss = 1 }, false},
+	{"no cut for a relative's headline against a report that names no relative (kinMiss)", func(p *params) { p.kinMiss = 1 }, false},
 	{"no figure conflict (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 1 }, false},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},

@@ -85,6 +85,9 @@ type features struct {
 	// sides (sideNames), and a third country (thirdCountries).
 	titleSide  bool
 	titleThird bool
+	// kin and titleKin are whether the report, and its headline, name a
+	// relative of someone (kinWords, params.kinMiss).
+	kin, titleKin bool
 }
 
 const (
@@ -188,6 +191,10 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		stems[i] = stem(w.lower, w.cyr)
 		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) {
 			f.titleThird = true
+		}
+		if isKin(w.lower) {
+			f.kin = true
+			f.titleKin = f.titleKin || title
 		}
 	}
 	flags := make([]bool, 3*len(ws))

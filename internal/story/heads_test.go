@@ -1,6 +1,7 @@
 package story
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
@@ -190,6 +191,33 @@ func TestHeadsMiss(t *testing.T) {
 		{Report{Title: "Дарчиев прибыл в Стамбул на консультации", Text: "Посол возглавит делегацию.", Lang: "ru"}, false},
 		{Report{Title: "Консультации без спешки", Text: "Делегации снова обсудят визы дипломатов и работу посольств.", Lang: "ru"}, false},
 	})
+}
+
+// A headline that names a relative of someone tells the family's own
+// act: against a report that names no relative and shares no name but
+// the sides' and places, it is cut. The swap the family's American was
+// left out of shares the swap, the sides and the day; a report that names
+// the family's American, or whose freed prisoners were met by relatives,
+// or that tells of a sentence (his, as far as the words tell), is not
+// cut.
+func TestKinMiss(t *testing.T) {
+	if bits.OnesCount32(justiceActions) != 3 || bits.OnesCount32(swapAction) != 1 {
+		t.Fatalf("justiceActions %b, swapAction %b: a concept of kinOther is no longer an action", justiceActions, swapAction)
+	}
+	appeal := Report{Title: "Family of American jailed in Perm asks why he was left out of swap", Text: "Relatives of Michael Travers, serving nine years in a Russian penal colony, said the State Department had not explained why he was not part of the exchange.", Lang: "en"}
+	checkCut(t, func(p *params) { p.kinMiss = 1 }, appeal, []cutCase{
+		{Report{Title: "US and Russia swap prisoners in Abu Dhabi", Text: "An American teacher was released in exchange for a Russian engineer convicted of export violations, the White House said.", Lang: "en"}, true},
+		{Report{Title: "Россия и США провели обмен заключенными в Абу-Даби", Text: "Освобожденного россиянина во Внукове встретили родственники.", Lang: "ru"}, false},
+		{Report{Title: "Court in Perm rejects appeal of jailed American Travers", Text: "Michael Travers, serving nine years in a penal colony, will stay in prison, his lawyer said.", Lang: "en"}, false},
+		// A sentence's story, whose headline need not name the man.
+		{Report{Title: "Moscow court jails US citizen for four years over scuffle with police", Text: "The US Embassy said it was following the case closely.", Lang: "en"}, false},
+	})
+	// "Семью" is seven as well as family: a crew of seven names no one's
+	// relatives.
+	g := New(Options{})
+	if f := g.x.features(Report{Title: "Краболов с семью членами экипажа задержан в Беринговом море", Lang: "ru"}); f.kin || f.titleKin {
+		t.Error("a crew of seven read as a relative")
+	}
 }
 
 // The words of a spokesperson's post are her post: "пресс-секретарь

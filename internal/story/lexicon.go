@@ -378,6 +378,19 @@ cyberfraud subject: ransomware, вымогател*, fraud*, мошеннич*, 
 media subject: accreditation*, аккредитац*, newspaper*, газет*, broadcaster*, телеканал*, media, сми
 `)
 
+// actionBits returns the action bits of the concepts named by ids.
+func actionBits(ids ...string) uint32 {
+	var bits uint32
+	for _, c := range concepts {
+		for _, id := range ids {
+			if c.id == id {
+				bits |= c.action
+			}
+		}
+	}
+	return bits
+}
+
 // Number words, read as the figures they stand for so that "six hours"
 // meets "шесть часов" and "72 hours" meets "72 часа".
 var numberWords = func() map[string]string {
@@ -565,6 +578,29 @@ var officeTable = `
 глава РФПИ = руководитель РФПИ = гендиректор РФПИ = head of the Russian Direct Investment Fund = head of RDIF = RDIF head = RDIF chief = Russian Direct Investment Fund chief : Дмитриев 2011-06-21
 спецпосланник президента США = спецпосланник Трампа = спецпосланник американского лидера = спецпосланник Белого дома = Trump's special envoy = Trump envoy = Trump's envoy = White House envoy = US special envoy : Уиткофф 2025-01-20
 `
+
+// kinWords name a relative of someone (params.kinMiss): "Family of
+// American jailed in Perm asks why he was left out of exchange",
+// "Сестра осужденного американца просит...". Russian nouns by their case
+// forms: "семью" is also "seven" in the instrumental ("с семью членами
+// экипажа").
+var kinWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		family families relatives sister sisters brother brothers wife husband mother father son sons
+		daughter daughters parents
+		семья семьи семье семьей семьям семьями семьях семей родные родных родным родня родни
+		родственник родственники родственников родственникам родственниками
+		сестра сестры сестре сестру сестрой брат брата брату братом жена жены жене жену женой
+		мать матери отец отца отцу сын сына сыну сыном дочь дочери дочерей родители родителей родителям
+	`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// isKin reports whether the lower-case word w names a relative.
+func isKin(w string) bool { return kinWords[w] }
 
 // thirdCountries are the names of countries other than the two sides
 // that the topic's news names most: in English as written, with their

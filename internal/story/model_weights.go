@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.630619, // featBias
-	0.114745,  // featNames
-	-0.878399, // featBothNamed
-	0.208818,  // featWords
-	-0.854044, // featSameLang
-	0.538627,  // featConcepts
-	-0.831503, // featBothConcepts
-	0.333285,  // featFigures
-	-0.470639, // featBothFigures
-	-0.763968, // featSharedNames
-	-0.009843, // featRarestName
-	-0.161988, // featTitleTopic
-	0.185335,  // featTime
-	-2.031303, // featDays
-	-0.855752, // featActions
-	-0.356644, // featSubjects
-	0.629625,  // featSubjectAgree
-	0.143523,  // featOtherWho
-	-0.713443, // featOtherWhere
-	-0.201426, // featOtherFigure
-	0.267688,  // featTimeNames
-	0.188201,  // featTimeWords
-	0.626541,  // featTimeConcepts
-	0.059143,  // featSharedWords
-	0.162543,  // featAgreeWho
-	-0.187485, // featAgreeWhere
-	0.377122,  // featAgreeFigure
-	-0.422935, // featOnlySpeakers
-	0.416246,  // featActionAgree
-	0.013441,  // featSameSubject
-	0.425819,  // featSharedActors
-	0.429082,  // featHand
-	0.339369,  // featNames ≥ 0.1
-	0.200374,  // featNames ≥ 0.25
-	0.072814,  // featNames ≥ 0.5
-	0.006649,  // featNames ≥ 0.75
-	0.564653,  // featConcepts ≥ 0.1
-	0.626225,  // featConcepts ≥ 0.25
-	0.275720,  // featConcepts ≥ 0.5
-	0.289610,  // featConcepts ≥ 0.75
-	0.830530,  // featWords ≥ 0.05
-	0.338399,  // featWords ≥ 0.15
-	-0.034601, // featWords ≥ 0.3
-	-0.002745, // featWords ≥ 0.5
-	0.398142,  // featRarestName ≥ 0.3
-	0.140020,  // featRarestName ≥ 0.5
-	-0.856860, // featRarestName ≥ 0.7
+	-0.633380, // featBias
+	0.104236,  // featNames
+	-0.879031, // featBothNamed
+	0.207593,  // featWords
+	-0.847932, // featSameLang
+	0.522333,  // featConcepts
+	-0.827551, // featBothConcepts
+	0.320140,  // featFigures
+	-0.451211, // featBothFigures
+	-0.757037, // featSharedNames
+	-0.008693, // featRarestName
+	-0.163735, // featTitleTopic
+	0.181927,  // featTime
+	-2.024563, // featDays
+	-0.826047, // featActions
+	-0.337955, // featSubjects
+	0.628053,  // featSubjectAgree
+	0.170510,  // featOtherWho
+	-0.699088, // featOtherWhere
+	-0.199511, // featOtherFigure
+	0.255090,  // featTimeNames
+	0.186459,  // featTimeWords
+	0.613976,  // featTimeConcepts
+	0.071306,  // featSharedWords
+	0.158268,  // featAgreeWho
+	-0.183308, // featAgreeWhere
+	0.366849,  // featAgreeFigure
+	-0.422843, // featOnlySpeakers
+	0.419981,  // featActionAgree
+	0.010279,  // featSameSubject
+	0.426829,  // featSharedActors
+	0.477445,  // featHand
+	0.332793,  // featNames ≥ 0.1
+	0.183636,  // featNames ≥ 0.25
+	0.055682,  // featNames ≥ 0.5
+	0.000876,  // featNames ≥ 0.75
+	0.547895,  // featConcepts ≥ 0.1
+	0.609776,  // featConcepts ≥ 0.25
+	0.263728,  // featConcepts ≥ 0.5
+	0.290353,  // featConcepts ≥ 0.75
+	0.833879,  // featWords ≥ 0.05
+	0.327197,  // featWords ≥ 0.15
+	-0.038150, // featWords ≥ 0.3
+	-0.002711, // featWords ≥ 0.5
+	0.402257,  // featRarestName ≥ 0.3
+	0.135746,  // featRarestName ≥ 0.5
+	-0.856340, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.327275, // featTime ≥ 0.2
-	0.720729,  // featTime ≥ 0.5
-	-0.178853, // featTime ≥ 0.8
-	-1.144171, // featTime ≥ 0.95
-	0.451067,  // featFigures ≥ 0.3
-	0.291241,  // featFigures ≥ 0.7
-	0.724431,  // featHand ≥ 0.065
-	0.525080,  // featHand ≥ 0.13
-	0.098074,  // featHand ≥ 0.26
-	0.214984,  // featRarestName × featTime
-	-0.096356, // featConcepts × featNames
-	0.577237,  // featSubjectAgree × featTime
-	1.056302,  // featSharedActors × featTime
+	-0.331320, // featTime ≥ 0.2
+	0.709953,  // featTime ≥ 0.5
+	-0.166563, // featTime ≥ 0.8
+	-1.156622, // featTime ≥ 0.95
+	0.433918,  // featFigures ≥ 0.3
+	0.281336,  // featFigures ≥ 0.7
+	0.735793,  // featHand ≥ 0.065
+	0.567907,  // featHand ≥ 0.13
+	0.182266,  // featHand ≥ 0.26
+	0.211321,  // featRarestName × featTime
+	-0.111843, // featConcepts × featNames
+	0.574236,  // featSubjectAgree × featTime
+	1.044892,  // featSharedActors × featTime
 }

@@ -140,6 +140,15 @@ type params struct {
 	// concept. A commentary's headline that names no one is left to the
 	// other cuts. 1: no effect.
 	headsMiss float64
+	// kinMiss multiplies the score of two reports when one headline
+	// names a relative of someone ("Family of American jailed in Perm
+	// asks why he was left out of exchange"), the other report names
+	// none and is no story of a detention, charges or a sentence alone
+	// (kinOther), and they share no name besides the sides' and places:
+	// a family's appeal on the day of a swap its relative was left out of
+	// is its own act, not the swap, unless it names the swap's people.
+	// 1: no effect.
+	kinMiss float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -203,6 +212,7 @@ var defaultParams = params{
 	speakerConflict: 0.5,
 	thirdMiss:       0.5,
 	headsMiss:       0.35,
+	kinMiss:         0.25,
 	locative:        true,
 }
 
@@ -456,8 +466,10 @@ func (g *Grouper) isPlace(key string, a, b *features) bool {
 }
 
 // countsNames reports whether a cut reads which names two reports share
-// (placeMiss, voiceMiss, thirdMiss): only then are they counted.
-func (p *params) countsNames() bool { return p.placeMiss != 1 || p.voiceMiss != 1 || p.thirdMiss != 1 }
+// (placeMiss, voiceMiss, thirdMiss, kinMiss): only then are they counted.
+func (p *params) countsNames() bool {
+	return p.placeMiss != 1 || p.voiceMiss != 1 || p.thirdMiss != 1 || p.kinMiss != 1
+}
 
 // modelled reports whether a pair model reads the pairs: only then is the
 // evidence it alone reads gathered.
@@ -508,6 +520,9 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 		s *= g.p.placeMiss
 	case g.p.voiceMiss != 1 && ev.shared[0] > 0 && ev.notVoices == 0 && ev.shared[kindIndex(kindConcept)] == ev.spokes && !shareTitleTopic(a.f, b.f):
 		s *= g.p.voiceMiss
+	}
+	if g.p.kinMiss != 1 && ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f)) {
+		s *= g.p.kinMiss
 	}
 	if g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
 		s *= g.p.thirdMiss
@@ -602,6 +617,24 @@ func (g *Grouper) shareTitleSpeaker(a, b *features) bool {
 func namesActors(f *features) bool {
 	return len(f.heads[headWho])+len(f.heads[headWhere])+len(f.heads[headBody]) > 0
 }
+
+// kinOther reports whether a's headline names a relative of someone and
+// b names none and is no story of a detention, charges or a sentence
+// alone, without a release or an exchange (kinMiss). A family speaks
+// for one of its own: its words on the day he is sentenced belong to the
+// sentence's story, whose headline need not name him ("Moscow court
+// jails US citizen..." and "Family of American jailed in Russia urges
+// Trump to include him in next swap"); its appeal on the day of a swap he
+// was left out of is another event than the swap, whose reports tell of
+// the freed prisoners' sentences too.
+func kinOther(a, b *features) bool {
+	return a.titleKin && !b.kin && (b.actions&justiceActions == 0 || b.actions&swapAction != 0)
+}
+
+// justiceActions are the actions of a detention's, a charge's or a
+// sentence's story, and swapAction that of a release or an exchange
+// (kinOther).
+var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actionBits("swap")
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).
