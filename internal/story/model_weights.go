@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.633380, // featBias
-	0.104236,  // featNames
-	-0.879031, // featBothNamed
-	0.207593,  // featWords
-	-0.847932, // featSameLang
-	0.522333,  // featConcepts
-	-0.827551, // featBothConcepts
-	0.320140,  // featFigures
-	-0.451211, // featBothFigures
-	-0.757037, // featSharedNames
-	-0.008693, // featRarestName
-	-0.163735, // featTitleTopic
-	0.181927,  // featTime
-	-2.024563, // featDays
-	-0.826047, // featActions
-	-0.337955, // featSubjects
-	0.628053,  // featSubjectAgree
-	0.170510,  // featOtherWho
-	-0.699088, // featOtherWhere
-	-0.199511, // featOtherFigure
-	0.255090,  // featTimeNames
-	0.186459,  // featTimeWords
-	0.613976,  // featTimeConcepts
-	0.071306,  // featSharedWords
-	0.158268,  // featAgreeWho
-	-0.183308, // featAgreeWhere
-	0.366849,  // featAgreeFigure
-	-0.422843, // featOnlySpeakers
-	0.419981,  // featActionAgree
-	0.010279,  // featSameSubject
-	0.426829,  // featSharedActors
-	0.477445,  // featHand
-	0.332793,  // featNames ≥ 0.1
-	0.183636,  // featNames ≥ 0.25
-	0.055682,  // featNames ≥ 0.5
-	0.000876,  // featNames ≥ 0.75
-	0.547895,  // featConcepts ≥ 0.1
-	0.609776,  // featConcepts ≥ 0.25
-	0.263728,  // featConcepts ≥ 0.5
-	0.290353,  // featConcepts ≥ 0.75
-	0.833879,  // featWords ≥ 0.05
-	0.327197,  // featWords ≥ 0.15
-	-0.038150, // featWords ≥ 0.3
-	-0.002711, // featWords ≥ 0.5
-	0.402257,  // featRarestName ≥ 0.3
-	0.135746,  // featRarestName ≥ 0.5
-	-0.856340, // featRarestName ≥ 0.7
+	-0.635950, // featBias
+	0.133071,  // featNames
+	-0.875378, // featBothNamed
+	0.201422,  // featWords
+	-0.845131, // featSameLang
+	0.534711,  // featConcepts
+	-0.814396, // featBothConcepts
+	0.289457,  // featFigures
+	-0.459429, // featBothFigures
+	-0.769556, // featSharedNames
+	-0.017786, // featRarestName
+	-0.166165, // featTitleTopic
+	0.178430,  // featTime
+	-2.023263, // featDays
+	-0.820956, // featActions
+	-0.346284, // featSubjects
+	0.615485,  // featSubjectAgree
+	0.196967,  // featOtherWho
+	-0.641262, // featOtherWhere
+	-0.228615, // featOtherFigure
+	0.279453,  // featTimeNames
+	0.182635,  // featTimeWords
+	0.640390,  // featTimeConcepts
+	0.074412,  // featSharedWords
+	0.112267,  // featAgreeWho
+	-0.110917, // featAgreeWhere
+	0.335132,  // featAgreeFigure
+	-0.421321, // featOnlySpeakers
+	0.371450,  // featActionAgree
+	-0.011634, // featSameSubject
+	0.466072,  // featSharedActors
+	0.492117,  // featHand
+	0.342327,  // featNames ≥ 0.1
+	0.168731,  // featNames ≥ 0.25
+	0.034537,  // featNames ≥ 0.5
+	-0.039510, // featNames ≥ 0.75
+	0.598142,  // featConcepts ≥ 0.1
+	0.535612,  // featConcepts ≥ 0.25
+	0.240173,  // featConcepts ≥ 0.5
+	0.313964,  // featConcepts ≥ 0.75
+	0.857025,  // featWords ≥ 0.05
+	0.301246,  // featWords ≥ 0.15
+	-0.070060, // featWords ≥ 0.3
+	-0.002501, // featWords ≥ 0.5
+	0.396975,  // featRarestName ≥ 0.3
+	0.118701,  // featRarestName ≥ 0.5
+	-0.864379, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.331320, // featTime ≥ 0.2
-	0.709953,  // featTime ≥ 0.5
-	-0.166563, // featTime ≥ 0.8
-	-1.156622, // featTime ≥ 0.95
-	0.433918,  // featFigures ≥ 0.3
-	0.281336,  // featFigures ≥ 0.7
-	0.735793,  // featHand ≥ 0.065
-	0.567907,  // featHand ≥ 0.13
-	0.182266,  // featHand ≥ 0.26
-	0.211321,  // featRarestName × featTime
-	-0.111843, // featConcepts × featNames
-	0.574236,  // featSubjectAgree × featTime
-	1.044892,  // featSharedActors × featTime
+	-0.333173, // featTime ≥ 0.2
+	0.691628,  // featTime ≥ 0.5
+	-0.195125, // featTime ≥ 0.8
+	-1.138854, // featTime ≥ 0.95
+	0.398144,  // featFigures ≥ 0.3
+	0.256333,  // featFigures ≥ 0.7
+	0.756341,  // featHand ≥ 0.065
+	0.565898,  // featHand ≥ 0.13
+	0.204941,  // featHand ≥ 0.26
+	0.205560,  // featRarestName × featTime
+	-0.094620, // featConcepts × featNames
+	0.564707,  // featSubjectAgree × featTime
+	1.066769,  // featSharedActors × featTime
 }
