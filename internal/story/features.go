@@ -138,6 +138,7 @@ type extractor struct {
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
+	homecoming  bool // see homecoming
 	noPlaceAdj  bool // no adjective read as a place (ablation)
 	sideWeight  float64
 	sideWords   bool // the sides' names are words too (see params)
@@ -197,6 +198,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.titleKin = f.titleKin || title
 		}
 	}
+	home := title && x.homecoming && homecoming(ws)
 	flags := make([]bool, 3*len(ws))
 	used := flags[:len(ws)]                // taken by an alias or a phrase
 	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
@@ -213,7 +215,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			switch {
 			case !title:
 			case x.aliases.places[id]:
-				f.addHead(headWhere, key)
+				if !home {
+					f.addHead(headWhere, key)
+				}
 			case x.aliases.people[id]:
 				f.addHead(headWho, key)
 			case x.aliases.bodies[id]:
@@ -245,7 +249,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			tf[key] += weight
 			f.actions |= concepts[c].action
 			f.subjects |= concepts[c].subject
-			if title {
+			if title && !(home && concepts[c].action == meetingAction && isArrival(ws[i].lower)) {
 				f.titleActions |= concepts[c].action
 				f.titleSubjects |= concepts[c].subject
 				f.addTitleTopic(key)
@@ -280,7 +284,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			continue
 		}
 		if key, ok := x.placeOfAdjective(w); ok {
-			if title {
+			if title && !home {
 				f.addHead(headWhere, key)
 			}
 			tf[key] += weight
@@ -304,7 +308,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				case !title || regionKeys[k]:
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
-					f.addHead(headWhere, key)
+					if !home {
+						f.addHead(headWhere, key)
+					}
 				case ws[i].next:
 					// A headline's second sentence starts with a
 					// capital whatever its first word is ("…посольств.
@@ -317,6 +323,23 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 		}
 	}
+}
+
+// homecoming reports whether the headline ws tells of freed prisoners
+// coming home: it names a release or an exchange and an arrival
+// ("Освобожденный по обмену Коноплев прилетел во Внуково", "Freed American
+// lands at Andrews after swap"). Such a report belongs to the exchange's
+// story: its arrival is no meeting, and the airport it names is where the
+// prisoner came home, not where the exchange was.
+func homecoming(ws []word) bool {
+	var freed, arrived bool
+	for i := range ws {
+		if c, n := matchConcept(ws, i); n > 0 && concepts[c].action == swapAction {
+			freed = true
+		}
+		arrived = arrived || isArrival(ws[i].lower)
+	}
+	return freed && arrived
 }
 
 // officeHolders reads the posts of officeTable in ws as their holders on

@@ -287,3 +287,37 @@ func checkCut(t *testing.T, off func(*params), a Report, cases []cutCase) {
 		}
 	}
 }
+
+// A headline of a release or an exchange that tells of an arrival is the
+// freed prisoners' return: no meeting, and no place of the event. An
+// arrival without a release, and a release without an arrival, keep both.
+func TestHomecoming(t *testing.T) {
+	g := New(Options{})
+	tests := []struct {
+		title       string
+		home        bool // read as a return home
+		meeting     bool // the headline names a meeting
+		placesAfter int  // where-heads
+	}{
+		{"Освобожденный по обмену Коноплев прилетел во Внуково", true, false, 0},
+		{"Freed American lands at Andrews after swap", true, false, 0},
+		{"Freed teacher Whitcomb heads home after Russia prisoner exchange", true, false, 0},
+		{"Зуев прилетел во Внуково после обмена в Эр-Рияде", true, false, 0},
+		{"Дмитриев прибыл в Эр-Рияд на встречу со спецпосланником президента США", false, true, 1},
+		{"Уиткофф прилетел в Петербург", false, true, 1},
+		{"Russia and US swap prisoners in Istanbul", false, false, 1},
+	}
+	for _, tt := range tests {
+		ws := words(tt.title, nil)
+		if got := homecoming(ws); got != tt.home {
+			t.Errorf("%q: homecoming %v, want %v", tt.title, got, tt.home)
+		}
+		f := g.x.features(Report{Title: tt.title})
+		if got := f.titleActions&meetingAction != 0; got != tt.meeting {
+			t.Errorf("%q: headline names a meeting %v, want %v", tt.title, got, tt.meeting)
+		}
+		if got := len(f.heads[headWhere]); got != tt.placesAfter {
+			t.Errorf("%q: places %v, want %d", tt.title, f.heads[headWhere], tt.placesAfter)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package story
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -601,6 +602,20 @@ var kinWords = func() map[string]bool {
 
 // isKin reports whether the lower-case word w names a relative.
 func isKin(w string) bool { return kinWords[w] }
+
+// arrivalPrefixes and arrivalWords tell of someone coming home:
+// "прилетел во Внуково", "lands at Andrews", "вернулся в Москву", "heads
+// home". In a headline of a release or an exchange they tell of the freed
+// prisoners' return (homecoming).
+var (
+	arrivalPrefixes = []string{"прилетел", "прибыл", "вернул", "arriv"}
+	arrivalWords    = map[string]bool{"lands": true, "landed": true, "home": true}
+)
+
+// isArrival reports whether the lower-case word w tells of coming home.
+func isArrival(w string) bool {
+	return arrivalWords[w] || slices.ContainsFunc(arrivalPrefixes, func(p string) bool { return strings.HasPrefix(w, p) })
+}
 
 // thirdCountries are the names of countries other than the two sides
 // that the topic's news names most: in English as written, with their

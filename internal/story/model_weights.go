@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.635950, // featBias
-	0.133071,  // featNames
-	-0.875378, // featBothNamed
-	0.201422,  // featWords
-	-0.845131, // featSameLang
-	0.534711,  // featConcepts
-	-0.814396, // featBothConcepts
-	0.289457,  // featFigures
-	-0.459429, // featBothFigures
-	-0.769556, // featSharedNames
-	-0.017786, // featRarestName
-	-0.166165, // featTitleTopic
-	0.178430,  // featTime
-	-2.023263, // featDays
-	-0.820956, // featActions
-	-0.346284, // featSubjects
-	0.615485,  // featSubjectAgree
-	0.196967,  // featOtherWho
-	-0.641262, // featOtherWhere
-	-0.228615, // featOtherFigure
-	0.279453,  // featTimeNames
-	0.182635,  // featTimeWords
-	0.640390,  // featTimeConcepts
-	0.074412,  // featSharedWords
-	0.112267,  // featAgreeWho
-	-0.110917, // featAgreeWhere
-	0.335132,  // featAgreeFigure
-	-0.421321, // featOnlySpeakers
-	0.371450,  // featActionAgree
-	-0.011634, // featSameSubject
-	0.466072,  // featSharedActors
-	0.492117,  // featHand
-	0.342327,  // featNames ≥ 0.1
-	0.168731,  // featNames ≥ 0.25
-	0.034537,  // featNames ≥ 0.5
-	-0.039510, // featNames ≥ 0.75
-	0.598142,  // featConcepts ≥ 0.1
-	0.535612,  // featConcepts ≥ 0.25
-	0.240173,  // featConcepts ≥ 0.5
-	0.313964,  // featConcepts ≥ 0.75
-	0.857025,  // featWords ≥ 0.05
-	0.301246,  // featWords ≥ 0.15
-	-0.070060, // featWords ≥ 0.3
-	-0.002501, // featWords ≥ 0.5
-	0.396975,  // featRarestName ≥ 0.3
-	0.118701,  // featRarestName ≥ 0.5
-	-0.864379, // featRarestName ≥ 0.7
+	-0.634438, // featBias
+	0.135803,  // featNames
+	-0.874027, // featBothNamed
+	0.200621,  // featWords
+	-0.846441, // featSameLang
+	0.528298,  // featConcepts
+	-0.807766, // featBothConcepts
+	0.290296,  // featFigures
+	-0.458977, // featBothFigures
+	-0.758124, // featSharedNames
+	-0.025730, // featRarestName
+	-0.166020, // featTitleTopic
+	0.176432,  // featTime
+	-2.019310, // featDays
+	-0.905739, // featActions
+	-0.346905, // featSubjects
+	0.621189,  // featSubjectAgree
+	0.191846,  // featOtherWho
+	-0.724101, // featOtherWhere
+	-0.226925, // featOtherFigure
+	0.282434,  // featTimeNames
+	0.181232,  // featTimeWords
+	0.629482,  // featTimeConcepts
+	0.081903,  // featSharedWords
+	0.101526,  // featAgreeWho
+	-0.106923, // featAgreeWhere
+	0.336696,  // featAgreeFigure
+	-0.416908, // featOnlySpeakers
+	0.377830,  // featActionAgree
+	-0.009793, // featSameSubject
+	0.469582,  // featSharedActors
+	0.499360,  // featHand
+	0.341601,  // featNames ≥ 0.1
+	0.178076,  // featNames ≥ 0.25
+	0.043325,  // featNames ≥ 0.5
+	-0.040274, // featNames ≥ 0.75
+	0.599758,  // featConcepts ≥ 0.1
+	0.523624,  // featConcepts ≥ 0.25
+	0.229809,  // featConcepts ≥ 0.5
+	0.311611,  // featConcepts ≥ 0.75
+	0.857634,  // featWords ≥ 0.05
+	0.296116,  // featWords ≥ 0.15
+	-0.066082, // featWords ≥ 0.3
+	-0.002495, // featWords ≥ 0.5
+	0.388784,  // featRarestName ≥ 0.3
+	0.108198,  // featRarestName ≥ 0.5
+	-0.876890, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.333173, // featTime ≥ 0.2
-	0.691628,  // featTime ≥ 0.5
-	-0.195125, // featTime ≥ 0.8
-	-1.138854, // featTime ≥ 0.95
-	0.398144,  // featFigures ≥ 0.3
-	0.256333,  // featFigures ≥ 0.7
-	0.756341,  // featHand ≥ 0.065
-	0.565898,  // featHand ≥ 0.13
-	0.204941,  // featHand ≥ 0.26
-	0.205560,  // featRarestName × featTime
-	-0.094620, // featConcepts × featNames
-	0.564707,  // featSubjectAgree × featTime
-	1.066769,  // featSharedActors × featTime
+	-0.331548, // featTime ≥ 0.2
+	0.692207,  // featTime ≥ 0.5
+	-0.199661, // featTime ≥ 0.8
+	-1.135658, // featTime ≥ 0.95
+	0.399551,  // featFigures ≥ 0.3
+	0.256176,  // featFigures ≥ 0.7
+	0.757918,  // featHand ≥ 0.065
+	0.557785,  // featHand ≥ 0.13
+	0.221369,  // featHand ≥ 0.26
+	0.195286,  // featRarestName × featTime
+	-0.094114, // featConcepts × featNames
+	0.571194,  // featSubjectAgree × featTime
+	1.063227,  // featSharedActors × featTime
 }

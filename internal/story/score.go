@@ -45,6 +45,9 @@ type params struct {
 	titleWeight float64
 	// locative reads names after "in" and "в" as places (inPlace).
 	locative bool
+	// homecoming reads a headline of a release or an exchange that tells
+	// of an arrival as the freed prisoners' return (extractor.homecoming).
+	homecoming bool
 	// merge joins two open stories that a report fits both of, when
 	// their reports' mean pair score reaches the threshold.
 	merge bool
@@ -214,6 +217,7 @@ var defaultParams = params{
 	headsMiss:       0.35,
 	kinMiss:         0.25,
 	locative:        true,
+	homecoming:      true,
 }
 
 const (
@@ -635,6 +639,9 @@ func kinOther(a, b *features) bool {
 // sentence's story, and swapAction that of a release or an exchange
 // (kinOther).
 var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actionBits("swap")
+
+// meetingAction is the action of a meeting, talks or a visit (homecoming).
+var meetingAction = actionBits("meeting")
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).

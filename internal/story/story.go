@@ -130,6 +130,7 @@ func New(opts Options) *Grouper {
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
+	g.x.homecoming = g.p.homecoming
 	g.x.sideWeight = g.p.sideWeight
 	g.x.sideWords = g.p.sideWords
 	g.x.noSubjects = g.p.noSubjects
