@@ -139,6 +139,7 @@ type extractor struct {
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	homecoming  bool // see homecoming
+	remand      bool // see remand
 	noPlaceAdj  bool // no adjective read as a place (ablation)
 	sideWeight  float64
 	sideWords   bool // the sides' names are words too (see params)
@@ -199,6 +200,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	home := title && x.homecoming && homecoming(ws)
+	custody := title && x.remand && remand(ws)
 	flags := make([]bool, 3*len(ws))
 	used := flags[:len(ws)]                // taken by an alias or a phrase
 	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
@@ -249,7 +251,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			tf[key] += weight
 			f.actions |= concepts[c].action
 			f.subjects |= concepts[c].subject
-			if title && !(home && concepts[c].action == meetingAction && isArrival(ws[i].lower)) {
+			switch {
+			case !title:
+			case home && concepts[c].action == meetingAction && isArrival(ws[i].lower):
+				// The freed prisoners' arrival is no meeting.
+			case custody && concepts[c].action == courtAction:
+				// Nor is a custody order's court an action of its own.
+			default:
 				f.titleActions |= concepts[c].action
 				f.titleSubjects |= concepts[c].subject
 				f.addTitleTopic(key)
@@ -323,6 +331,29 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 		}
 	}
+}
+
+// remand reports whether the headline ws tells of a court ordering
+// someone held after a detention: it names a court and an arrest, and no
+// extension ("Суд в Новосибирске арестовал американца на два месяца").
+// The custody order is the detention's next step, reported the day
+// after by the same outlets, and the court in its headline is no action
+// of its own: without it, every report of the detention that does not
+// mention a court conflicts with it. A court extending someone's arrest
+// ("Суд в Москве продлил арест гражданину США") is a hearing of its own,
+// weeks or months later.
+func remand(ws []word) bool {
+	var court, arrest bool
+	for i := range ws {
+		if c, n := matchConcept(ws, i); n > 0 {
+			court = court || concepts[c].action == courtAction
+			arrest = arrest || concepts[c].action == arrestAction
+		}
+		if isExtension(ws[i].lower) {
+			return false
+		}
+	}
+	return court && arrest
 }
 
 // homecoming reports whether the headline ws tells of freed prisoners

@@ -321,3 +321,38 @@ func TestHomecoming(t *testing.T) {
 		}
 	}
 }
+
+// A court's custody order after a detention names a court and an arrest:
+// the court is no action of its own, and a report of the detention that
+// never mentions a court does not conflict with it. A court extending an
+// arrest keeps its court.
+func TestRemand(t *testing.T) {
+	g := New(Options{})
+	tests := []struct {
+		title string
+		want  bool // read as a custody order
+	}{
+		{"Суд в Новосибирске арестовал американца Холлоуэя на два месяца", true},
+		{"Суд арестовал задержанного в Ростове американца на два месяца", true},
+		{"Суд в Москве продлил арест американцу Уэббу", false},
+		{"Moscow court extends custody of Ohio man accused of photographing military sites", false},
+		{"ФСБ задержала в Ростове-на-Дону гражданина США", false},
+		{"Moscow court jails US citizen for four years", false},
+	}
+	for _, tt := range tests {
+		if got := remand(words(tt.title, nil)); got != tt.want {
+			t.Errorf("%q: custody order %v, want %v", tt.title, got, tt.want)
+		}
+		f := g.x.features(Report{Title: tt.title})
+		wantCourt := f.actions&courtAction != 0 && !tt.want
+		if got := f.titleActions&courtAction != 0; got != wantCourt {
+			t.Errorf("%q: the court is the headline's action %v, want %v", tt.title, got, wantCourt)
+		}
+	}
+	detention := Report{Title: "ФСБ задержала в Ростове-на-Дону гражданина США по подозрению в шпионаже", Text: "Задержанному грозит до 20 лет."}
+	custody := Report{Title: "Суд арестовал задержанного в Ростове американца на два месяца", Text: "Американца подозревают в шпионаже."}
+	a, b := g.x.features(detention), g.x.features(custody)
+	if conflict(a, b) || conflict(b, a) {
+		t.Error("the custody order conflicts with the detention")
+	}
+}

@@ -617,6 +617,15 @@ func isArrival(w string) bool {
 	return arrivalWords[w] || slices.ContainsFunc(arrivalPrefixes, func(p string) bool { return strings.HasPrefix(w, p) })
 }
 
+// extensionPrefixes tell of a court extending an arrest (remand):
+// "продлил арест", "продлении", "extends custody".
+var extensionPrefixes = []string{"продли", "продле", "extend", "extension"}
+
+// isExtension reports whether the lower-case word w tells of extending.
+func isExtension(w string) bool {
+	return slices.ContainsFunc(extensionPrefixes, func(p string) bool { return strings.HasPrefix(w, p) })
+}
+
 // thirdCountries are the names of countries other than the two sides
 // that the topic's news names most: in English as written, with their
 // adjectives ("Swiss foreign minister"), and in Russian as stems of the

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.634438, // featBias
-	0.135803,  // featNames
-	-0.874027, // featBothNamed
-	0.200621,  // featWords
-	-0.846441, // featSameLang
-	0.528298,  // featConcepts
-	-0.807766, // featBothConcepts
-	0.290296,  // featFigures
-	-0.458977, // featBothFigures
-	-0.758124, // featSharedNames
-	-0.025730, // featRarestName
-	-0.166020, // featTitleTopic
-	0.176432,  // featTime
-	-2.019310, // featDays
-	-0.905739, // featActions
-	-0.346905, // featSubjects
-	0.621189,  // featSubjectAgree
-	0.191846,  // featOtherWho
-	-0.724101, // featOtherWhere
-	-0.226925, // featOtherFigure
-	0.282434,  // featTimeNames
-	0.181232,  // featTimeWords
-	0.629482,  // featTimeConcepts
-	0.081903,  // featSharedWords
-	0.101526,  // featAgreeWho
-	-0.106923, // featAgreeWhere
-	0.336696,  // featAgreeFigure
-	-0.416908, // featOnlySpeakers
-	0.377830,  // featActionAgree
-	-0.009793, // featSameSubject
-	0.469582,  // featSharedActors
-	0.499360,  // featHand
-	0.341601,  // featNames ≥ 0.1
-	0.178076,  // featNames ≥ 0.25
-	0.043325,  // featNames ≥ 0.5
-	-0.040274, // featNames ≥ 0.75
-	0.599758,  // featConcepts ≥ 0.1
-	0.523624,  // featConcepts ≥ 0.25
-	0.229809,  // featConcepts ≥ 0.5
-	0.311611,  // featConcepts ≥ 0.75
-	0.857634,  // featWords ≥ 0.05
-	0.296116,  // featWords ≥ 0.15
-	-0.066082, // featWords ≥ 0.3
-	-0.002495, // featWords ≥ 0.5
-	0.388784,  // featRarestName ≥ 0.3
-	0.108198,  // featRarestName ≥ 0.5
-	-0.876890, // featRarestName ≥ 0.7
+	-0.633969, // featBias
+	0.133223,  // featNames
+	-0.873584, // featBothNamed
+	0.201177,  // featWords
+	-0.847378, // featSameLang
+	0.527816,  // featConcepts
+	-0.806507, // featBothConcepts
+	0.290678,  // featFigures
+	-0.460168, // featBothFigures
+	-0.753806, // featSharedNames
+	-0.025773, // featRarestName
+	-0.168624, // featTitleTopic
+	0.176420,  // featTime
+	-2.018205, // featDays
+	-0.928176, // featActions
+	-0.346774, // featSubjects
+	0.621626,  // featSubjectAgree
+	0.193583,  // featOtherWho
+	-0.723883, // featOtherWhere
+	-0.225869, // featOtherFigure
+	0.278795,  // featTimeNames
+	0.181436,  // featTimeWords
+	0.629113,  // featTimeConcepts
+	0.084947,  // featSharedWords
+	0.101610,  // featAgreeWho
+	-0.125862, // featAgreeWhere
+	0.337068,  // featAgreeFigure
+	-0.415340, // featOnlySpeakers
+	0.381778,  // featActionAgree
+	-0.008780, // featSameSubject
+	0.472097,  // featSharedActors
+	0.500446,  // featHand
+	0.343191,  // featNames ≥ 0.1
+	0.176633,  // featNames ≥ 0.25
+	0.047072,  // featNames ≥ 0.5
+	-0.042747, // featNames ≥ 0.75
+	0.596523,  // featConcepts ≥ 0.1
+	0.523455,  // featConcepts ≥ 0.25
+	0.229363,  // featConcepts ≥ 0.5
+	0.311621,  // featConcepts ≥ 0.75
+	0.854393,  // featWords ≥ 0.05
+	0.298411,  // featWords ≥ 0.15
+	-0.065261, // featWords ≥ 0.3
+	-0.002498, // featWords ≥ 0.5
+	0.389088,  // featRarestName ≥ 0.3
+	0.100787,  // featRarestName ≥ 0.5
+	-0.873559, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.331548, // featTime ≥ 0.2
-	0.692207,  // featTime ≥ 0.5
-	-0.199661, // featTime ≥ 0.8
-	-1.135658, // featTime ≥ 0.95
-	0.399551,  // featFigures ≥ 0.3
-	0.256176,  // featFigures ≥ 0.7
-	0.757918,  // featHand ≥ 0.065
-	0.557785,  // featHand ≥ 0.13
-	0.221369,  // featHand ≥ 0.26
-	0.195286,  // featRarestName × featTime
-	-0.094114, // featConcepts × featNames
-	0.571194,  // featSubjectAgree × featTime
-	1.063227,  // featSharedActors × featTime
+	-0.330958, // featTime ≥ 0.2
+	0.693054,  // featTime ≥ 0.5
+	-0.199581, // featTime ≥ 0.8
+	-1.137412, // featTime ≥ 0.95
+	0.400103,  // featFigures ≥ 0.3
+	0.256251,  // featFigures ≥ 0.7
+	0.751007,  // featHand ≥ 0.065
+	0.568484,  // featHand ≥ 0.13
+	0.221991,  // featHand ≥ 0.26
+	0.192432,  // featRarestName × featTime
+	-0.095918, // featConcepts × featNames
+	0.572153,  // featSubjectAgree × featTime
+	1.060732,  // featSharedActors × featTime
 }

@@ -48,6 +48,9 @@ type params struct {
 	// homecoming reads a headline of a release or an exchange that tells
 	// of an arrival as the freed prisoners' return (extractor.homecoming).
 	homecoming bool
+	// remand reads a court's custody order after a detention as the
+	// detention's next step (extractor.remand).
+	remand bool
 	// merge joins two open stories that a report fits both of, when
 	// their reports' mean pair score reaches the threshold.
 	merge bool
@@ -218,6 +221,7 @@ var defaultParams = params{
 	kinMiss:         0.25,
 	locative:        true,
 	homecoming:      true,
+	remand:          true,
 }
 
 const (
@@ -640,8 +644,10 @@ func kinOther(a, b *features) bool {
 // (kinOther).
 var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actionBits("swap")
 
-// meetingAction is the action of a meeting, talks or a visit (homecoming).
-var meetingAction = actionBits("meeting")
+// meetingAction is the action of a meeting, talks or a visit
+// (homecoming); courtAction and arrestAction those of a court and of an
+// arrest (remand).
+var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).

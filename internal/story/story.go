@@ -131,6 +131,7 @@ func New(opts Options) *Grouper {
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
 	g.x.homecoming = g.p.homecoming
+	g.x.remand = g.p.remand
 	g.x.sideWeight = g.p.sideWeight
 	g.x.sideWords = g.p.sideWords
 	g.x.noSubjects = g.p.noSubjects
