@@ -150,8 +150,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Written by an engineer who had not read the rules, and read once
 		// with the rules as they were: P 0.970, R 0.889. Since read, it is
 		// development data; the rules written after it catch one more of its
-		// items (R 0.917), and "the two leaders" one more (R 0.944).
-		{"unseen", 0.96, 0.94},
+		// items (R 0.917), and "the two leaders" one more (R 0.944); exiles
+		// excluded drop its false positive, the opposition figure at a US
+		// university (P 1.000).
+		{"unseen", 1.0, 0.94},
 		// Written blind like unseen.jsonl, and read once after the rules'
 		// names for both sides were widened: P 0.912, R 0.775 (the same as
 		// before that change; docs/rules.md). Since read, it is development
@@ -182,8 +184,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// five more (P 0.889); Brooklyn on the American side catches one more
 		// (P 0.891, R 0.953); the talks on the embassies one more (P 0.894,
 		// R 0.977); China's oil companies and Power of Siberia among the
-		// third parties drop two false positives (P 0.933).
-		{"unseen4", 0.93, 0.97},
+		// third parties drop two false positives (P 0.933); the battlefield's
+		// report of a village taken, excluded, one more (P 0.955).
+		{"unseen4", 0.95, 0.97},
 		// Written blind like unseen4.jsonl, and read once after the rules
 		// named the sides by surnames, weapons, seas and treaties: P 0.745,
 		// R 0.814, the same items as with the rules before that change
@@ -250,7 +253,16 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Written blind like unseen10.jsonl, and read once after nuclear
 		// testing, the natives and counties, OFAC and duties: P 0.857, R
 		// 0.837 (P 0.837, R 0.837 with the rules before them; docs/rules.md).
-		{"unseen11", 0.85, 0.83},
+		// Since read, it is development data; the services by their
+		// headquarters (Langley) catch two more of its items (P 0.864,
+		// R 0.884), the committees of Congress one more (P 0.867, R 0.907)
+		// and the administration as a both phrase one more (P 0.870,
+		// R 0.930); the Baltic states' air policing among the third parties
+		// drops a false positive (P 0.889), the tennis tournaments and the
+		// player Medvedev one more (P 0.909) and the exiles one more
+		// (P 0.930); the Navy's patrol planes catch one more (P 0.932,
+		// R 0.953).
+		{"unseen11", 0.93, 0.95},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
