@@ -263,6 +263,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.930); the Navy's patrol planes catch one more (P 0.932,
 		// R 0.953).
 		{"unseen11", 0.93, 0.95},
+		// Written blind like unseen11.jsonl, and read once after the rules
+		// named the intelligence services by their headquarters, the
+		// administration, the committees of Congress and the Navy's planes:
+		// P 0.850, R 0.791, the same items as with the rules before that
+		// change (docs/rules.md).
+		{"unseen12", 0.85, 0.79},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
