@@ -201,6 +201,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	}
 	home := title && x.homecoming && homecoming(ws)
 	custody := title && x.remand && remand(ws)
+	// addPlace records where the headline says the event was; a freed
+	// prisoner's airport is where he came home.
+	addPlace := func(key string) {
+		if !home {
+			f.addHead(headWhere, key)
+		}
+	}
 	flags := make([]bool, 3*len(ws))
 	used := flags[:len(ws)]                // taken by an alias or a phrase
 	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
@@ -217,9 +224,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			switch {
 			case !title:
 			case x.aliases.places[id]:
-				if !home {
-					f.addHead(headWhere, key)
-				}
+				addPlace(key)
 			case x.aliases.people[id]:
 				f.addHead(headWho, key)
 			case x.aliases.bodies[id]:
@@ -292,8 +297,8 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			continue
 		}
 		if key, ok := x.placeOfAdjective(w); ok {
-			if title && !home {
-				f.addHead(headWhere, key)
+			if title {
+				addPlace(key)
 			}
 			tf[key] += weight
 			continue
@@ -316,9 +321,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				case !title || regionKeys[k]:
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
-					if !home {
-						f.addHead(headWhere, key)
-					}
+					addPlace(key)
 				case ws[i].next:
 					// A headline's second sentence starts with a
 					// capital whatever its first word is ("…посольств.
