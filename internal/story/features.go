@@ -212,8 +212,18 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	used := flags[:len(ws)]                // taken by an alias or a phrase
 	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
 	voicePost := flags[2*len(ws):]         // a word of a spokesperson's post
+	end := 0                               // past the latest name of the aliases that is no side's
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
+			if i < end && !x.aliases.sides[id] {
+				// A name inside a longer one is part of it: "Navy" in
+				// "Russian Navy" is not the US Navy. A side's name is
+				// also itself: "Минфин США" names the United States.
+				continue
+			}
+			if !x.aliases.sides[id] {
+				end = max(end, i+n)
+			}
 			key := string(kindName) + id
 			if title && x.aliases.sides[id] {
 				f.titleSide = true

@@ -26,6 +26,11 @@ var builtinAliases = parseAliasTable(`
 Минюст США = Justice Department = Department of Justice
 Минторг США = Министерство торговли США = Commerce Department = Department of Commerce = US Commerce = Bureau of Industry and Security
 Пентагон = Pentagon
+ВМС США = US Navy = Navy
+ВМФ = ВМФ России = Russian Navy
+Береговая охрана = Береговая охрана США = Coast Guard = US Coast Guard
+Пограничники = пограничная служба = погранслужба = Border Service = border guards
+ОКНШ = Объединенный комитет начальников штабов = Joint Chiefs = Joint Chiefs of Staff
 Конгресс = Congress
 Сенат = Senate
 Госдума = Государственная дума = Duma = State Duma
@@ -247,7 +252,7 @@ var personNames = []string{"Уолтц", "Уиткофф", "Вэнс"}
 // Commerce Department's blacklist of the same week; see otherHeads). The
 // ministries and offices that speak on everything (Госдеп, МИД, Кремль,
 // Пентагон) are not among them.
-var bodyNames = []string{"Минфин США", "Минторг США", "Минюст США", "ФБР", "ФСБ", "ЦРУ", "СВР", "ГРУ", "Роскосмос", "НАСА", "РФПИ"}
+var bodyNames = []string{"Минфин США", "Минторг США", "Минюст США", "ФБР", "ФСБ", "ЦРУ", "СВР", "ГРУ", "Роскосмос", "НАСА", "РФПИ", "ВМС США", "ВМФ", "Береговая охрана", "Пограничники", "ОКНШ"}
 
 // speakerNames are the spokespeople of the two governments: the
 // Kremlin's, the Russian foreign ministry's, the State Department's and

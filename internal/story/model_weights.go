@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.633969, // featBias
-	0.133223,  // featNames
-	-0.873584, // featBothNamed
-	0.201177,  // featWords
-	-0.847378, // featSameLang
-	0.527816,  // featConcepts
-	-0.806507, // featBothConcepts
-	0.290678,  // featFigures
-	-0.460168, // featBothFigures
-	-0.753806, // featSharedNames
-	-0.025773, // featRarestName
-	-0.168624, // featTitleTopic
-	0.176420,  // featTime
-	-2.018205, // featDays
-	-0.928176, // featActions
-	-0.346774, // featSubjects
-	0.621626,  // featSubjectAgree
-	0.193583,  // featOtherWho
-	-0.723883, // featOtherWhere
-	-0.225869, // featOtherFigure
-	0.278795,  // featTimeNames
-	0.181436,  // featTimeWords
-	0.629113,  // featTimeConcepts
-	0.084947,  // featSharedWords
-	0.101610,  // featAgreeWho
-	-0.125862, // featAgreeWhere
-	0.337068,  // featAgreeFigure
-	-0.415340, // featOnlySpeakers
-	0.381778,  // featActionAgree
-	-0.008780, // featSameSubject
-	0.472097,  // featSharedActors
-	0.500446,  // featHand
-	0.343191,  // featNames ≥ 0.1
-	0.176633,  // featNames ≥ 0.25
-	0.047072,  // featNames ≥ 0.5
-	-0.042747, // featNames ≥ 0.75
-	0.596523,  // featConcepts ≥ 0.1
-	0.523455,  // featConcepts ≥ 0.25
-	0.229363,  // featConcepts ≥ 0.5
-	0.311621,  // featConcepts ≥ 0.75
-	0.854393,  // featWords ≥ 0.05
-	0.298411,  // featWords ≥ 0.15
-	-0.065261, // featWords ≥ 0.3
-	-0.002498, // featWords ≥ 0.5
-	0.389088,  // featRarestName ≥ 0.3
-	0.100787,  // featRarestName ≥ 0.5
-	-0.873559, // featRarestName ≥ 0.7
+	-0.634936, // featBias
+	0.145470,  // featNames
+	-0.875370, // featBothNamed
+	0.198200,  // featWords
+	-0.839938, // featSameLang
+	0.525031,  // featConcepts
+	-0.805060, // featBothConcepts
+	0.287346,  // featFigures
+	-0.456099, // featBothFigures
+	-0.727609, // featSharedNames
+	-0.031815, // featRarestName
+	-0.164043, // featTitleTopic
+	0.171964,  // featTime
+	-2.012941, // featDays
+	-0.927089, // featActions
+	-0.343783, // featSubjects
+	0.613767,  // featSubjectAgree
+	0.199297,  // featOtherWho
+	-0.741892, // featOtherWhere
+	-0.222144, // featOtherFigure
+	0.284037,  // featTimeNames
+	0.177465,  // featTimeWords
+	0.628283,  // featTimeConcepts
+	0.080929,  // featSharedWords
+	0.078527,  // featAgreeWho
+	-0.138728, // featAgreeWhere
+	0.330826,  // featAgreeFigure
+	-0.406829, // featOnlySpeakers
+	0.380141,  // featActionAgree
+	0.000430,  // featSameSubject
+	0.491371,  // featSharedActors
+	0.504025,  // featHand
+	0.320493,  // featNames ≥ 0.1
+	0.188154,  // featNames ≥ 0.25
+	0.044067,  // featNames ≥ 0.5
+	-0.043374, // featNames ≥ 0.75
+	0.592781,  // featConcepts ≥ 0.1
+	0.517839,  // featConcepts ≥ 0.25
+	0.231415,  // featConcepts ≥ 0.5
+	0.309953,  // featConcepts ≥ 0.75
+	0.850952,  // featWords ≥ 0.05
+	0.295250,  // featWords ≥ 0.15
+	-0.071371, // featWords ≥ 0.3
+	-0.002670, // featWords ≥ 0.5
+	0.362668,  // featRarestName ≥ 0.3
+	0.096903,  // featRarestName ≥ 0.5
+	-0.888651, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.330958, // featTime ≥ 0.2
-	0.693054,  // featTime ≥ 0.5
-	-0.199581, // featTime ≥ 0.8
-	-1.137412, // featTime ≥ 0.95
-	0.400103,  // featFigures ≥ 0.3
-	0.256251,  // featFigures ≥ 0.7
-	0.751007,  // featHand ≥ 0.065
-	0.568484,  // featHand ≥ 0.13
-	0.221991,  // featHand ≥ 0.26
-	0.192432,  // featRarestName × featTime
-	-0.095918, // featConcepts × featNames
-	0.572153,  // featSubjectAgree × featTime
-	1.060732,  // featSharedActors × featTime
+	-0.331084, // featTime ≥ 0.2
+	0.695676,  // featTime ≥ 0.5
+	-0.201581, // featTime ≥ 0.8
+	-1.137714, // featTime ≥ 0.95
+	0.397304,  // featFigures ≥ 0.3
+	0.248517,  // featFigures ≥ 0.7
+	0.740061,  // featHand ≥ 0.065
+	0.594378,  // featHand ≥ 0.13
+	0.217228,  // featHand ≥ 0.26
+	0.188188,  // featRarestName × featTime
+	-0.094352, // featConcepts × featNames
+	0.561555,  // featSubjectAgree × featTime
+	1.064556,  // featSharedActors × featTime
 }

@@ -202,7 +202,7 @@ var defaultParams = params{
 	storyHeads:      [numHeads]float64{headWho: 1, headWhere: 0.35, headFigure: 1, headBody: 0.2},
 	threshold:       handThreshold,
 	veto:            &fittedModel,
-	vetoAt:          0.12,
+	vetoAt:          0.13,
 	mergeProb:       0.4,
 	link:            linkMean,
 	titleWeight:     2,

@@ -135,6 +135,11 @@ func TestAliases(t *testing.T) {
 		{"Treasury sanctions", "Минфин США ввел санкции"},
 		{"senator Karasin", "сенатор Карасин"},
 		{"Russia and the United States", "российско-американские"},
+		{"US Navy says", "эсминец ВМС США"},
+		{"Russian Navy frigate", "фрегат ВМФ России"},
+		{"US Coast Guard cutter", "катер береговой охраны США"},
+		{"Russian border guards", "пограничники ФСБ"},
+		{"chairman of the Joint Chiefs of Staff", "председатель ОКНШ"},
 	}
 	for _, tt := range tests {
 		fa := x.features(Report{Title: tt.a})
@@ -142,6 +147,11 @@ func TestAliases(t *testing.T) {
 		if !shareAlias(fa, fb) {
 			t.Errorf("%q and %q share no alias: %v / %v", tt.a, tt.b, names(fa), names(fb))
 		}
+	}
+	// "Navy" alone is the US Navy in the topic's news; the Russian Navy is
+	// another.
+	if fa, fb := x.features(Report{Title: "Russian Navy frigate"}), x.features(Report{Title: "US Navy destroyer"}); shareAlias(fa, fb) {
+		t.Errorf("the Russian and the US Navy share an alias: %v / %v", names(fa), names(fb))
 	}
 	// A name inside another word is not the name.
 	f := x.features(Report{Title: "белорусский министр"})
