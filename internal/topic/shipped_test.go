@@ -248,8 +248,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.907), OFAC between the governments one more (P 0.889, R 0.930),
 		// the Russian spelling of the Capitals and Kremlin, Montana ignored
 		// drop two false positives (P 0.930), and films excluded one more
-		// (P 0.952).
-		{"unseen10", 0.95, 0.93},
+		// (P 0.952); Syria as a Russian headline's subject among the third
+		// parties one more (P 0.976).
+		{"unseen10", 0.97, 0.93},
 		// Written blind like unseen10.jsonl, and read once after nuclear
 		// testing, the natives and counties, OFAC and duties: P 0.857, R
 		// 0.837 (P 0.837, R 0.837 with the rules before them; docs/rules.md).
@@ -267,8 +268,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// named the intelligence services by their headquarters, the
 		// administration, the committees of Congress and the Navy's planes:
 		// P 0.850, R 0.791, the same items as with the rules before that
-		// change (docs/rules.md).
-		{"unseen12", 0.85, 0.79},
+		// change (docs/rules.md). Since read, it is development data; the
+		// Far East and the krais' courts on the Russian side catch two more
+		// of its items (P 0.857, R 0.837), the Russian verb of detention one
+		// more (P 0.860, R 0.860), the House by its votes one more (P 0.864,
+		// R 0.884), the defence industry's towns one more (P 0.867,
+		// R 0.907), the contacts between the sides one more (P 0.870,
+		// R 0.930) and the maritime boundary one more (P 0.872, R 0.953);
+		// a match report's words excluded drop two false positives
+		// (P 0.911) and Syria as a Russian headline's subject among the
+		// third parties one more (P 0.932).
+		{"unseen12", 0.93, 0.95},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
