@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen13.jsonl": true, "unseen14.jsonl": true}
+var unread = map[string]bool{"unseen14.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -66,10 +66,11 @@ func labelledSets(t *testing.T) []Item {
 // when unseen11.jsonl was read: its return fixes nineteen items and
 // brings back ten false positives, less than twice what it breaks, so the
 // method does not propose it; with unseen9.jsonl it had been exactly
-// twice (18 and 9). With unseen12.jsonl read and the rules that name the
-// Baltic states' air policing it is still nineteen and ten (Armenia's
-// reactors, Tokayev's minerals delegation, Burkina Faso's leader at a
-// Sahel summit and the hockey worlds among them).
+// twice (18 and 9). With unseen12.jsonl and unseen13.jsonl read, and the
+// rules that name the Baltic states' air policing and veto match
+// reports, it is still nineteen and ten (Armenia's reactors, Tokayev's
+// minerals delegation, Burkina Faso's leader at a Sahel summit and
+// Germany's defence target among them).
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

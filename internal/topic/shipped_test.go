@@ -279,6 +279,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.911) and Syria as a Russian headline's subject among the
 		// third parties one more (P 0.932).
 		{"unseen12", 0.93, 0.95},
+		// Written blind like unseen12.jsonl, and read once after the rules
+		// named the krais' courts, the House by its votes, contacts and the
+		// maritime boundary: P 0.897, R 0.814 (P 0.895, R 0.791 with the
+		// rules before that change; docs/rules.md).
+		{"unseen13", 0.89, 0.81},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
