@@ -199,8 +199,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.titleKin = f.titleKin || title
 		}
 	}
-	home := title && x.homecoming && homecoming(ws)
-	custody := title && x.remand && remand(ws)
+	var home, custody bool
+	if title && (x.homecoming || x.remand) {
+		acts := headlineActions(ws)
+		home = x.homecoming && homecoming(ws, acts)
+		custody = x.remand && remand(ws, acts)
+	}
 	// addPlace records where the headline says the event was; a freed
 	// prisoner's airport is where he came home.
 	addPlace := func(key string) {
@@ -346,44 +350,40 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	}
 }
 
-// remand reports whether the headline ws tells of a court ordering
-// someone held after a detention: it names a court and an arrest, and no
-// extension ("Суд в Новосибирске арестовал американца на два месяца").
-// The custody order is the detention's next step, reported the day
-// after by the same outlets, and the court in its headline is no action
-// of its own: without it, every report of the detention that does not
-// mention a court conflicts with it. A court extending someone's arrest
-// ("Суд в Москве продлил арест гражданину США") is a hearing of its own,
-// weeks or months later.
-func remand(ws []word) bool {
-	var court, arrest bool
+// headlineActions are the action bits of the concepts the headline ws
+// names, read once for homecoming and remand.
+func headlineActions(ws []word) uint32 {
+	var acts uint32
 	for i := range ws {
 		if c, n := matchConcept(ws, i); n > 0 {
-			court = court || concepts[c].action == courtAction
-			arrest = arrest || concepts[c].action == arrestAction
-		}
-		if isExtension(ws[i].lower) {
-			return false
+			acts |= concepts[c].action
 		}
 	}
-	return court && arrest
+	return acts
 }
 
-// homecoming reports whether the headline ws tells of freed prisoners
-// coming home: it names a release or an exchange and an arrival
-// ("Освобожденный по обмену Коноплев прилетел во Внуково", "Freed American
-// lands at Andrews after swap"). Such a report belongs to the exchange's
-// story: its arrival is no meeting, and the airport it names is where the
-// prisoner came home, not where the exchange was.
-func homecoming(ws []word) bool {
-	var freed, arrived bool
-	for i := range ws {
-		if c, n := matchConcept(ws, i); n > 0 && concepts[c].action == swapAction {
-			freed = true
-		}
-		arrived = arrived || isArrival(ws[i].lower)
-	}
-	return freed && arrived
+// remand reports whether the headline ws, whose concepts name the actions
+// acts, tells of a court ordering someone held after a detention: it
+// names a court and an arrest, and no extension ("Суд в Новосибирске
+// арестовал американца на два месяца"). The custody order is the
+// detention's next step, reported the day after by the same outlets, and
+// the court in its headline is no action of its own: without it, every
+// report of the detention that does not mention a court conflicts with
+// it. A court extending someone's arrest ("Суд в Москве продлил арест
+// гражданину США") is a hearing of its own, weeks or months later.
+func remand(ws []word, acts uint32) bool {
+	return acts&courtAction != 0 && acts&arrestAction != 0 && !slices.ContainsFunc(ws, func(w word) bool { return isExtension(w.lower) })
+}
+
+// homecoming reports whether the headline ws, whose concepts name the
+// actions acts, tells of freed prisoners coming home: it names a release
+// or an exchange and an arrival ("Освобожденный по обмену Коноплев
+// прилетел во Внуково", "Freed American lands at Andrews after swap").
+// Such a report belongs to the exchange's story: its arrival is no
+// meeting, and the airport it names is where the prisoner came home, not
+// where the exchange was.
+func homecoming(ws []word, acts uint32) bool {
+	return acts&swapAction != 0 && slices.ContainsFunc(ws, func(w word) bool { return isArrival(w.lower) })
 }
 
 // officeHolders reads the posts of officeTable in ws as their holders on

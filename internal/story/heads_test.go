@@ -309,7 +309,7 @@ func TestHomecoming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ws := words(tt.title, nil)
-		if got := homecoming(ws); got != tt.home {
+		if got := homecoming(ws, headlineActions(ws)); got != tt.home {
 			t.Errorf("%q: homecoming %v, want %v", tt.title, got, tt.home)
 		}
 		f := g.x.features(Report{Title: tt.title})
@@ -340,7 +340,8 @@ func TestRemand(t *testing.T) {
 		{"Moscow court jails US citizen for four years", false},
 	}
 	for _, tt := range tests {
-		if got := remand(words(tt.title, nil)); got != tt.want {
+		ws := words(tt.title, nil)
+		if got := remand(ws, headlineActions(ws)); got != tt.want {
 			t.Errorf("%q: custody order %v, want %v", tt.title, got, tt.want)
 		}
 		f := g.x.features(Report{Title: tt.title})

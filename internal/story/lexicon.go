@@ -618,17 +618,18 @@ var (
 )
 
 // isArrival reports whether the lower-case word w tells of coming home.
-func isArrival(w string) bool {
-	return arrivalWords[w] || slices.ContainsFunc(arrivalPrefixes, func(p string) bool { return strings.HasPrefix(w, p) })
-}
+func isArrival(w string) bool { return arrivalWords[w] || hasAnyPrefix(w, arrivalPrefixes) }
 
 // extensionPrefixes tell of a court extending an arrest (remand):
 // "продлил арест", "продлении", "extends custody".
 var extensionPrefixes = []string{"продли", "продле", "extend", "extension"}
 
 // isExtension reports whether the lower-case word w tells of extending.
-func isExtension(w string) bool {
-	return slices.ContainsFunc(extensionPrefixes, func(p string) bool { return strings.HasPrefix(w, p) })
+func isExtension(w string) bool { return hasAnyPrefix(w, extensionPrefixes) }
+
+// hasAnyPrefix reports whether w starts with one of prefixes.
+func hasAnyPrefix(w string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(w, p) })
 }
 
 // thirdCountries are the names of countries other than the two sides
