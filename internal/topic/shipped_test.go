@@ -172,8 +172,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// "the two leaders" and the talks on the embassies catch three more
 		// (P 0.932, R 0.976); India by its adjective among the third parties
 		// drops a false positive (P 0.953) and «сенат» on the American side
-		// catches one more (P 0.955, R 1.000).
-		{"unseen3", 0.95, 1.0},
+		// catches one more (P 0.955, R 1.000); histories and exhibits of the
+		// past excluded drop one more, the hotline of 1963 (P 0.977).
+		{"unseen3", 0.97, 1.0},
 		// Written blind like unseen3.jsonl, and read once after the rules
 		// named the sides by their ships, space programme, the Bering Sea
 		// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
@@ -185,8 +186,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.891, R 0.953); the talks on the embassies one more (P 0.894,
 		// R 0.977); China's oil companies and Power of Siberia among the
 		// third parties drop two false positives (P 0.933); the battlefield's
-		// report of a village taken, excluded, one more (P 0.955).
-		{"unseen4", 0.95, 0.97},
+		// report of a village taken, excluded, one more (P 0.955); the
+		// Virginia class of submarines ignored one more (P 0.977).
+		{"unseen4", 0.97, 0.97},
 		// Written blind like unseen4.jsonl, and read once after the rules
 		// named the sides by surnames, weapons, seas and treaties: P 0.745,
 		// R 0.814, the same items as with the rules before that change
@@ -262,8 +264,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// drops a false positive (P 0.889), the tennis tournaments and the
 		// player Medvedev one more (P 0.909) and the exiles one more
 		// (P 0.930); the Navy's patrol planes catch one more (P 0.932,
-		// R 0.953).
-		{"unseen11", 0.93, 0.95},
+		// R 0.953); the survey ship Admiral Vladimirsky by name one more
+		// (P 0.933, R 0.977).
+		{"unseen11", 0.93, 0.97},
 		// Written blind like unseen11.jsonl, and read once after the rules
 		// named the intelligence services by their headquarters, the
 		// administration, the committees of Congress and the Navy's planes:
@@ -277,13 +280,22 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.930) and the maritime boundary one more (P 0.872, R 0.953);
 		// a match report's words excluded drop two false positives
 		// (P 0.911) and Syria as a Russian headline's subject among the
-		// third parties one more (P 0.932).
-		{"unseen12", 0.93, 0.95},
+		// third parties one more (P 0.932); a third country's choice between
+		// the two excluded drops one more (P 0.953).
+		{"unseen12", 0.95, 0.95},
 		// Written blind like unseen12.jsonl, and read once after the rules
 		// named the krais' courts, the House by its votes, contacts and the
 		// maritime boundary: P 0.897, R 0.814 (P 0.895, R 0.791 with the
-		// rules before that change; docs/rules.md).
-		{"unseen13", 0.89, 0.81},
+		// rules before that change; docs/rules.md). Since read, it is
+		// development data; the Sea of Japan ignored as a third party catches
+		// one more of its items (P 0.900, R 0.837), the Coast Guard's
+		// icebreakers by name one more (P 0.902, R 0.860), the foreign
+		// ministry and the Secretary of State as a pair one more (P 0.905,
+		// R 0.884) and the two largest nuclear powers one more (P 0.907,
+		// R 0.907); Egypt among the third parties drops a false positive
+		// (P 0.929) and histories and exhibits of the past one more
+		// (P 0.951).
+		{"unseen13", 0.95, 0.90},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
