@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen14.jsonl": true, "unseen15.jsonl": true, "unseen16.jsonl": true}
+var unread = map[string]bool{"unseen15.jsonl": true, "unseen16.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -72,7 +72,9 @@ func labelledSets(t *testing.T) []Item {
 // minerals delegation, Burkina Faso's leader at a Sahel summit and
 // Germany's defence target among them). With the Navy's numbered fleets
 // all named, the Third Fleet finds the American side of the Kareliya off
-// Oahu (unseen9.jsonl r9-076) without it: eighteen and ten.
+// Oahu (unseen9.jsonl r9-076) without it: eighteen and ten. With
+// unseen14.jsonl read it is still eighteen and ten: its items that say
+// "US" name the American side in other words too.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

@@ -296,6 +296,13 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.929) and histories and exhibits of the past one more
 		// (P 0.951).
 		{"unseen13", 0.95, 0.90},
+		// Written blind like unseen13.jsonl, and read once after the rules
+		// ignored the Sea of Japan and named the Navy's numbered fleets, the
+		// Coast Guard's icebreakers, the ministers as a pair and the two
+		// largest nuclear powers: P 0.865, R 0.744, the same items as with
+		// the rules before that change (docs/rules.md). Since read, it is
+		// development data.
+		{"unseen14", 0.86, 0.74},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
