@@ -301,8 +301,14 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Coast Guard's icebreakers, the ministers as a pair and the two
 		// largest nuclear powers: P 0.865, R 0.744, the same items as with
 		// the rules before that change (docs/rules.md). Since read, it is
-		// development data.
-		{"unseen14", 0.86, 0.74},
+		// development data; a state's resident in every case catches one
+		// more of its items (P 0.868, R 0.767), the embassy's address one
+		// more (P 0.872, R 0.791), the consulates general by their city one
+		// more (P 0.875, R 0.814), Nome one more (P 0.878, R 0.837) and Tver
+		// two more (P 0.884, R 0.884); the Union State's state secretary
+		// ignored drops a false positive (P 0.905) and a series by its
+		// parts one more (P 0.927).
+		{"unseen14", 0.92, 0.88},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
