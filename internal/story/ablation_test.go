@@ -45,6 +45,7 @@ var ablations = []struct {
 	{"no cut for a relative's headline against a report that names no relative (kinMiss)", func(p *params) { p.kinMiss = 1 }, false},
 	{"a freed prisoner's coming home read as a meeting, its airport as the event's place", func(p *params) { p.homecoming = false }, false},
 	{"a court's custody order after a detention read as a court's action of its own", func(p *params) { p.remand = false }, false},
+	{"no cut for a statement of what is to come against a later act (forecastMiss)", func(p *params) { p.forecastMiss = 1 }, false},
 	{"no figure conflict (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 1 }, false},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},

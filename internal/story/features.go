@@ -88,6 +88,9 @@ type features struct {
 	// kin and titleKin are whether the report, and its headline, name a
 	// relative of someone (kinWords, params.kinMiss).
 	kin, titleKin bool
+	// titleForecast is whether the headline is a statement of what is to
+	// come (forecast, params.forecastMiss).
+	titleForecast bool
 }
 
 const (
@@ -198,6 +201,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.kin = true
 			f.titleKin = f.titleKin || title
 		}
+	}
+	if title {
+		f.titleForecast = forecast(ws)
 	}
 	var home, custody bool
 	if title && (x.homecoming || x.remand) {
@@ -729,4 +735,30 @@ func (t *aliasTable) match(ws []word, stems []string, i int) (string, int) {
 		}
 	}
 	return id, best
+}
+
+// forecast reports whether the headline ws is a statement of what is to
+// come: someone's word (sayWords, or a capitalised name before a colon)
+// on what will, may or is meant to happen (prospectWords). Such a
+// statement, made hours or days before the act it speaks of, is another
+// event than the act: the Kremlin spokesman calling talk of a summit's
+// date premature is not the talks that open in Geneva the next day
+// (params.forecastMiss).
+func forecast(ws []word) bool {
+	statement, prospect := false, false
+	for i, w := range ws {
+		switch {
+		case sayWords[w.lower]:
+			statement = true
+		case w.colon && i <= 6 && ws[i-1].cap && !labelWords[ws[0].lower]:
+			statement = true
+		}
+		if prospectWords[w.lower] || hasAnyPrefix(w.lower, prospectPrefixes) {
+			prospect = true
+		}
+		if i > 0 && slices.Contains(prospectPhrases, [2]string{ws[i-1].lower, w.lower}) {
+			prospect = true
+		}
+	}
+	return statement && prospect
 }

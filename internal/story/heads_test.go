@@ -357,3 +357,67 @@ func TestRemand(t *testing.T) {
 		t.Error("the custody order conflicts with the detention")
 	}
 }
+
+// A statement of what is to come is someone's word on what will, may or
+// is meant to happen; a report of an act, a commentary's rubric and a
+// wire's preview without a speaker are none.
+func TestForecast(t *testing.T) {
+	tests := []struct {
+		title string
+		want  bool
+	}{
+		{"Песков: говорить о сроках встречи Путина с президентом США преждевременно", true},
+		{"Ушаков: Путин и Трамп созвонятся, когда будет что обсуждать", true},
+		{"Treasury chief says crypto channels helping Russia dodge sanctions will be shut", true},
+		{"Глава МИД Венгрии: Будапешт готов принять и встречу президентов России и США", true},
+		{"US senators urge Treasury to blacklist tankers carrying Russian LNG", true},
+		{"Rubio and Lavrov to meet in Uzbekistan next week, Moscow says", true},
+		{"Kremlin aide says no Putin-Trump call planned for now", true},
+		{"Путин и Трамп провели телефонный разговор", false},
+		{"Россия и США открыли в Женеве консультации по стратегической стабильности", false},
+		{"Рябков: консультации с США в Женеве прошли конструктивно", false},
+		{"Военные России и США проведут встречу в Берне", false},
+		{"Звонок без прорыва: о чем договорились главы МИД России и США", false},
+		{"Analysis: Putin plays for time as Washington's patience wears thin", false},
+		{"Opinion: A return to nuclear testing would be a gift to Moscow", false},
+	}
+	for _, tt := range tests {
+		if got := forecast(words(tt.title, nil)); got != tt.want {
+			t.Errorf("%q: statement of what is to come %v, want %v", tt.title, got, tt.want)
+		}
+	}
+}
+
+// A statement of what is to come loses against an act its headline does
+// not tell, published hours after it; not against an act before it, one
+// of the same hours, or another statement.
+func TestForecastMiss(t *testing.T) {
+	g := New(Options{})
+	p := defaultParams
+	p.forecastMiss = 1
+	without := New(Options{p: &p})
+	statement := Report{Lang: "ru", Title: "Ушаков: Путин и Трамп созвонятся, когда будет что обсуждать", Text: "Помощник президента России сказал, что телефонный разговор президентов России и США пока не планируется."}
+	call := Report{Lang: "ru", Title: "Путин и Трамп провели телефонный разговор", Text: "Президенты России и США обсудили по телефону Украину, сообщил Ушаков."}
+	other := Report{Lang: "ru", Title: "Песков: Путин и Трамп созвонятся, когда будет необходимость", Text: "Пресс-секретарь президента России сказал, что разговор президентов России и США пока не планируется."}
+	tests := []struct {
+		name  string
+		a, b  Report
+		hours float64 // a's publication less b's
+		cut   bool
+	}{
+		{"the call a day after the statement", call, statement, 24, true},
+		{"the statement placed after the call it preceded", statement, call, -24, true},
+		{"the statement a day after the call", statement, call, 24, false},
+		{"the call two hours after the statement", call, statement, 2, false},
+		{"two statements a day apart", other, statement, 24, false},
+	}
+	var wa, wb weighted
+	for _, tt := range tests {
+		g.weigh(g.x.features(tt.a), &wa)
+		g.weigh(g.x.features(tt.b), &wb)
+		on, off := g.pairScore(&wa, &wb, tt.hours), without.pairScore(&wa, &wb, tt.hours)
+		if cut := on < off; cut != tt.cut || off == 0 {
+			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
+		}
+	}
+}

@@ -590,20 +590,14 @@ var officeTable = `
 // "Сестра осужденного американца просит...". Russian nouns by their case
 // forms: "семью" is also "seven" in the instrumental ("с семью членами
 // экипажа").
-var kinWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`
+var kinWords = wordSet(`
 		family families relatives sister sisters brother brothers wife husband mother father son sons
 		daughter daughters parents
 		семья семьи семье семьей семьям семьями семьях семей родные родных родным родня родни
 		родственник родственники родственников родственникам родственниками
 		сестра сестры сестре сестру сестрой брат брата брату братом жена жены жене жену женой
 		мать матери отец отца отцу сын сына сыну сыном дочь дочери дочерей родители родителей родителям
-	`) {
-		m[w] = true
-	}
-	return m
-}()
+	`)
 
 // isKin reports whether the lower-case word w names a relative.
 func isKin(w string) bool { return kinWords[w] }
@@ -697,4 +691,46 @@ func isThirdCountry(w string) bool {
 		}
 	}
 	return false
+}
+
+// sayWords tell that a headline reports what someone said ("Treasury
+// chief says…", "Рябков заявил…", "Senators urge…"), and labelWords open
+// a headline that is an outlet's rubric, not a speaker ("Analysis: …",
+// "Мнение: …"). A headline is a statement when it has a say word, or a
+// speaker's name before a colon ("Песков: …", "Глава МИД Венгрии: …").
+var (
+	sayWords = wordSet(`
+		says said urge urges urged warns warned
+		заявил заявила заявили заявляет заявляют считает считают назвал назвала назвали
+		сообщил сообщила сообщили говорит призвал призвала призвали предупредил
+		предупредила предупредили`)
+	labelWords = wordSet(`analysis opinion explainer update exclusive comment commentary interview
+		анализ мнение комментарий интервью колонка`)
+)
+
+// prospectWords, prospectPrefixes and prospectPhrases tell that a
+// statement speaks of what is to come: the future and its modals, plans,
+// hopes and expectations, readiness, dates not yet set ("Песков:
+// говорить о сроках встречи преждевременно", "Ушаков: Путин и Трамп
+// созвонятся, когда будет что обсуждать", "Treasury chief says crypto
+// channels will be shut"). Russian perfective verbs are future in the
+// present's form; the list has the ones the topic's acts take.
+var (
+	prospectWords = wordSet(`
+		will would could may might plans planned planning expects expected hopes ready premature soon ahead
+		urge urges urged warn warns warned
+		будет будут будем станет станут ждет ждут может могут
+		встретятся созвонятся проведут обсудят подпишут посетит прибудет состоится состоятся
+		начнутся пройдут пройдет`)
+	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва"}
+	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
+)
+
+// wordSet is the set of the whitespace-separated words of list.
+func wordSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(list) {
+		m[w] = true
+	}
+	return m
 }

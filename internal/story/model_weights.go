@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.634936, // featBias
-	0.145470,  // featNames
-	-0.875370, // featBothNamed
-	0.198200,  // featWords
-	-0.839938, // featSameLang
-	0.525031,  // featConcepts
-	-0.805060, // featBothConcepts
-	0.287346,  // featFigures
-	-0.456099, // featBothFigures
-	-0.727609, // featSharedNames
-	-0.031815, // featRarestName
-	-0.164043, // featTitleTopic
-	0.171964,  // featTime
-	-2.012941, // featDays
-	-0.927089, // featActions
-	-0.343783, // featSubjects
-	0.613767,  // featSubjectAgree
-	0.199297,  // featOtherWho
-	-0.741892, // featOtherWhere
-	-0.222144, // featOtherFigure
-	0.284037,  // featTimeNames
-	0.177465,  // featTimeWords
-	0.628283,  // featTimeConcepts
-	0.080929,  // featSharedWords
-	0.078527,  // featAgreeWho
-	-0.138728, // featAgreeWhere
-	0.330826,  // featAgreeFigure
-	-0.406829, // featOnlySpeakers
-	0.380141,  // featActionAgree
-	0.000430,  // featSameSubject
-	0.491371,  // featSharedActors
-	0.504025,  // featHand
-	0.320493,  // featNames ≥ 0.1
-	0.188154,  // featNames ≥ 0.25
-	0.044067,  // featNames ≥ 0.5
-	-0.043374, // featNames ≥ 0.75
-	0.592781,  // featConcepts ≥ 0.1
-	0.517839,  // featConcepts ≥ 0.25
-	0.231415,  // featConcepts ≥ 0.5
-	0.309953,  // featConcepts ≥ 0.75
-	0.850952,  // featWords ≥ 0.05
-	0.295250,  // featWords ≥ 0.15
-	-0.071371, // featWords ≥ 0.3
-	-0.002670, // featWords ≥ 0.5
-	0.362668,  // featRarestName ≥ 0.3
-	0.096903,  // featRarestName ≥ 0.5
-	-0.888651, // featRarestName ≥ 0.7
+	-0.636412, // featBias
+	0.141516,  // featNames
+	-0.876163, // featBothNamed
+	0.196313,  // featWords
+	-0.833499, // featSameLang
+	0.511197,  // featConcepts
+	-0.801044, // featBothConcepts
+	0.281811,  // featFigures
+	-0.456325, // featBothFigures
+	-0.709185, // featSharedNames
+	-0.033824, // featRarestName
+	-0.166375, // featTitleTopic
+	0.169200,  // featTime
+	-2.007611, // featDays
+	-0.907659, // featActions
+	-0.329725, // featSubjects
+	0.612384,  // featSubjectAgree
+	0.224338,  // featOtherWho
+	-0.728447, // featOtherWhere
+	-0.217029, // featOtherFigure
+	0.273839,  // featTimeNames
+	0.174911,  // featTimeWords
+	0.612875,  // featTimeConcepts
+	0.079104,  // featSharedWords
+	0.084436,  // featAgreeWho
+	-0.134268, // featAgreeWhere
+	0.327862,  // featAgreeFigure
+	-0.408910, // featOnlySpeakers
+	0.384168,  // featActionAgree
+	-0.006760, // featSameSubject
+	0.498961,  // featSharedActors
+	0.508274,  // featHand
+	0.315092,  // featNames ≥ 0.1
+	0.178744,  // featNames ≥ 0.25
+	0.035644,  // featNames ≥ 0.5
+	-0.039635, // featNames ≥ 0.75
+	0.589496,  // featConcepts ≥ 0.1
+	0.500845,  // featConcepts ≥ 0.25
+	0.222916,  // featConcepts ≥ 0.5
+	0.308169,  // featConcepts ≥ 0.75
+	0.852072,  // featWords ≥ 0.05
+	0.292768,  // featWords ≥ 0.15
+	-0.071308, // featWords ≥ 0.3
+	-0.002805, // featWords ≥ 0.5
+	0.357240,  // featRarestName ≥ 0.3
+	0.100441,  // featRarestName ≥ 0.5
+	-0.892025, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.331084, // featTime ≥ 0.2
-	0.695676,  // featTime ≥ 0.5
-	-0.201581, // featTime ≥ 0.8
-	-1.137714, // featTime ≥ 0.95
-	0.397304,  // featFigures ≥ 0.3
-	0.248517,  // featFigures ≥ 0.7
-	0.740061,  // featHand ≥ 0.065
-	0.594378,  // featHand ≥ 0.13
-	0.217228,  // featHand ≥ 0.26
-	0.188188,  // featRarestName × featTime
-	-0.094352, // featConcepts × featNames
-	0.561555,  // featSubjectAgree × featTime
-	1.064556,  // featSharedActors × featTime
+	-0.332616, // featTime ≥ 0.2
+	0.685412,  // featTime ≥ 0.5
+	-0.200004, // featTime ≥ 0.8
+	-1.143630, // featTime ≥ 0.95
+	0.389254,  // featFigures ≥ 0.3
+	0.244449,  // featFigures ≥ 0.7
+	0.755298,  // featHand ≥ 0.065
+	0.618968,  // featHand ≥ 0.13
+	0.286156,  // featHand ≥ 0.26
+	0.181615,  // featRarestName × featTime
+	-0.102193, // featConcepts × featNames
+	0.562884,  // featSubjectAgree × featTime
+	1.044054,  // featSharedActors × featTime
 }

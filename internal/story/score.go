@@ -155,6 +155,17 @@ type params struct {
 	// is its own act, not the swap, unless it names the swap's people.
 	// 1: no effect.
 	kinMiss float64
+	// forecastMiss multiplies the score of two reports when the headline
+	// of the earlier one, published forecastHours or more before the
+	// other, is a statement of what is to come (forecast) and the later
+	// one's headline is none and tells an act by its actors: the Kremlin
+	// aide's "Путин и Трамп созвонятся, когда будет что обсуждать" and
+	// their call a day later, the Treasury secretary's warning that
+	// crypto channels will be shut and the sanctions on the exchanges the
+	// next day. A statement is its speaker's act; the act it foretells is
+	// another event, whatever they share. 1: no effect.
+	forecastMiss  float64
+	forecastHours float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -219,6 +230,8 @@ var defaultParams = params{
 	thirdMiss:       0.5,
 	headsMiss:       0.35,
 	kinMiss:         0.25,
+	forecastMiss:    0.4,
+	forecastHours:   6,
 	locative:        true,
 	homecoming:      true,
 	remand:          true,
@@ -532,6 +545,9 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	if g.p.kinMiss != 1 && ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f)) {
 		s *= g.p.kinMiss
 	}
+	if g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f) || hours <= -g.p.forecastHours && foretells(a.f, b.f)) {
+		s *= g.p.forecastMiss
+	}
 	if g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
 		s *= g.p.thirdMiss
 	}
@@ -648,6 +664,13 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 // (homecoming); courtAction and arrestAction those of a court and of an
 // arrest (remand).
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
+
+// foretells reports whether the headline of earlier is a statement of
+// what is to come and that of later tells an act by its actors and is no
+// such statement (forecastMiss).
+func foretells(earlier, later *features) bool {
+	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && namesActors(later)
+}
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).

@@ -40,6 +40,7 @@ type word struct {
 	upper bool   // all capitals and at least two letters: an acronym (МИД, OFAC)
 	first bool   // first word of a sentence, where a capital says nothing
 	next  bool   // first word of a sentence after a full stop, "!" or "?"
+	colon bool   // first word after a colon: "Песков: встреча не планируется"
 	cyr   bool   // written in Cyrillic
 	digit bool   // a number (2601, 4.5)
 }
@@ -53,7 +54,7 @@ func words(text string, dst []word) []word {
 	if !norm.NFC.IsNormalString(text) {
 		text = norm.NFC.String(text)
 	}
-	sentenceStart, afterStop := true, false
+	sentenceStart, afterStop, afterColon := true, false, false
 	var b strings.Builder
 	i := 0
 	for i < len(text) {
@@ -64,6 +65,9 @@ func words(text string, dst []word) []word {
 			}
 			if r == '.' || r == '!' || r == '?' {
 				afterStop = len(dst) > 0
+			}
+			if r == ':' {
+				afterColon = len(dst) > 0
 			}
 			i += size
 			continue
@@ -117,10 +121,11 @@ func words(text string, dst []word) []word {
 			upper: letters >= 2 && uppers == letters,
 			first: sentenceStart,
 			next:  afterStop,
+			colon: afterColon,
 			cyr:   first >= 0x400 && first <= 0x4FF,
 			digit: allDigits,
 		}
-		sentenceStart, afterStop = false, false
+		sentenceStart, afterStop, afterColon = false, false, false
 		dst = append(dst, w)
 	}
 	return dst

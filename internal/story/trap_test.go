@@ -44,6 +44,13 @@ var trapCases = []trapCase{
 		{"summit", "Путин и Трамп начали переговоры в Женеве", "Встреча президентов проходит на вилле на берегу озера.", 50.5},
 		{"summit", "Geneva summit ends with agreement on new talks", "Both sides said negotiating teams would meet within weeks.", 55},
 	}},
+	{"an aide's word that a call will come, and the call a day later", []trapReport{
+		{"statement", "Ушаков: Путин и Трамп созвонятся, когда будет что обсуждать", "Помощник президента России сказал, что телефонный разговор с президентом США пока не планируется.", 0},
+		{"statement", "Kremlin aide says Putin and Trump will speak when there is something to discuss", "Yuri Ushakov said no call between the presidents was planned for now.", 1},
+		{"call", "Путин и Трамп провели телефонный разговор", "Президенты России и США обсудили по телефону Украину и обмен заключенными, сообщил Ушаков.", 30},
+		{"call", "Trump and Putin talk by phone about Ukraine ceasefire", "The presidents spoke for 90 minutes, Kremlin aide Yuri Ushakov said.", 30.5},
+		{"call", "Kremlin: Putin-Trump call lasted an hour and a half", "Ushakov said the presidents agreed to keep in touch.", 32},
+	}},
 	{"the same envoy and president meeting twice within the window", []trapReport{
 		{"first", "Witkoff meets Putin in Moscow for five-hour talks", "The US envoy discussed a peace plan with the Russian president at the Kremlin.", 0},
 		{"first", "Путин принял Уиткоффа в Кремле", "Переговоры продолжались пять часов, сообщил Песков.", 1},
