@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen15.jsonl": true, "unseen16.jsonl": true, "unseen17.jsonl": true}
+var unread = map[string]bool{"unseen16.jsonl": true, "unseen17.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -74,7 +74,10 @@ func labelledSets(t *testing.T) []Item {
 // all named, the Third Fleet finds the American side of the Kareliya off
 // Oahu (unseen9.jsonl r9-076) without it: eighteen and ten. With
 // unseen14.jsonl read it is still eighteen and ten: its items that say
-// "US" name the American side in other words too.
+// "US" name the American side in other words too. With unseen15.jsonl
+// read it is nineteen and eleven: Qatar's release of a dual national
+// held in Rostov names the American side only by "US" passports, and
+// India's frigates bought weeks after a US patrol plane deal come back.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

@@ -309,6 +309,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// ignored drops a false positive (P 0.905) and a series by its
 		// parts one more (P 0.927).
 		{"unseen14", 0.92, 0.88},
+		// Written blind like unseen14.jsonl, and read once after the rules
+		// named a state's resident in every case, the US embassy's address,
+		// the consulates general, Nome and Tver: P 0.911, R 0.953, the same
+		// items, scores and words as with the rules before that change
+		// (docs/rules.md). Since read, it is development data.
+		{"unseen15", 0.91, 0.95},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
