@@ -83,6 +83,12 @@ type Rules struct {
 	// India over Russian oil" names both sides in the headline.
 	Others     []string
 	OthersNeed []string
+	// OthersApart are words that part such a headline, "then" and «после
+	// визита»: the sides named on either side of one are the third
+	// party's dealings with each in turn ("Japan's prime minister to visit
+	// Washington, then Moscow"), and the headline names both sides only
+	// if one of its parts has every group of OthersNeed.
+	OthersApart []string
 	// Both are phrases that name the sides of BothGroups without naming
 	// them ("the two leaders" in the Kremlin's account of a call): a hit
 	// counts as a hit of each of those groups, unless the item names a
@@ -114,7 +120,9 @@ const (
 	SectionNot    Section = "not"
 	SectionIgnore Section = "ignore"
 	SectionOthers Section = "others"
-	SectionBoth   Section = "both"
+	// SectionApart holds the words that part a third party's headline.
+	SectionApart Section = "others apart"
+	SectionBoth  Section = "both"
 	// SectionUnless holds the names that, beside the third parties, void
 	// a Both phrase.
 	SectionUnless Section = "both unless"
@@ -271,6 +279,12 @@ func Compile(rules []Rules) (*Engine, error) {
 			return nil, err
 		}
 		ct.need = need
+		if len(r.OthersApart) > 0 && len(r.Others) == 0 {
+			return nil, fmt.Errorf("topic %s: others: apart: words part a third party's headline but no third party is named", r.TopicID)
+		}
+		if err := add(SectionApart, 0, "", r.OthersApart); err != nil {
+			return nil, err
+		}
 		bothGroups, err := groupIndices(r, "both", r.BothGroups)
 		if err != nil {
 			return nil, err
@@ -532,6 +546,10 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	// A third party named anywhere, which voids the phrases that name
 	// both sides at once: "the two leaders" beside Xi may be Putin and Xi.
 	third := ""
+	// The words that part the headline, in reading order: what stands on
+	// either side of one is the third party's dealing with each side in
+	// turn. Like third parties, they are neither evidence nor shown.
+	var apart []topicHit
 	// Hide hits that share a word with an ignored phrase: its words count
 	// for nothing, also as part of a longer term ("Moscow-Washington" over
 	// an ignored "Washington Capitals"). An exclusion is hidden the same
@@ -547,6 +565,10 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			}
 			if other == "" && h.occ.field == 0 && h.r.sect == SectionOthers {
 				other = name
+			}
+		case h.r.sect == SectionApart:
+			if h.occ.field == 0 {
+				apart = append(apart, h)
 			}
 		default:
 			kept = append(kept, h)
@@ -579,8 +601,16 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	// Which groups the headline has, read only for a topic with third
 	// parties: most topics pay nothing for them.
 	var inTitle []bool
+	// parts holds, per group, a bit for each part of the headline that
+	// has the group: the parts are the stretches between the words of
+	// apart, and a headline that names a third party names both sides
+	// only if one part has all the groups it needs.
+	var parts []uint64
 	if t.need != nil {
 		inTitle = make([]bool, len(t.groups))
+		if other != "" && len(apart) > 0 {
+			parts = make([]uint64, len(t.groups))
+		}
 	}
 	var anyTerms []string
 	seen := append(sc.seen[:0], make([]uint8, t.nterms)...)
@@ -595,6 +625,9 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			groupHit[h.r.group] = true
 			if inTitle != nil && h.occ.field == 0 {
 				inTitle[h.r.group] = true
+			}
+			if parts != nil && h.occ.field == 0 {
+				parts[h.r.group] |= partBit(h.occ, apart)
 			}
 			continue
 		}
@@ -623,6 +656,9 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 				inTitle[h.r.group] = true
 			}
 		}
+		if parts != nil && h.occ.field == 0 && (h.r.sect == SectionAll || h.r.sect == SectionBoth) {
+			parts[h.r.group] |= partBit(h.occ, apart)
+		}
 	}
 	for gi, ok := range groupHit {
 		if !ok {
@@ -639,6 +675,19 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 			if !inTitle[gi] {
 				groupsOK = false
 				res.Missing = append(res.Missing, fmt.Sprintf("%s in the headline, which names %q", t.groups[gi], other))
+			}
+		}
+		if groupsOK && parts != nil {
+			together := ^uint64(0)
+			names := make([]string, 0, len(t.need))
+			for _, gi := range t.need {
+				together &= parts[gi]
+				names = append(names, t.groups[gi])
+			}
+			if together == 0 {
+				groupsOK = false
+				word := sc.texts[0][apart[0].occ.bstart:apart[0].occ.bend]
+				res.Missing = append(res.Missing, fmt.Sprintf("%s in one part of the headline, which names %q and parts them with %q", strings.Join(names, " and "), other, word))
 			}
 		}
 	}
@@ -686,6 +735,19 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	}
 	res.Reason = string(b)
 	return res
+}
+
+// partBit returns the bit of the part of the headline that o falls in:
+// the number of words of apart that end before it starts. Parts past the
+// 64th share its bit; no headline has that many.
+func partBit(o occurrence, apart []topicHit) uint64 {
+	n := 0
+	for _, a := range apart {
+		if a.occ.end <= o.start {
+			n++
+		}
+	}
+	return 1 << min(n, 63)
 }
 
 // near reports whether hits of every group fall within t.near words of

@@ -523,6 +523,96 @@ func TestOthersCompileErrors(t *testing.T) {
 	}
 }
 
+// partedHeadlines is thirdParties with words that part a third party's
+// headline into its dealings with each side in turn.
+var partedHeadlines = func() Rules {
+	r := thirdParties
+	r.OthersApart = []string{"then", "weeks after", "затем", "после визит*"}
+	return r
+}()
+
+func TestOthersApart(t *testing.T) {
+	sinceThen := partedHeadlines
+	sinceThen.Ignore = []string{"Indian Ocean", "since then"}
+	tests := []struct {
+		name    string
+		rules   Rules
+		doc     Document
+		matched bool
+		missing []string // when not matched
+	}{
+		{"each side in turn", partedHeadlines,
+			Document{Title: "India's leader holds talks in Washington, then Moscow"}, false,
+			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+		{"the other way round, in two words", partedHeadlines,
+			Document{Title: "India signs Russian deal weeks after US talks"}, false,
+			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "weeks after"`}},
+		{"russian, with an ending", partedHeadlines,
+			Document{Title: "Китай ввёл санкции против России после визита в США"}, false,
+			[]string{`Russia and US in one part of the headline, which names "Китай" and parts them with "после визита"`}},
+		{"one side in three parts", partedHeadlines,
+			Document{Title: "India: US deal, then Russian talks, then US tariffs"}, false,
+			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+		{"both sides in one part", partedHeadlines,
+			Document{Title: "India hosts US and Russian talks, then a dinner"}, true, nil},
+		{"both sides in the second part", partedHeadlines,
+			Document{Title: "India's talks end, then US and Russia sign deal"}, true, nil},
+		{"no third party", partedHeadlines,
+			Document{Title: "US envoy holds talks in Moscow, then Kyiv"}, true, nil},
+		{"third party only in the summary", partedHeadlines,
+			Document{Title: "US talks, then Russian deal", Summary: "India watches."}, true, nil},
+		{"parting word only in the summary", partedHeadlines,
+			Document{Title: "India's leader holds talks in Washington and Moscow", Summary: "He then flies home."}, true, nil},
+		{"any term still matches alone", partedHeadlines,
+			Document{Title: "India visits Moscow, then hosts US-Russia talks"}, true, nil},
+		{"ignored phrase hides a parting word", sinceThen,
+			Document{Title: "Moscow has since then sought India deal with US"}, true, nil},
+		{"the same without the ignored phrase", partedHeadlines,
+			Document{Title: "Moscow has since then sought India deal with US"}, false,
+			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+		{"no parting words", thirdParties,
+			Document{Title: "India's leader holds talks in Washington, then Moscow"}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compile(t, tt.rules).Match(tt.doc)[0]
+			if res.Matched != tt.matched {
+				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
+			}
+			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
+				t.Errorf("Missing = %q, want %q", res.Missing, tt.missing)
+			}
+			// A parting word is no evidence: it is neither scored nor
+			// shown as a matched word.
+			for _, h := range res.Hits {
+				if slices.Contains(tt.rules.OthersApart, h.Term) {
+					t.Errorf("hit %+v of a parting word", h)
+				}
+			}
+		})
+	}
+}
+
+func TestOthersApartScoreNothing(t *testing.T) {
+	doc := Document{Title: "India's talks in Washington, then Moscow's deal", Summary: "Then the US and Russia agree."}
+	a, b := compile(t, partedHeadlines).Match(doc)[0], compile(t, thirdParties).Match(doc)[0]
+	if a.Score != b.Score || !slices.Equal(a.Terms, b.Terms) || !slices.Equal(a.Words, b.Words) {
+		t.Errorf("with apart: score %v terms %q words %q; without: %v %q %q", a.Score, a.Terms, a.Words, b.Score, b.Terms, b.Words)
+	}
+}
+
+func TestOthersApartCompileErrors(t *testing.T) {
+	_, err := Compile([]Rules{{TopicID: "x", All: []Group{{Name: "a", Terms: []string{"x"}}}, OthersApart: []string{"then"}}})
+	if err == nil || !strings.Contains(err.Error(), "no third party") || !strings.HasPrefix(err.Error(), "topic x:") {
+		t.Errorf("err = %v, want one naming topic x and saying no third party is named", err)
+	}
+	_, err = Compile([]Rules{{TopicID: "x", All: []Group{{Name: "a", Terms: []string{"x"}}}, Others: []string{"India"}, OthersApart: []string{"then", "ab*c"}}})
+	var te *TermError
+	if !errors.As(err, &te) || te.Section != SectionApart || te.Index != 1 {
+		t.Errorf("err = %v, want a TermError for others apart, term 2", err)
+	}
+}
+
 // pairPhrases is thirdParties with phrases that name the US side at once
 // with the Russian one ("the two leaders" in the Kremlin's account of a
 // call), and names beside the third parties that void them.

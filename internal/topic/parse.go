@@ -531,10 +531,11 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 	return r, nil
 }
 
-// others reads the third parties: their terms, and the groups a headline
-// that names one must also have (every group when "needs" is left out).
+// others reads the third parties: their terms, the groups a headline
+// that names one must also have (every group when "needs" is left out),
+// and the words that part such a headline.
 func (p *parser) others(n *yaml.Node, what string, terms func(*yaml.Node, string) ([]string, []match.Term, error), r *match.Rules) error {
-	vals, keys, err := p.mapping(n, what+": others", "terms", "needs")
+	vals, keys, err := p.mapping(n, what+": others", "terms", "needs", "apart")
 	if err != nil {
 		return err
 	}
@@ -547,6 +548,11 @@ func (p *parser) others(n *yaml.Node, what string, terms func(*yaml.Node, string
 	}
 	if r.Others, _, err = terms(tn, "others"); err != nil {
 		return err
+	}
+	if an, ok := vals["apart"]; ok {
+		if r.OthersApart, _, err = terms(an, "others: apart"); err != nil {
+			return err
+		}
 	}
 	nn, ok := vals["needs"]
 	if !ok {

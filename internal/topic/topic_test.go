@@ -36,6 +36,7 @@ topics:
       others:
         needs: [US]
         terms: [India, Китай]
+        apart: [then, затем]
       both:
         groups: [US]
         terms: [the two leaders]
@@ -72,8 +73,8 @@ func TestParseValid(t *testing.T) {
 	if us.Rules.Near != 10 || us.Rules.MinScore != 2 || us.Rules.Weights["title"] != 3 || len(us.Rules.All) != 2 || us.Rules.All[1].Name != "US" {
 		t.Errorf("rules = %+v", us.Rules)
 	}
-	if !reflect.DeepEqual(us.Rules.Others, []string{"India", "Китай"}) || !reflect.DeepEqual(us.Rules.OthersNeed, []string{"US"}) {
-		t.Errorf("others = %q, needs %q", us.Rules.Others, us.Rules.OthersNeed)
+	if !reflect.DeepEqual(us.Rules.Others, []string{"India", "Китай"}) || !reflect.DeepEqual(us.Rules.OthersNeed, []string{"US"}) || !reflect.DeepEqual(us.Rules.OthersApart, []string{"then", "затем"}) {
+		t.Errorf("others = %q, needs %q, apart %q", us.Rules.Others, us.Rules.OthersNeed, us.Rules.OthersApart)
 	}
 	if !reflect.DeepEqual(us.Rules.Both, []string{"the two leaders"}) || !reflect.DeepEqual(us.Rules.BothGroups, []string{"US"}) || !reflect.DeepEqual(us.Rules.BothUnless, []string{"Erdogan"}) {
 		t.Errorf("both = %q, groups %q, unless %q", us.Rules.Both, us.Rules.BothGroups, us.Rules.BothUnless)
@@ -156,12 +157,15 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", head + "      any: [x]\n      fields: {body: 1}\n", 6, `unknown key "body"`},
 		{"all fields zero", head + "      any: [x]\n      fields: {title: 0}\n", 6, "above 0"},
 		{"others not a mapping", head + "      all: {a: [x], b: [y]}\n      others: [India]\n", 6, `others: expected a mapping`},
-		{"others unknown key", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        need: [a]\n", 8, `others: unknown key "need" (allowed: terms, needs)`},
+		{"others unknown key", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        need: [a]\n", 8, `others: unknown key "need" (allowed: terms, needs, apart)`},
 		{"others without terms", head + "      all: {a: [x], b: [y]}\n      others:\n        needs: [a]\n", 7, `others: missing key "terms"`},
 		{"others without groups", head + "      any: [x]\n      others:\n        terms: [India]\n", 7, `others: needs "all" groups`},
 		{"others empty terms", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: []\n", 7, `others: is empty`},
 		{"others bad term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms:\n          - India\n          - ab*cd\n", 9, `others: invalid term "ab*cd": "*" is only allowed at the end of a word`},
 		{"others repeated term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms:\n          - India\n          - india\n", 9, "repeats the term on line 8"},
+		{"others apart not a list", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        apart: then\n", 8, `others: apart: expected a list of terms`},
+		{"others apart bad term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        apart:\n          - then\n          - ab*cd\n", 10, `others: apart: invalid term "ab*cd"`},
+		{"others apart repeated term", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        apart:\n          - then\n          - Then\n", 10, "repeats the term on line 9"},
 		{"others needs not a list", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: a\n", 8, `needs: expected a list of "all" group names`},
 		{"others needs unknown group", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs:\n          - a\n          - c\n", 10, `needs: no group "c" (the groups are "a", "b")`},
 		{"others needs group twice", head + "      all: {a: [x], b: [y]}\n      others:\n        terms: [India]\n        needs: [a, a]\n", 8, `group "a" is given twice`},

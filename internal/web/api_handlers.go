@@ -337,6 +337,7 @@ type rulesJSON struct {
 	Ignore         []string           `json:"ignore"`
 	Others         []string           `json:"others"`
 	OthersNeeds    []string           `json:"others_needs"`
+	OthersApart    []string           `json:"others_apart"`
 	Both           []string           `json:"both"`
 	BothGroups     []string           `json:"both_groups"`
 	BothUnless     []string           `json:"both_unless"`
@@ -365,7 +366,7 @@ func topicOf(t topic.Topic, rules bool) topicJSON {
 	out := topicJSON{ID: t.ID, Name: t.Name, Description: t.Description, Schedule: t.Digest.Schedule}
 	if rules {
 		rj := &rulesJSON{Any: nonNil(t.Rules.Any), All: []groupJSON{}, Not: nonNil(t.Rules.Not), Ignore: nonNil(t.Rules.Ignore),
-			Others: nonNil(t.Rules.Others), OthersNeeds: nonNil(t.Rules.OthersNeed),
+			Others: nonNil(t.Rules.Others), OthersNeeds: nonNil(t.Rules.OthersNeed), OthersApart: nonNil(t.Rules.OthersApart),
 			Both: nonNil(t.Rules.Both), BothGroups: nonNil(t.Rules.BothGroups), BothUnless: nonNil(t.Rules.BothUnless),
 			Near: t.Rules.Near, MinScore: t.Rules.MinScore, Weights: t.Rules.Weights, FoldDiacritics: t.Rules.FoldDiacritics}
 		if rj.Weights == nil {
