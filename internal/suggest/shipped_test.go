@@ -78,6 +78,13 @@ func labelledSets(t *testing.T) []Item {
 // read it is nineteen and eleven: Qatar's release of a dual national
 // held in Rostov names the American side only by "US" passports, and
 // India's frigates bought weeks after a US patrol plane deal come back.
+// With the words that part a third party's headline ("then", "weeks
+// after") and Indonesia among the third parties, its return fixes
+// nineteen items and brings back eight false positives (Moldova's
+// expulsion, Modi and Putin, Venezuela's air defences, Serbia's gas
+// deal, the Security Council on Sudan, Armenia's reactors, Burkina Faso's
+// leader, Germany's defence target): more than twice what it breaks, and
+// =US is back in the list.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
@@ -91,6 +98,7 @@ func TestSuggestFindsRemovedTerm(t *testing.T) {
 		{"Russian side", "Kremlin"},
 		{"Russian side", "Росси*"},
 		{"Russian side", "Лавров*"},
+		{"American side", "=US"},
 		{"American side", "White House"},
 		{"American side", "США"},
 		{"American side", "Америк*"},

@@ -145,8 +145,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		{"implicit", 1.0, 1.0},
 		// The third parties in the headline (docs/rules.md) drop two of its
 		// false positives (P 0.731); the talks on the embassies catch its
-		// Istanbul round (P 0.741, R 1.000).
-		{"thirdcountry", 0.74, 1.0},
+		// Istanbul round (P 0.741, R 1.000); the words that part a third
+		// party's headline ("then") drop two more, Japan's prime minister
+		// and Netanyahu (P 0.800).
+		{"thirdcountry", 0.80, 1.0},
 		// Written by an engineer who had not read the rules, and read once
 		// with the rules as they were: P 0.970, R 0.889. Since read, it is
 		// development data; the rules written after it catch one more of its
@@ -173,8 +175,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.932, R 0.976); India by its adjective among the third parties
 		// drops a false positive (P 0.953) and «сенат» on the American side
 		// catches one more (P 0.955, R 1.000); histories and exhibits of the
-		// past excluded drop one more, the hotline of 1963 (P 0.977).
-		{"unseen3", 0.97, 1.0},
+		// past excluded drop one more, the hotline of 1963 (P 0.977); the
+		// words that part a third party's headline the last, To Lam in
+		// Moscow "weeks after" hosting the US defence secretary (P 1.000).
+		{"unseen3", 1.0, 1.0},
 		// Written blind like unseen3.jsonl, and read once after the rules
 		// named the sides by their ships, space programme, the Bering Sea
 		// and Commerce: P 0.725, R 0.674 (P 0.718, R 0.651 with the rules
@@ -200,8 +204,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.930); the US–Ukraine pair among the third parties drops a false
 		// positive and the talks on the embassies catch one more (P 0.891,
 		// R 0.953); CNPC among the third parties drops one more (P 0.911);
-		// the Urals on the Russian side catch one more (P 0.913, R 0.977).
-		{"unseen5", 0.91, 0.97},
+		// the Urals on the Russian side catch one more (P 0.913, R 0.977);
+		// the words that part a third party's headline drop a false
+		// positive, Tokayev in Moscow "days after" a Washington summit
+		// (P 0.933).
+		{"unseen5", 0.93, 0.97},
 		// Written blind like unseen5.jsonl, and read once after the third
 		// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
 		// the rules before that change; docs/rules.md). Since read, it is
@@ -218,8 +225,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// the Northern Fleet, Brooklyn and New Yorkers, the ministries' pair,
 		// more third parties) catch six more of its items and drop five false
 		// positives (P 0.952, R 0.930); "the two leaders" two more (P 0.955,
-		// R 0.977).
-		{"unseen7", 0.95, 0.97},
+		// R 0.977); Indonesia among the third parties, with the words that
+		// part its headline, drops a false positive, Prabowo in Moscow
+		// "then" at the White House (P 0.977).
+		{"unseen7", 0.97, 0.97},
 		// Written blind like unseen7.jsonl, and read once after the names and
 		// third parties that followed it: P 0.902, R 0.860, the same items
 		// with the rules before that change and the one before it
@@ -265,8 +274,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// player Medvedev one more (P 0.909) and the exiles one more
 		// (P 0.930); the Navy's patrol planes catch one more (P 0.932,
 		// R 0.953); the survey ship Admiral Vladimirsky by name one more
-		// (P 0.933, R 0.977).
-		{"unseen11", 0.93, 0.97},
+		// (P 0.933, R 0.977); the words that part a third party's headline
+		// drop a false positive, Tokayev hosting a US delegation "then"
+		// calling Putin (P 0.955).
+		{"unseen11", 0.95, 0.97},
 		// Written blind like unseen11.jsonl, and read once after the rules
 		// named the intelligence services by their headquarters, the
 		// administration, the committees of Congress and the Navy's planes:
@@ -307,14 +318,21 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// more (P 0.875, R 0.814), Nome one more (P 0.878, R 0.837) and Tver
 		// two more (P 0.884, R 0.884); the Union State's state secretary
 		// ignored drops a false positive (P 0.905) and a series by its
-		// parts one more (P 0.927).
-		{"unseen14", 0.92, 0.88},
+		// parts one more (P 0.927); the words that part a third party's
+		// headline one more, Vietnam's leader in Washington "then" Moscow
+		// (P 0.950).
+		{"unseen14", 0.95, 0.88},
 		// Written blind like unseen14.jsonl, and read once after the rules
 		// named a state's resident in every case, the US embassy's address,
 		// the consulates general, Nome and Tver: P 0.911, R 0.953, the same
 		// items, scores and words as with the rules before that change
-		// (docs/rules.md). Since read, it is development data.
-		{"unseen15", 0.91, 0.95},
+		// (docs/rules.md). Since read, it is development data; the words
+		// that part a third party's headline drop a false positive, India's
+		// frigates "weeks after" a US patrol plane deal (P 0.932), and
+		// Indonesia among the third parties two more, its president in
+		// Moscow «после визита» to Washington and its BRICS meeting
+		// (P 0.976).
+		{"unseen15", 0.97, 0.95},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
