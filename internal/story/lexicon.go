@@ -44,6 +44,13 @@ var builtinAliases = parseAliasTable(`
 СВР = SVR
 ГРУ = GRU
 НАТО = NATO
+ВТО = WTO = World Trade Organization = Всемирная торговая организация
+МАГАТЭ = IAEA = International Atomic Energy Agency
+ОБСЕ = OSCE
+Интерпол = Interpol
+ОЗХО = OPCW
+ЮНЕСКО = UNESCO
+МОК = IOC = International Olympic Committee
 ЕС = EU = European Union = Евросоюз
 МКС = ISS = International Space Station
 НАСА = NASA

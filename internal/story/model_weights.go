@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.636412, // featBias
-	0.141516,  // featNames
-	-0.876163, // featBothNamed
-	0.196313,  // featWords
-	-0.833499, // featSameLang
-	0.511197,  // featConcepts
-	-0.801044, // featBothConcepts
-	0.281811,  // featFigures
-	-0.456325, // featBothFigures
-	-0.709185, // featSharedNames
-	-0.033824, // featRarestName
-	-0.166375, // featTitleTopic
-	0.169200,  // featTime
-	-2.007611, // featDays
-	-0.907659, // featActions
-	-0.329725, // featSubjects
-	0.612384,  // featSubjectAgree
-	0.224338,  // featOtherWho
-	-0.728447, // featOtherWhere
-	-0.217029, // featOtherFigure
-	0.273839,  // featTimeNames
-	0.174911,  // featTimeWords
-	0.612875,  // featTimeConcepts
-	0.079104,  // featSharedWords
-	0.084436,  // featAgreeWho
-	-0.134268, // featAgreeWhere
-	0.327862,  // featAgreeFigure
-	-0.408910, // featOnlySpeakers
-	0.384168,  // featActionAgree
-	-0.006760, // featSameSubject
-	0.498961,  // featSharedActors
-	0.508274,  // featHand
-	0.315092,  // featNames ≥ 0.1
-	0.178744,  // featNames ≥ 0.25
-	0.035644,  // featNames ≥ 0.5
-	-0.039635, // featNames ≥ 0.75
-	0.589496,  // featConcepts ≥ 0.1
-	0.500845,  // featConcepts ≥ 0.25
-	0.222916,  // featConcepts ≥ 0.5
-	0.308169,  // featConcepts ≥ 0.75
-	0.852072,  // featWords ≥ 0.05
-	0.292768,  // featWords ≥ 0.15
-	-0.071308, // featWords ≥ 0.3
-	-0.002805, // featWords ≥ 0.5
-	0.357240,  // featRarestName ≥ 0.3
-	0.100441,  // featRarestName ≥ 0.5
-	-0.892025, // featRarestName ≥ 0.7
+	-0.637585, // featBias
+	0.138889,  // featNames
+	-0.878029, // featBothNamed
+	0.196426,  // featWords
+	-0.832890, // featSameLang
+	0.512535,  // featConcepts
+	-0.801506, // featBothConcepts
+	0.282391,  // featFigures
+	-0.455554, // featBothFigures
+	-0.714205, // featSharedNames
+	-0.029452, // featRarestName
+	-0.162840, // featTitleTopic
+	0.169138,  // featTime
+	-2.010166, // featDays
+	-0.908471, // featActions
+	-0.328811, // featSubjects
+	0.610321,  // featSubjectAgree
+	0.233205,  // featOtherWho
+	-0.727646, // featOtherWhere
+	-0.217317, // featOtherFigure
+	0.271616,  // featTimeNames
+	0.175154,  // featTimeWords
+	0.615139,  // featTimeConcepts
+	0.078274,  // featSharedWords
+	0.088448,  // featAgreeWho
+	-0.135148, // featAgreeWhere
+	0.328000,  // featAgreeFigure
+	-0.411256, // featOnlySpeakers
+	0.384427,  // featActionAgree
+	-0.004851, // featSameSubject
+	0.496789,  // featSharedActors
+	0.506287,  // featHand
+	0.320619,  // featNames ≥ 0.1
+	0.181770,  // featNames ≥ 0.25
+	0.039466,  // featNames ≥ 0.5
+	-0.038255, // featNames ≥ 0.75
+	0.587710,  // featConcepts ≥ 0.1
+	0.499406,  // featConcepts ≥ 0.25
+	0.224268,  // featConcepts ≥ 0.5
+	0.309622,  // featConcepts ≥ 0.75
+	0.851344,  // featWords ≥ 0.05
+	0.293323,  // featWords ≥ 0.15
+	-0.070778, // featWords ≥ 0.3
+	-0.002787, // featWords ≥ 0.5
+	0.366016,  // featRarestName ≥ 0.3
+	0.103010,  // featRarestName ≥ 0.5
+	-0.892001, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.332616, // featTime ≥ 0.2
-	0.685412,  // featTime ≥ 0.5
-	-0.200004, // featTime ≥ 0.8
-	-1.143630, // featTime ≥ 0.95
-	0.389254,  // featFigures ≥ 0.3
-	0.244449,  // featFigures ≥ 0.7
-	0.755298,  // featHand ≥ 0.065
-	0.618968,  // featHand ≥ 0.13
-	0.286156,  // featHand ≥ 0.26
-	0.181615,  // featRarestName × featTime
-	-0.102193, // featConcepts × featNames
-	0.562884,  // featSubjectAgree × featTime
-	1.044054,  // featSharedActors × featTime
+	-0.333813, // featTime ≥ 0.2
+	0.684477,  // featTime ≥ 0.5
+	-0.200494, // featTime ≥ 0.8
+	-1.143032, // featTime ≥ 0.95
+	0.390037,  // featFigures ≥ 0.3
+	0.244935,  // featFigures ≥ 0.7
+	0.761084,  // featHand ≥ 0.065
+	0.615415,  // featHand ≥ 0.13
+	0.274501,  // featHand ≥ 0.26
+	0.185480,  // featRarestName × featTime
+	-0.101123, // featConcepts × featNames
+	0.561334,  // featSubjectAgree × featTime
+	1.038136,  // featSharedActors × featTime
 }

@@ -140,6 +140,12 @@ func TestAliases(t *testing.T) {
 		{"US Coast Guard cutter", "катер береговой охраны США"},
 		{"Russian border guards", "пограничники ФСБ"},
 		{"chairman of the Joint Chiefs of Staff", "председатель ОКНШ"},
+		{"Russia launches WTO dispute", "консультации в ВТО"},
+		{"at the World Trade Organization", "во Всемирной торговой организации"},
+		{"the IAEA board", "совет управляющих МАГАТЭ"},
+		{"at the OSCE in Vienna", "в ОБСЕ"},
+		{"an Interpol notice", "уведомление Интерпола"},
+		{"the IOC cleared athletes", "МОК допустил спортсменов"},
 	}
 	for _, tt := range tests {
 		fa := x.features(Report{Title: tt.a})
