@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen16.jsonl": true, "unseen17.jsonl": true}
+var unread = map[string]bool{"unseen17.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -84,7 +84,9 @@ func labelledSets(t *testing.T) []Item {
 // expulsion, Modi and Putin, Venezuela's air defences, Serbia's gas
 // deal, the Security Council on Sudan, Armenia's reactors, Burkina Faso's
 // leader, Germany's defence target): more than twice what it breaks, and
-// =US is back in the list.
+// =US is back in the list. With unseen16.jsonl read it is still nineteen
+// and eight: none of its relevant items says "US", and the two others that
+// do (palladium prices, Finland's border fence) are not matched with it.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
