@@ -25,7 +25,7 @@ import (
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
 // unseen21.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22"}
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -55,7 +55,8 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen19": {0.68, 0.67},
 	"unseen20": {0.79, 0.60},
 	"unseen21": {0.87, 0.75},
-	"unseen22": {0.72, 0.53},
+	"unseen22": {0.74, 0.56},
+	"unseen23": {0.57, 0.50},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
