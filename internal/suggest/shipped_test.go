@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen17.jsonl": true}
+var unread = map[string]bool{"unseen18.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -87,6 +87,11 @@ func labelledSets(t *testing.T) []Item {
 // =US is back in the list. With unseen16.jsonl read it is still nineteen
 // and eight: none of its relevant items says "US", and the two others that
 // do (palladium prices, Finland's border fence) are not matched with it.
+// With unseen17.jsonl read it is twenty and eight: the US envoy to NATO
+// accusing the Kremlin (r17-067) names the American side in a headline
+// that names NATO only by "US", and its items on other business that say
+// "US" (the envoy on allies' spending, a chess champion) are not matched
+// with it.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

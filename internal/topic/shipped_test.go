@@ -347,6 +347,16 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (R 0.767), the icebreaker Storis with Chukotka's ports one more
 		// (R 0.791) and Golden Dome in Russian one more (R 0.814).
 		{"unseen16", 1.0, 0.81},
+		// Written blind like unseen16.jsonl, and read once after the rules
+		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
+		// services, Red Square, the Transportation Department, the Storis,
+		// Chukotka's ports and Golden Dome in Russian: P 0.800, R 0.465
+		// (P 0.792, R 0.442 with the rules before that change, which missed
+		// Ryabkov on «Золотой купол»; docs/rules.md). Its misses name the
+		// sides by bodies, bases, ships, towns, estates and programmes the
+		// sets before it did not; its false positives are third countries'
+		// dealings with each side and the two sides' past.
+		{"unseen17", 0.80, 0.46},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
