@@ -464,13 +464,7 @@ func TestOthers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := compile(t, tt.rules).Match(tt.doc)[0]
-			if res.Matched != tt.matched {
-				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
-			}
-			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
-				t.Errorf("Missing = %q, want %q", res.Missing, tt.missing)
-			}
+			res := checkVerdict(t, tt.rules, tt.doc, tt.matched, tt.missing)
 			for _, m := range tt.missing {
 				if !strings.Contains(res.Reason, m) {
 					t.Errorf("Reason = %q, want it to say %q", res.Reason, m)
@@ -575,13 +569,7 @@ func TestOthersApart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := compile(t, tt.rules).Match(tt.doc)[0]
-			if res.Matched != tt.matched {
-				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
-			}
-			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
-				t.Errorf("Missing = %q, want %q", res.Missing, tt.missing)
-			}
+			res := checkVerdict(t, tt.rules, tt.doc, tt.matched, tt.missing)
 			// A parting word is no evidence: it is neither scored nor
 			// shown as a matched word.
 			for _, h := range res.Hits {
@@ -673,13 +661,7 @@ func TestBoth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := compile(t, tt.rules).Match(tt.doc)[0]
-			if res.Matched != tt.matched {
-				t.Fatalf("Matched = %v, want %v (%s)", res.Matched, tt.matched, res.Reason)
-			}
-			if !tt.matched && !slices.Equal(res.Missing, tt.missing) {
-				t.Errorf("Missing = %q, want %q (%s)", res.Missing, tt.missing, res.Reason)
-			}
+			res := checkVerdict(t, tt.rules, tt.doc, tt.matched, tt.missing)
 			// One occurrence is one hit and one word, however many
 			// groups it names.
 			if tt.matched && !slices.Equal(res.Words, tt.words) {
@@ -733,4 +715,18 @@ func TestBothCompileErrors(t *testing.T) {
 	if !errors.As(err, &te) || te.Section != SectionUnless || te.Index != 1 {
 		t.Errorf("err = %v, want a TermError for both unless, term 2", err)
 	}
+}
+
+// checkVerdict matches doc with rules alone and checks that it is matched
+// as want says, and, when it is not, what the result says is missing.
+func checkVerdict(t *testing.T, rules Rules, doc Document, want bool, missing []string) Result {
+	t.Helper()
+	res := compile(t, rules).Match(doc)[0]
+	if res.Matched != want {
+		t.Fatalf("Matched = %v, want %v (%s)", res.Matched, want, res.Reason)
+	}
+	if !want && !slices.Equal(res.Missing, missing) {
+		t.Errorf("Missing = %q, want %q (%s)", res.Missing, missing, res.Reason)
+	}
+	return res
 }
