@@ -355,8 +355,18 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Ryabkov on «Золотой купол»; docs/rules.md). Its misses name the
 		// sides by bodies, bases, ships, towns, estates and programmes the
 		// sets before it did not; its false positives are third countries'
-		// dealings with each side and the two sides' past.
-		{"unseen17", 0.80, 0.46},
+		// dealings with each side and the two sides' past. Since read, it is
+		// development data; the military intelligence's hacking units by
+		// their nicknames catch one of its items (R 0.488), the Navy's
+		// criminal investigators one more (R 0.512), the arms control
+		// inspectors' agency with the missile divisions' towns one more
+		// (R 0.535), the postal service one more (R 0.558), the Navy's
+		// commands one more (R 0.581), Baltiysk one more (R 0.605), Pituffik
+		// one more (R 0.628), Sitka one more (R 0.651), the embassy's estates
+		// one more (R 0.674), Ryazan one more (R 0.698), Tenex one more
+		// (R 0.721) and the sanctions licence in Russian one more
+		// (P 0.865, R 0.744).
+		{"unseen17", 0.86, 0.74},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
