@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen18.jsonl": true}
+var unread = map[string]bool{"unseen19.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -93,7 +93,12 @@ func labelledSets(t *testing.T) []Item {
 // "US" (the envoy on allies' spending, a chess champion) are not matched
 // with it. With one side's agencies, commands, units, estates, bases and
 // towns named it is still twenty and eight: the items they catch name
-// the other side in other words than "US".
+// the other side in other words than "US". With unseen18.jsonl read it is
+// twenty-six and nine: six of its relevant items name the American side
+// only by "US" (a treason sentence, the military chiefs' call, aluminium
+// tariffs, diplomatic visas, the Riyadh talks, the presidents' call on a
+// Black Sea ceasefire), and Vietnam's Cam Ranh receiving a Russian frigate
+// days after a US carrier's visit to Da Nang (r18-056) comes back.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
