@@ -24,7 +24,7 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen21.jsonl, each written before the next change and measured once.
+// unseen23.jsonl, each written before the next change and measured once.
 var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23"}
 
 // storyFloors are what each set must keep, in every variant: the goal
