@@ -618,17 +618,25 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 	res.Hits = make([]Hit, 0, len(hits))
 	res.Terms = make([]string, 0, min(len(hits), t.nterms))
 	res.Words = make([]string, 0, min(len(hits), t.nterms))
+	// markGroup records that h names its group, and, in the headline,
+	// in which of its parts.
+	markGroup := func(h topicHit) {
+		groupHit[h.r.group] = true
+		if h.occ.field != 0 {
+			return
+		}
+		if inTitle != nil {
+			inTitle[h.r.group] = true
+		}
+		if parts != nil {
+			parts[h.r.group] |= partBit(h.occ, apart)
+		}
+	}
 	for i, h := range hits {
 		if h.r.sect == SectionBoth && i > 0 && hits[i-1].r.tid == h.r.tid && hits[i-1].occ == h.occ {
 			// The same phrase again, for the next group it names: one
 			// occurrence in the text, however many groups it stands for.
-			groupHit[h.r.group] = true
-			if inTitle != nil && h.occ.field == 0 {
-				inTitle[h.r.group] = true
-			}
-			if parts != nil && h.occ.field == 0 {
-				parts[h.r.group] |= partBit(h.occ, apart)
-			}
+			markGroup(h)
 			continue
 		}
 		text := sc.texts[h.occ.field][h.occ.bstart:h.occ.bend]
@@ -651,13 +659,7 @@ func (e *Engine) evaluate(ti int, sc *scratch) Result {
 				anyTerms = append(anyTerms, h.r.term)
 			}
 		case SectionAll, SectionBoth:
-			groupHit[h.r.group] = true
-			if inTitle != nil && h.occ.field == 0 {
-				inTitle[h.r.group] = true
-			}
-		}
-		if parts != nil && h.occ.field == 0 && (h.r.sect == SectionAll || h.r.sect == SectionBoth) {
-			parts[h.r.group] |= partBit(h.occ, apart)
+			markGroup(h)
 		}
 	}
 	for gi, ok := range groupHit {
