@@ -273,19 +273,30 @@ type cutCase struct {
 // cut exactly where the case says, and not 0 without it.
 func checkCut(t *testing.T, off func(*params), a Report, cases []cutCase) {
 	t.Helper()
-	g := New(Options{})
-	p := defaultParams
-	off(&p)
-	without := New(Options{p: &p})
-	var wa, wb weighted
-	g.weigh(g.x.features(a), &wa)
+	with, without := cutGroupers(off)
 	for _, tt := range cases {
-		g.weigh(g.x.features(tt.b), &wb)
-		on, off := g.pairScore(&wa, &wb, 1), without.pairScore(&wa, &wb, 1)
+		on, off := pairScores(with, without, a, tt.b, 1)
 		if cut := on < off; cut != tt.cut || off == 0 {
 			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, on, off, tt.cut)
 		}
 	}
+}
+
+// cutGroupers returns a Grouper with the shipped settings and one with a
+// cut switched off by off.
+func cutGroupers(off func(*params)) (with, without *Grouper) {
+	p := defaultParams
+	off(&p)
+	return New(Options{}), New(Options{p: &p})
+}
+
+// pairScores scores a against b, published hours after b, with each
+// Grouper.
+func pairScores(with, without *Grouper, a, b Report, hours float64) (on, off float64) {
+	var wa, wb weighted
+	with.weigh(with.x.features(a), &wa)
+	with.weigh(with.x.features(b), &wb)
+	return with.pairScore(&wa, &wb, hours), without.pairScore(&wa, &wb, hours)
 }
 
 // A headline of a release or an exchange that tells of an arrival is the
@@ -392,10 +403,7 @@ func TestForecast(t *testing.T) {
 // not tell, published hours after it; not against an act before it, one
 // of the same hours, or another statement.
 func TestForecastMiss(t *testing.T) {
-	g := New(Options{})
-	p := defaultParams
-	p.forecastMiss = 1
-	without := New(Options{p: &p})
+	with, without := cutGroupers(func(p *params) { p.forecastMiss = 1 })
 	statement := Report{Lang: "ru", Title: "Ушаков: Путин и Трамп созвонятся, когда будет что обсуждать", Text: "Помощник президента России сказал, что телефонный разговор президентов России и США пока не планируется."}
 	call := Report{Lang: "ru", Title: "Путин и Трамп провели телефонный разговор", Text: "Президенты России и США обсудили по телефону Украину, сообщил Ушаков."}
 	other := Report{Lang: "ru", Title: "Песков: Путин и Трамп созвонятся, когда будет необходимость", Text: "Пресс-секретарь президента России сказал, что разговор президентов России и США пока не планируется."}
@@ -411,11 +419,8 @@ func TestForecastMiss(t *testing.T) {
 		{"the call two hours after the statement", call, statement, 2, false},
 		{"two statements a day apart", other, statement, 24, false},
 	}
-	var wa, wb weighted
 	for _, tt := range tests {
-		g.weigh(g.x.features(tt.a), &wa)
-		g.weigh(g.x.features(tt.b), &wb)
-		on, off := g.pairScore(&wa, &wb, tt.hours), without.pairScore(&wa, &wb, tt.hours)
+		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
 		if cut := on < off; cut != tt.cut || off == 0 {
 			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
 		}
