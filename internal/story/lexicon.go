@@ -473,9 +473,7 @@ ord6: sixth, шестой, шестого, шестом, шестая
 // stopWords carry no news: function words of both languages and the
 // words every report of the topic uses. They are neither words for
 // TF-IDF nor names when capitalised at the start of a sentence.
-var stopWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`
+var stopWords = wordSet(`
 		a an the and or but of to in on at for with by from as is are was were be been being it its this that these those
 		he she they we you i his her their our them him not no nor so if than then there here also about over after before
 		into onto out up down off amid against between during without within under again further once all any both each few
@@ -489,11 +487,7 @@ var stopWords = func() map[string]bool {
 		кто что зачем почему где когда чем чего чем тем том той тот те против более менее около также может могут
 		свой своей свои своих его ее их весь вся всё этого этой этом этих которого которой котором
 		until could goes going gave give gives take takes make makes made still even though since
-	`) {
-		m[w] = true
-	}
-	return m
-}()
+	`)
 
 // ruPlaceAdjectiveEndings follow the -ск- of an adjective made from a
 // place name (женевский, стамбульских).
@@ -642,9 +636,7 @@ func hasAnyPrefix(w string, prefixes []string) bool {
 // So is Ukraine, the subject of the topic's talks rather than a third
 // party. A headline that names one and neither side tells a third
 // party's act (params.thirdMiss).
-var thirdCountries = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`
+var thirdCountries = wordSet(`
 turkey türkiye turkish турци
 saudi saudis арави
 uae emirati оаэ эмират
@@ -678,11 +670,7 @@ canada canadian канад
 mexico mexican мексик
 brazil brazilian бразили
 vatican ватикан
-`) {
-		m[w] = true
-	}
-	return m
-}()
+`)
 
 // isThirdCountry reports whether the lower-case word w is one of
 // thirdCountries, or a Russian form of one.
