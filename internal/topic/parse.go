@@ -479,16 +479,18 @@ func (p *parser) rules(n *yaml.Node, id string) (match.Rules, error) {
 			}{t, lines[i], "both"})
 		}
 	}
+	ignored := make(map[string]int, len(ignores))
+	for k, it := range ignores {
+		ignored[it.Key()] = k
+	}
 	for _, pt := range positive {
 		for k, nt := range nots {
 			if pt.t.Covers(nt) && !hiddenBy(nt, ignores) {
 				return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: every item containing it is vetoed by not %q", what, pt.sect, pt.t.Spelling, r.Not[k])
 			}
 		}
-		for k, it := range ignores {
-			if it.Key() == pt.t.Key() {
-				return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: it is also in ignore (%q)", what, pt.sect, pt.t.Spelling, r.Ignore[k])
-			}
+		if k, ok := ignored[pt.t.Key()]; ok {
+			return r, p.errf(&yaml.Node{Line: pt.line}, "%s: %s: term %q can never match: it is also in ignore (%q)", what, pt.sect, pt.t.Spelling, r.Ignore[k])
 		}
 	}
 	if v, ok := vals["near"]; ok {

@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -311,4 +312,19 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("%d results for %d topics", len(res), len(topics))
 		}
 	})
+}
+
+// BenchmarkParseShipped reads the shipped topics file, as every command
+// and every dispatch of the daemon does.
+func BenchmarkParseShipped(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "topics.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(bytes.NewReader(data), "topics.yaml"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
