@@ -81,6 +81,11 @@ type Builder struct {
 	// keep: sections, the most stories and items one holds, and the bytes
 	// of shared renders.
 	afterTrim func(sections, stories, items, batchBytes int)
+	// sharingChecked says, once, at the first mail rendered, why every
+	// copy is rendered in full if it is: the check renders sample mails,
+	// which a command that renders none (a preview, a quiet dispatch)
+	// need not pay for.
+	sharingChecked sync.Once
 	// zones caches loaded time zones by name: loading one reads the zone
 	// database.
 	zones sync.Map
@@ -110,11 +115,6 @@ func New(st *store.Store, r *render.Renderer, opts Options) *Builder {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if err := r.SharedRendering(); err != nil {
-		// Still correct, only slower: said once so an operator who
-		// changed a template knows why digests take longer.
-		opts.Logger.Warn("every digest message is rendered in full", "error", err)
 	}
 	return &Builder{store: st, renderer: r, opts: opts, log: opts.Logger, groupers: map[string]*grouperState{}}
 }

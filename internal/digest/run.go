@@ -222,6 +222,13 @@ func (r *run) batch(kind string, used []*plannedSection) *render.Batch {
 	if b, ok := r.batches[key]; ok {
 		return b
 	}
+	r.b.sharingChecked.Do(func() {
+		if err := r.b.renderer.SharedRendering(); err != nil {
+			// Still correct, only slower: said so that an operator who
+			// changed a template knows why digests take longer.
+			r.b.log.Warn("every digest message is rendered in full", "error", err)
+		}
+	})
 	b := r.b.renderer.Batch(r.b.renderMail(kind, used))
 	r.batches[key] = b
 	return b
