@@ -310,7 +310,7 @@ initiative: инициатив*, initiative*
 rejection: not on the agenda, declin*, refus*, rebuff*, отказ*, охладил*, не стоит
 oil subject: oil, crude, нефт*, нефтян*, urals, brent
 tanker subject: tanker*, танкер*, vessel*, ship*, судн*, флот*, fleet
-satellite subject: satellite*, spacecraft, спутник*, аппарат*, orbit*, орбит*, космос*, космическ*, space, iss, мкс, space station, астронавт*, космонавт*, astronaut*, cosmonaut*, roscosmos, роскосмос*, nasa, наса
+satellite subject: satellite*, spacecraft, спутник*, orbit*, орбит*, космос*, космическ*, space, iss, мкс, space station, астронавт*, космонавт*, astronaut*, cosmonaut*, roscosmos, роскосмос*, nasa, наса
 flights subject: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
 nuclear subject: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
 treaty: treaty, treaties, договор*, accord

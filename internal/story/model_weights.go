@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.637585, // featBias
-	0.138889,  // featNames
-	-0.878029, // featBothNamed
-	0.196426,  // featWords
-	-0.832890, // featSameLang
-	0.512535,  // featConcepts
-	-0.801506, // featBothConcepts
-	0.282391,  // featFigures
-	-0.455554, // featBothFigures
-	-0.714205, // featSharedNames
-	-0.029452, // featRarestName
-	-0.162840, // featTitleTopic
-	0.169138,  // featTime
-	-2.010166, // featDays
-	-0.908471, // featActions
-	-0.328811, // featSubjects
-	0.610321,  // featSubjectAgree
-	0.233205,  // featOtherWho
-	-0.727646, // featOtherWhere
-	-0.217317, // featOtherFigure
-	0.271616,  // featTimeNames
-	0.175154,  // featTimeWords
-	0.615139,  // featTimeConcepts
-	0.078274,  // featSharedWords
-	0.088448,  // featAgreeWho
-	-0.135148, // featAgreeWhere
-	0.328000,  // featAgreeFigure
-	-0.411256, // featOnlySpeakers
-	0.384427,  // featActionAgree
-	-0.004851, // featSameSubject
-	0.496789,  // featSharedActors
-	0.506287,  // featHand
-	0.320619,  // featNames ≥ 0.1
-	0.181770,  // featNames ≥ 0.25
-	0.039466,  // featNames ≥ 0.5
-	-0.038255, // featNames ≥ 0.75
-	0.587710,  // featConcepts ≥ 0.1
-	0.499406,  // featConcepts ≥ 0.25
-	0.224268,  // featConcepts ≥ 0.5
-	0.309622,  // featConcepts ≥ 0.75
-	0.851344,  // featWords ≥ 0.05
-	0.293323,  // featWords ≥ 0.15
-	-0.070778, // featWords ≥ 0.3
-	-0.002787, // featWords ≥ 0.5
-	0.366016,  // featRarestName ≥ 0.3
-	0.103010,  // featRarestName ≥ 0.5
-	-0.892001, // featRarestName ≥ 0.7
+	-0.637241, // featBias
+	0.138460,  // featNames
+	-0.877181, // featBothNamed
+	0.195849,  // featWords
+	-0.827589, // featSameLang
+	0.511069,  // featConcepts
+	-0.801311, // featBothConcepts
+	0.282147,  // featFigures
+	-0.456790, // featBothFigures
+	-0.713393, // featSharedNames
+	-0.029503, // featRarestName
+	-0.164791, // featTitleTopic
+	0.170150,  // featTime
+	-2.011796, // featDays
+	-0.903715, // featActions
+	-0.330691, // featSubjects
+	0.618469,  // featSubjectAgree
+	0.232024,  // featOtherWho
+	-0.728018, // featOtherWhere
+	-0.217587, // featOtherFigure
+	0.270862,  // featTimeNames
+	0.174548,  // featTimeWords
+	0.614992,  // featTimeConcepts
+	0.075942,  // featSharedWords
+	0.088709,  // featAgreeWho
+	-0.134807, // featAgreeWhere
+	0.328254,  // featAgreeFigure
+	-0.411011, // featOnlySpeakers
+	0.385955,  // featActionAgree
+	-0.014654, // featSameSubject
+	0.496881,  // featSharedActors
+	0.505462,  // featHand
+	0.317258,  // featNames ≥ 0.1
+	0.181390,  // featNames ≥ 0.25
+	0.039191,  // featNames ≥ 0.5
+	-0.038090, // featNames ≥ 0.75
+	0.585391,  // featConcepts ≥ 0.1
+	0.501066,  // featConcepts ≥ 0.25
+	0.223219,  // featConcepts ≥ 0.5
+	0.315432,  // featConcepts ≥ 0.75
+	0.846807,  // featWords ≥ 0.05
+	0.293452,  // featWords ≥ 0.15
+	-0.070650, // featWords ≥ 0.3
+	-0.002786, // featWords ≥ 0.5
+	0.365572,  // featRarestName ≥ 0.3
+	0.103475,  // featRarestName ≥ 0.5
+	-0.891817, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.333813, // featTime ≥ 0.2
-	0.684477,  // featTime ≥ 0.5
-	-0.200494, // featTime ≥ 0.8
-	-1.143032, // featTime ≥ 0.95
-	0.390037,  // featFigures ≥ 0.3
-	0.244935,  // featFigures ≥ 0.7
-	0.761084,  // featHand ≥ 0.065
-	0.615415,  // featHand ≥ 0.13
-	0.274501,  // featHand ≥ 0.26
-	0.185480,  // featRarestName × featTime
-	-0.101123, // featConcepts × featNames
-	0.561334,  // featSubjectAgree × featTime
-	1.038136,  // featSharedActors × featTime
+	-0.333823, // featTime ≥ 0.2
+	0.684363,  // featTime ≥ 0.5
+	-0.202626, // featTime ≥ 0.8
+	-1.141724, // featTime ≥ 0.95
+	0.389800,  // featFigures ≥ 0.3
+	0.244675,  // featFigures ≥ 0.7
+	0.764999,  // featHand ≥ 0.065
+	0.614564,  // featHand ≥ 0.13
+	0.277108,  // featHand ≥ 0.26
+	0.184996,  // featRarestName × featTime
+	-0.102573, // featConcepts × featNames
+	0.570415,  // featSubjectAgree × featTime
+	1.037180,  // featSharedActors × featTime
 }
