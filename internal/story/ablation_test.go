@@ -18,6 +18,7 @@ var ablations = []struct {
 	{"no words (same language)", func(p *params) { p.weight[1] = 0 }, false},
 	{"no concepts", func(p *params) { p.weight[2] = 0 }, false},
 	{"no numbers", func(p *params) { p.weight[3] = 0 }, false},
+	{"no glossary (words across languages)", func(p *params) { p.weight[4] = 0 }, false},
 	{"no subject concepts", func(p *params) { p.noSubjects = true }, false},
 	{"no transliteration of names", func(p *params) { p.noKey = true }, false},
 	{"no built-in aliases", func(p *params) { p.noAliases = true }, false},

@@ -43,10 +43,11 @@ const (
 	kindWord    = 'w' // a word's stem, in one language ("w" + lang + ":" + stem)
 	kindConcept = 'c' // a concept of the bilingual table
 	kindNumber  = 'n' // a figure, written in digits or words
-	numKinds    = 4
+	kindGloss   = 'g' // a word of the news glossary, in either language
+	numKinds    = 5
 )
 
-var kinds = [numKinds]byte{kindName, kindWord, kindConcept, kindNumber}
+var kinds = [numKinds]byte{kindName, kindWord, kindConcept, kindNumber, kindGloss}
 
 func kindIndex(k byte) uint8 {
 	switch k {
@@ -56,6 +57,8 @@ func kindIndex(k byte) uint8 {
 		return 1
 	case kindConcept:
 		return 2
+	case kindGloss:
+		return 4
 	}
 	return 3
 }
@@ -91,6 +94,8 @@ type features struct {
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
+	// titleGloss are the glossary's words the headline uses (kindGloss).
+	titleGloss []string
 }
 
 const (
@@ -218,11 +223,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.addHead(headWhere, key)
 		}
 	}
-	flags := make([]bool, 3*len(ws))
-	used := flags[:len(ws)]                // taken by an alias or a phrase
-	sideWord := flags[len(ws) : 2*len(ws)] // a word of the sides' names
-	voicePost := flags[2*len(ws):]         // a word of a spokesperson's post
-	end := 0                               // past the latest name of the aliases that is no side's
+	flags := make([]bool, 4*len(ws))
+	used := flags[:len(ws)]                   // taken by an alias or a phrase
+	sideWord := flags[len(ws) : 2*len(ws)]    // a word of the sides' names
+	voicePost := flags[2*len(ws) : 3*len(ws)] // a word of a spokesperson's post
+	inConcept := flags[3*len(ws):]            // a word of a concept
+	end := 0                                  // past the latest name of the aliases that is no side's
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
 			if i < end && !x.aliases.sides[id] {
@@ -274,6 +280,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			key := string(kindConcept) + concepts[c].id
 			tf[key] += weight
+			for j := i; j < i+n; j++ {
+				inConcept[j] = true
+			}
 			f.actions |= concepts[c].action
 			f.subjects |= concepts[c].subject
 			switch {
@@ -312,6 +321,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 		if utf8.RuneCountInString(w.lower) >= 3 && !sideWord[i] {
 			tf[string(kindWord)+f.lang+":"+stems[i]] += weight
+			if g, n := matchForm(glossaryForms, ws, i); n > 0 && !inConcept[i] {
+				key := string(kindGloss) + glossary[g].id
+				tf[key] += weight
+				if title && !slices.Contains(f.titleGloss, key) {
+					f.titleGloss = append(f.titleGloss, key)
+				}
+			}
 		}
 		if used[i] {
 			continue
@@ -511,11 +527,17 @@ func isName(ws []word, i int) bool {
 // matchConcept returns the concept whose form starts at ws[i] and the
 // number of words it covers, or -1, 0. Longer forms win.
 func matchConcept(ws []word, i int) (int, int) {
+	return matchForm(conceptForms, ws, i)
+}
+
+// matchForm returns the entry of a table of forms (parseConcepts) whose
+// form starts at ws[i] and the number of words it covers, or -1, 0.
+func matchForm(forms map[string][]conceptForm, ws []word, i int) (int, int) {
 	best, bestN := -1, 0
 	w := ws[i].lower
 	// Try the word and each of its prefixes as a form's first part.
 	for end := len(w); end > 0; {
-		for _, cf := range conceptForms[w[:end]] {
+		for _, cf := range forms[w[:end]] {
 			if !cf.prefix[0] && end != len(w) {
 				continue
 			}

@@ -326,7 +326,7 @@ embassy: embass*, посольств*, дипмисси*, mission*, diplomatic m
 diplomat: diplomat*, дипломат*, attach*, атташе, second secretary, секретар*
 property: propert*, дипсобственност*, собственност*, объект*
 visa subject: visa*, виз, визы, визам
-bank subject: bank*, банк*, banking
+bank subject: bank, banks, banking, banker*, банк, банка, банке, банку, банком, банки, банков, банкам, банках, банковск*, банкир*
 envoy: envoy*, спецпосланник*, посланник*, спецпредставител*, special representative
 ambassador: ambassador*, посол, посла, послом, послу, посольск*
 minister: foreign minister*, top diplomat*, secretary of state, госсекретар*, глава мид, министр иностранных дел, глав внешнеполитических

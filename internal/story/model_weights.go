@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.637241, // featBias
-	0.138460,  // featNames
-	-0.877181, // featBothNamed
-	0.195849,  // featWords
-	-0.827589, // featSameLang
-	0.511069,  // featConcepts
-	-0.801311, // featBothConcepts
-	0.282147,  // featFigures
-	-0.456790, // featBothFigures
-	-0.713393, // featSharedNames
-	-0.029503, // featRarestName
-	-0.164791, // featTitleTopic
-	0.170150,  // featTime
-	-2.011796, // featDays
-	-0.903715, // featActions
-	-0.330691, // featSubjects
-	0.618469,  // featSubjectAgree
-	0.232024,  // featOtherWho
-	-0.728018, // featOtherWhere
-	-0.217587, // featOtherFigure
-	0.270862,  // featTimeNames
-	0.174548,  // featTimeWords
-	0.614992,  // featTimeConcepts
-	0.075942,  // featSharedWords
-	0.088709,  // featAgreeWho
-	-0.134807, // featAgreeWhere
-	0.328254,  // featAgreeFigure
-	-0.411011, // featOnlySpeakers
-	0.385955,  // featActionAgree
-	-0.014654, // featSameSubject
-	0.496881,  // featSharedActors
-	0.505462,  // featHand
-	0.317258,  // featNames ≥ 0.1
-	0.181390,  // featNames ≥ 0.25
-	0.039191,  // featNames ≥ 0.5
-	-0.038090, // featNames ≥ 0.75
-	0.585391,  // featConcepts ≥ 0.1
-	0.501066,  // featConcepts ≥ 0.25
-	0.223219,  // featConcepts ≥ 0.5
-	0.315432,  // featConcepts ≥ 0.75
-	0.846807,  // featWords ≥ 0.05
-	0.293452,  // featWords ≥ 0.15
-	-0.070650, // featWords ≥ 0.3
-	-0.002786, // featWords ≥ 0.5
-	0.365572,  // featRarestName ≥ 0.3
-	0.103475,  // featRarestName ≥ 0.5
-	-0.891817, // featRarestName ≥ 0.7
+	-0.644664, // featBias
+	0.133783,  // featNames
+	-0.884095, // featBothNamed
+	0.195323,  // featWords
+	-0.817239, // featSameLang
+	0.499503,  // featConcepts
+	-0.796028, // featBothConcepts
+	0.276734,  // featFigures
+	-0.451561, // featBothFigures
+	-0.711397, // featSharedNames
+	-0.026478, // featRarestName
+	-0.167503, // featTitleTopic
+	0.161680,  // featTime
+	-2.008732, // featDays
+	-0.885849, // featActions
+	-0.299044, // featSubjects
+	0.616967,  // featSubjectAgree
+	0.271435,  // featOtherWho
+	-0.735892, // featOtherWhere
+	-0.212262, // featOtherFigure
+	0.265608,  // featTimeNames
+	0.174187,  // featTimeWords
+	0.606363,  // featTimeConcepts
+	0.077072,  // featSharedWords
+	0.082883,  // featAgreeWho
+	-0.137619, // featAgreeWhere
+	0.325368,  // featAgreeFigure
+	-0.411521, // featOnlySpeakers
+	0.386791,  // featActionAgree
+	-0.017621, // featSameSubject
+	0.496424,  // featSharedActors
+	0.538752,  // featHand
+	0.310693,  // featNames ≥ 0.1
+	0.174152,  // featNames ≥ 0.25
+	0.033630,  // featNames ≥ 0.5
+	-0.038152, // featNames ≥ 0.75
+	0.561297,  // featConcepts ≥ 0.1
+	0.487788,  // featConcepts ≥ 0.25
+	0.219813,  // featConcepts ≥ 0.5
+	0.313324,  // featConcepts ≥ 0.75
+	0.844231,  // featWords ≥ 0.05
+	0.292527,  // featWords ≥ 0.15
+	-0.070314, // featWords ≥ 0.3
+	-0.002740, // featWords ≥ 0.5
+	0.369231,  // featRarestName ≥ 0.3
+	0.099280,  // featRarestName ≥ 0.5
+	-0.887279, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.333823, // featTime ≥ 0.2
-	0.684363,  // featTime ≥ 0.5
-	-0.202626, // featTime ≥ 0.8
-	-1.141724, // featTime ≥ 0.95
-	0.389800,  // featFigures ≥ 0.3
-	0.244675,  // featFigures ≥ 0.7
-	0.764999,  // featHand ≥ 0.065
-	0.614564,  // featHand ≥ 0.13
-	0.277108,  // featHand ≥ 0.26
-	0.184996,  // featRarestName × featTime
-	-0.102573, // featConcepts × featNames
-	0.570415,  // featSubjectAgree × featTime
-	1.037180,  // featSharedActors × featTime
+	-0.342289, // featTime ≥ 0.2
+	0.675500,  // featTime ≥ 0.5
+	-0.205056, // featTime ≥ 0.8
+	-1.140655, // featTime ≥ 0.95
+	0.383336,  // featFigures ≥ 0.3
+	0.239749,  // featFigures ≥ 0.7
+	0.834488,  // featHand ≥ 0.065
+	0.627366,  // featHand ≥ 0.13
+	0.286023,  // featHand ≥ 0.26
+	0.184510,  // featRarestName × featTime
+	-0.100024, // featConcepts × featNames
+	0.571560,  // featSubjectAgree × featTime
+	1.026930,  // featSharedActors × featTime
 }

@@ -197,8 +197,9 @@ type params struct {
 
 var defaultParams = params{
 	// Concepts count twice: the bilingual table is what a Russian and an
-	// English report of one event share besides names.
-	weight:   [numKinds]float64{1, 1, 2, 0.75},
+	// English report of one event share besides names. The glossary's
+	// words count across languages as words do within one.
+	weight:   [numKinds]float64{1, 1, 2, 0.75, 1},
 	tau:      30,
 	square:   true,
 	conflict: 0.5,
@@ -502,7 +503,11 @@ func (p *params) modelled() bool { return p.model != nil || p.veto != nil }
 // between them; times the conflict factors when their headlines name
 // different actions, subjects, people or figures (pairHeads). Words are
 // compared only within a language: across languages, names, concepts and
-// figures carry the comparison.
+// figures carry the comparison, and the glossary's words when both
+// headlines use one of them ("Russian rescuers lift crew…", «Спасатели
+// сняли экипаж…») and they raise the score.
+// A glossary word shared in the summaries alone is too weak a tie: "rocket"
+// is a satellite's launch and a missile's, «помилование» any pardon.
 func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64 {
 	same := a.f.lang == b.f.lang
 	var sum, wsum float64
@@ -517,11 +522,20 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 			}
 			continue
 		}
-		if kinds[k] == kindWord && !same {
+		if kinds[k] == kindWord && !same || kinds[k] == kindGloss {
 			continue
 		}
 		sum += wk * ev.dot[k] / (a.norm[k] * b.norm[k])
 		wsum += wk
+	}
+	gk := kindIndex(kindGloss)
+	if wk := g.p.weight[gk]; wk > 0 && !same && a.norm[gk] > 0 && b.norm[gk] > 0 && shareTitleGloss(a.f, b.f) {
+		// A word both headlines use is evidence for one event, not against
+		// it: names and concepts may say more than the glossary's words.
+		if c := ev.dot[gk] / (a.norm[gk] * b.norm[gk]); wsum == 0 || c > sum/wsum {
+			sum += wk * c
+			wsum += wk
+		}
 	}
 	if wsum == 0 {
 		return 0
@@ -676,4 +690,15 @@ func foretells(earlier, later *features) bool {
 // neither side while b's names no third country (thirdMiss).
 func thirdParty(a, b *features) bool {
 	return a.titleThird && !a.titleSide && !b.titleThird
+}
+
+// shareTitleGloss reports whether the headlines of a and b use a word of
+// the glossary in common.
+func shareTitleGloss(a, b *features) bool {
+	for _, k := range a.titleGloss {
+		if slices.Contains(b.titleGloss, k) {
+			return true
+		}
+	}
+	return false
 }

@@ -95,7 +95,7 @@ func TestTune(t *testing.T) {
 		{"square", []float64{0, 1}, func(p *params, v float64) { p.square = v == 1 }},
 		{"sideWeight", []float64{0, 0.25, 0.5, 0.75, 1}, func(p *params, v float64) { p.sideWeight = v }},
 	}
-	for k, name := range []string{"name", "word", "concept", "number"} {
+	for k, name := range []string{"name", "word", "concept", "number", "gloss"} {
 		knobs = append(knobs, knob{"weight " + name, []float64{0, 0.25, 0.5, 0.75, 1, 1.5, 2}, func(p *params, v float64) { p.weight[k] = v }})
 	}
 	if os.Getenv("STORY_TUNE") == "weights" {
