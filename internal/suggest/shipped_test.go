@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen19.jsonl": true, "unseen20.jsonl": true}
+var unread = map[string]bool{"unseen20.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -100,7 +100,12 @@ func labelledSets(t *testing.T) []Item {
 // Black Sea ceasefire), and Vietnam's Cam Ranh receiving a Russian frigate
 // days after a US carrier's visit to Da Nang (r18-056) comes back. With
 // Vietnam's ports among the third parties, which part that headline
-// without "US", it is twenty-six and eight.
+// without "US", it is twenty-six and eight. With unseen19.jsonl read it is
+// thirty and nine: four of its relevant items name the American side only
+// by "US" (a veteran freed before New Year, the negotiators on
+// anti-satellite weapons, the envoys at the OSCE, the frozen central bank
+// reserves), and Armenia's reactor study with a US firm beside its fuel
+// deal with Rosatom (r19-094) comes back.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
