@@ -105,7 +105,11 @@ func labelledSets(t *testing.T) []Item {
 // by "US" (a veteran freed before New Year, the negotiators on
 // anti-satellite weapons, the envoys at the OSCE, the frozen central bank
 // reserves), and Armenia's reactor study with a US firm beside its fuel
-// deal with Rosatom (r19-094) comes back.
+// deal with Rosatom (r19-094) comes back. With the military districts, the
+// ministries' verbs in the present, the strategic stability rounds, the
+// destroyers, the weapons against satellites, the large cities and the
+// Kremlin's namesakes it is still thirty and nine: none of the items
+// they catch or drop says "US".
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

@@ -347,8 +347,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (R 0.721), the embassy on Wisconsin Avenue by its other word order
 		// one more (R 0.744), the Transportation Department one more
 		// (R 0.767), the icebreaker Storis with Chukotka's ports one more
-		// (R 0.791) and Golden Dome in Russian one more (R 0.814).
-		{"unseen16", 1.0, 0.81},
+		// (R 0.791) and Golden Dome in Russian one more (R 0.814); the
+		// foreign ministry followed by its verb in the present one more,
+		// the trade mission employee held in Seattle (R 0.837).
+		{"unseen16", 1.0, 0.83},
 		// Written blind like unseen16.jsonl, and read once after the rules
 		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
 		// services, Red Square, the Transportation Department, the Storis,
@@ -401,8 +403,14 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// city's resident, "the embassy", an unnamed foreign ministry, a
 		// weapon, a jet, a destroyer or not at all, or "the two presidents"
 		// at a venue; its false positives are a billiards cup and Armenia's
-		// deals with each side.
-		{"unseen19", 0.94, 0.81},
+		// deals with each side. Since read, it is development data; the
+		// military districts catch one of its items (R 0.837), the strategic
+		// stability talks by their rounds one more (R 0.860), the Navy's
+		// destroyers by name one more (R 0.884), the weapons against
+		// satellites one more (R 0.907) and Americans by the large cities
+		// they come from one more (R 0.930); the Kremlin's namesakes
+		// ignored drop the billiards cup (P 0.976).
+		{"unseen19", 0.97, 0.93},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
