@@ -231,6 +231,11 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	end := 0                                  // past the latest name of the aliases that is no side's
 	for i := 0; i < len(ws); i++ {
 		if id, n := x.aliases.match(ws, stems, i); n > 0 {
+			if x.aliases.bodies[id] && i > 0 && isThirdCountry(ws[i-1].lower) {
+				// "China's navy" is not the US Navy, nor "японская
+				// береговая охрана" Russia's border guard.
+				continue
+			}
 			if i < end && !x.aliases.sides[id] {
 				// A name inside a longer one is part of it: "Navy" in
 				// "Russian Navy" is not the US Navy. A side's name is

@@ -670,6 +670,65 @@ canada canadian канад
 mexico mexican мексик
 brazil brazilian бразили
 vatican ватикан
+chile chilean чили
+argentina argentine argentinian аргентин
+colombia colombian колумби
+peru peruvian перу
+ecuador ecuadorian эквадор
+bolivia bolivian боливи
+nicaragua nicaraguan никарагуа
+panama panamanian панам
+italy italian итали
+spain spanish испани
+portugal portuguese португали
+greece greek греци
+cyprus cypriot кипр
+malta maltese мальт
+netherlands dutch нидерланд голланди
+belgium belgian бельги
+denmark danish дани
+sweden swedish швеци
+iceland icelandic исланди
+ireland irish ирланди
+estonia estonian эстони
+latvia latvian латви
+lithuania lithuanian литв
+moldova moldovan молдав молдов
+romania romanian румыни
+bulgaria bulgarian болгари
+czech чехи
+slovakia slovak словаки
+slovenia slovenian словени
+croatia croatian хорвати
+kyrgyzstan kyrgyz киргизи киргизстан кыргызстан
+uzbekistan uzbek узбекистан
+tajikistan tajik таджикистан
+turkmenistan turkmen туркмени туркменистан
+mongolia mongolian монголи
+afghanistan afghan афганистан
+pakistan pakistani пакистан
+iraq iraqi ирак
+lebanon lebanese ливан
+kuwait kuwaiti кувейт
+bahrain bahraini бахрейн
+yemen yemeni йемен
+libya libyan ливи
+algeria algerian алжир
+morocco moroccan марокко
+tunisia tunisian тунис
+sudan sudanese судан
+nigeria nigerian нигери
+ethiopia ethiopian эфиопи
+kenya kenyan кени
+djibouti джибути
+юар
+australia australian австрали
+indonesia indonesian индонези
+malaysia malaysian малайзи
+thailand thai таиланд
+vietnam vietnamese вьетнам
+philippines philippine filipino филиппин
+singapore сингапур
 `)
 
 // isThirdCountry reports whether the lower-case word w is one of

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.644664, // featBias
-	0.133783,  // featNames
-	-0.884095, // featBothNamed
-	0.195323,  // featWords
-	-0.817239, // featSameLang
-	0.499503,  // featConcepts
-	-0.796028, // featBothConcepts
-	0.276734,  // featFigures
-	-0.451561, // featBothFigures
-	-0.711397, // featSharedNames
-	-0.026478, // featRarestName
-	-0.167503, // featTitleTopic
-	0.161680,  // featTime
-	-2.008732, // featDays
-	-0.885849, // featActions
-	-0.299044, // featSubjects
-	0.616967,  // featSubjectAgree
-	0.271435,  // featOtherWho
-	-0.735892, // featOtherWhere
-	-0.212262, // featOtherFigure
-	0.265608,  // featTimeNames
-	0.174187,  // featTimeWords
-	0.606363,  // featTimeConcepts
-	0.077072,  // featSharedWords
-	0.082883,  // featAgreeWho
-	-0.137619, // featAgreeWhere
-	0.325368,  // featAgreeFigure
-	-0.411521, // featOnlySpeakers
-	0.386791,  // featActionAgree
-	-0.017621, // featSameSubject
-	0.496424,  // featSharedActors
-	0.538752,  // featHand
-	0.310693,  // featNames ≥ 0.1
-	0.174152,  // featNames ≥ 0.25
-	0.033630,  // featNames ≥ 0.5
-	-0.038152, // featNames ≥ 0.75
-	0.561297,  // featConcepts ≥ 0.1
-	0.487788,  // featConcepts ≥ 0.25
-	0.219813,  // featConcepts ≥ 0.5
-	0.313324,  // featConcepts ≥ 0.75
-	0.844231,  // featWords ≥ 0.05
-	0.292527,  // featWords ≥ 0.15
-	-0.070314, // featWords ≥ 0.3
-	-0.002740, // featWords ≥ 0.5
-	0.369231,  // featRarestName ≥ 0.3
-	0.099280,  // featRarestName ≥ 0.5
-	-0.887279, // featRarestName ≥ 0.7
+	-0.642260, // featBias
+	0.132465,  // featNames
+	-0.881933, // featBothNamed
+	0.195447,  // featWords
+	-0.817500, // featSameLang
+	0.498086,  // featConcepts
+	-0.809353, // featBothConcepts
+	0.275978,  // featFigures
+	-0.452217, // featBothFigures
+	-0.711857, // featSharedNames
+	-0.025450, // featRarestName
+	-0.167463, // featTitleTopic
+	0.163404,  // featTime
+	-2.007056, // featDays
+	-0.884505, // featActions
+	-0.295120, // featSubjects
+	0.617237,  // featSubjectAgree
+	0.275696,  // featOtherWho
+	-0.735633, // featOtherWhere
+	-0.211655, // featOtherFigure
+	0.264169,  // featTimeNames
+	0.174318,  // featTimeWords
+	0.604505,  // featTimeConcepts
+	0.076702,  // featSharedWords
+	0.079579,  // featAgreeWho
+	-0.126620, // featAgreeWhere
+	0.324900,  // featAgreeFigure
+	-0.411548, // featOnlySpeakers
+	0.385014,  // featActionAgree
+	-0.018186, // featSameSubject
+	0.495259,  // featSharedActors
+	0.539325,  // featHand
+	0.311221,  // featNames ≥ 0.1
+	0.170733,  // featNames ≥ 0.25
+	0.032875,  // featNames ≥ 0.5
+	-0.038500, // featNames ≥ 0.75
+	0.556341,  // featConcepts ≥ 0.1
+	0.487149,  // featConcepts ≥ 0.25
+	0.220081,  // featConcepts ≥ 0.5
+	0.313345,  // featConcepts ≥ 0.75
+	0.844442,  // featWords ≥ 0.05
+	0.291640,  // featWords ≥ 0.15
+	-0.070168, // featWords ≥ 0.3
+	-0.002722, // featWords ≥ 0.5
+	0.371057,  // featRarestName ≥ 0.3
+	0.101002,  // featRarestName ≥ 0.5
+	-0.889291, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.342289, // featTime ≥ 0.2
-	0.675500,  // featTime ≥ 0.5
-	-0.205056, // featTime ≥ 0.8
-	-1.140655, // featTime ≥ 0.95
-	0.383336,  // featFigures ≥ 0.3
-	0.239749,  // featFigures ≥ 0.7
-	0.834488,  // featHand ≥ 0.065
-	0.627366,  // featHand ≥ 0.13
-	0.286023,  // featHand ≥ 0.26
-	0.184510,  // featRarestName × featTime
-	-0.100024, // featConcepts × featNames
-	0.571560,  // featSubjectAgree × featTime
-	1.026930,  // featSharedActors × featTime
+	-0.340384, // featTime ≥ 0.2
+	0.676068,  // featTime ≥ 0.5
+	-0.205308, // featTime ≥ 0.8
+	-1.138694, // featTime ≥ 0.95
+	0.382318,  // featFigures ≥ 0.3
+	0.239121,  // featFigures ≥ 0.7
+	0.848533,  // featHand ≥ 0.065
+	0.627009,  // featHand ≥ 0.13
+	0.284671,  // featHand ≥ 0.26
+	0.186454,  // featRarestName × featTime
+	-0.099671, // featConcepts × featNames
+	0.571684,  // featSubjectAgree × featTime
+	1.026899,  // featSharedActors × featTime
 }

@@ -203,10 +203,39 @@ func TestIsThirdCountry(t *testing.T) {
 		{"россия", false},
 		{"оманский", false}, // an adjective names a venue as often as an actor
 		{"bern", false},
+		{"chile", true},
+		{"чили", true},
+		{"аргентины", true},
+		{"италией", true},
+		{"ирака", true},
+		{"сингапуре", true},
+		{"djibouti", true},
+		{"данный", false},
+		{"кипрский", false},
 	}
 	for _, tt := range tests {
 		if got := isThirdCountry(tt.word); got != tt.want {
 			t.Errorf("isThirdCountry(%q) = %v, want %v", tt.word, got, tt.want)
+		}
+	}
+}
+
+// A side's body named after a third country is that country's: "China's
+// navy" is not the US Navy.
+func TestThirdCountryBody(t *testing.T) {
+	g := New(Options{})
+	usNavy := string(kindName) + "=вмс сша"
+	for _, tt := range []struct {
+		title string
+		want  bool
+	}{
+		{"US Navy destroyer drills with Russian ship off Djibouti", true},
+		{"Navy destroyer drills with Russian ship off Djibouti", true},
+		{"China's navy opens pier at its Djibouti base", false},
+		{"Chinese navy opens pier at its Djibouti base", false},
+	} {
+		if got := g.x.features(Report{Title: tt.title, Lang: "en"}).has(usNavy); got != tt.want {
+			t.Errorf("%q names the US Navy: %v, want %v", tt.title, got, tt.want)
 		}
 	}
 }
