@@ -12,7 +12,7 @@ import (
 
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then.
-var unread = map[string]bool{"unseen20.jsonl": true, "unseen21.jsonl": true}
+var unread = map[string]bool{"unseen21.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -109,7 +109,11 @@ func labelledSets(t *testing.T) []Item {
 // ministries' verbs in the present, the strategic stability rounds, the
 // destroyers, the weapons against satellites, the large cities and the
 // Kremlin's namesakes it is still thirty and nine: none of the items
-// they catch or drop says "US".
+// they catch or drop says "US". With unseen20.jsonl read it is thirty-two
+// and nine: two of its relevant items name the American side only by
+// "US" (the officers' deconfliction line on the Black Sea, the embassy in
+// Moscow's visa services), and its items on other business that say "US"
+// are not matched with it.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
