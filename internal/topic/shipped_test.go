@@ -216,8 +216,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// spellings of both sides) catch five more of its items (P 0.875,
 		// R 0.814); "the two leaders", the launch-notification channel and
 		// the talks on the embassies three more (P 0.884, R 0.884); films and
-		// their reviews excluded drop a false positive (P 0.905).
-		{"unseen6", 0.90, 0.88},
+		// their reviews excluded drop a false positive (P 0.905); Russia's
+		// consulates general named by their US city in Russian catch one
+		// more (R 0.907).
+		{"unseen6", 0.90, 0.90},
 		// Written blind like unseen6.jsonl, and read once after the places,
 		// bodies and spellings: P 0.829, R 0.791, the same items as with the
 		// rules before that change (docs/rules.md). Since read, it is
@@ -423,7 +425,13 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// neither side, or name both by their agencies with no word of the
 		// business between them; its false positives are ambassadors at a
 		// third country's ceremony and both peoples among Turkey's visitors.
-		{"unseen20", 0.95, 0.84},
+		// Since read, it is development data; the General Staff in Russian
+		// catches one of its items (R 0.867), the State Department's under
+		// secretary by his portfolio one more (R 0.889), Russia's consulates
+		// general by their city one more (R 0.911) and NASA and Roscosmos
+		// named as a pair one more (R 0.933); officials' visits spelled out,
+		// not "visit*", drop Turkey's visitors (P 0.977).
+		{"unseen20", 0.97, 0.93},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
