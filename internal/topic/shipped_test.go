@@ -432,6 +432,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// named as a pair one more (R 0.933); officials' visits spelled out,
 		// not "visit*", drop Turkey's visitors (P 0.977).
 		{"unseen20", 0.97, 0.93},
+		// Written blind like unseen20.jsonl, half in Russian, asked for the
+		// usual mix: most relevant items name both sides plainly, the others
+		// one side only by a body, an official, a capital, a state, a ship
+		// or an address; read once after the rules named the General Staff
+		// in Russian, the under secretaries, Russia's consulates by their
+		// city and the space agencies as a pair: P 0.957, R 1.000, the same
+		// with the rules before that change, which moved no item of it
+		// (docs/rules.md). It has no misses; its false positives are a third
+		// country's leader on Svalbard amid both sides' interest and the
+		// Pentagon's interceptor contract with Russian missiles in passing.
+		{"unseen21", 0.95, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
