@@ -2,6 +2,7 @@ package match
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -528,6 +529,11 @@ var partedHeadlines = func() Rules {
 func TestOthersApart(t *testing.T) {
 	sinceThen := partedHeadlines
 	sinceThen.Ignore = []string{"Indian Ocean", "since then"}
+	// parted is what a headline that names other and both sides, parted
+	// by word, is missing.
+	parted := func(other, word string) []string {
+		return []string{fmt.Sprintf("Russia and US in one part of the headline, which names %q and parts them with %q", other, word)}
+	}
 	tests := []struct {
 		name    string
 		rules   Rules
@@ -537,16 +543,16 @@ func TestOthersApart(t *testing.T) {
 	}{
 		{"each side in turn", partedHeadlines,
 			Document{Title: "India's leader holds talks in Washington, then Moscow"}, false,
-			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+			parted("India", "then")},
 		{"the other way round, in two words", partedHeadlines,
 			Document{Title: "India signs Russian deal weeks after US talks"}, false,
-			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "weeks after"`}},
+			parted("India", "weeks after")},
 		{"russian, with an ending", partedHeadlines,
 			Document{Title: "Китай ввёл санкции против России после визита в США"}, false,
-			[]string{`Russia and US in one part of the headline, which names "Китай" and parts them with "после визита"`}},
+			parted("Китай", "после визита")},
 		{"one side in three parts", partedHeadlines,
 			Document{Title: "India: US deal, then Russian talks, then US tariffs"}, false,
-			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+			parted("India", "then")},
 		{"both sides in one part", partedHeadlines,
 			Document{Title: "India hosts US and Russian talks, then a dinner"}, true, nil},
 		{"both sides in the second part", partedHeadlines,
@@ -563,7 +569,7 @@ func TestOthersApart(t *testing.T) {
 			Document{Title: "Moscow has since then sought India deal with US"}, true, nil},
 		{"the same without the ignored phrase", partedHeadlines,
 			Document{Title: "Moscow has since then sought India deal with US"}, false,
-			[]string{`Russia and US in one part of the headline, which names "India" and parts them with "then"`}},
+			parted("India", "then")},
 		{"no parting words", thirdParties,
 			Document{Title: "India's leader holds talks in Washington, then Moscow"}, true, nil},
 	}
