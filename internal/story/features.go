@@ -107,27 +107,30 @@ const (
 )
 
 // addHead records key as a name the headline gives.
-func (f *features) addHead(h int, key string) {
-	if !slices.Contains(f.heads[h], key) {
-		f.heads[h] = append(f.heads[h], key)
-	}
-}
+func (f *features) addHead(h int, key string) { f.heads[h] = addOnce(f.heads[h], key) }
 
-func (f *features) addTitleTopic(key string) {
-	if !slices.Contains(f.titleTopics, key) {
-		f.titleTopics = append(f.titleTopics, key)
+func (f *features) addTitleTopic(key string) { f.titleTopics = addOnce(f.titleTopics, key) }
+
+// addOnce appends key to keys unless it is there: a headline names a few
+// things, so a list is cheaper than a set.
+func addOnce(keys []string, key string) []string {
+	if slices.Contains(keys, key) {
+		return keys
 	}
+	return append(keys, key)
 }
 
 // shareTitleTopic reports whether the headlines of a and b name a concept
 // or a figure in common.
-func shareTitleTopic(a, b *features) bool {
-	for _, k := range a.titleTopics {
-		if slices.Contains(b.titleTopics, k) {
-			return true
-		}
-	}
-	return false
+func shareTitleTopic(a, b *features) bool { return sharesAny(a.titleTopics, b.titleTopics) }
+
+// shareTitleGloss reports whether the headlines of a and b use a word of
+// the glossary in common.
+func shareTitleGloss(a, b *features) bool { return sharesAny(a.titleGloss, b.titleGloss) }
+
+// sharesAny reports whether a and b have a key in common.
+func sharesAny(a, b []string) bool {
+	return slices.ContainsFunc(a, func(k string) bool { return slices.Contains(b, k) })
 }
 
 // has reports whether f has the feature key.
@@ -329,8 +332,8 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			if g, n := matchForm(glossaryForms, ws, i); n > 0 && !inConcept[i] {
 				key := string(kindGloss) + glossary[g].id
 				tf[key] += weight
-				if title && !slices.Contains(f.titleGloss, key) {
-					f.titleGloss = append(f.titleGloss, key)
+				if title {
+					f.titleGloss = addOnce(f.titleGloss, key)
 				}
 			}
 		}

@@ -691,14 +691,3 @@ func foretells(earlier, later *features) bool {
 func thirdParty(a, b *features) bool {
 	return a.titleThird && !a.titleSide && !b.titleThird
 }
-
-// shareTitleGloss reports whether the headlines of a and b use a word of
-// the glossary in common.
-func shareTitleGloss(a, b *features) bool {
-	for _, k := range a.titleGloss {
-		if slices.Contains(b.titleGloss, k) {
-			return true
-		}
-	}
-	return false
-}
