@@ -47,6 +47,7 @@ var ablations = []struct {
 	{"a freed prisoner's coming home read as a meeting, its airport as the event's place", func(p *params) { p.homecoming = false }, false},
 	{"a court's custody order after a detention read as a court's action of its own", func(p *params) { p.remand = false }, false},
 	{"no cut for a statement of what is to come against a later act (forecastMiss)", func(p *params) { p.forecastMiss = 1 }, false},
+	{"no cut for one person's two statements that share nothing else (statementMiss)", func(p *params) { p.statementMiss = 1 }, false},
 	{"no figure conflict (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 1 }, false},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},

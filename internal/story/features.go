@@ -94,6 +94,11 @@ type features struct {
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
+	// titleStatement is whether the headline tells what someone said, and
+	// titleSpeakers the names it gives of who said it (statement,
+	// params.statementMiss).
+	titleStatement bool
+	titleSpeakers  []string
 	// titleGloss are the glossary's words the headline uses (kindGloss).
 	titleGloss []string
 }
@@ -210,8 +215,17 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.titleKin = f.titleKin || title
 		}
 	}
+	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
 		f.titleForecast = forecast(ws)
+		f.titleStatement, speakerEnd = statement(ws)
+	}
+	// addSpeaker records the name key at word i as who spoke, when the
+	// headline is a statement and the word comes before what was said.
+	addSpeaker := func(i int, key string) {
+		if i < speakerEnd {
+			f.titleSpeakers = addOnce(f.titleSpeakers, key)
+		}
 	}
 	var home, custody bool
 	if title && (x.homecoming || x.remand) {
@@ -252,6 +266,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
 			}
+			addSpeaker(i, key)
 			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(x.thirdNames, key) {
 				x.thirdNames = append(x.thirdNames, key)
 			}
@@ -276,7 +291,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	if x.offices != nil {
-		x.officeHolders(ws, stems, weight, tf, f, title, at, voicePost)
+		x.officeHolders(ws, stems, weight, tf, f, title, at, voicePost, addSpeaker)
 	}
 	for i := 0; i < len(ws); i++ {
 		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
@@ -354,6 +369,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			if len(k) >= 2 {
 				key := string(kindName) + k
+				addSpeaker(i, key)
 				if isThirdCountry(w.lower) && !slices.Contains(x.thirdNames, key) {
 					x.thirdNames = append(x.thirdNames, key)
 				}
@@ -421,7 +437,7 @@ func homecoming(ws []word, acts uint32) bool {
 // still names the ministry and the country), so that a report that gives
 // both the post and the name counts the name twice, as one that gives the
 // name twice does.
-func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time, voicePost []bool) {
+func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time, voicePost []bool, addSpeaker func(int, string)) {
 	for i := 0; i < len(ws); i++ {
 		id, n := x.offices.names.match(ws, stems, i)
 		if n == 0 {
@@ -433,6 +449,7 @@ func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf 
 		if key == "" {
 			continue
 		}
+		addSpeaker(start, key)
 		w := weight
 		switch {
 		case x.speakers[key[1:]]:
@@ -791,4 +808,23 @@ func forecast(ws []word) bool {
 		}
 	}
 	return statement && prospect
+}
+
+// statement reports whether the headline ws tells what someone said: it
+// has a word of saying (sayWords: "Lavrov says…", «Рябков заявил…») or a
+// capitalised name before a colon near its start («Песков: …»), and no
+// label before it ("Analysis: …"). n is the number of its first words,
+// those before the word of saying or the colon, that name who spoke. A
+// word of saying further on is a clause of a headline about an act
+// ("Treasury targets crypto platforms it says bankroll…").
+func statement(ws []word) (said bool, n int) {
+	for i, w := range ws {
+		switch {
+		case sayWords[w.lower] && i <= 4:
+			return true, i
+		case w.colon && i > 0 && i <= 6 && ws[i-1].cap && !labelWords[ws[0].lower]:
+			return true, i
+		}
+	}
+	return false, 0
 }

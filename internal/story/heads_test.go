@@ -426,3 +426,49 @@ func TestForecastMiss(t *testing.T) {
 		}
 	}
 }
+
+// A headline tells what someone said when a word of saying comes near its
+// start or a name comes before a colon; the names before either are who
+// spoke (among them the Kremlin of "Kremlin aide Ushakov"). A word of
+// saying deep in the headline is a clause of an act, and a rubric before
+// a colon is no speaker.
+func TestStatement(t *testing.T) {
+	g := New(Options{})
+	at := time.Date(2030, 5, 7, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		title    string
+		said     bool
+		speakers []string
+	}{
+		{"Лавров: Москва ждет от США возврата дипломатической собственности", true, []string{"лавров"}},
+		{"Kremlin aide Ushakov says no Putin-Trump call planned for now", true, []string{"ushakov"}},
+		{"Рябков заявил о готовности к консультациям с США", true, []string{"рябков"}},
+		{"Treasury targets crypto platforms it says bankroll Russia's military suppliers", false, nil},
+		{"Analysis: Putin plays for time as Washington's patience wears thin", false, nil},
+		{"Путин и Трамп провели телефонный разговор", false, nil},
+	}
+	for _, tt := range tests {
+		f := g.x.features(Report{Title: tt.title, Published: at})
+		missing := len(tt.speakers) == 0 && len(f.titleSpeakers) > 0
+		for _, s := range tt.speakers {
+			missing = missing || !slices.Contains(f.titleSpeakers, string(kindName)+Key(s))
+		}
+		if f.titleStatement != tt.said || missing {
+			t.Errorf("%q: statement %v by %q, want %v by %q", tt.title, f.titleStatement, f.titleSpeakers, tt.said, tt.speakers)
+		}
+	}
+}
+
+// Two statements of one person that share nothing but him and the sides
+// are two matters: a minister's word on the embassies' property and his
+// word on the arms talks. His statements on one matter, his act and
+// another person's statement are not cut.
+func TestStatementMiss(t *testing.T) {
+	property := Report{Lang: "ru", Title: "Лавров: Москва ждет от США возврата дипломатической собственности", Text: "Министр иностранных дел России Сергей Лавров заявил, что без возврата изъятых объектов нормализация работы посольств не будет полной."}
+	checkCut(t, func(p *params) { p.statementMiss = 1 }, property, []cutCase{
+		{Report{Lang: "ru", Title: "Лавров: Вашингтон затягивает консультации по стратегической стабильности", Text: "Министр иностранных дел России Сергей Лавров сказал, что США не назвали дату нового раунда."}, true},
+		{Report{Lang: "ru", Title: "Лавров: возврат дипломатической собственности остается условием нормализации", Text: "Министр иностранных дел России Сергей Лавров повторил позицию Москвы по посольствам США и России."}, false},
+		{Report{Lang: "ru", Title: "Лавров и госсекретарь США обсудили по телефону стратегическую стабильность", Text: "Министр иностранных дел России Сергей Лавров и государственный секретарь США провели телефонный разговор."}, false},
+		{Report{Lang: "ru", Title: "Рябков: Вашингтон затягивает консультации по стратегической стабильности", Text: "Замминистра иностранных дел России Сергей Рябков сказал, что Лавров обсудит это с госсекретарем США."}, false},
+	})
+}

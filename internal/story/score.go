@@ -166,6 +166,14 @@ type params struct {
 	// another event, whatever they share. 1: no effect.
 	forecastMiss  float64
 	forecastHours float64
+	// statementMiss multiplies the score of two reports whose headlines
+	// both tell what one person said (statement) and share nothing but
+	// him and the sides: no concept, figure or word of the glossary, and
+	// no other name either headline gives (otherStatement). A minister
+	// speaks on several matters a day, as a spokesperson does (voiceMiss):
+	// his word on the embassies' property is not his word on the arms
+	// talks. It is applied after the model's veto (assess). 1: no effect.
+	statementMiss float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -233,6 +241,7 @@ var defaultParams = params{
 	kinMiss:         0.25,
 	forecastMiss:    0.4,
 	forecastHours:   6,
+	statementMiss:   0.35,
 	locative:        true,
 	homecoming:      true,
 	remand:          true,
@@ -462,8 +471,15 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	hand := g.handScore(a, b, ev, hours)
+	// The cut for one speaker's two statements comes after the model:
+	// it is rare enough that the model cannot learn it, and its fit,
+	// whose input is the hand-set score, stays what it was.
+	cut := 1.0
+	if g.p.statementMiss != 1 && otherStatement(a.f, b.f) {
+		cut = g.p.statementMiss
+	}
 	if !g.p.modelled() {
-		return hand, 0
+		return hand * cut, 0
 	}
 	x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
 	if g.p.model != nil {
@@ -478,7 +494,16 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 		return s, 0
 	}
 	prob = g.p.veto.score(&x)
-	return min(hand, g.p.threshold*prob/g.p.vetoAt), prob
+	return min(hand, g.p.threshold*prob/g.p.vetoAt) * cut, prob
+}
+
+// otherStatement reports whether a and b are two statements of one
+// person on different matters (statementMiss): both headlines tell what
+// someone said and one person said both, each names something besides
+// him, and they share nothing else: no concept, figure or word of the
+// glossary, and no name of either headline besides his.
+func otherStatement(a, b *features) bool {
+	return sharesSpeaker(a, b) && saysWhat(a) && saysWhat(b) && !shareTitleTopic(a, b) && !shareTitleGloss(a, b) && !agreeBeyondSpeakers(a, b) && !agreeBeyondSpeakers(b, a)
 }
 
 // isPlace reports whether the name key is a place: a city of placeNames,
@@ -583,6 +608,44 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 		}
 	}
 	return s
+}
+
+// sharesSpeaker reports whether the headlines of a and b both tell what
+// someone said, and one person said both (statementMiss).
+func sharesSpeaker(a, b *features) bool {
+	return a.titleStatement && b.titleStatement && sharesAny(a.titleSpeakers, b.titleSpeakers)
+}
+
+// saysWhat reports whether f's headline names a concept, a figure or
+// someone or somewhere besides who spoke: a commentary's headline that
+// names nothing ("Эксперты вместо саммита") shares nothing with any
+// report, and is left to the other cuts (statementMiss).
+func saysWhat(f *features) bool {
+	if len(f.titleTopics) > 0 {
+		return true
+	}
+	for _, keys := range f.heads {
+		for _, k := range keys {
+			if !slices.Contains(f.titleSpeakers, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// agreeBeyondSpeakers reports whether b names a name a's headline gives
+// (heads) other than those of who spoke in either headline
+// (statementMiss).
+func agreeBeyondSpeakers(a, b *features) bool {
+	for _, keys := range a.heads {
+		for _, k := range keys {
+			if b.has(k) && !slices.Contains(a.titleSpeakers, k) && !slices.Contains(b.titleSpeakers, k) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // timeFactor falls from 1 with the hours between two reports: to one half
