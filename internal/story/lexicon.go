@@ -297,7 +297,7 @@ session action: совещани*
 swap action: swap*, exchang*, freed, frees, free, releas*, обмен*, освобо*, traded
 sanctions action: sanction*, blacklist*, designat*, санкц*, sdn
 entryban action: entry ban, bars entry, barred entry, bans entry, ban list, въезд*, стоп лист*, stop list
-expulsion action: expel*, expuls*, persona non grata, нон грата, высыл*, выслал*, высылк*, выслан*, leave russia, покинуть россию
+expulsion action: expel*, expuls*, persona non grata, нон грата, высыл*, выслал*, высылк*, выслан*, leave russia, hours to leave, diplomats to leave, diplomat to leave, staff to leave, staffer to leave, покинуть россию
 court action: sentenc*, convict*, court, jail*, приговор*, осуди*, осужд*, суд, суде, судом
 arrest action: arrest*, detain*, detention, задерж*, арест*
 charges action: charg*, indict*, обвинени*, обвиня*, предъяв*

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642260, // featBias
-	0.132465,  // featNames
-	-0.881933, // featBothNamed
-	0.195447,  // featWords
-	-0.817500, // featSameLang
-	0.498086,  // featConcepts
-	-0.809353, // featBothConcepts
-	0.275978,  // featFigures
-	-0.452217, // featBothFigures
-	-0.711857, // featSharedNames
-	-0.025450, // featRarestName
-	-0.167463, // featTitleTopic
-	0.163404,  // featTime
-	-2.007056, // featDays
-	-0.884505, // featActions
-	-0.295120, // featSubjects
-	0.617237,  // featSubjectAgree
-	0.275696,  // featOtherWho
-	-0.735633, // featOtherWhere
-	-0.211655, // featOtherFigure
-	0.264169,  // featTimeNames
-	0.174318,  // featTimeWords
-	0.604505,  // featTimeConcepts
-	0.076702,  // featSharedWords
-	0.079579,  // featAgreeWho
-	-0.126620, // featAgreeWhere
-	0.324900,  // featAgreeFigure
-	-0.411548, // featOnlySpeakers
-	0.385014,  // featActionAgree
-	-0.018186, // featSameSubject
-	0.495259,  // featSharedActors
-	0.539325,  // featHand
-	0.311221,  // featNames ≥ 0.1
-	0.170733,  // featNames ≥ 0.25
-	0.032875,  // featNames ≥ 0.5
-	-0.038500, // featNames ≥ 0.75
-	0.556341,  // featConcepts ≥ 0.1
-	0.487149,  // featConcepts ≥ 0.25
-	0.220081,  // featConcepts ≥ 0.5
-	0.313345,  // featConcepts ≥ 0.75
-	0.844442,  // featWords ≥ 0.05
-	0.291640,  // featWords ≥ 0.15
-	-0.070168, // featWords ≥ 0.3
-	-0.002722, // featWords ≥ 0.5
-	0.371057,  // featRarestName ≥ 0.3
-	0.101002,  // featRarestName ≥ 0.5
-	-0.889291, // featRarestName ≥ 0.7
+	-0.642515, // featBias
+	0.129629,  // featNames
+	-0.881866, // featBothNamed
+	0.195602,  // featWords
+	-0.815757, // featSameLang
+	0.501571,  // featConcepts
+	-0.806914, // featBothConcepts
+	0.275266,  // featFigures
+	-0.453012, // featBothFigures
+	-0.711942, // featSharedNames
+	-0.026034, // featRarestName
+	-0.162665, // featTitleTopic
+	0.163703,  // featTime
+	-2.007546, // featDays
+	-0.888409, // featActions
+	-0.294158, // featSubjects
+	0.617240,  // featSubjectAgree
+	0.275182,  // featOtherWho
+	-0.736393, // featOtherWhere
+	-0.208787, // featOtherFigure
+	0.262118,  // featTimeNames
+	0.174553,  // featTimeWords
+	0.608356,  // featTimeConcepts
+	0.076770,  // featSharedWords
+	0.079029,  // featAgreeWho
+	-0.125663, // featAgreeWhere
+	0.327479,  // featAgreeFigure
+	-0.411975, // featOnlySpeakers
+	0.383843,  // featActionAgree
+	-0.020517, // featSameSubject
+	0.495373,  // featSharedActors
+	0.540549,  // featHand
+	0.311497,  // featNames ≥ 0.1
+	0.174772,  // featNames ≥ 0.25
+	0.036591,  // featNames ≥ 0.5
+	-0.040920, // featNames ≥ 0.75
+	0.548060,  // featConcepts ≥ 0.1
+	0.487743,  // featConcepts ≥ 0.25
+	0.220183,  // featConcepts ≥ 0.5
+	0.304716,  // featConcepts ≥ 0.75
+	0.849895,  // featWords ≥ 0.05
+	0.287403,  // featWords ≥ 0.15
+	-0.070751, // featWords ≥ 0.3
+	-0.002720, // featWords ≥ 0.5
+	0.370183,  // featRarestName ≥ 0.3
+	0.100525,  // featRarestName ≥ 0.5
+	-0.892159, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.340384, // featTime ≥ 0.2
+	-0.340708, // featTime ≥ 0.2
 	0.676068,  // featTime ≥ 0.5
-	-0.205308, // featTime ≥ 0.8
-	-1.138694, // featTime ≥ 0.95
-	0.382318,  // featFigures ≥ 0.3
-	0.239121,  // featFigures ≥ 0.7
-	0.848533,  // featHand ≥ 0.065
-	0.627009,  // featHand ≥ 0.13
-	0.284671,  // featHand ≥ 0.26
-	0.186454,  // featRarestName × featTime
-	-0.099671, // featConcepts × featNames
-	0.571684,  // featSubjectAgree × featTime
-	1.026899,  // featSharedActors × featTime
+	-0.202396, // featTime ≥ 0.8
+	-1.142270, // featTime ≥ 0.95
+	0.384464,  // featFigures ≥ 0.3
+	0.235977,  // featFigures ≥ 0.7
+	0.852672,  // featHand ≥ 0.065
+	0.620916,  // featHand ≥ 0.13
+	0.290541,  // featHand ≥ 0.26
+	0.184998,  // featRarestName × featTime
+	-0.098172, // featConcepts × featNames
+	0.570756,  // featSubjectAgree × featTime
+	1.025239,  // featSharedActors × featTime
 }
