@@ -154,8 +154,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// development data; the rules written after it catch one more of its
 		// items (R 0.917), and "the two leaders" one more (R 0.944); exiles
 		// excluded drop its false positive, the opposition figure at a US
-		// university (P 1.000).
-		{"unseen", 1.0, 0.94},
+		// university (P 1.000); the special envoy by his title alone catches
+		// one more, the Kremlin aide on the president's talk with him
+		// (R 0.972).
+		{"unseen", 1.0, 0.97},
 		// Written blind like unseen.jsonl, and read once after the rules'
 		// names for both sides were widened: P 0.912, R 0.775 (the same as
 		// before that change; docs/rules.md). Since read, it is development
@@ -207,8 +209,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// the Urals on the Russian side catch one more (P 0.913, R 0.977);
 		// the words that part a third party's headline drop a false
 		// positive, Tokayev in Moscow "days after" a Washington summit
-		// (P 0.933).
-		{"unseen5", 0.93, 0.97},
+		// (P 0.933); the embassy in Moscow without a country catches one
+		// more, its new deputy chief of mission (P 0.935, R 1.000).
+		{"unseen5", 0.93, 1.0},
 		// Written blind like unseen5.jsonl, and read once after the third
 		// parties in the headline: P 0.857, R 0.698 (P 0.750, R 0.698 with
 		// the rules before that change; docs/rules.md). Since read, it is
@@ -307,8 +310,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.884) and the two largest nuclear powers one more (P 0.907,
 		// R 0.907); Egypt among the third parties drops a false positive
 		// (P 0.929) and histories and exhibits of the past one more
-		// (P 0.951).
-		{"unseen13", 0.95, 0.90},
+		// (P 0.951); the airports of New York and Washington by name catch
+		// one more of its items, Dmitriev on direct flights to Kennedy
+		// (P 0.952, R 0.930).
+		{"unseen13", 0.95, 0.93},
 		// Written blind like unseen13.jsonl, and read once after the rules
 		// ignored the Sea of Japan and named the Navy's numbered fleets, the
 		// Coast Guard's icebreakers, the ministers as a pair and the two
@@ -324,8 +329,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// headline one more, Vietnam's leader in Washington "then" Moscow
 		// (P 0.950); the ports where Russian crews are held catch one more
 		// of its items, the sailors arrested in Baltimore (P 0.951,
-		// R 0.907).
-		{"unseen14", 0.95, 0.90},
+		// R 0.907); the special envoy by his title alone one more, his
+		// landing at Vnukovo (P 0.952, R 0.930).
+		{"unseen14", 0.95, 0.93},
 		// Written blind like unseen14.jsonl, and read once after the rules
 		// named a state's resident in every case, the US embassy's address,
 		// the consulates general, Nome and Tver: P 0.911, R 0.953, the same
@@ -335,8 +341,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// frigates "weeks after" a US patrol plane deal (P 0.932), and
 		// Indonesia among the third parties two more, its president in
 		// Moscow «после визита» to Washington and its BRICS meeting
-		// (P 0.976).
-		{"unseen15", 0.97, 0.95},
+		// (P 0.976); the special envoy by his title alone catches one more
+		// of its items, the presidents' advisers in Riyadh (P 0.977,
+		// R 0.977).
+		{"unseen15", 0.97, 0.97},
 		// Written blind like unseen15.jsonl, and read once after the rules
 		// gained the words that part a third party's headline and Indonesia
 		// among the third parties: P 1.000, R 0.628 (P 0.964, R 0.628 with
@@ -351,8 +359,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (R 0.767), the icebreaker Storis with Chukotka's ports one more
 		// (R 0.791) and Golden Dome in Russian one more (R 0.814); the
 		// foreign ministry followed by its verb in the present one more,
-		// the trade mission employee held in Seattle (R 0.837).
-		{"unseen16", 1.0, 0.83},
+		// the trade mission employee held in Seattle (R 0.837); the Defense
+		// POW/MIA Accounting Agency one more, the joint commission on
+		// missing servicemen (R 0.860).
+		{"unseen16", 1.0, 0.86},
 		// Written blind like unseen16.jsonl, and read once after the rules
 		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
 		// services, Red Square, the Transportation Department, the Storis,
@@ -411,8 +421,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// destroyers by name one more (R 0.884), the weapons against
 		// satellites one more (R 0.907) and Americans by the large cities
 		// they come from one more (R 0.930); the Kremlin's namesakes
-		// ignored drop the billiards cup (P 0.976).
-		{"unseen19", 0.97, 0.93},
+		// ignored drop the billiards cup (P 0.976); the embassy in Moscow
+		// without a country catches one more, its visa interviews resumed
+		// (R 0.953).
+		{"unseen19", 0.97, 0.95},
 		// Written blind like unseen19.jsonl, half in Russian, with about a
 		// third of its relevant items naming one side only by a capital, a
 		// body, an official, a city or a ship, and read once after the rules
