@@ -472,3 +472,25 @@ func TestStatementMiss(t *testing.T) {
 		{Report{Lang: "ru", Title: "Рябков: Вашингтон затягивает консультации по стратегической стабильности", Text: "Замминистра иностранных дел России Сергей Рябков сказал, что Лавров обсудит это с госсекретарем США."}, false},
 	})
 }
+
+// A diplomat given hours, or ordered, "to leave" is expelled, as "expels"
+// says; passengers leaving a town are not.
+func TestExpulsionToLeave(t *testing.T) {
+	g := New(Options{})
+	expulsion := actionBits("expulsion")
+	tests := []struct {
+		title string
+		want  bool
+	}{
+		{"US orders two Russian UN diplomats to leave over 'activities incompatible with status'", true},
+		{"US embassy diplomat given 72 hours to leave Russia", true},
+		{"Moscow orders US embassy staffer to leave within a week", true},
+		{"Stranded United passengers to leave Siberia on replacement jet", false},
+	}
+	for _, tt := range tests {
+		f := g.x.features(Report{Title: tt.title, Lang: "en"})
+		if got := f.titleActions&expulsion != 0; got != tt.want {
+			t.Errorf("%q: an expulsion %v, want %v", tt.title, got, tt.want)
+		}
+	}
+}
