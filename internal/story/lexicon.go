@@ -748,7 +748,8 @@ func isThirdCountry(w string) bool {
 }
 
 // sayWords tell that a headline reports what someone said ("Treasury
-// chief says…", "Рябков заявил…", "Senators urge…"), and labelWords open
+// chief says…", "Рябков заявил…", "Senators urge…"), or let it be known
+// ("Treasury Secretary signals…", «Ушаков допустил…»), and labelWords open
 // a headline that is an outlet's rubric, not a speaker ("Analysis: …",
 // "Мнение: …"). A headline is a statement when it has a say word, or a
 // speaker's name before a colon ("Песков: …", "Глава МИД Венгрии: …").
@@ -757,7 +758,8 @@ var (
 		says said urge urges urged warns warned
 		заявил заявила заявили заявляет заявляют считает считают назвал назвала назвали
 		сообщил сообщила сообщили говорит призвал призвала призвали предупредил
-		предупредила предупредили`)
+		предупредила предупредили signals signaled signalled допустил допустила допустили
+		допускает допускают`)
 	labelWords = wordSet(`analysis opinion explainer update exclusive comment commentary interview
 		анализ мнение комментарий интервью колонка`)
 )
@@ -767,16 +769,19 @@ var (
 // hopes and expectations, readiness, dates not yet set ("Песков:
 // говорить о сроках встречи преждевременно", "Ушаков: Путин и Трамп
 // созвонятся, когда будет что обсуждать", "Treasury chief says crypto
-// channels will be shut"). Russian perfective verbs are future in the
+// channels will be shut"), what is not done yet and the schedule
+// («пока не стоит в графике», «в ближайшие недели»), and what is signalled
+// or allowed as possible. Russian perfective verbs are future in the
 // present's form; the list has the ones the topic's acts take.
 var (
 	prospectWords = wordSet(`
 		will would could may might plans planned planning expects expected hopes ready premature soon ahead
+		signals signaled signalled пока
 		urge urges urged warn warns warned
 		будет будут будем станет станут ждет ждут может могут
 		встретятся созвонятся проведут обсудят подпишут посетит прибудет состоится состоятся
 		начнутся пройдут пройдет`)
-	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва"}
+	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )
 

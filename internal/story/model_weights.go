@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642515, // featBias
-	0.129629,  // featNames
-	-0.881866, // featBothNamed
-	0.195602,  // featWords
-	-0.815757, // featSameLang
-	0.501571,  // featConcepts
-	-0.806914, // featBothConcepts
-	0.275266,  // featFigures
-	-0.453012, // featBothFigures
-	-0.711942, // featSharedNames
-	-0.026034, // featRarestName
-	-0.162665, // featTitleTopic
-	0.163703,  // featTime
-	-2.007546, // featDays
-	-0.888409, // featActions
-	-0.294158, // featSubjects
-	0.617240,  // featSubjectAgree
-	0.275182,  // featOtherWho
-	-0.736393, // featOtherWhere
-	-0.208787, // featOtherFigure
-	0.262118,  // featTimeNames
-	0.174553,  // featTimeWords
-	0.608356,  // featTimeConcepts
-	0.076770,  // featSharedWords
-	0.079029,  // featAgreeWho
-	-0.125663, // featAgreeWhere
-	0.327479,  // featAgreeFigure
-	-0.411975, // featOnlySpeakers
-	0.383843,  // featActionAgree
-	-0.020517, // featSameSubject
-	0.495373,  // featSharedActors
-	0.540549,  // featHand
-	0.311497,  // featNames ≥ 0.1
-	0.174772,  // featNames ≥ 0.25
-	0.036591,  // featNames ≥ 0.5
-	-0.040920, // featNames ≥ 0.75
-	0.548060,  // featConcepts ≥ 0.1
-	0.487743,  // featConcepts ≥ 0.25
-	0.220183,  // featConcepts ≥ 0.5
-	0.304716,  // featConcepts ≥ 0.75
-	0.849895,  // featWords ≥ 0.05
-	0.287403,  // featWords ≥ 0.15
-	-0.070751, // featWords ≥ 0.3
-	-0.002720, // featWords ≥ 0.5
-	0.370183,  // featRarestName ≥ 0.3
-	0.100525,  // featRarestName ≥ 0.5
-	-0.892159, // featRarestName ≥ 0.7
+	-0.642521, // featBias
+	0.129117,  // featNames
+	-0.881861, // featBothNamed
+	0.195534,  // featWords
+	-0.815281, // featSameLang
+	0.500233,  // featConcepts
+	-0.806631, // featBothConcepts
+	0.274680,  // featFigures
+	-0.452699, // featBothFigures
+	-0.710987, // featSharedNames
+	-0.026079, // featRarestName
+	-0.162958, // featTitleTopic
+	0.163339,  // featTime
+	-2.006967, // featDays
+	-0.887021, // featActions
+	-0.293511, // featSubjects
+	0.617396,  // featSubjectAgree
+	0.276325,  // featOtherWho
+	-0.736337, // featOtherWhere
+	-0.208460, // featOtherFigure
+	0.261273,  // featTimeNames
+	0.174492,  // featTimeWords
+	0.606206,  // featTimeConcepts
+	0.076619,  // featSharedWords
+	0.079462,  // featAgreeWho
+	-0.124926, // featAgreeWhere
+	0.327202,  // featAgreeFigure
+	-0.412209, // featOnlySpeakers
+	0.384008,  // featActionAgree
+	-0.021039, // featSameSubject
+	0.496281,  // featSharedActors
+	0.545321,  // featHand
+	0.311225,  // featNames ≥ 0.1
+	0.174408,  // featNames ≥ 0.25
+	0.034706,  // featNames ≥ 0.5
+	-0.041370, // featNames ≥ 0.75
+	0.548229,  // featConcepts ≥ 0.1
+	0.487311,  // featConcepts ≥ 0.25
+	0.218383,  // featConcepts ≥ 0.5
+	0.303759,  // featConcepts ≥ 0.75
+	0.850298,  // featWords ≥ 0.05
+	0.287162,  // featWords ≥ 0.15
+	-0.070831, // featWords ≥ 0.3
+	-0.002725, // featWords ≥ 0.5
+	0.369388,  // featRarestName ≥ 0.3
+	0.100562,  // featRarestName ≥ 0.5
+	-0.891347, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.340708, // featTime ≥ 0.2
-	0.676068,  // featTime ≥ 0.5
-	-0.202396, // featTime ≥ 0.8
-	-1.142270, // featTime ≥ 0.95
-	0.384464,  // featFigures ≥ 0.3
-	0.235977,  // featFigures ≥ 0.7
-	0.852672,  // featHand ≥ 0.065
-	0.620916,  // featHand ≥ 0.13
-	0.290541,  // featHand ≥ 0.26
-	0.184998,  // featRarestName × featTime
-	-0.098172, // featConcepts × featNames
-	0.570756,  // featSubjectAgree × featTime
-	1.025239,  // featSharedActors × featTime
+	-0.340570, // featTime ≥ 0.2
+	0.675636,  // featTime ≥ 0.5
+	-0.202784, // featTime ≥ 0.8
+	-1.142513, // featTime ≥ 0.95
+	0.383765,  // featFigures ≥ 0.3
+	0.235459,  // featFigures ≥ 0.7
+	0.853329,  // featHand ≥ 0.065
+	0.618145,  // featHand ≥ 0.13
+	0.301919,  // featHand ≥ 0.26
+	0.184294,  // featRarestName × featTime
+	-0.099135, // featConcepts × featNames
+	0.570509,  // featSubjectAgree × featTime
+	1.023897,  // featSharedActors × featTime
 }
