@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. Every labelled
 // file has been read; a new one is added here when it is written.
-var unread = map[string]bool{"unseen22.jsonl": true, "unseen23.jsonl": true}
+var unread = map[string]bool{"unseen22.jsonl": true, "unseen23.jsonl": true, "unseen24.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
