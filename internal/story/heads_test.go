@@ -497,3 +497,27 @@ func TestExpulsionToLeave(t *testing.T) {
 		}
 	}
 }
+
+// A court extending someone's custody, and a trial opening, are hearings
+// of their own: against a sentence in the same city the day before, the
+// headlines name different actions. A custody order after a detention is
+// the detention's next step (remand) and no extension.
+func TestCourtStages(t *testing.T) {
+	g := New(Options{})
+	sentence := g.x.features(Report{Lang: "en", Title: "American sound engineer sentenced in Moscow to five and a half years", Text: "A Moscow court found him guilty of smuggling cannabis oil."})
+	tests := []struct {
+		title    string
+		conflict bool
+	}{
+		{"Moscow court extends custody of US-Russian dual national held on treason charges", true},
+		{"Суд в Москве продлил арест американцу, обвиняемому в контрабанде", true},
+		{"В Екатеринбурге начался суд над жителем, переводившим деньги в фонд США", true},
+		{"Moscow court jails American engineer for five and a half years", false},
+	}
+	for _, tt := range tests {
+		f := g.x.features(Report{Title: tt.title})
+		if got := conflict(f, sentence) || conflict(sentence, f); got != tt.conflict {
+			t.Errorf("%q against the sentence: different actions %v, want %v", tt.title, got, tt.conflict)
+		}
+	}
+}

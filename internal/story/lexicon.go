@@ -299,6 +299,8 @@ sanctions action: sanction*, blacklist*, designat*, санкц*, sdn
 entryban action: entry ban, bars entry, barred entry, bans entry, ban list, въезд*, стоп лист*, stop list
 expulsion action: expel*, expuls*, persona non grata, нон грата, высыл*, выслал*, высылк*, выслан*, leave russia, hours to leave, diplomats to leave, diplomat to leave, staff to leave, staffer to leave, покинуть россию
 court action: sentenc*, convict*, court, jail*, приговор*, осуди*, осужд*, суд, суде, судом
+custody action: extends custody, extended custody, extends detention, extended detention, extends arrest, extended arrest, продлил арест, продлила арест, продлили арест, продлен арест, продлении ареста
+trial action: trial opens, trial begins, trial began, начался суд, начался процесс, начал рассматривать
 arrest action: arrest*, detain*, detention, задерж*, арест*
 charges action: charg*, indict*, обвинени*, обвиня*, предъяв*
 response action: in response, in retaliation, retaliat*, tit-for-tat, tit for tat, reciprocal, mirror, в ответ, ответн*, зеркальн*

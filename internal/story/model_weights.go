@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642521, // featBias
-	0.129117,  // featNames
-	-0.881861, // featBothNamed
-	0.195534,  // featWords
-	-0.815281, // featSameLang
-	0.500233,  // featConcepts
-	-0.806631, // featBothConcepts
-	0.274680,  // featFigures
-	-0.452699, // featBothFigures
-	-0.710987, // featSharedNames
-	-0.026079, // featRarestName
-	-0.162958, // featTitleTopic
-	0.163339,  // featTime
-	-2.006967, // featDays
-	-0.887021, // featActions
-	-0.293511, // featSubjects
-	0.617396,  // featSubjectAgree
-	0.276325,  // featOtherWho
-	-0.736337, // featOtherWhere
-	-0.208460, // featOtherFigure
-	0.261273,  // featTimeNames
-	0.174492,  // featTimeWords
-	0.606206,  // featTimeConcepts
-	0.076619,  // featSharedWords
-	0.079462,  // featAgreeWho
-	-0.124926, // featAgreeWhere
-	0.327202,  // featAgreeFigure
-	-0.412209, // featOnlySpeakers
-	0.384008,  // featActionAgree
-	-0.021039, // featSameSubject
-	0.496281,  // featSharedActors
-	0.545321,  // featHand
-	0.311225,  // featNames ≥ 0.1
-	0.174408,  // featNames ≥ 0.25
+	-0.642782, // featBias
+	0.128227,  // featNames
+	-0.881824, // featBothNamed
+	0.195948,  // featWords
+	-0.813502, // featSameLang
+	0.502122,  // featConcepts
+	-0.806686, // featBothConcepts
+	0.273790,  // featFigures
+	-0.449898, // featBothFigures
+	-0.710945, // featSharedNames
+	-0.026357, // featRarestName
+	-0.164142, // featTitleTopic
+	0.163642,  // featTime
+	-2.008328, // featDays
+	-0.891355, // featActions
+	-0.293882, // featSubjects
+	0.616184,  // featSubjectAgree
+	0.276910,  // featOtherWho
+	-0.737481, // featOtherWhere
+	-0.209668, // featOtherFigure
+	0.260566,  // featTimeNames
+	0.174813,  // featTimeWords
+	0.607994,  // featTimeConcepts
+	0.074046,  // featSharedWords
+	0.079440,  // featAgreeWho
+	-0.125917, // featAgreeWhere
+	0.326507,  // featAgreeFigure
+	-0.412145, // featOnlySpeakers
+	0.386752,  // featActionAgree
+	-0.020704, // featSameSubject
+	0.496327,  // featSharedActors
+	0.545247,  // featHand
+	0.313411,  // featNames ≥ 0.1
+	0.173972,  // featNames ≥ 0.25
 	0.034706,  // featNames ≥ 0.5
-	-0.041370, // featNames ≥ 0.75
-	0.548229,  // featConcepts ≥ 0.1
-	0.487311,  // featConcepts ≥ 0.25
-	0.218383,  // featConcepts ≥ 0.5
-	0.303759,  // featConcepts ≥ 0.75
-	0.850298,  // featWords ≥ 0.05
-	0.287162,  // featWords ≥ 0.15
-	-0.070831, // featWords ≥ 0.3
-	-0.002725, // featWords ≥ 0.5
-	0.369388,  // featRarestName ≥ 0.3
-	0.100562,  // featRarestName ≥ 0.5
-	-0.891347, // featRarestName ≥ 0.7
+	-0.041246, // featNames ≥ 0.75
+	0.548929,  // featConcepts ≥ 0.1
+	0.489308,  // featConcepts ≥ 0.25
+	0.216437,  // featConcepts ≥ 0.5
+	0.302385,  // featConcepts ≥ 0.75
+	0.848365,  // featWords ≥ 0.05
+	0.289572,  // featWords ≥ 0.15
+	-0.070926, // featWords ≥ 0.3
+	-0.002720, // featWords ≥ 0.5
+	0.368074,  // featRarestName ≥ 0.3
+	0.100671,  // featRarestName ≥ 0.5
+	-0.890326, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.340570, // featTime ≥ 0.2
-	0.675636,  // featTime ≥ 0.5
-	-0.202784, // featTime ≥ 0.8
-	-1.142513, // featTime ≥ 0.95
-	0.383765,  // featFigures ≥ 0.3
-	0.235459,  // featFigures ≥ 0.7
-	0.853329,  // featHand ≥ 0.065
-	0.618145,  // featHand ≥ 0.13
-	0.301919,  // featHand ≥ 0.26
-	0.184294,  // featRarestName × featTime
-	-0.099135, // featConcepts × featNames
-	0.570509,  // featSubjectAgree × featTime
-	1.023897,  // featSharedActors × featTime
+	-0.340920, // featTime ≥ 0.2
+	0.676244,  // featTime ≥ 0.5
+	-0.203708, // featTime ≥ 0.8
+	-1.142958, // featTime ≥ 0.95
+	0.382500,  // featFigures ≥ 0.3
+	0.235017,  // featFigures ≥ 0.7
+	0.853017,  // featHand ≥ 0.065
+	0.619500,  // featHand ≥ 0.13
+	0.298504,  // featHand ≥ 0.26
+	0.183864,  // featRarestName × featTime
+	-0.099522, // featConcepts × featNames
+	0.569539,  // featSubjectAgree × featTime
+	1.023812,  // featSharedActors × featTime
 }
