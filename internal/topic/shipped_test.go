@@ -455,6 +455,18 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// country's leader on Svalbard amid both sides' interest and the
 		// Pentagon's interceptor contract with Russian missiles in passing.
 		{"unseen21", 0.95, 1.0},
+		// Written blind like unseen21.jsonl, half in Russian, asked for the
+		// usual mix: most relevant items name both sides plainly, the others
+		// one side only by a body, an official, a court, a state, a ship or
+		// an address, or both only as "the two presidents"; read once after
+		// the rules named the American special envoy by his title, the
+		// embassy in Moscow without a country, the POW/MIA Accounting Agency
+		// and the airports of New York and Washington: P 1.000, R 0.978,
+		// the same with the rules before that change, which moved no item
+		// of it (docs/rules.md). It has no false positives; its one miss is
+		// the Kremlin aide on what "the presidents" will discuss in Vienna,
+		// which names the American side not at all.
+		{"unseen22", 1.0, 0.97},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
