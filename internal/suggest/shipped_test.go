@@ -11,9 +11,9 @@ import (
 )
 
 // unread are labelled files kept for measuring the next change to the
-// rules (docs/rules.md): nothing reads them until then. Every labelled
-// file has been read; a new one is added here when it is written.
-var unread = map[string]bool{"unseen22.jsonl": true, "unseen23.jsonl": true, "unseen24.jsonl": true}
+// rules (docs/rules.md): nothing reads them until then. A new one is
+// added here when it is written, and leaves when it has been read.
+var unread = map[string]bool{"unseen23.jsonl": true, "unseen24.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -127,7 +127,12 @@ func labelledSets(t *testing.T) []Item {
 // Moscow without a country and the POW/MIA Accounting Agency it is
 // thirty-three and ten: "US embassy in Moscow to resume full visa
 // services" (r20-043) no longer needs "US", "Embassy in Moscow" naming
-// the American side in it.
+// the American side in it. With unseen22.jsonl read it is thirty-seven
+// and ten: four of its relevant items name the American side only by
+// "US" (the envoys in Muscat on Iran's uranium, the accusations at the UN
+// space committee, the text on a nuclear war that cannot be won, the
+// Zvezda shipyard's sanctions), and it has no false positive to bring
+// back: more than three times what it breaks.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
