@@ -164,8 +164,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// data; the rules written after it catch six more of its items and
 		// lose none (P 0.925, R 0.925), and those that name the Russian
 		// Navy's ships one more (P 0.927, R 0.950); the third parties in the
-		// headline drop its three false positives (P 1.000).
-		{"unseen2", 1.0, 0.95},
+		// headline drop its three false positives (P 1.000); senators in the
+		// plural catch one more, their bill on buyers of Moscow's oil
+		// (R 0.975).
+		{"unseen2", 1.0, 0.97},
 		// Written blind like unseen2.jsonl, and read once after the rules
 		// named the sides by their states, places, bodies and aircraft:
 		// P 0.857, R 0.714 (P 0.839, R 0.619 with the rules before that
@@ -221,8 +223,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// the talks on the embassies three more (P 0.884, R 0.884); films and
 		// their reviews excluded drop a false positive (P 0.905); Russia's
 		// consulates general named by their US city in Russian catch one
-		// more (R 0.907).
-		{"unseen6", 0.90, 0.90},
+		// more (R 0.907); the presidents in the plural beside what they
+		// discussed one more, Peskov on the KHL and NHL matches (P 0.909,
+		// R 0.930).
+		{"unseen6", 0.90, 0.93},
 		// Written blind like unseen6.jsonl, and read once after the places,
 		// bodies and spellings: P 0.829, R 0.791, the same items as with the
 		// rules before that change (docs/rules.md). Since read, it is
@@ -330,8 +334,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.950); the ports where Russian crews are held catch one more
 		// of its items, the sailors arrested in Baltimore (P 0.951,
 		// R 0.907); the special envoy by his title alone one more, his
-		// landing at Vnukovo (P 0.952, R 0.930).
-		{"unseen14", 0.95, 0.93},
+		// landing at Vnukovo (P 0.952, R 0.930); the embassy's address in
+		// Moscow as the Russian side one more, its visa interviews cut
+		// (P 0.953, R 0.953).
+		{"unseen14", 0.95, 0.95},
 		// Written blind like unseen14.jsonl, and read once after the rules
 		// named a state's resident in every case, the US embassy's address,
 		// the consulates general, Nome and Tver: P 0.911, R 0.953, the same
@@ -387,8 +393,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// excluded drop a false positive, the review of 'Hotline'
 		// (P 0.897), a month that parts a third party's itinerary one more,
 		// Brazil's president (P 0.921), and Malaysia among the third
-		// parties one more (P 0.946).
-		{"unseen17", 0.94, 0.81},
+		// parties one more (P 0.946); СНВ as the Russian side too catches
+		// one more of its items, the inspectors at Whiteman (P 0.947,
+		// R 0.837).
+		{"unseen17", 0.94, 0.83},
 		// Written blind like unseen17.jsonl, but asked for the usual mix,
 		// where most relevant items name both sides plainly, and read once
 		// after the rules named one side's agencies, commands, hacking units,
@@ -442,8 +450,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// secretary by his portfolio one more (R 0.889), Russia's consulates
 		// general by their city one more (R 0.911) and NASA and Roscosmos
 		// named as a pair one more (R 0.933); officials' visits spelled out,
-		// not "visit*", drop Turkey's visitors (P 0.977).
-		{"unseen20", 0.97, 0.93},
+		// not "visit*", drop Turkey's visitors (P 0.977); Americans «из» a
+		// large city catch one more, the musician from Nashville (R 0.956).
+		{"unseen20", 0.97, 0.95},
 		// Written blind like unseen20.jsonl, half in Russian, asked for the
 		// usual mix: most relevant items name both sides plainly, the others
 		// one side only by a body, an official, a capital, a state, a ship
@@ -465,8 +474,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// the same with the rules before that change, which moved no item
 		// of it (docs/rules.md). It has no false positives; its one miss is
 		// the Kremlin aide on what "the presidents" will discuss in Vienna,
-		// which names the American side not at all.
-		{"unseen22", 1.0, 0.97},
+		// which names the American side not at all. Since read, it is
+		// development data; the presidents in the plural beside what they
+		// discussed catch it (R 1.000).
+		{"unseen22", 1.0, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
