@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen27.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27"}
+// unseen28.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -39,9 +39,9 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen3":  {0.81, 0.74},
 	"unseen4":  {0.79, 0.73},
 	"unseen5":  {0.73, 0.70},
-	"unseen6":  {0.84, 0.55},
+	"unseen6":  {0.84, 0.56},
 	"unseen7":  {0.86, 0.96},
-	"unseen8":  {0.88, 0.82},
+	"unseen8":  {0.90, 0.84},
 	"unseen9":  {0.90, 0.88},
 	"unseen10": {0.83, 0.83},
 	"unseen11": {0.90, 0.72},
@@ -52,15 +52,16 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen16": {0.82, 0.80},
 	"unseen17": {0.78, 0.76},
 	"unseen18": {0.87, 0.77},
-	"unseen19": {0.68, 0.68},
+	"unseen19": {0.70, 0.68},
 	"unseen20": {0.79, 0.62},
 	"unseen21": {0.88, 0.76},
 	"unseen22": {0.74, 0.56},
 	"unseen23": {0.58, 0.58},
 	"unseen24": {0.61, 0.55},
-	"unseen25": {0.83, 0.89},
+	"unseen25": {0.85, 0.89},
 	"unseen26": {0.78, 0.76},
 	"unseen27": {0.91, 0.86},
+	"unseen28": {0.79, 0.84},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of

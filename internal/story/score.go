@@ -472,8 +472,9 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	hand := g.handScore(a, b, ev, hours)
 	// The cut for one speaker's two statements comes after the model:
-	// it is rare enough that the model cannot learn it, and its fit,
-	// whose input is the hand-set score, stays what it was.
+	// read into the hand-set score, the model's input, it changes the
+	// model's fit, which then moves sets the cut does not touch
+	// (docs/digest.md, "Against the goal").
 	cut := 1.0
 	if g.p.statementMiss != 1 && otherStatement(a.f, b.f) {
 		cut = g.p.statementMiss
