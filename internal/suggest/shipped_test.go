@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen23.jsonl": true, "unseen24.jsonl": true}
+var unread = map[string]bool{"unseen24.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -135,7 +135,11 @@ func labelledSets(t *testing.T) []Item {
 // back: more than three times what it breaks. With the presidents in the
 // plural, the embassy's addresses in Moscow and СНВ as the Russian side,
 // Americans «из» a large city and senators in the plural it is still
-// thirty-seven and ten: none of the items they catch says "US".
+// thirty-seven and ten: none of the items they catch says "US". With
+// unseen23.jsonl read it is thirty-nine and ten: two of its relevant
+// items name the American side only by "US" (the negotiators in Riyadh on
+// ceasefire monitoring, the forty lawmakers barred in reply to a sanctions
+// bill), and it has no false positive to bring back.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
