@@ -497,6 +497,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// of the large American cities and "the two capitals" catch its
 		// three misses (R 1.000).
 		{"unseen23", 1.0, 1.0},
+		// Written blind like unseen23.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named low passes over a ship,
+		// the courts of the large American cities, "the two capitals", the
+		// State Department's bureaus and Russian metals by their towns:
+		// P 0.959, R 0.979, the same with the rules before that change,
+		// which moved no item of it (docs/rules.md). Its false positives are
+		// Mongolia's uranium deal with France, which names Russia and the US
+		// in passing, and the Soviet flag lowered over the Kremlin forty
+		// years on; its miss is Northern Fleet Su-27s escorting two B-52H
+		// bombers, the American side named only by the bombers' type.
+		{"unseen24", 0.95, 0.97},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
