@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen24.jsonl": true, "unseen25.jsonl": true}
+var unread = map[string]bool{"unseen25.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -144,7 +144,10 @@ func labelledSets(t *testing.T) []Item {
 // capitals", the State Department's bureaus and the metals by their towns
 // it is thirty-eight and ten: the dual national freed through Qatar, who
 // "holds US and Russian passports" (r15-051), is caught by "both
-// capitals" without "US".
+// capitals" without "US". With unseen24.jsonl read it is thirty-eight
+// and eleven: none of its relevant items names the American side only by
+// "US", and Mongolia's uranium deal with France, whose summary has
+// "mining deals with the US" (r24-007), comes back.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
