@@ -88,6 +88,11 @@ type features struct {
 	// sides (sideNames), and a third country (thirdCountries).
 	titleSide  bool
 	titleThird bool
+	// titleBothSides is whether the headline names both sides ("US
+	// sanctions suppliers of Russia's arms industry"); titleSides has bit
+	// 1 for the American side named, bit 2 for the Russian.
+	titleBothSides bool
+	titleSides     uint8
 	// kin and titleKin are whether the report, and its headline, name a
 	// relative of someone (kinWords, params.kinMiss).
 	kin, titleKin bool
@@ -265,6 +270,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			key := string(kindName) + id
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
+				if x.aliases.america[id] {
+					f.titleSides |= 1
+				} else {
+					f.titleSides |= 2
+				}
+				f.titleBothSides = f.titleSides == 3
 			}
 			addSpeaker(i, key)
 			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(x.thirdNames, key) {
@@ -621,6 +632,7 @@ type aliasTable struct {
 	people  map[string]bool        // ids of the groups of personNames
 	bodies  map[string]bool        // ids of the groups of bodyNames
 	sides   map[string]bool        // ids of the groups of sideNames
+	america map[string]bool        // ids of the groups of americanNames
 	voices  map[string]bool        // ids of the groups of voiceNames
 }
 
@@ -685,7 +697,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}, voices: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}, america: map[string]bool{}, voices: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
@@ -694,6 +706,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 	t.tag(t.people, personNames)
 	t.tag(t.bodies, bodyNames)
 	t.tag(t.sides, sideNames)
+	t.tag(t.america, americanNames)
 	t.tag(t.voices, voiceNames)
 	return t
 }

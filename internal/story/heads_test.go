@@ -422,6 +422,18 @@ func TestForecastMiss(t *testing.T) {
 		{"the call two hours after the statement", call, statement, 2, false},
 		{"two statements a day apart", other, statement, 24, false},
 	}
+	signal := Report{Lang: "en", Title: "Treasury Secretary signals more Russia sanctions on arms supply chains", Text: "The Treasury secretary said new measures against suppliers of Russia's defense industry would come soon."}
+	bothSides := Report{Lang: "en", Title: "US sanctions 37 suppliers of Russia's arms industry", Text: "The Treasury designated companies that ship machine tools to Russian defense plants."}
+	oneSide := Report{Lang: "en", Title: "US sanctions 37 suppliers of machine tools", Text: "The Treasury designated companies that ship machine tools to Russian defense plants."}
+	tests = append(tests, []struct {
+		name  string
+		a, b  Report
+		hours float64
+		cut   bool
+	}{
+		{"an act naming both sides a day after the statement", bothSides, signal, 24, true},
+		{"an act naming one side a day after the statement", oneSide, signal, 24, false},
+	}...)
 	for _, tt := range tests {
 		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
 		if cut := on < off; cut != tt.cut || off == 0 {

@@ -110,6 +110,10 @@ var placeNames = []string{
 // names them, so sharing them says little (see params.sideWeight).
 var sideNames = []string{"США", "Россия", "Москва", "Вашингтон", "Кремль", "Белый дом"}
 
+// americanNames are the names of sideNames that stand for the American
+// side; the others stand for the Russian.
+var americanNames = []string{"США", "Вашингтон", "Белый дом"}
+
 // locatives are the prepositions after which a name says where.
 var locatives = map[string]bool{"in": true, "at": true, "в": true, "во": true}
 

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642782, // featBias
-	0.128227,  // featNames
-	-0.881824, // featBothNamed
-	0.195948,  // featWords
-	-0.813502, // featSameLang
-	0.502122,  // featConcepts
-	-0.806686, // featBothConcepts
-	0.273790,  // featFigures
-	-0.449898, // featBothFigures
-	-0.710945, // featSharedNames
-	-0.026357, // featRarestName
-	-0.164142, // featTitleTopic
-	0.163642,  // featTime
-	-2.008328, // featDays
-	-0.891355, // featActions
-	-0.293882, // featSubjects
-	0.616184,  // featSubjectAgree
-	0.276910,  // featOtherWho
-	-0.737481, // featOtherWhere
-	-0.209668, // featOtherFigure
-	0.260566,  // featTimeNames
-	0.174813,  // featTimeWords
-	0.607994,  // featTimeConcepts
-	0.074046,  // featSharedWords
-	0.079440,  // featAgreeWho
-	-0.125917, // featAgreeWhere
-	0.326507,  // featAgreeFigure
-	-0.412145, // featOnlySpeakers
-	0.386752,  // featActionAgree
-	-0.020704, // featSameSubject
-	0.496327,  // featSharedActors
-	0.545247,  // featHand
-	0.313411,  // featNames ≥ 0.1
-	0.173972,  // featNames ≥ 0.25
-	0.034706,  // featNames ≥ 0.5
-	-0.041246, // featNames ≥ 0.75
-	0.548929,  // featConcepts ≥ 0.1
-	0.489308,  // featConcepts ≥ 0.25
-	0.216437,  // featConcepts ≥ 0.5
-	0.302385,  // featConcepts ≥ 0.75
-	0.848365,  // featWords ≥ 0.05
-	0.289572,  // featWords ≥ 0.15
-	-0.070926, // featWords ≥ 0.3
-	-0.002720, // featWords ≥ 0.5
-	0.368074,  // featRarestName ≥ 0.3
-	0.100671,  // featRarestName ≥ 0.5
-	-0.890326, // featRarestName ≥ 0.7
+	-0.643166, // featBias
+	0.125985,  // featNames
+	-0.881625, // featBothNamed
+	0.196450,  // featWords
+	-0.814667, // featSameLang
+	0.498947,  // featConcepts
+	-0.805620, // featBothConcepts
+	0.272964,  // featFigures
+	-0.451420, // featBothFigures
+	-0.709991, // featSharedNames
+	-0.025967, // featRarestName
+	-0.161018, // featTitleTopic
+	0.164669,  // featTime
+	-2.009276, // featDays
+	-0.892468, // featActions
+	-0.292025, // featSubjects
+	0.616076,  // featSubjectAgree
+	0.278165,  // featOtherWho
+	-0.739753, // featOtherWhere
+	-0.206051, // featOtherFigure
+	0.258662,  // featTimeNames
+	0.174434,  // featTimeWords
+	0.605651,  // featTimeConcepts
+	0.075506,  // featSharedWords
+	0.074704,  // featAgreeWho
+	-0.123963, // featAgreeWhere
+	0.325680,  // featAgreeFigure
+	-0.411635, // featOnlySpeakers
+	0.389181,  // featActionAgree
+	-0.017892, // featSameSubject
+	0.496220,  // featSharedActors
+	0.548349,  // featHand
+	0.315023,  // featNames ≥ 0.1
+	0.170594,  // featNames ≥ 0.25
+	0.034875,  // featNames ≥ 0.5
+	-0.041297, // featNames ≥ 0.75
+	0.544643,  // featConcepts ≥ 0.1
+	0.491788,  // featConcepts ≥ 0.25
+	0.212878,  // featConcepts ≥ 0.5
+	0.301646,  // featConcepts ≥ 0.75
+	0.848790,  // featWords ≥ 0.05
+	0.286702,  // featWords ≥ 0.15
+	-0.068418, // featWords ≥ 0.3
+	-0.002737, // featWords ≥ 0.5
+	0.371214,  // featRarestName ≥ 0.3
+	0.101018,  // featRarestName ≥ 0.5
+	-0.890058, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.340920, // featTime ≥ 0.2
-	0.676244,  // featTime ≥ 0.5
-	-0.203708, // featTime ≥ 0.8
-	-1.142958, // featTime ≥ 0.95
-	0.382500,  // featFigures ≥ 0.3
-	0.235017,  // featFigures ≥ 0.7
-	0.853017,  // featHand ≥ 0.065
-	0.619500,  // featHand ≥ 0.13
-	0.298504,  // featHand ≥ 0.26
-	0.183864,  // featRarestName × featTime
-	-0.099522, // featConcepts × featNames
-	0.569539,  // featSubjectAgree × featTime
-	1.023812,  // featSharedActors × featTime
+	-0.341294, // featTime ≥ 0.2
+	0.675703,  // featTime ≥ 0.5
+	-0.203247, // featTime ≥ 0.8
+	-1.146836, // featTime ≥ 0.95
+	0.381427,  // featFigures ≥ 0.3
+	0.234442,  // featFigures ≥ 0.7
+	0.858713,  // featHand ≥ 0.065
+	0.626579,  // featHand ≥ 0.13
+	0.290628,  // featHand ≥ 0.26
+	0.183546,  // featRarestName × featTime
+	-0.099252, // featConcepts × featNames
+	0.569623,  // featSubjectAgree × featTime
+	1.022193,  // featSharedActors × featTime
 }

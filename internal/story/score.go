@@ -158,12 +158,13 @@ type params struct {
 	// forecastMiss multiplies the score of two reports when the headline
 	// of the earlier one, published forecastHours or more before the
 	// other, is a statement of what is to come (forecast) and the later
-	// one's headline is none and tells an act by its actors: the Kremlin
-	// aide's "Путин и Трамп созвонятся, когда будет что обсуждать" and
-	// their call a day later, the Treasury secretary's warning that
-	// crypto channels will be shut and the sanctions on the exchanges the
-	// next day. A statement is its speaker's act; the act it foretells is
-	// another event, whatever they share. 1: no effect.
+	// one's headline is none and tells an act by its actors or between
+	// the sides: the Kremlin aide's "Путин и Трамп созвонятся, когда
+	// будет что обсуждать" and their call a day later, the Treasury
+	// secretary's warning that crypto channels will be shut and the
+	// sanctions on the exchanges the next day. A statement is its
+	// speaker's act; the act it foretells is another event, whatever they
+	// share. 1: no effect.
 	forecastMiss  float64
 	forecastHours float64
 	// statementMiss multiplies the score of two reports whose headlines
@@ -744,10 +745,11 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
 // foretells reports whether the headline of earlier is a statement of
-// what is to come and that of later tells an act by its actors and is no
-// such statement (forecastMiss).
+// what is to come and that of later tells an act by its actors, or
+// between the two sides ("US sanctions 37 suppliers of Russia's arms
+// industry"), and is no such statement (forecastMiss).
 func foretells(earlier, later *features) bool {
-	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && namesActors(later)
+	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleBothSides)
 }
 
 // thirdParty reports whether a's headline names a third country and
