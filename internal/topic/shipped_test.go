@@ -225,8 +225,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// consulates general named by their US city in Russian catch one
 		// more (R 0.907); the presidents in the plural beside what they
 		// discussed one more, Peskov on the KHL and NHL matches (P 0.909,
-		// R 0.930).
-		{"unseen6", 0.90, 0.93},
+		// R 0.930); the Reaper as a both phrase with the Su-27 on the
+		// Russian side one more, the drone lost over the Black Sea (P 0.911,
+		// R 0.953).
+		{"unseen6", 0.90, 0.95},
 		// Written blind like unseen6.jsonl, and read once after the places,
 		// bodies and spellings: P 0.829, R 0.791, the same items as with the
 		// rules before that change (docs/rules.md). Since read, it is
@@ -336,8 +338,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.907); the special envoy by his title alone one more, his
 		// landing at Vnukovo (P 0.952, R 0.930); the embassy's address in
 		// Moscow as the Russian side one more, its visa interviews cut
-		// (P 0.953, R 0.953).
-		{"unseen14", 0.95, 0.95},
+		// (P 0.953, R 0.953); the Su-27 on the Russian side one more, the
+		// Reaper it dumped fuel on (P 0.955, R 0.977).
+		{"unseen14", 0.95, 0.97},
 		// Written blind like unseen14.jsonl, and read once after the rules
 		// named a state's resident in every case, the US embassy's address,
 		// the consulates general, Nome and Tver: P 0.911, R 0.953, the same
@@ -367,8 +370,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// foreign ministry followed by its verb in the present one more,
 		// the trade mission employee held in Seattle (R 0.837); the Defense
 		// POW/MIA Accounting Agency one more, the joint commission on
-		// missing servicemen (R 0.860).
-		{"unseen16", 1.0, 0.86},
+		// missing servicemen (R 0.860); Russia's other state banks by name
+		// one more, Citibank's profits frozen in reply to OFAC (R 0.884),
+		// and the P-8 as a both phrase one more, the MiG-31 escorting it
+		// over the Barents Sea (R 0.907).
+		{"unseen16", 1.0, 0.90},
 		// Written blind like unseen16.jsonl, and read once after the rules
 		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
 		// services, Red Square, the Transportation Department, the Storis,
@@ -398,8 +404,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.837); the State Department's bureaus by name one more,
 		// Consular Affairs on the travel level (P 0.949, R 0.860), and the
 		// metals by the towns they come from one more, palladium from
-		// Norilsk held in Savannah (P 0.950, R 0.884).
-		{"unseen17", 0.95, 0.88},
+		// Norilsk held in Savannah (P 0.950, R 0.884); the anniversary
+		// piece's "fifty years on" excluded drops a false positive, the
+		// Olympians of the 1980 boycott (P 0.974).
+		{"unseen17", 0.97, 0.88},
 		// Written blind like unseen17.jsonl, but asked for the usual mix,
 		// where most relevant items name both sides plainly, and read once
 		// after the rules named one side's agencies, commands, hacking units,
@@ -507,7 +515,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// in passing, and the Soviet flag lowered over the Kremlin forty
 		// years on; its miss is Northern Fleet Su-27s escorting two B-52H
 		// bombers, the American side named only by the bombers' type.
-		{"unseen24", 0.95, 0.97},
+		// Since read, it is development data; the bombers by their variants
+		// catch its miss (R 1.000) and the anniversary piece's "forty years
+		// on" excluded drops the Soviet flag (P 0.980).
+		{"unseen24", 0.97, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
