@@ -519,6 +519,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// catch its miss (R 1.000) and the anniversary piece's "forty years
 		// on" excluded drops the Soviet flag (P 0.980).
 		{"unseen24", 0.97, 1.0},
+		// Written blind like unseen24.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named the American bombers
+		// by their variants, the Su-27, the Reaper and the P-8, excluded
+		// the anniversary piece's "forty years on" and named Russia's other
+		// state banks: P 0.980, R 0.961, the same with the rules before
+		// that change, which moved no verdict of it (docs/rules.md). Its
+		// false positive is Turkey weighing an American offer for a second
+		// nuclear plant beside its Rosatom-built one; its misses are the
+		// Russian consumer watchdog and the CDC sharing bird flu data, which
+		// names neither side by its country, and Aeroflot's first New York
+		// flight since 2022, the American side named only by the city and
+		// its airport.
+		{"unseen25", 0.98, 0.96},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
