@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen25.jsonl": true, "unseen26.jsonl": true}
+var unread = map[string]bool{"unseen26.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -147,7 +147,17 @@ func labelledSets(t *testing.T) []Item {
 // capitals" without "US". With unseen24.jsonl read it is thirty-eight
 // and eleven: none of its relevant items names the American side only by
 // "US", and Mongolia's uranium deal with France, whose summary has
-// "mining deals with the US" (r24-007), comes back.
+// "mining deals with the US" (r24-007), comes back. With the bombers by
+// their variants, the Su-27, the Reaper and the P-8, "forty years on" and
+// Russia's other state banks it is still thirty-eight and eleven. With
+// unseen25.jsonl read it is forty-two and twelve: four of its relevant
+// items name the American side only by "US" (the sanctions on shipping
+// firms over North Korea, the envoys clashing over Sudan at the Security
+// Council, the embassy in Moscow's visa services, whose "Embassy in
+// Moscow" names no side beside Astana, the negotiators in Riyadh on the
+// monitors' flight rules), and Turkey weighing a US offer for Sinop beside
+// its Rosatom-built Akkuyu (r25-075) comes back: three and a half times
+// what it breaks, so the method still proposes it.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
