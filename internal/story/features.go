@@ -88,11 +88,10 @@ type features struct {
 	// sides (sideNames), and a third country (thirdCountries).
 	titleSide  bool
 	titleThird bool
-	// titleBothSides is whether the headline names both sides ("US
-	// sanctions suppliers of Russia's arms industry"); titleSides has bit
-	// 1 for the American side named, bit 2 for the Russian.
-	titleBothSides bool
-	titleSides     uint8
+	// titleSides says which sides the headline names: americanSide,
+	// russianSide or both ("US sanctions suppliers of Russia's arms
+	// industry").
+	titleSides uint8
 	// kin and titleKin are whether the report, and its headline, name a
 	// relative of someone (kinWords, params.kinMiss).
 	kin, titleKin bool
@@ -107,6 +106,13 @@ type features struct {
 	// titleGloss are the glossary's words the headline uses (kindGloss).
 	titleGloss []string
 }
+
+// The bits of features.titleSides.
+const (
+	americanSide uint8 = 1 << iota
+	russianSide
+	bothSides = americanSide | russianSide
+)
 
 const (
 	headWho = iota
@@ -271,11 +277,10 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			if title && x.aliases.sides[id] {
 				f.titleSide = true
 				if x.aliases.america[id] {
-					f.titleSides |= 1
+					f.titleSides |= americanSide
 				} else {
-					f.titleSides |= 2
+					f.titleSides |= russianSide
 				}
-				f.titleBothSides = f.titleSides == 3
 			}
 			addSpeaker(i, key)
 			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(x.thirdNames, key) {
@@ -807,10 +812,7 @@ func (t *aliasTable) match(ws []word, stems []string, i int) (string, int) {
 func forecast(ws []word) bool {
 	statement, prospect := false, false
 	for i, w := range ws {
-		switch {
-		case sayWords[w.lower]:
-			statement = true
-		case w.colon && i <= 6 && ws[i-1].cap && !labelWords[ws[0].lower]:
+		if sayWords[w.lower] || colonSpeaker(ws, i) {
 			statement = true
 		}
 		if prospectWords[w.lower] || hasAnyPrefix(w.lower, prospectPrefixes) {
@@ -823,6 +825,13 @@ func forecast(ws []word) bool {
 	return statement && prospect
 }
 
+// colonSpeaker reports whether ws[i] is the first word after a colon that
+// follows a capitalised name near the headline's start («Песков: …»), and
+// the headline opens with no rubric ("Analysis: …").
+func colonSpeaker(ws []word, i int) bool {
+	return ws[i].colon && i > 0 && i <= 6 && ws[i-1].cap && !labelWords[ws[0].lower]
+}
+
 // statement reports whether the headline ws tells what someone said: it
 // has a word of saying (sayWords: "Lavrov says…", «Рябков заявил…») or a
 // capitalised name before a colon near its start («Песков: …»), and no
@@ -832,10 +841,7 @@ func forecast(ws []word) bool {
 // ("Treasury targets crypto platforms it says bankroll…").
 func statement(ws []word) (said bool, n int) {
 	for i, w := range ws {
-		switch {
-		case sayWords[w.lower] && i <= 4:
-			return true, i
-		case w.colon && i > 0 && i <= 6 && ws[i-1].cap && !labelWords[ws[0].lower]:
+		if sayWords[w.lower] && i <= 4 || colonSpeaker(ws, i) {
 			return true, i
 		}
 	}

@@ -749,7 +749,7 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 // between the two sides ("US sanctions 37 suppliers of Russia's arms
 // industry"), and is no such statement (forecastMiss).
 func foretells(earlier, later *features) bool {
-	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleBothSides)
+	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
 }
 
 // thirdParty reports whether a's headline names a third country and
