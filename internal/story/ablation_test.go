@@ -35,6 +35,7 @@ var ablations = []struct {
 	{"no place adjectives", func(p *params) { p.noPlaceAdjectives = true }, false},
 	{"a report naming nothing is compared by its other kinds", func(p *params) { p.nameGap = false }, false},
 	{"no merging of stories", func(p *params) { p.merge = false }, false},
+	{"merging stories half of whose pairs are told apart as two events (mergeApart)", func(p *params) { p.mergeApart = 0 }, false},
 	{"headline counts as summary", func(p *params) { p.titleWeight = 1 }, false},
 	{"best link, not mean", func(p *params) { p.link = linkBest }, false},
 	{"no veto by the fitted model", func(p *params) { p.veto = nil }, false},

@@ -54,6 +54,11 @@ type params struct {
 	// merge joins two open stories that a report fits both of, when
 	// their reports' mean pair score reaches the threshold.
 	merge bool
+	// mergeApart refuses such a merge when at least this share of the
+	// pairs across the two stories are told apart as two events (apart):
+	// a report that fits a statement of what is to come and the act it
+	// foretold does not make one event of them. 0: no effect.
+	mergeApart float64
 	// noAliases leaves out the built-in aliases, noKey compares names as
 	// spelled, not by Key, and noPlaceAdjectives reads no adjective as a
 	// place (ablation).
@@ -228,6 +233,7 @@ var defaultParams = params{
 	link:            linkMean,
 	titleWeight:     2,
 	merge:           true,
+	mergeApart:      0.5,
 	nameGap:         true,
 	nameMiss:        1,
 	placeMiss:       0.6,
@@ -477,7 +483,7 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	// model's fit, which then moves sets the cut does not touch
 	// (docs/digest.md, "Against the goal").
 	cut := 1.0
-	if g.p.statementMiss != 1 && otherStatement(a.f, b.f) {
+	if g.statementApart(a, b) {
 		cut = g.p.statementMiss
 	}
 	if !g.p.modelled() {
@@ -583,13 +589,13 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	case g.p.voiceMiss != 1 && ev.shared[0] > 0 && ev.notVoices == 0 && ev.shared[kindIndex(kindConcept)] == ev.spokes && !shareTitleTopic(a.f, b.f):
 		s *= g.p.voiceMiss
 	}
-	if g.p.kinMiss != 1 && ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f)) {
+	if g.kinApart(a, b, ev) {
 		s *= g.p.kinMiss
 	}
-	if g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f) || hours <= -g.p.forecastHours && foretells(a.f, b.f)) {
+	if g.forecastApart(a, b, hours) {
 		s *= g.p.forecastMiss
 	}
-	if g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f)) {
+	if g.thirdApart(a, b, ev) {
 		s *= g.p.thirdMiss
 	}
 	if conflict(a.f, b.f) || conflict(b.f, a.f) {
@@ -610,6 +616,31 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 		}
 	}
 	return s
+}
+
+// apart reports whether a cut that reads a and b, published hours apart,
+// as two events applies to them: a family's appeal apart from its
+// relative's case (kinMiss), a statement of what is to come and the act
+// it foretold (forecastMiss), a third party's own act (thirdMiss), or one
+// person on two matters (statementMiss).
+func (g *Grouper) apart(a, b *weighted, ev *evidence, hours float64) bool {
+	return g.kinApart(a, b, ev) || g.forecastApart(a, b, hours) || g.thirdApart(a, b, ev) || g.statementApart(a, b)
+}
+
+func (g *Grouper) kinApart(a, b *weighted, ev *evidence) bool {
+	return g.p.kinMiss != 1 && ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f))
+}
+
+func (g *Grouper) forecastApart(a, b *weighted, hours float64) bool {
+	return g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f) || hours <= -g.p.forecastHours && foretells(a.f, b.f))
+}
+
+func (g *Grouper) thirdApart(a, b *weighted, ev *evidence) bool {
+	return g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f))
+}
+
+func (g *Grouper) statementApart(a, b *weighted) bool {
+	return g.p.statementMiss != 1 && otherStatement(a.f, b.f)
 }
 
 // sharesSpeaker reports whether the headlines of a and b both tell what

@@ -199,7 +199,10 @@ func (g *Grouper) Add(r Report) int64 {
 
 // mergeFits joins the stories that the report e fitted besides its own,
 // when they are one story by the same measure a report joins by: the mean
-// score of their reports' pairs. Two stories of one event form when its
+// score of their reports' pairs, and when fewer than half their pairs
+// are told apart as two events (params.mergeApart): a statement that
+// foretold a call and the call are two events, whatever a third report
+// that fits both shares with each. Two stories of one event form when its
 // reports arrive out of order (an analysis before the wire it follows,
 // a Russian report before the English one); the report that fits both
 // shows they may be one.
@@ -209,8 +212,8 @@ func (g *Grouper) mergeFits(e *entry) {
 		if s == into || g.stories[s.id] != s {
 			continue
 		}
-		score, prob := g.linkScore(into, s)
-		if score < g.p.threshold || g.p.veto != nil && prob < g.p.mergeProb {
+		score, prob, apart := g.linkScore(into, s)
+		if score < g.p.threshold || g.p.veto != nil && prob < g.p.mergeProb || g.p.mergeApart > 0 && apart >= g.p.mergeApart {
 			continue
 		}
 		// The story with the smaller id stays: its first report was stored
@@ -223,9 +226,10 @@ func (g *Grouper) mergeFits(e *entry) {
 	}
 }
 
-// linkScore is the mean pair score of the latest reports of a and b, and
-// the mean probability the model's veto gives their pairs (0 without it).
-func (g *Grouper) linkScore(a, b *storyState) (score, prob float64) {
+// linkScore is the mean pair score of the latest reports of a and b, the
+// mean probability the model's veto gives their pairs (0 without it), and
+// the share of their pairs told apart as two events (apart).
+func (g *Grouper) linkScore(a, b *storyState) (score, prob, apart float64) {
 	am := a.members[max(0, len(a.members)-maxMembers):]
 	bm := b.members[max(0, len(b.members)-maxMembers):]
 	var sum, probs float64
@@ -236,8 +240,12 @@ func (g *Grouper) linkScore(a, b *storyState) (score, prob float64) {
 		for _, y := range bm {
 			g.weigh(y.f, &g.other)
 			ev := g.gather(&g.scratch, &g.other)
-			s, p := g.assess(&g.scratch, &g.other, &ev, x.at.Sub(y.at).Hours())
+			hours := x.at.Sub(y.at).Hours()
+			s, p := g.assess(&g.scratch, &g.other, &ev, hours)
 			sum, probs = sum+s, probs+p
+			if g.apart(&g.scratch, &g.other, &ev, hours) {
+				apart++
+			}
 			agree |= ev.agree
 		}
 	}
@@ -245,7 +253,7 @@ func (g *Grouper) linkScore(a, b *storyState) (score, prob float64) {
 		bHas |= headBits(y.f)
 	}
 	n := float64(len(am) * len(bm))
-	return g.storyDiffer(sum/n, aHas, bHas, agree), probs / n
+	return g.storyDiffer(sum/n, aHas, bHas, agree), probs / n, apart / n
 }
 
 // merge moves the reports of story b into story a, keeping the order in
