@@ -343,7 +343,7 @@ ceasefire: ceasefire*, truce, перемири*, прекращени* огня
 peace: peace, settlement, мир, мира, урегулировани*, мирн*
 energy subject: energy, энерг*, энергетическ*, энергообъект*, infrastructure, инфраструктур*
 strikes: strike*, attack*, удар*, атак*
-espionage subject: spy*, spying, espionage, шпион*, разведыват*, intelligence, разведк*, treason, госизмен*, государственн* измен*
+espionage subject: spy*, spying, espionage, шпион*, разведыват*, intelligence, разведк*
 hacker subject: hack*, хакер*, взлом*, cyber*, кибер*
 smuggling: smuggl*, контрабанд*, export control*, поставк*, вывоз*
 electronics subject: microchip*, chip*, electronics, микросхем*, электроник*, components, компонент*

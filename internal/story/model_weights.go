@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.642990, // featBias
-	0.126038,  // featNames
-	-0.881382, // featBothNamed
-	0.196505,  // featWords
-	-0.813484, // featSameLang
-	0.501063,  // featConcepts
-	-0.805004, // featBothConcepts
-	0.273030,  // featFigures
-	-0.451527, // featBothFigures
-	-0.710376, // featSharedNames
-	-0.026243, // featRarestName
-	-0.158462, // featTitleTopic
-	0.165592,  // featTime
-	-2.010463, // featDays
-	-0.894917, // featActions
-	-0.301913, // featSubjects
-	0.615763,  // featSubjectAgree
-	0.276112,  // featOtherWho
-	-0.740167, // featOtherWhere
-	-0.207478, // featOtherFigure
-	0.258836,  // featTimeNames
-	0.174473,  // featTimeWords
-	0.607149,  // featTimeConcepts
-	0.074909,  // featSharedWords
-	0.074696,  // featAgreeWho
-	-0.124662, // featAgreeWhere
-	0.325876,  // featAgreeFigure
-	-0.412080, // featOnlySpeakers
-	0.390077,  // featActionAgree
-	-0.020461, // featSameSubject
-	0.496071,  // featSharedActors
-	0.549441,  // featHand
-	0.316711,  // featNames ≥ 0.1
-	0.169768,  // featNames ≥ 0.25
-	0.035605,  // featNames ≥ 0.5
-	-0.041135, // featNames ≥ 0.75
-	0.550634,  // featConcepts ≥ 0.1
-	0.482762,  // featConcepts ≥ 0.25
-	0.214025,  // featConcepts ≥ 0.5
-	0.301202,  // featConcepts ≥ 0.75
-	0.848053,  // featWords ≥ 0.05
-	0.287396,  // featWords ≥ 0.15
-	-0.068156, // featWords ≥ 0.3
-	-0.002734, // featWords ≥ 0.5
-	0.370264,  // featRarestName ≥ 0.3
-	0.101302,  // featRarestName ≥ 0.5
-	-0.889259, // featRarestName ≥ 0.7
+	-0.643166, // featBias
+	0.125985,  // featNames
+	-0.881625, // featBothNamed
+	0.196450,  // featWords
+	-0.814667, // featSameLang
+	0.498947,  // featConcepts
+	-0.805620, // featBothConcepts
+	0.272964,  // featFigures
+	-0.451420, // featBothFigures
+	-0.709991, // featSharedNames
+	-0.025967, // featRarestName
+	-0.161018, // featTitleTopic
+	0.164669,  // featTime
+	-2.009276, // featDays
+	-0.892468, // featActions
+	-0.292025, // featSubjects
+	0.616076,  // featSubjectAgree
+	0.278165,  // featOtherWho
+	-0.739753, // featOtherWhere
+	-0.206051, // featOtherFigure
+	0.258662,  // featTimeNames
+	0.174434,  // featTimeWords
+	0.605651,  // featTimeConcepts
+	0.075506,  // featSharedWords
+	0.074704,  // featAgreeWho
+	-0.123963, // featAgreeWhere
+	0.325680,  // featAgreeFigure
+	-0.411635, // featOnlySpeakers
+	0.389181,  // featActionAgree
+	-0.017892, // featSameSubject
+	0.496220,  // featSharedActors
+	0.548349,  // featHand
+	0.315023,  // featNames ≥ 0.1
+	0.170594,  // featNames ≥ 0.25
+	0.034875,  // featNames ≥ 0.5
+	-0.041297, // featNames ≥ 0.75
+	0.544643,  // featConcepts ≥ 0.1
+	0.491788,  // featConcepts ≥ 0.25
+	0.212878,  // featConcepts ≥ 0.5
+	0.301646,  // featConcepts ≥ 0.75
+	0.848790,  // featWords ≥ 0.05
+	0.286702,  // featWords ≥ 0.15
+	-0.068418, // featWords ≥ 0.3
+	-0.002737, // featWords ≥ 0.5
+	0.371214,  // featRarestName ≥ 0.3
+	0.101018,  // featRarestName ≥ 0.5
+	-0.890058, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.341232, // featTime ≥ 0.2
-	0.676395,  // featTime ≥ 0.5
-	-0.204525, // featTime ≥ 0.8
-	-1.147030, // featTime ≥ 0.95
-	0.381519,  // featFigures ≥ 0.3
-	0.234549,  // featFigures ≥ 0.7
-	0.860375,  // featHand ≥ 0.065
-	0.618677,  // featHand ≥ 0.13
-	0.292369,  // featHand ≥ 0.26
-	0.183403,  // featRarestName × featTime
-	-0.098400, // featConcepts × featNames
-	0.571040,  // featSubjectAgree × featTime
-	1.022494,  // featSharedActors × featTime
+	-0.341294, // featTime ≥ 0.2
+	0.675703,  // featTime ≥ 0.5
+	-0.203247, // featTime ≥ 0.8
+	-1.146836, // featTime ≥ 0.95
+	0.381427,  // featFigures ≥ 0.3
+	0.234442,  // featFigures ≥ 0.7
+	0.858713,  // featHand ≥ 0.065
+	0.626579,  // featHand ≥ 0.13
+	0.290628,  // featHand ≥ 0.26
+	0.183546,  // featRarestName × featTime
+	-0.099252, // featConcepts × featNames
+	0.569623,  // featSubjectAgree × featTime
+	1.022193,  // featSharedActors × featTime
 }
