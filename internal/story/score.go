@@ -621,10 +621,12 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 // apart reports whether a cut that reads a and b, published hours apart,
 // as two events applies to them: a family's appeal apart from its
 // relative's case (kinMiss), a statement of what is to come and the act
-// it foretold (forecastMiss), a third party's own act (thirdMiss), or one
-// person on two matters (statementMiss).
+// it foretold (forecastMiss), or a third party's own act (thirdMiss).
+// One person's two statements (statementMiss) are left out: a minister's
+// news conference is told by each wire by another of its answers, and
+// when its reports arrive out of order, its stories must still merge.
 func (g *Grouper) apart(a, b *weighted, ev *evidence, hours float64) bool {
-	return g.kinApart(a, b, ev) || g.forecastApart(a, b, hours) || g.thirdApart(a, b, ev) || g.statementApart(a, b)
+	return g.kinApart(a, b, ev) || g.forecastApart(a, b, hours) || g.thirdApart(a, b, ev)
 }
 
 func (g *Grouper) kinApart(a, b *weighted, ev *evidence) bool {
