@@ -373,8 +373,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// missing servicemen (R 0.860); Russia's other state banks by name
 		// one more, Citibank's profits frozen in reply to OFAC (R 0.884),
 		// and the P-8 as a both phrase one more, the MiG-31 escorting it
-		// over the Barents Sea (R 0.907).
-		{"unseen16", 1.0, 0.90},
+		// over the Barents Sea (R 0.907); "the embassy track" beside the
+		// embassy talks one more, the analysis of that channel (R 0.930).
+		{"unseen16", 1.0, 0.93},
 		// Written blind like unseen16.jsonl, and read once after the rules
 		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
 		// services, Red Square, the Transportation Department, the Storis,
@@ -406,8 +407,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// metals by the towns they come from one more, palladium from
 		// Norilsk held in Savannah (P 0.950, R 0.884); the anniversary
 		// piece's "fifty years on" excluded drops a false positive, the
-		// Olympians of the 1980 boycott (P 0.974).
-		{"unseen17", 0.97, 0.88},
+		// Olympians of the 1980 boycott (P 0.974); the export-control
+		// bureau as the business between the governments catches one more,
+		// its licence for Aeroflot's engine repairs (P 0.975, R 0.907), and
+		// the trade commission's vote by its initials one more, the duties
+		// on Acron's ammonium nitrate (P 0.976, R 0.930).
+		{"unseen17", 0.97, 0.93},
 		// Written blind like unseen17.jsonl, but asked for the usual mix,
 		// where most relevant items name both sides plainly, and read once
 		// after the rules named one side's agencies, commands, hacking units,
@@ -462,8 +467,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// general by their city one more (R 0.911) and NASA and Roscosmos
 		// named as a pair one more (R 0.933); officials' visits spelled out,
 		// not "visit*", drop Turkey's visitors (P 0.977); Americans «из» a
-		// large city catch one more, the musician from Nashville (R 0.956).
-		{"unseen20", 0.97, 0.95},
+		// large city catch one more, the musician from Nashville (R 0.956);
+		// Rosselkhoznadzor for the Russian side and as the trade measure
+		// one more, its halt on Arkansas poultry (P 0.978, R 0.978).
+		{"unseen20", 0.97, 0.97},
 		// Written blind like unseen20.jsonl, half in Russian, asked for the
 		// usual mix: most relevant items name both sides plainly, the others
 		// one side only by a body, an official, a capital, a state, a ship
@@ -530,8 +537,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// Russian consumer watchdog and the CDC sharing bird flu data, which
 		// names neither side by its country, and Aeroflot's first New York
 		// flight since 2022, the American side named only by the city and
-		// its airport.
-		{"unseen25", 0.98, 0.96},
+		// its airport. Since read, it is development data; Rospotrebnadzor
+		// and the CDC named for their sides catch the first (R 0.980).
+		{"unseen25", 0.98, 0.98},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
