@@ -778,7 +778,9 @@ var (
 // channels will be shut"), what is not done yet and the schedule
 // («пока не стоит в графике», «в ближайшие недели»), and what is signalled
 // or allowed as possible. Russian perfective verbs are future in the
-// present's form; the list has the ones the topic's acts take.
+// present's form; the list has the ones the topic's acts take, arriving,
+// receiving and opening among them («спецпосланник прилетит в Москву во
+// вторник», «Путин примет…», «посольство откроется…»).
 var (
 	prospectWords = wordSet(`
 		will would could may might plans planned planning expects expected hopes ready premature soon ahead
@@ -786,7 +788,8 @@ var (
 		urge urges urged warn warns warned
 		будет будут будем станет станут ждет ждут может могут
 		встретятся созвонятся проведут обсудят подпишут посетит прибудет состоится состоятся
-		начнутся пройдут пройдет`)
+		начнутся пройдут пройдет
+		прилетит прилетят приедет приедут примет примут откроется откроются откроет открыта вылетит посетят`)
 	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )

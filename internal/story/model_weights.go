@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.643166, // featBias
-	0.125985,  // featNames
-	-0.881625, // featBothNamed
-	0.196450,  // featWords
-	-0.814667, // featSameLang
-	0.498947,  // featConcepts
-	-0.805620, // featBothConcepts
-	0.272964,  // featFigures
-	-0.451420, // featBothFigures
-	-0.709991, // featSharedNames
-	-0.025967, // featRarestName
-	-0.161018, // featTitleTopic
-	0.164669,  // featTime
-	-2.009276, // featDays
-	-0.892468, // featActions
-	-0.292025, // featSubjects
-	0.616076,  // featSubjectAgree
-	0.278165,  // featOtherWho
-	-0.739753, // featOtherWhere
-	-0.206051, // featOtherFigure
-	0.258662,  // featTimeNames
-	0.174434,  // featTimeWords
-	0.605651,  // featTimeConcepts
-	0.075506,  // featSharedWords
-	0.074704,  // featAgreeWho
-	-0.123963, // featAgreeWhere
-	0.325680,  // featAgreeFigure
-	-0.411635, // featOnlySpeakers
-	0.389181,  // featActionAgree
-	-0.017892, // featSameSubject
-	0.496220,  // featSharedActors
-	0.548349,  // featHand
-	0.315023,  // featNames ≥ 0.1
-	0.170594,  // featNames ≥ 0.25
-	0.034875,  // featNames ≥ 0.5
-	-0.041297, // featNames ≥ 0.75
-	0.544643,  // featConcepts ≥ 0.1
-	0.491788,  // featConcepts ≥ 0.25
-	0.212878,  // featConcepts ≥ 0.5
-	0.301646,  // featConcepts ≥ 0.75
-	0.848790,  // featWords ≥ 0.05
-	0.286702,  // featWords ≥ 0.15
-	-0.068418, // featWords ≥ 0.3
-	-0.002737, // featWords ≥ 0.5
-	0.371214,  // featRarestName ≥ 0.3
-	0.101018,  // featRarestName ≥ 0.5
-	-0.890058, // featRarestName ≥ 0.7
+	-0.641368, // featBias
+	0.132271,  // featNames
+	-0.881109, // featBothNamed
+	0.197957,  // featWords
+	-0.820704, // featSameLang
+	0.516971,  // featConcepts
+	-0.810590, // featBothConcepts
+	0.279651,  // featFigures
+	-0.449335, // featBothFigures
+	-0.730813, // featSharedNames
+	-0.024337, // featRarestName
+	-0.161334, // featTitleTopic
+	0.166571,  // featTime
+	-2.014139, // featDays
+	-0.912092, // featActions
+	-0.308047, // featSubjects
+	0.617695,  // featSubjectAgree
+	0.251535,  // featOtherWho
+	-0.750814, // featOtherWhere
+	-0.214756, // featOtherFigure
+	0.271465,  // featTimeNames
+	0.177462,  // featTimeWords
+	0.624918,  // featTimeConcepts
+	0.076214,  // featSharedWords
+	0.072510,  // featAgreeWho
+	-0.131561, // featAgreeWhere
+	0.329576,  // featAgreeFigure
+	-0.409680, // featOnlySpeakers
+	0.381834,  // featActionAgree
+	-0.012728, // featSameSubject
+	0.487626,  // featSharedActors
+	0.537379,  // featHand
+	0.319293,  // featNames ≥ 0.1
+	0.183141,  // featNames ≥ 0.25
+	0.045085,  // featNames ≥ 0.5
+	-0.045058, // featNames ≥ 0.75
+	0.551074,  // featConcepts ≥ 0.1
+	0.506633,  // featConcepts ≥ 0.25
+	0.225833,  // featConcepts ≥ 0.5
+	0.305032,  // featConcepts ≥ 0.75
+	0.846657,  // featWords ≥ 0.05
+	0.292317,  // featWords ≥ 0.15
+	-0.070969, // featWords ≥ 0.3
+	-0.002574, // featWords ≥ 0.5
+	0.374279,  // featRarestName ≥ 0.3
+	0.096733,  // featRarestName ≥ 0.5
+	-0.887538, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.341294, // featTime ≥ 0.2
-	0.675703,  // featTime ≥ 0.5
-	-0.203247, // featTime ≥ 0.8
-	-1.146836, // featTime ≥ 0.95
-	0.381427,  // featFigures ≥ 0.3
-	0.234442,  // featFigures ≥ 0.7
-	0.858713,  // featHand ≥ 0.065
-	0.626579,  // featHand ≥ 0.13
-	0.290628,  // featHand ≥ 0.26
-	0.183546,  // featRarestName × featTime
-	-0.099252, // featConcepts × featNames
-	0.569623,  // featSubjectAgree × featTime
-	1.022193,  // featSharedActors × featTime
+	-0.339595, // featTime ≥ 0.2
+	0.686781,  // featTime ≥ 0.5
+	-0.205036, // featTime ≥ 0.8
+	-1.136385, // featTime ≥ 0.95
+	0.390947,  // featFigures ≥ 0.3
+	0.239331,  // featFigures ≥ 0.7
+	0.837983,  // featHand ≥ 0.065
+	0.598910,  // featHand ≥ 0.13
+	0.218918,  // featHand ≥ 0.26
+	0.191298,  // featRarestName × featTime
+	-0.090501, // featConcepts × featNames
+	0.568557,  // featSubjectAgree × featTime
+	1.046537,  // featSharedActors × featTime
 }

@@ -169,7 +169,9 @@ type params struct {
 	// secretary's warning that crypto channels will be shut and the
 	// sanctions on the exchanges the next day. A statement is its
 	// speaker's act; the act it foretells is another event, whatever they
-	// share. 1: no effect.
+	// share. It is applied after the model's veto, as statementMiss is,
+	// so that the words of what is to come can grow without refitting
+	// the model. 1: no effect.
 	forecastMiss  float64
 	forecastHours float64
 	// statementMiss multiplies the score of two reports whose headlines
@@ -478,13 +480,17 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	hand := g.handScore(a, b, ev, hours)
-	// The cut for one speaker's two statements comes after the model:
-	// read into the hand-set score, the model's input, it changes the
-	// model's fit, which then moves sets the cut does not touch
-	// (docs/digest.md, "Against the goal").
+	// The cuts for one speaker's two statements and for a statement of
+	// what is to come against the act it foretold come after the model:
+	// read into the hand-set score, the model's input, every word added
+	// to them changes the model's fit, which then moves sets they do not
+	// touch (docs/digest.md, "Against the goal").
 	cut := 1.0
 	if g.statementApart(a, b) {
 		cut = g.p.statementMiss
+	}
+	if g.forecastApart(a, b, hours) {
+		cut *= g.p.forecastMiss
 	}
 	if !g.p.modelled() {
 		return hand * cut, 0
@@ -591,9 +597,6 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 	}
 	if g.kinApart(a, b, ev) {
 		s *= g.p.kinMiss
-	}
-	if g.forecastApart(a, b, hours) {
-		s *= g.p.forecastMiss
 	}
 	if g.thirdApart(a, b, ev) {
 		s *= g.p.thirdMiss
