@@ -540,6 +540,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// its airport. Since read, it is development data; Rospotrebnadzor
 		// and the CDC named for their sides catch the first (R 0.980).
 		{"unseen25", 0.98, 0.98},
+		// Written blind like unseen25.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named the export-control
+		// bureau and the trade commission's vote as the business between
+		// the governments, Rosselkhoznadzor, Rospotrebnadzor and the CDC, and
+		// "the embassy track": P 1.000, R 0.900, the same with the rules
+		// before that change, which moved no verdict of it (docs/rules.md).
+		// It has no false positives; its misses are the trade turnover
+		// between the two with no word of the governments, the Treasury's
+		// licence for Gazprombank extended, whose summary has no word of the
+		// sanctions, Aeroflot's New York flights twice, the American side
+		// named only by the city and its airport, and an American detained
+		// in Sochi, the Russian side named only by the city.
+		{"unseen26", 1.0, 0.90},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
