@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen26.jsonl": true, "unseen27.jsonl": true, "unseen28.jsonl": true}
+var unread = map[string]bool{"unseen27.jsonl": true, "unseen28.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -161,7 +161,13 @@ func labelledSets(t *testing.T) []Item {
 // bureau and the trade commission's vote as the business between the
 // governments, Rosselkhoznadzor, Rospotrebnadzor and the CDC, and "the
 // embassy track" it is still forty-two and twelve: none of the items they
-// catch says "US".
+// catch says "US". With unseen26.jsonl read it is forty-eight and twelve:
+// six of its relevant items name the American side only by "US" (the veto
+// of a Russian draft at the Security Council, the new ambassador's
+// credentials at the Kremlin, the foreign ministers in Manila, Ushakov and
+// the national security adviser in Riyadh, the trade between the two up in
+// the first half, a veteran sentenced by a Russian court), and none of its
+// negatives comes back: four times what it breaks.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
