@@ -538,8 +538,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// names neither side by its country, and Aeroflot's first New York
 		// flight since 2022, the American side named only by the city and
 		// its airport. Since read, it is development data; Rospotrebnadzor
-		// and the CDC named for their sides catch the first (R 0.980).
-		{"unseen25", 0.98, 0.98},
+		// and the CDC named for their sides catch the first (R 0.980), and
+		// the direct flights to New York as both phrases the second (R
+		// 1.000).
+		{"unseen25", 0.98, 1.0},
 		// Written blind like unseen25.jsonl, half in Russian, asked for the
 		// usual mix; read once after the rules named the export-control
 		// bureau and the trade commission's vote as the business between
@@ -551,8 +553,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// licence for Gazprombank extended, whose summary has no word of the
 		// sanctions, Aeroflot's New York flights twice, the American side
 		// named only by the city and its airport, and an American detained
-		// in Sochi, the Russian side named only by the city.
-		{"unseen26", 1.0, 0.90},
+		// in Sochi, the Russian side named only by the city. Since read, it
+		// is development data; «товарооборот», the flights to New York and
+		// Sochi catch all but the licence (R 0.980).
+		{"unseen26", 1.0, 0.98},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
