@@ -248,7 +248,7 @@ var defaultParams = params{
 	thirdMiss:       0.5,
 	headsMiss:       0.35,
 	kinMiss:         0.25,
-	forecastMiss:    0.4,
+	forecastMiss:    0.35,
 	forecastHours:   6,
 	statementMiss:   0.35,
 	locative:        true,
