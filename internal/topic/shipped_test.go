@@ -557,6 +557,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// is development data; «товарооборот», the flights to New York and
 		// Sochi catch all but the licence (R 0.980).
 		{"unseen26", 1.0, 0.98},
+		// Written blind like unseen26.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named Sochi among the large
+		// cities, «товарооборот» as the business between the governments
+		// and the direct flights to New York as both phrases: P 1.000,
+		// R 0.980 (R 0.960 with the rules before that change, «товарооборот»
+		// catching the trade turnover of the first nine months between the
+		// two; docs/rules.md). It has no false positives; its miss is the
+		// foreign ministry under «МИД:» on Washington's delay of visas for
+		// the delegation to the General Assembly, where the colon leaves the
+		// ministry bare and nothing else names the Russian side.
+		{"unseen27", 1.0, 0.98},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
