@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen27.jsonl": true, "unseen28.jsonl": true, "unseen29.jsonl": true}
+var unread = map[string]bool{"unseen28.jsonl": true, "unseen29.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -169,7 +169,12 @@ func labelledSets(t *testing.T) []Item {
 // the first half, a veteran sentenced by a Russian court), and none of its
 // negatives comes back: four times what it breaks. With Sochi,
 // «товарооборот» and the direct flights to New York it is still
-// forty-eight and twelve: none of the items they catch says "US".
+// forty-eight and twelve: none of the items they catch says "US". With
+// unseen27.jsonl read it is fifty-one and twelve: three of its relevant
+// items name the American side only by "US" (the negotiators in Vienna on
+// Iran's uranium, the embassy allowed to hire local staff again, the tariff
+// on Russian palladium doubled), and none of its negatives comes back: more
+// than four times what it breaks.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
