@@ -318,8 +318,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// (P 0.929) and histories and exhibits of the past one more
 		// (P 0.951); the airports of New York and Washington by name catch
 		// one more of its items, Dmitriev on direct flights to Kennedy
-		// (P 0.952, R 0.930).
-		{"unseen13", 0.95, 0.93},
+		// (P 0.952, R 0.930); counting heavy bombers as a both phrase one
+		// more, Ryabkov on the delegations' gaps (P 0.953, R 0.953).
+		{"unseen13", 0.95, 0.95},
 		// Written blind like unseen13.jsonl, and read once after the rules
 		// ignored the Sea of Japan and named the Navy's numbered fleets, the
 		// Coast Guard's icebreakers, the ministers as a pair and the two
@@ -374,8 +375,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// one more, Citibank's profits frozen in reply to OFAC (R 0.884),
 		// and the P-8 as a both phrase one more, the MiG-31 escorting it
 		// over the Barents Sea (R 0.907); "the embassy track" beside the
-		// embassy talks one more, the analysis of that channel (R 0.930).
-		{"unseen16", 1.0, 0.93},
+		// embassy talks one more, the analysis of that channel (R 0.930);
+		// the bare ministry directly followed by «возглавил» one more, the
+		// consultations in Singapore (R 0.953).
+		{"unseen16", 1.0, 0.95},
 		// Written blind like unseen16.jsonl, and read once after the rules
 		// named the Sverdlovsk region, Tolyatti, Russia's weather and air
 		// services, Red Square, the Transportation Department, the Storis,
@@ -566,8 +569,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// two; docs/rules.md). It has no false positives; its miss is the
 		// foreign ministry under «МИД:» on Washington's delay of visas for
 		// the delegation to the General Assembly, where the colon leaves the
-		// ministry bare and nothing else names the Russian side.
-		{"unseen27", 1.0, 0.98},
+		// ministry bare and nothing else names the Russian side. Since
+		// read, it is development data; «МИД» directly before Washington as
+		// the Russian side catches it (R 1.000).
+		{"unseen27", 1.0, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
