@@ -573,6 +573,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// read, it is development data; «МИД» directly before Washington as
 		// the Russian side catches it (R 1.000).
 		{"unseen27", 1.0, 1.0},
+		// Written blind like unseen27.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named the bare ministry
+		// before «возглавил» and before Washington and counted warheads and
+		// heavy bombers as both phrases: P 0.979, R 0.940, the same with the
+		// rules before that change (docs/rules.md). Its false positive is
+		// Moscow, Idaho's water plant, the state named in the summary
+		// apart from the town, where the veto needs the two together; its
+		// misses are Roshydromet and NOAA's Arctic data agreement, NOAA
+		// being no name of the American side in the lists, and Washington
+		// revoking the licence for payments through Gazprombank and the
+		// fertiliser supplies to the US, where they hold no word of the
+		// business between the governments.
+		{"unseen28", 0.97, 0.94},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
