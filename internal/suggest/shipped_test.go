@@ -13,7 +13,7 @@ import (
 // unread are labelled files kept for measuring the next change to the
 // rules (docs/rules.md): nothing reads them until then. A new one is
 // added here when it is written, and leaves when it has been read.
-var unread = map[string]bool{"unseen28.jsonl": true, "unseen29.jsonl": true}
+var unread = map[string]bool{"unseen29.jsonl": true}
 
 // labelledSets reads every labelled file in testdata/relevance that has
 // been read.
@@ -177,7 +177,11 @@ func labelledSets(t *testing.T) []Item {
 // than four times what it breaks. With the bare ministry before
 // «возглавил» and before Washington, and counting warheads and heavy
 // bombers as both phrases, it is still fifty-one and twelve: none of the
-// items they catch says "US".
+// items they catch says "US". With unseen28.jsonl read it is fifty-three
+// and twelve: two of its relevant items name the American side only by
+// "US" (a schoolteacher jailed by a court in Tver, the envoys at the
+// Security Council over Iran), and none of its negatives comes back: more
+// than four times what it breaks.
 func TestSuggestFindsRemovedTerm(t *testing.T) {
 	set, err := topic.Load(filepath.Join("..", "..", "config", "topics.yaml"))
 	if err != nil {
