@@ -287,8 +287,10 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// R 0.953); the survey ship Admiral Vladimirsky by name one more
 		// (P 0.933, R 0.977); the words that part a third party's headline
 		// drop a false positive, Tokayev hosting a US delegation "then"
-		// calling Putin (P 0.955).
-		{"unseen11", 0.95, 0.97},
+		// calling Putin (P 0.955); the Russian licence for payments one
+		// more, Budapest's extension through Gazprombank (P 0.956,
+		// R 1.000).
+		{"unseen11", 0.95, 1.0},
 		// Written blind like unseen11.jsonl, and read once after the rules
 		// named the intelligence services by their headquarters, the
 		// administration, the committees of Congress and the Navy's planes:
@@ -558,8 +560,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// named only by the city and its airport, and an American detained
 		// in Sochi, the Russian side named only by the city. Since read, it
 		// is development data; «товарооборот», the flights to New York and
-		// Sochi catch all but the licence (R 0.980).
-		{"unseen26", 1.0, 0.98},
+		// Sochi catch all but the licence (R 0.980); the Russian licence
+		// for settlements catches that too (R 1.000).
+		{"unseen26", 1.0, 1.0},
 		// Written blind like unseen26.jsonl, half in Russian, asked for the
 		// usual mix; read once after the rules named Sochi among the large
 		// cities, «товарооборот» as the business between the governments
@@ -584,8 +587,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// being no name of the American side in the lists, and Washington
 		// revoking the licence for payments through Gazprombank and the
 		// fertiliser supplies to the US, where they hold no word of the
-		// business between the governments.
-		{"unseen28", 0.97, 0.94},
+		// business between the governments. Since read, it is development
+		// data; NOAA as the American side catches the first (R 0.960), the
+		// Russian licence for settlements the second (R 0.980), and the
+		// town as "the Idaho city" among the exclusions drops the false
+		// positive (P 1.000).
+		{"unseen28", 1.0, 0.98},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
