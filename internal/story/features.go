@@ -84,13 +84,12 @@ type features struct {
 	headStats [numHeads][]*keyStat
 	// titleTopics are the concepts and figures the headline names.
 	titleTopics []string
-	// titleSide and titleThird are whether the headline names one of the
-	// sides (sideNames), and a third country (thirdCountries).
-	titleSide  bool
+	// titleThird is whether the headline names a third country
+	// (thirdCountries).
 	titleThird bool
-	// titleSides says which sides the headline names: americanSide,
-	// russianSide or both ("US sanctions suppliers of Russia's arms
-	// industry").
+	// titleSides says which sides (sideNames) the headline names: none,
+	// americanSide, russianSide or both ("US sanctions suppliers of
+	// Russia's arms industry").
 	titleSides uint8
 	// kin and titleKin are whether the report, and its headline, name a
 	// relative of someone (kinWords, params.kinMiss).
@@ -275,7 +274,6 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 			key := string(kindName) + id
 			if title && x.aliases.sides[id] {
-				f.titleSide = true
 				if x.aliases.america[id] {
 					f.titleSides |= americanSide
 				} else {

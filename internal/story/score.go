@@ -791,5 +791,5 @@ func foretells(earlier, later *features) bool {
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).
 func thirdParty(a, b *features) bool {
-	return a.titleThird && !a.titleSide && !b.titleThird
+	return a.titleThird && a.titleSides == 0 && !b.titleThird
 }
