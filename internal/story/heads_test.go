@@ -158,6 +158,23 @@ func TestThirdMiss(t *testing.T) {
 	})
 }
 
+// One side's drills and an encounter of the two sides' forces near them
+// are two events; the other side's watching of the drills is the drills.
+func TestDrillsMiss(t *testing.T) {
+	drills := Report{Title: "Корабли Балтийского флота начали учения в Балтийском море", Text: "Корветы и малые ракетные корабли флота отрабатывают поиск подводных лодок, сообщила пресс-служба.", Lang: "ru"}
+	checkCut(t, func(p *params) { p.drillsMiss = 1 }, drills, []cutCase{
+		{Report{Title: "Вертолет Балтийского флота облетел американский эсминец в Балтийском море", Text: "Корабельный вертолет провел визуальный контроль эсминца, приблизившегося к району учений.", Lang: "ru"}, true},
+		{Report{Title: "Russian helicopter buzzes US destroyer in the Baltic, Navy says", Text: "The Navy said a helicopter of Russia's Baltic Fleet flew over the destroyer near the area of the fleet's drills.", Lang: "en"}, true},
+		{Report{Title: "ВМС США следят за учениями Балтийского флота", Text: "Американский эсминец держится у района учений корветов и малых ракетных кораблей, сообщили в Пентагоне.", Lang: "ru"}, false},
+		{Report{Title: "Балтийский флот завершил учения в Балтийском море", Text: "Корветы и малые ракетные корабли вернулись в базы, сообщила пресс-служба флота.", Lang: "ru"}, false},
+	})
+	// Drills of both sides' forces are no one side's exercise.
+	joint := Report{Title: "Russia and the US hold joint coast guard rescue drills in Bering Sea", Text: "The crews practised searching for a fishing boat in distress.", Lang: "en"}
+	checkCut(t, func(p *params) { p.drillsMiss = 1 }, joint, []cutCase{
+		{Report{Title: "US and Russian coast guards rescue crew of fishing boat in Bering Sea", Text: "The crews of both coast guards lifted the fishermen from the boat.", Lang: "en"}, false},
+	})
+}
+
 // Two headlines of one spokesperson that name different actions are two
 // matters of her day: conflict cuts them once more.
 func TestSpeakerConflict(t *testing.T) {

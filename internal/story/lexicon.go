@@ -410,6 +410,17 @@ func actionBits(ids ...string) uint32 {
 	return bits
 }
 
+// subjectBits returns the subject bits of the concepts named by ids.
+func subjectBits(ids ...string) uint64 {
+	var bits uint64
+	for _, c := range concepts {
+		if slices.Contains(ids, c.id) {
+			bits |= c.subject
+		}
+	}
+	return bits
+}
+
 // Number words, read as the figures they stand for so that "six hours"
 // meets "шесть часов" and "72 hours" meets "72 часа".
 var numberWords = func() map[string]string {

@@ -182,6 +182,13 @@ type params struct {
 	// his word on the embassies' property is not his word on the arms
 	// talks. It is applied after the model's veto (assess). 1: no effect.
 	statementMiss float64
+	// drillsMiss multiplies the score of two reports when one headline
+	// tells an exercise of at most one side's forces and the other's
+	// tells none and names a side the first does not (drillsOther): a
+	// fleet's drills and the intercept of an American plane near them
+	// the next day are two events, whatever ships, seas and aircraft
+	// they share. It is applied after the model's veto. 1: no effect.
+	drillsMiss float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -251,6 +258,7 @@ var defaultParams = params{
 	forecastMiss:    0.35,
 	forecastHours:   6,
 	statementMiss:   0.35,
+	drillsMiss:      0.35,
 	locative:        true,
 	homecoming:      true,
 	remand:          true,
@@ -492,6 +500,9 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.forecastApart(a, b, hours) {
 		cut *= g.p.forecastMiss
 	}
+	if g.drillsApart(a, b) {
+		cut *= g.p.drillsMiss
+	}
 	if !g.p.modelled() {
 		return hand * cut, 0
 	}
@@ -644,6 +655,10 @@ func (g *Grouper) thirdApart(a, b *weighted, ev *evidence) bool {
 	return g.p.thirdMiss != 1 && ev.notThird == 0 && (thirdParty(a.f, b.f) || thirdParty(b.f, a.f))
 }
 
+func (g *Grouper) drillsApart(a, b *weighted) bool {
+	return g.p.drillsMiss != 1 && (drillsOther(a.f, b.f) || drillsOther(b.f, a.f))
+}
+
 func (g *Grouper) statementApart(a, b *weighted) bool {
 	return g.p.statementMiss != 1 && otherStatement(a.f, b.f)
 }
@@ -787,6 +802,20 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 func foretells(earlier, later *features) bool {
 	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
 }
+
+// drillsOther reports whether a's headline tells an exercise of at most
+// one side's forces ("Корабли Балтийского флота начали учения в
+// Балтийском море") and b's tells none and names a side a's does not
+// ("Russian helicopter made unsafe passes over US destroyer"): an
+// encounter of the two sides' forces near the drills is another event
+// than the drills (drillsMiss). Reports of the drills that tell of the
+// other side's watching name the exercise too.
+func drillsOther(a, b *features) bool {
+	return a.titleSubjects&exerciseSubject != 0 && a.titleSides != bothSides && b.titleSubjects&exerciseSubject == 0 && b.titleSides&^a.titleSides != 0
+}
+
+// exerciseSubject is the subject of drills and exercises (drillsOther).
+var exerciseSubject = subjectBits("exercise")
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).
