@@ -97,6 +97,9 @@ type features struct {
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
+	// titleDrills is whether the headline tells an exercise that is no
+	// joint one (drillsHeadline, params.drillsMiss).
+	titleDrills bool
 	// titleStatement is whether the headline tells what someone said, and
 	// titleSpeakers the names it gives of who said it (statement,
 	// params.statementMiss).
@@ -228,6 +231,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
 		f.titleForecast = forecast(ws)
+		f.titleDrills = drillsHeadline(ws)
 		f.titleStatement, speakerEnd = statement(ws)
 	}
 	// addSpeaker records the name key at word i as who spoke, when the

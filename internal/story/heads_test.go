@@ -168,11 +168,16 @@ func TestDrillsMiss(t *testing.T) {
 		{Report{Title: "ВМС США следят за учениями Балтийского флота", Text: "Американский эсминец держится у района учений корветов и малых ракетных кораблей, сообщили в Пентагоне.", Lang: "ru"}, false},
 		{Report{Title: "Балтийский флот завершил учения в Балтийском море", Text: "Корветы и малые ракетные корабли вернулись в базы, сообщила пресс-служба флота.", Lang: "ru"}, false},
 	})
-	// Drills of both sides' forces are no one side's exercise.
-	joint := Report{Title: "Russia and the US hold joint coast guard rescue drills in Bering Sea", Text: "The crews practised searching for a fishing boat in distress.", Lang: "en"}
-	checkCut(t, func(p *params) { p.drillsMiss = 1 }, joint, []cutCase{
-		{Report{Title: "US and Russian coast guards rescue crew of fishing boat in Bering Sea", Text: "The crews of both coast guards lifted the fishermen from the boat.", Lang: "en"}, false},
-	})
+	// A joint exercise is no one side's, and an unsafe maneuver is how an
+	// intercept is told, not an exercise.
+	for _, a := range []Report{
+		{Title: "Russian coast guard holds joint rescue drills in Bering Sea", Text: "Russian and American crews practised searching for a fishing boat in distress.", Lang: "en"},
+		{Title: "Russian destroyer made unsafe maneuver in Barents Sea, Navy says", Text: "The Navy said the destroyer closed within 200 yards of an American destroyer.", Lang: "en"},
+	} {
+		checkCut(t, func(p *params) { p.drillsMiss = 1 }, a, []cutCase{
+			{Report{Title: "US says Russian crews met American ones in the Bering and Barents seas", Text: "The Navy said the destroyer and the coast guard crews met American ones.", Lang: "en"}, false},
+		})
+	}
 }
 
 // Two headlines of one spokesperson that name different actions are two

@@ -410,17 +410,6 @@ func actionBits(ids ...string) uint32 {
 	return bits
 }
 
-// subjectBits returns the subject bits of the concepts named by ids.
-func subjectBits(ids ...string) uint64 {
-	var bits uint64
-	for _, c := range concepts {
-		if slices.Contains(ids, c.id) {
-			bits |= c.subject
-		}
-	}
-	return bits
-}
-
 // Number words, read as the figures they stand for so that "six hours"
 // meets "шесть часов" and "72 hours" meets "72 часа".
 var numberWords = func() map[string]string {
@@ -619,6 +608,33 @@ var kinWords = wordSet(`
 
 // isKin reports whether the lower-case word w names a relative.
 func isKin(w string) bool { return kinWords[w] }
+
+// drillWords tell of an exercise (params.drillsMiss): "Baltic Fleet
+// begins drills", «Тихоокеанский флот начал учения». Maneuvers are left
+// out, since "unsafe maneuver" is how an intercept is told; «учени*» as a
+// prefix would be a pupil («ученик») too. jointWords make an exercise
+// both sides' ("joint rescue drill", «совместные учения»).
+var drillWords = wordSet(`
+		drill drills exercise exercises wargames
+		учение учения учений учению учением учении учениям учениями учениях
+	`)
+
+var jointWords = wordSet(`
+		joint jointly совместные совместных совместными совместное совместного совместно
+	`)
+
+// drillsHeadline reports whether the headline ws tells an exercise that
+// is no joint one (params.drillsMiss).
+func drillsHeadline(ws []word) bool {
+	drills := false
+	for i, w := range ws {
+		if jointWords[w.lower] {
+			return false
+		}
+		drills = drills || drillWords[w.lower] || w.lower == "games" && i > 0 && ws[i-1].lower == "war"
+	}
+	return drills
+}
 
 // arrivalPrefixes and arrivalWords tell of someone coming home:
 // "прилетел во Внуково", "lands at Andrews", "вернулся в Москву", "heads

@@ -811,11 +811,8 @@ func foretells(earlier, later *features) bool {
 // than the drills (drillsMiss). Reports of the drills that tell of the
 // other side's watching name the exercise too.
 func drillsOther(a, b *features) bool {
-	return a.titleSubjects&exerciseSubject != 0 && a.titleSides != bothSides && b.titleSubjects&exerciseSubject == 0 && b.titleSides&^a.titleSides != 0
+	return a.titleDrills && a.titleSides != bothSides && !b.titleDrills && b.titleSides&^a.titleSides != 0
 }
-
-// exerciseSubject is the subject of drills and exercises (drillsOther).
-var exerciseSubject = subjectBits("exercise")
 
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).
