@@ -593,6 +593,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// town as "the Idaho city" among the exclusions drops the false
 		// positive (P 1.000).
 		{"unseen28", 1.0, 0.98},
+		// Written blind like unseen28.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named NOAA as the American
+		// side, the Russian licence for payments or settlements as the
+		// business between the governments and "the Idaho city" among the
+		// exclusions: P 1.000, R 0.960 (R 0.940 with the rules before that
+		// change, the licence for settlements catching the Treasury's
+		// licence for settlements with Rosatom; docs/rules.md). It has no
+		// false positives; its misses are NOAA and Roshydromet resuming a
+		// joint survey of the Chukchi Sea and the Treasury allowing Boeing
+		// to buy Russian titanium from VSMPO, where the sides are found
+		// but no word of the business between the governments: a survey
+		// of two agencies, and a licence named by what it allows.
+		{"unseen29", 1.0, 0.96},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
