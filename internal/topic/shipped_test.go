@@ -604,8 +604,11 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// joint survey of the Chukchi Sea and the Treasury allowing Boeing
 		// to buy Russian titanium from VSMPO, where the sides are found
 		// but no word of the business between the governments: a survey
-		// of two agencies, and a licence named by what it allows.
-		{"unseen29", 1.0, 0.96},
+		// of two agencies, and a licence named by what it allows. Since
+		// read, it is development data; the weather agencies named as a
+		// pair catch the first (R 0.980), and the Treasury's permission in
+		// Russian («Минфин США разрешил») the second (R 1.000).
+		{"unseen29", 1.0, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
