@@ -612,11 +612,14 @@ func isKin(w string) bool { return kinWords[w] }
 // drillWords tell of an exercise (params.drillsMiss): "Baltic Fleet
 // begins drills", «Тихоокеанский флот начал учения». Maneuvers are left
 // out, since "unsafe maneuver" is how an intercept is told; «учени*» as a
-// prefix would be a pupil («ученик») too. jointWords make an exercise
-// both sides' ("joint rescue drill", «совместные учения»).
+// prefix would be a pupil («ученик») too; «тренировка» is the Russian
+// military's word for an exercise of its strategic forces. jointWords
+// make an exercise both sides' ("joint rescue drill", «совместные
+// учения»).
 var drillWords = wordSet(`
 		drill drills exercise exercises wargames
 		учение учения учений учению учением учении учениям учениями учениях
+		тренировка тренировки тренировке тренировку тренировкой тренировок тренировках
 	`)
 
 var jointWords = wordSet(`
