@@ -167,6 +167,7 @@ func TestDrillsMiss(t *testing.T) {
 		{Report{Title: "Russian helicopter buzzes US destroyer in the Baltic, Navy says", Text: "The Navy said a helicopter of Russia's Baltic Fleet flew over the destroyer near the area of the fleet's drills.", Lang: "en"}, true},
 		{Report{Title: "ВМС США следят за учениями Балтийского флота", Text: "Американский эсминец держится у района учений корветов и малых ракетных кораблей, сообщили в Пентагоне.", Lang: "ru"}, false},
 		{Report{Title: "Балтийский флот завершил учения в Балтийском море", Text: "Корветы и малые ракетные корабли вернулись в базы, сообщила пресс-служба флота.", Lang: "ru"}, false},
+		{Report{Title: "Минобороны: США уведомлены о пусках в ходе тренировки флота", Text: "Американская сторона заранее уведомлена о пусках ракет с кораблей в Балтийском море.", Lang: "ru"}, false},
 	})
 	// A joint exercise is no one side's, and an unsafe maneuver is how an
 	// intercept is told, not an exercise.
