@@ -472,11 +472,15 @@ const maxMembers = 8
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	best, sum := 0.0, 0.0
 	var has, agree uint8
+	foretold := 0
 	fit := 0
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
-		sc, ag := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		sc, ag, fore := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		if fore {
+			foretold++
+		}
 		sum += sc
 		if sc >= g.p.threshold {
 			fit++
@@ -490,6 +494,9 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 		score = sum / float64(len(members))
 	}
 	if g.p.quorum > 0 && float64(fit) <= g.p.quorum*float64(len(members)) {
+		return 0
+	}
+	if g.p.joinForetold > 0 && float64(foretold) >= g.p.joinForetold*float64(len(members)) {
 		return 0
 	}
 	return g.storyDiffer(score, headBits(a.f), has, agree)

@@ -138,7 +138,7 @@ func TestMarkedScoreIsPairScore(t *testing.T) {
 			for _, m := range st.members {
 				g.weigh(m.f, &g.other)
 				h := r.Published.Sub(m.at).Hours()
-				got, _ := g.markedScore(&g.scratch, &g.other, h)
+				got, _, _ := g.markedScore(&g.scratch, &g.other, h)
 				if want := g.pairScore(&g.scratch, &g.other, h); got != want {
 					t.Fatalf("%q vs %q: marked %v, plain %v", r.Title, m.f.lang, got, want)
 				}
@@ -149,5 +149,33 @@ func TestMarkedScoreIsPairScore(t *testing.T) {
 	}
 	if compared < 100 {
 		t.Fatalf("only %d pairs compared", compared)
+	}
+}
+
+// A statement of what is to come keeps the act it foretold out of its
+// story when it was made half a day or more before it; made on the act's
+// day, it is left to the pair's cut.
+func TestJoinForetold(t *testing.T) {
+	at := time.Date(2031, 10, 27, 16, 30, 0, 0, time.UTC)
+	plan := Report{ID: 1, Lang: "en", Published: at, Title: "Russia's Dmitriev says he will meet US envoy at Riyadh investment forum", Text: "Kirill Dmitriev said he would meet the US president's special envoy in Riyadh on the sidelines of the investment forum to discuss a list of joint projects."}
+	meeting := Report{ID: 2, Lang: "ru", Title: "Дмитриев встретился со спецпосланником президента США в Эр-Рияде", Text: "Кирилл Дмитриев провел встречу со спецпосланником президента США на полях инвестиционного форума в Эр-Рияде и обсудил список совместных проектов."}
+	off := defaultParams
+	off.joinForetold = 0
+	for _, tt := range []struct {
+		name  string
+		hours float64
+		p     *params
+		same  bool
+	}{
+		{"the meeting a day after the word", 20, nil, false},
+		{"the meeting a day after the word, without the refusal", 20, &off, true},
+		{"the meeting hours after the word", 7, nil, true},
+	} {
+		g := New(Options{p: tt.p})
+		m := meeting
+		m.Published = at.Add(time.Duration(tt.hours * float64(time.Hour)))
+		if same := g.Add(plan) == g.Add(m); same != tt.same {
+			t.Errorf("%s: one story %v, want %v", tt.name, same, tt.same)
+		}
 	}
 }
