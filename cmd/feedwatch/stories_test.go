@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen32.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32"}
+// unseen34.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -51,7 +51,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen15": {0.83, 0.76},
 	"unseen16": {0.82, 0.80},
 	"unseen17": {0.78, 0.76},
-	"unseen18": {0.88, 0.77},
+	"unseen18": {0.91, 0.77},
 	"unseen19": {0.72, 0.68},
 	"unseen20": {0.79, 0.62},
 	"unseen21": {0.88, 0.78},
@@ -61,11 +61,13 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen25": {0.85, 0.89},
 	"unseen26": {0.81, 0.78},
 	"unseen27": {0.91, 0.86},
-	"unseen28": {0.84, 0.88},
+	"unseen28": {0.86, 0.88},
 	"unseen29": {0.91, 0.73},
 	"unseen30": {0.76, 0.80},
-	"unseen31": {0.77, 0.87},
+	"unseen31": {0.80, 0.87},
 	"unseen32": {0.78, 0.58},
+	"unseen33": {0.80, 0.78},
+	"unseen34": {0.73, 0.67},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
