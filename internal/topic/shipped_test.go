@@ -609,6 +609,20 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// pair catch the first (R 0.980), and the Treasury's permission in
 		// Russian («Минфин США разрешил») the second (R 1.000).
 		{"unseen29", 1.0, 1.0},
+		// Written blind like unseen29.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named the weather agencies
+		// and the health agencies as pairs and the Treasury's permission in
+		// Russian («Минфин США разрешил») as the business between the
+		// governments: P 0.980 (48 of 49), R 0.960, the same with the rules before
+		// that change (docs/rules.md). Its false positive is an exhibition
+		// in Moscow for the seventieth anniversary of the test ban treaty,
+		// history that names the treaty's parties; its misses are the
+		// Energy Department allowing imports of Russian uranium, a
+		// permission the lists hold for the Treasury alone, and Russian
+		// fertiliser supplies to the US, trade named by a good, where the
+		// sides are found but no word of the business between the
+		// governments.
+		{"unseen30", 0.97, 0.96},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
