@@ -591,8 +591,9 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// data; NOAA as the American side catches the first (R 0.960), the
 		// Russian licence for settlements the second (R 0.980), and the
 		// town as "the Idaho city" among the exclusions drops the false
-		// positive (P 1.000).
-		{"unseen28", 1.0, 0.98},
+		// positive (P 1.000); the fertiliser supplied to the US catches the
+		// third (R 1.000).
+		{"unseen28", 1.0, 1.0},
 		// Written blind like unseen28.jsonl, half in Russian, asked for the
 		// usual mix; read once after the rules named NOAA as the American
 		// side, the Russian licence for payments or settlements as the
@@ -621,8 +622,12 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// permission the lists hold for the Treasury alone, and Russian
 		// fertiliser supplies to the US, trade named by a good, where the
 		// sides are found but no word of the business between the
-		// governments.
-		{"unseen30", 0.97, 0.96},
+		// governments. Since read, it is development data; any US
+		// department's permission in Russian («Мин* США разрешил») catches
+		// the first miss (R 0.980), the fertiliser supplied to the US the
+		// second (R 1.000), and an exhibition opened for an anniversary
+		// among the histories excluded drops the false positive (P 1.000).
+		{"unseen30", 1.0, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
