@@ -189,20 +189,23 @@ type params struct {
 	// the next day are two events, whatever ships, seas and aircraft
 	// they share. It is applied after the model's veto. 1: no effect.
 	drillsMiss float64
-	// joinForetold is the share of a story's latest reports that, told
-	// apart from a report as a statement of what is to come and the act
-	// it foretold (forecastApart), made joinHours or more apart, keep
-	// the report from joining the story, whatever it scores: the
-	// Kremlin envoy's word that he will meet the American envoy in
-	// Riyadh, and their meeting the next day. The cut alone leaves a
-	// wire of the meeting above the threshold against the statement's
-	// story when they share the people, the city and the business; and
-	// once it has joined, the meeting's later reports follow it there.
-	// A statement made hours before, on the day of the act, is often
-	// the act's own (a governor on the first trips the visits agreed
-	// will allow), and is left to the cut. 0: no effect.
-	joinForetold float64
-	joinHours    float64
+	// joinApart is the share of a story's latest reports that keep a
+	// report from joining the story, whatever it scores, when each is
+	// told apart from it as two events (joinsApart): a statement of what
+	// is to come and the act it foretold, made joinHours or more apart
+	// (the Kremlin envoy's word that he will meet the American envoy in
+	// Riyadh, and their meeting the next day), or a third party's own
+	// act (Qatar's prime minister receiving Ukraine's foreign minister in
+	// Doha on the day the two sides' aides meet there). The cuts alone
+	// leave such a pair above the threshold when the two share the
+	// people, the city and the business; and once the first report of
+	// the event has joined, its later reports follow it there. A
+	// statement made hours before, on the act's day, is often the act's
+	// own (a governor on the first trips the visits agreed will allow),
+	// and is left to the cut, as a family's appeal is: "families" are
+	// also those a visa or a visit serves. 0: no effect.
+	joinApart float64
+	joinHours float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -273,7 +276,7 @@ var defaultParams = params{
 	forecastHours:   6,
 	statementMiss:   0.35,
 	drillsMiss:      0.35,
-	joinForetold:    0.5,
+	joinApart:       0.5,
 	joinHours:       12,
 	locative:        true,
 	homecoming:      true,
@@ -425,8 +428,8 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 // markedScore is pairScore of the report being placed, whose features
 // are marked (see keyStat), and a report of the window. It gives the same
 // result without comparing strings, the headline kinds they agree on, and
-// whether one foretold the other a day's part or more before it
-// (foretoldApart).
+// whether a report so told apart keeps the other from its story
+// (joinsApart).
 func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8, bool) {
 	var ev evidence
 	for i := range b.f.feats {
@@ -449,7 +452,7 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8, bo
 	for h := range ev.differ {
 		ev.differ[h] = len(a.f.heads[h]) > 0 && len(b.f.heads[h]) > 0 && ev.agree&(1<<h) == 0
 	}
-	return g.combine(a, b, &ev, hours), ev.agree, g.foretoldApart(a, b, hours)
+	return g.combine(a, b, &ev, hours), ev.agree, g.joinsApart(a, b, &ev, hours)
 }
 
 // agreeHeads is markedScore's agree for two reports: bit h when either
@@ -669,11 +672,12 @@ func (g *Grouper) forecastApart(a, b *weighted, hours float64) bool {
 	return g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f) || hours <= -g.p.forecastHours && foretells(a.f, b.f))
 }
 
-// foretoldApart reports whether one of a and b is a statement of what is
-// to come and the other the act it foretold, joinHours or more apart
-// (params.joinForetold).
-func (g *Grouper) foretoldApart(a, b *weighted, hours float64) bool {
-	return g.p.joinForetold > 0 && math.Abs(hours) >= g.p.joinHours && g.forecastApart(a, b, hours)
+// joinsApart reports whether a and b, published hours apart, are told
+// apart as two events in the way that keeps one from the other's story
+// (params.joinApart): a statement of what is to come and the act it
+// foretold, joinHours or more apart, or a third party's own act.
+func (g *Grouper) joinsApart(a, b *weighted, ev *evidence, hours float64) bool {
+	return g.p.joinApart > 0 && (math.Abs(hours) >= g.p.joinHours && g.forecastApart(a, b, hours) || g.thirdApart(a, b, ev))
 }
 
 func (g *Grouper) thirdApart(a, b *weighted, ev *evidence) bool {

@@ -468,18 +468,19 @@ const maxMembers = 8
 
 // storyScore is a report's score against a story: the mean of its
 // scores against the story's latest reports (or the best of them, as
-// params say).
+// params say); 0 when half of them are told apart from it as two events
+// (params.joinApart).
 func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	best, sum := 0.0, 0.0
 	var has, agree uint8
-	foretold := 0
+	apart := 0
 	fit := 0
 	members := s.members[max(0, len(s.members)-maxMembers):]
 	for _, m := range members {
 		g.weigh(m.f, &g.other)
-		sc, ag, fore := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
-		if fore {
-			foretold++
+		sc, ag, ap := g.markedScore(a, &g.other, at.Sub(m.at).Hours())
+		if ap {
+			apart++
 		}
 		sum += sc
 		if sc >= g.p.threshold {
@@ -496,7 +497,7 @@ func (g *Grouper) storyScore(a *weighted, s *storyState, at time.Time) float64 {
 	if g.p.quorum > 0 && float64(fit) <= g.p.quorum*float64(len(members)) {
 		return 0
 	}
-	if g.p.joinForetold > 0 && float64(foretold) >= g.p.joinForetold*float64(len(members)) {
+	if g.p.joinApart > 0 && float64(apart) >= g.p.joinApart*float64(len(members)) {
 		return 0
 	}
 	return g.storyDiffer(score, headBits(a.f), has, agree)

@@ -154,13 +154,14 @@ func TestMarkedScoreIsPairScore(t *testing.T) {
 
 // A statement of what is to come keeps the act it foretold out of its
 // story when it was made half a day or more before it; made on the act's
-// day, it is left to the pair's cut.
-func TestJoinForetold(t *testing.T) {
+// day, it is left to the pair's cut. A third party's own act keeps the
+// sides' meeting in its city out of its story.
+func TestJoinApart(t *testing.T) {
 	at := time.Date(2031, 10, 27, 16, 30, 0, 0, time.UTC)
 	plan := Report{ID: 1, Lang: "en", Published: at, Title: "Russia's Dmitriev says he will meet US envoy at Riyadh investment forum", Text: "Kirill Dmitriev said he would meet the US president's special envoy in Riyadh on the sidelines of the investment forum to discuss a list of joint projects."}
 	meeting := Report{ID: 2, Lang: "ru", Title: "Дмитриев встретился со спецпосланником президента США в Эр-Рияде", Text: "Кирилл Дмитриев провел встречу со спецпосланником президента США на полях инвестиционного форума в Эр-Рияде и обсудил список совместных проектов."}
 	off := defaultParams
-	off.joinForetold = 0
+	off.joinApart = 0
 	for _, tt := range []struct {
 		name  string
 		hours float64
@@ -175,6 +176,21 @@ func TestJoinForetold(t *testing.T) {
 		m := meeting
 		m.Published = at.Add(time.Duration(tt.hours * float64(time.Hour)))
 		if same := g.Add(plan) == g.Add(m); same != tt.same {
+			t.Errorf("%s: one story %v, want %v", tt.name, same, tt.same)
+		}
+	}
+	third := Report{ID: 3, Lang: "en", Published: at, Title: "Qatar's prime minister receives Ukraine's foreign minister in Doha", Text: "Qatar's prime minister met Ukraine's foreign minister in Doha as Russian and American aides met there to prepare a summit of the two presidents."}
+	aides := Report{ID: 4, Lang: "en", Published: at.Add(2 * time.Hour), Title: "Kremlin aide, US national security adviser meet in Doha", Text: "A senior aide to Putin and the US national security adviser met in Doha to prepare a summit of the two presidents."}
+	for _, tt := range []struct {
+		name string
+		p    *params
+		same bool
+	}{
+		{"the sides' meeting after a third party's in the city", nil, false},
+		{"the same, without the refusal", &off, true},
+	} {
+		g := New(Options{p: tt.p})
+		if same := g.Add(third) == g.Add(aides); same != tt.same {
 			t.Errorf("%s: one story %v, want %v", tt.name, same, tt.same)
 		}
 	}
