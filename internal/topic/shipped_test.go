@@ -628,6 +628,19 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// second (R 1.000), and an exhibition opened for an anniversary
 		// among the histories excluded drops the false positive (P 1.000).
 		{"unseen30", 1.0, 1.0},
+		// Written blind like unseen30.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named any US department's
+		// permission in Russian, the fertiliser supplied to the US and the
+		// exhibitions opened for an anniversary: P 0.980 (48 of 49), R
+		// 0.960, the same with the rules before that change
+		// (docs/rules.md). Its false positive is the US and Turkey on
+		// deliveries of F-35s, a third country's arms with Russia in
+		// passing; its misses are the US and Russian health agencies
+		// sharing data on drug-resistant tuberculosis, where the sides and
+		// the CDC are found but no word of the business between the
+		// governments, and «Глава МИД» by phone with the secretary of
+		// state, the Russian foreign minister named by his office alone.
+		{"unseen31", 0.97, 0.96},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
