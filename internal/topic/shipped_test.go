@@ -647,6 +647,17 @@ func TestShippedTopicHardSets(t *testing.T) {
 		// side's pair among the third parties drops the false positive
 		// (P 1.000).
 		{"unseen31", 1.0, 1.0},
+		// Written blind like unseen31.jsonl, half in Russian, asked for the
+		// usual mix; read once after the rules named the foreign ministry
+		// followed by its head's talks and calls («МИД провёл»), the two
+		// sides' agencies named together by their field and Turkey named as
+		// one side's pair among the third parties: P 0.980 (50 of 51), R
+		// 1.000, the same with the rules before that change
+		// (docs/rules.md). It has no misses; its false positive is a Boston
+		// archive's release of the 1962 back-channel messages between the
+		// White House and the Kremlin, Cold War history whose release reads
+		// as the business between the governments.
+		{"unseen32", 0.98, 1.0},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) { checkFloors(t, filepath.Join(dir, set.name+".jsonl"), set.p, set.r) })
