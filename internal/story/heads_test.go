@@ -169,6 +169,12 @@ func TestDrillsMiss(t *testing.T) {
 		{Report{Title: "Балтийский флот завершил учения в Балтийском море", Text: "Корветы и малые ракетные корабли вернулись в базы, сообщила пресс-служба флота.", Lang: "ru"}, false},
 		{Report{Title: "Минобороны: США уведомлены о пусках в ходе тренировки флота", Text: "Американская сторона заранее уведомлена о пусках ракет с кораблей в Балтийском море.", Lang: "ru"}, false},
 	})
+	// Fighters that practised interception drilled: the intercept of an
+	// American plane the next day is another event.
+	practice := Report{Title: "Экипажи МиГ-31 отработали перехват воздушных целей над Чукоткой", Text: "Истребители-перехватчики Восточного военного округа провели учения над Беринговым морем.", Lang: "ru"}
+	checkCut(t, func(p *params) { p.drillsMiss = 1 }, practice, []cutCase{
+		{Report{Title: "МиГ-31 сопроводил американский патрульный самолет над Беринговым морем", Text: "Истребитель-перехватчик поднимался для перехвата самолета ВМС США у побережья Чукотки.", Lang: "ru"}, true},
+	})
 	// A joint exercise is no one side's, and an unsafe maneuver is how an
 	// intercept is told, not an exercise.
 	for _, a := range []Report{

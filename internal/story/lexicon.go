@@ -613,13 +613,15 @@ func isKin(w string) bool { return kinWords[w] }
 // begins drills", «Тихоокеанский флот начал учения». Maneuvers are left
 // out, since "unsafe maneuver" is how an intercept is told; «учени*» as a
 // prefix would be a pupil («ученик») too; «тренировка» is the Russian
-// military's word for an exercise of its strategic forces. jointWords
-// make an exercise both sides' ("joint rescue drill", «совместные
-// учения»).
+// military's word for an exercise of its strategic forces, and a unit
+// that «отработала перехват» practised it («Экипажи МиГ-31 отработали
+// перехват воздушных целей»). jointWords make an exercise both sides'
+// ("joint rescue drill", «совместные учения»).
 var drillWords = wordSet(`
 		drill drills exercise exercises wargames
 		учение учения учений учению учением учении учениям учениями учениях
 		тренировка тренировки тренировке тренировку тренировкой тренировок тренировках
+		отработали отработал отработала отработало отрабатывают отрабатывает отработка отработки отработку
 	`)
 
 var jointWords = wordSet(`
