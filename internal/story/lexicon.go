@@ -614,9 +614,10 @@ func isKin(w string) bool { return kinWords[w] }
 // out, since "unsafe maneuver" is how an intercept is told; «учени*» as a
 // prefix would be a pupil («ученик») too; «тренировка» is the Russian
 // military's word for an exercise of its strategic forces, and a unit
-// that «отработала перехват» practised it («Экипажи МиГ-31 отработали
-// перехват воздушных целей»). jointWords make an exercise both sides'
-// ("joint rescue drill", «совместные учения»).
+// that «отработала» a task practised it in drills, as the fleets' press
+// offices tell them («Экипажи МиГ-31 отработали перехват воздушных
+// целей», «Корабли … отработали отражение атак»). jointWords make an
+// exercise both sides' ("joint rescue drill", «совместные учения»).
 var drillWords = wordSet(`
 		drill drills exercise exercises wargames
 		учение учения учений учению учением учении учениям учениями учениях
