@@ -195,3 +195,43 @@ func TestJoinApart(t *testing.T) {
 		}
 	}
 }
+
+// A commentary whose headline names nothing joins the story it scores
+// best against under the threshold, when no other story comes near; a
+// headline that names someone does not.
+func TestCommentaryJoins(t *testing.T) {
+	at := time.Date(2032, 3, 10, 14, 0, 0, 0, time.UTC)
+	wire := Report{ID: 1, Lang: "ru", Published: at, Title: "Минфин США ввел санкции против поставщиков оптоволокна для российских дронов", Text: "В санкционный список внесены компании из Китая и Киргизии, поставлявшие оптоволоконные катушки и кабель для российских беспилотников, управляемых по проводу."}
+	other := Report{ID: 2, Lang: "ru", Published: at.Add(time.Hour), Title: "Лавров провел переговоры с министром иностранных дел Индии", Text: "Министры обсудили туризм и культурные связи."}
+	commentary := Report{ID: 3, Lang: "ru", Published: at.Add(6 * time.Hour), Title: "Счет за катушки", Text: "Ограничения против поставщиков катушек из Киргизии бьют по производству дронов: участники рынка ждут роста цен на кабель."}
+	named := commentary
+	named.Title = "Эксперт Иванов: счет за катушки"
+	off := defaultParams
+	off.nameless = 0
+	for _, tt := range []struct {
+		name string
+		r    Report
+		p    *params
+		want bool
+	}{
+		{"a nameless headline", commentary, nil, true},
+		{"a nameless headline, without the lower bar", commentary, &off, false},
+		{"a headline that names someone", named, nil, false},
+	} {
+		g := New(Options{p: tt.p})
+		first := g.Add(wire)
+		g.Add(other)
+		var sc float64
+		g.p.trace = func(r Report, story int64, s float64) {
+			if story == first {
+				sc = s
+			}
+		}
+		if got := g.Add(tt.r) == first; got != tt.want {
+			t.Errorf("%s: joined the sanctions' story %v (score %.3f), want %v", tt.name, got, sc, tt.want)
+		}
+		if sc >= g.p.threshold {
+			t.Errorf("%s: scores %.3f, at the threshold; the case tests the lower bar", tt.name, sc)
+		}
+	}
+}
