@@ -206,15 +206,6 @@ type params struct {
 	// also those a visa or a visit serves. 0: no effect.
 	joinApart float64
 	joinHours float64
-	// nameless is the share of the threshold a report whose headline
-	// names nothing (nameless) must reach against the story it scores
-	// best against to join it, when that score is at least namelessLead
-	// times the next story's (commentaryFits): the next morning's
-	// commentaries tell their event in words of their own, and score
-	// under the threshold against it, though no other story comes near.
-	// 0: no effect.
-	nameless     float64
-	namelessLead float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -287,8 +278,6 @@ var defaultParams = params{
 	drillsMiss:      0.35,
 	joinApart:       0.5,
 	joinHours:       12,
-	nameless:        0.5,
-	namelessLead:    2,
 	locative:        true,
 	homecoming:      true,
 	remand:          true,

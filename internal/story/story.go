@@ -173,7 +173,6 @@ func (g *Grouper) Add(r Report) int64 {
 	f := g.x.features(r)
 	g.markFeatures(f)
 	best, bestScore := (*storyState)(nil), 0.0
-	second := 0.0
 	g.fits = g.fits[:0]
 	for _, s := range g.candidates(f) {
 		sc := g.storyScore(&g.scratch, s, r.Published)
@@ -184,14 +183,11 @@ func (g *Grouper) Add(r Report) int64 {
 			g.fits = append(g.fits, s)
 		}
 		if sc > bestScore || sc == bestScore && best != nil && s.id < best.id {
-			second = bestScore
 			best, bestScore = s, sc
-		} else if sc > second {
-			second = sc
 		}
 	}
 	id := r.ID
-	if best != nil && (bestScore >= g.p.threshold || g.commentaryFits(f, bestScore, second)) {
+	if best != nil && bestScore >= g.p.threshold {
 		id = best.id
 	}
 	e := g.insert(r.ID, r.Published, f, id)
@@ -525,37 +521,4 @@ func (h *entryHeap) Pop() any {
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return e
-}
-
-// commentaryFits reports whether a report with features f, whose best
-// story scores best and the next one second, joins the best though it
-// scores under the threshold (params.nameless): a commentary's headline
-// names nothing («Три пункта за сорок минут») and its summary tells its
-// event in other words than the wires', so it joins at a lower bar the
-// story no other comes near.
-func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
-	return g.p.nameless > 0 && nameless(f) && best >= g.p.nameless*g.p.threshold && best >= g.p.namelessLead*second
-}
-
-// nameless reports whether f's headline names no side, no one, no place,
-// no agency and no concept (params.nameless): «Счет за больничные
-// серверы»; "In Geneva, Two Leaders Trade a Deal for a Process" names a
-// place. A figure is allowed: «Сорок пять метров над палубой». A
-// capitalised first word that no table knows reads as someone's name, so
-// «Катушки под запретом» is not nameless.
-func nameless(f *features) bool {
-	if f.titleSides != 0 {
-		return false
-	}
-	for _, h := range []int{headWho, headWhere, headBody} {
-		if len(f.heads[h]) > 0 {
-			return false
-		}
-	}
-	for _, k := range f.titleTopics {
-		if k[0] == kindConcept {
-			return false
-		}
-	}
-	return true
 }
