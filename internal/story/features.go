@@ -87,6 +87,12 @@ type features struct {
 	// titleThird is whether the headline names a third country
 	// (thirdCountries).
 	titleThird bool
+	// titleUkraine is whether the headline opens with Ukraine or Kyiv,
+	// the subject of its verb (thirdParty).
+	titleUkraine bool
+	// titleAppeal is whether the headline tells of a call on someone to
+	// act (appealWords, thirdParty).
+	titleAppeal bool
 	// titleSides says which sides (sideNames) the headline names: none,
 	// americanSide, russianSide or both ("US sanctions suppliers of
 	// Russia's arms industry").
@@ -107,6 +113,10 @@ type features struct {
 	titleSpeakers  []string
 	// titleGloss are the glossary's words the headline uses (kindGloss).
 	titleGloss []string
+	// openingName is the key of the word that opens the headline as a
+	// commentary's does, read as a name but not yet as who the headline
+	// names (extractor.openingNames).
+	openingName string
 }
 
 // The bits of features.titleSides.
@@ -167,12 +177,23 @@ type extractor struct {
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
-	homecoming  bool // see homecoming
-	remand      bool // see remand
-	noPlaceAdj  bool // no adjective read as a place (ablation)
-	sideWeight  float64
-	sideWords   bool // the sides' names are words too (see params)
-	noSubjects  bool // no subject concepts (ablation)
+	// openingNames reads a word that opens a headline as a commentary's
+	// does (opensCommentary) as a name, but as who the headline names only
+	// when the report names it where a capital says it is a name
+	// (mentioned), or another report of the window names it
+	// (Grouper.nameOpening). Read as a who, «Катушки» and «Разморозка»
+	// parted the next morning's commentary from every report of its
+	// event whose headline names someone.
+	openingNames bool
+	// mentioned are the Keys of the names the report being read gives
+	// wherever they stand (mention).
+	mentioned  map[string]bool
+	homecoming bool // see homecoming
+	remand     bool // see remand
+	noPlaceAdj bool // no adjective read as a place (ablation)
+	sideWeight float64
+	sideWords  bool // the sides' names are words too (see params)
+	noSubjects bool // no subject concepts (ablation)
 	// speakers are the Keys of speakerNames; speakerWeight is what such a
 	// name counts for (params.speakerWeight).
 	speakers      map[string]bool
@@ -190,6 +211,11 @@ func (x *extractor) features(r Report) *features {
 	}
 	tf := map[string]float64{}
 	x.thirdNames = x.thirdNames[:0]
+	clear(x.mentioned)
+	if x.openingNames {
+		x.mention(r.Title, r.Published)
+		x.mention(r.Text, r.Published)
+	}
 	x.field(r.Title, x.titleWeight, tf, f, true, r.Published)
 	x.field(r.Text, 1, tf, f, false, r.Published)
 	f.feats = make([]feat, 0, len(tf))
@@ -199,6 +225,38 @@ func (x *extractor) features(r Report) *features {
 	}
 	sortFeats(f.feats)
 	return f
+}
+
+// mention adds to x.mentioned the Keys of the names in text that say
+// who wherever they stand: words capitalised inside a sentence, acronyms,
+// and the holders of the posts the text gives on day at («министр
+// иностранных дел России» for "Лавров: …").
+func (x *extractor) mention(text string, at time.Time) {
+	if x.mentioned == nil {
+		x.mentioned = map[string]bool{}
+	}
+	ws := words(text, x.buf[:0])
+	x.buf = ws
+	for _, w := range ws {
+		if w.cap && (w.upper || !w.first) {
+			x.mentioned[Key(w.lower)] = true
+		}
+	}
+	if x.offices == nil {
+		return
+	}
+	stems := make([]string, len(ws))
+	for i, w := range ws {
+		stems[i] = stem(w.lower, w.cyr)
+	}
+	for i := 0; i < len(ws); i++ {
+		if id, n := x.offices.names.match(ws, stems, i); n > 0 {
+			if key := x.offices.holder(id, at); key != "" {
+				x.mentioned[key[1:]] = true
+			}
+			i += n - 1
+		}
+	}
 }
 
 func sortFeats(fs []feat) {
@@ -222,6 +280,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		stems[i] = stem(w.lower, w.cyr)
 		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) {
 			f.titleThird = true
+		}
+		if title && appealWords[w.lower] {
+			f.titleAppeal = true
 		}
 		if isKin(w.lower) {
 			f.kin = true
@@ -285,8 +346,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				}
 			}
 			addSpeaker(i, key)
-			if slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) && !slices.Contains(x.thirdNames, key) {
+			ukraine := x.aliases.ukraine[id]
+			if (ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) })) && !slices.Contains(x.thirdNames, key) {
 				x.thirdNames = append(x.thirdNames, key)
+			}
+			if title && i == 0 && ukraine {
+				f.titleUkraine = true
 			}
 			switch {
 			case !title:
@@ -400,6 +465,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
 					addPlace(key)
+				case x.openingNames && opensCommentary(ws, i) && !x.mentioned[Key(ws[i].lower)]:
+					// A name or a noun: see extractor.openingNames.
+					f.openingName = key
 				case ws[i].next:
 					// A headline's second sentence starts with a
 					// capital whatever its first word is ("…посольств.
@@ -412,6 +480,15 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			}
 		}
 	}
+}
+
+// opensCommentary reports whether the word at i opens the headline ws
+// the way a Russian paper's commentary opens («Катушки под запретом»,
+// «Разморозка по лицензии», «Тритон у Тарханкута»): a Russian word a
+// preposition follows, which only a table (the aliases, the offices) or
+// a second mention can tell a name from a noun (openingName).
+func opensCommentary(ws []word, i int) bool {
+	return i == 0 && ws[i].cyr && !ws[i].upper && len(ws) > 1 && ruPrepositions[ws[1].lower]
 }
 
 // headlineActions are the action bits of the concepts the headline ws
@@ -640,6 +717,7 @@ type aliasTable struct {
 	bodies  map[string]bool        // ids of the groups of bodyNames
 	sides   map[string]bool        // ids of the groups of sideNames
 	america map[string]bool        // ids of the groups of americanNames
+	ukraine map[string]bool        // ids of the groups of ukraineNames
 	voices  map[string]bool        // ids of the groups of voiceNames
 }
 
@@ -704,7 +782,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 			ids[r] = n.key
 		}
 	}
-	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}, america: map[string]bool{}, voices: map[string]bool{}}
+	t := &aliasTable{byFirst: map[string][]aliasName{}, places: map[string]bool{}, people: map[string]bool{}, bodies: map[string]bool{}, sides: map[string]bool{}, america: map[string]bool{}, ukraine: map[string]bool{}, voices: map[string]bool{}}
 	for _, n := range names {
 		id := ids[find(n.group)]
 		t.byFirst[n.stems[0]] = append(t.byFirst[n.stems[0]], aliasName{n.stems, "=" + id})
@@ -714,6 +792,7 @@ func newAliasTable(groups ...[][]string) *aliasTable {
 	t.tag(t.bodies, bodyNames)
 	t.tag(t.sides, sideNames)
 	t.tag(t.america, americanNames)
+	t.tag(t.ukraine, ukraineNames)
 	t.tag(t.voices, voiceNames)
 	return t
 }

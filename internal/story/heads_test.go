@@ -152,6 +152,13 @@ func TestThirdMiss(t *testing.T) {
 		{Report{Title: "Turkey ready to host next round of US-Russian embassy talks, Fidan says", Text: "Fidan said Ankara had offered the consulate general for the talks in Istanbul.", Lang: "en"}, false},
 		{Report{Title: "Turkey's Fidan meets Darchiev before embassy talks in Istanbul", Text: "The Turkish minister received the Russian ambassador to Washington, Alexander Darchiev, ahead of the talks.", Lang: "en"}, false},
 		{Report{Title: "Diplomats of both countries end talks in Istanbul", Text: "The foreign ministry said the two delegations agreed on visas.", Lang: "en"}, false},
+		// A third country's call on the two sides is its own act, though
+		// its headline names them.
+		{Report{Title: "Turkey urges US and Russia to keep embassy talks going", Text: "Turkey's foreign ministry said both countries should meet again in Istanbul.", Lang: "en"}, true},
+		// So is Ukraine's, whose name alone says nothing: the sides' talks
+		// are so often about it.
+		{Report{Title: "Ukraine says no deal without Kyiv as US-Russia talks open in Istanbul", Text: "Ukraine's foreign ministry said any arrangement reached in Istanbul without it would not be recognised.", Lang: "en"}, true},
+		{Report{Title: "US and Russia discuss Ukraine in Istanbul embassy talks", Text: "The foreign ministry said the delegations also touched on a ceasefire.", Lang: "en"}, false},
 		// Turkey named in both is the third country itself, no evidence of
 		// one event.
 		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "Turkey's foreign ministry said the ministers discussed trade.", Lang: "en"}, true},
@@ -414,6 +421,7 @@ func TestForecast(t *testing.T) {
 		{"Rubio and Lavrov to meet in Uzbekistan next week, Moscow says", true},
 		{"Kremlin aide says no Putin-Trump call planned for now", true},
 		{"Treasury Secretary Signals More Russia Sanctions on Arms Supply Chains", true},
+		{"Lutnick says more trade cases against Russian goods are coming", true},
 		{"Ушаков допустил разговор Путина с президентом США в ближайшие недели", true},
 		{"Песков: разговор Путина с президентом США пока не стоит в графике", true},
 		{"Путин и Трамп провели телефонный разговор", false},
@@ -559,6 +567,83 @@ func TestCourtStages(t *testing.T) {
 		f := g.x.features(Report{Title: tt.title})
 		if got := conflict(f, sentence) || conflict(sentence, f); got != tt.conflict {
 			t.Errorf("%q against the sentence: different actions %v, want %v", tt.title, got, tt.conflict)
+		}
+	}
+}
+
+// A Russian word a preposition follows at a headline's opening is a
+// commentary's noun or a name: who the headline names only when the
+// report names it where a capital says it is a name, or holds the post
+// the summary gives; otherwise a name and no who.
+func TestOpeningNames(t *testing.T) {
+	at := time.Date(2032, 3, 11, 5, 0, 0, 0, time.UTC)
+	tests := []struct {
+		title, text string
+		who         []string
+		opening     string
+	}{
+		{"Катушки под запретом", "Под ограничения попали производители оптоволокна из Шэньчжэня и Бишкека.", nil, "e" + Key("катушки")},
+		{"Небензя: у России есть поправки к проекту резолюции", "Постоянный представитель России при ООН Василий Небензя сказал, что Москва передала поправки.", []string{"e" + Key("небензя")}, ""},
+		{"Лавров в Будапеште", "Министр иностранных дел России прилетел на переговоры.", []string{"e" + Key("лавров")}, ""},
+		{"Лавров прилетел в Будапешт", "Глава российской дипломатии проведет переговоры.", []string{"e" + Key("лавров")}, ""},
+		{"Kendall Square in the dock", "Prosecutors charged two researchers.", []string{"e" + Key("kendall"), "e" + Key("square")}, ""},
+	}
+	for _, tt := range tests {
+		g := New(Options{})
+		f := g.x.features(Report{Title: tt.title, Text: tt.text, Published: at})
+		if got := f.heads[headWho]; !sameSet(got, tt.who) || f.openingName != tt.opening {
+			t.Errorf("%q: who %v, opening %q; want %v, %q", tt.title, got, f.openingName, tt.who, tt.opening)
+		}
+		if !f.has("e" + Key(strings.Trim(strings.Fields(tt.title)[0], ":"))) {
+			t.Errorf("%q: the opening word is no longer a name", tt.title)
+		}
+	}
+	off := defaultParams
+	off.openingNames = false
+	if f := New(Options{p: &off}).x.features(Report{Title: "Катушки под запретом", Published: at}); !sameSet(f.heads[headWho], []string{"e" + Key("катушки")}) {
+		t.Errorf("without openingNames the opening word is no who: %v", f.heads[headWho])
+	}
+}
+
+// The opening word another report of the window names is who the
+// headline names: «Тритон у Тарханкута» after the wires' "MQ-4C Triton".
+func TestNameOpening(t *testing.T) {
+	at := time.Date(2031, 11, 13, 8, 30, 0, 0, time.UTC)
+	commentary := Report{ID: 2, Lang: "ru", Published: at.Add(20 * time.Hour), Title: "Тритон у Тарханкута", Text: "Перехват американского беспилотника над Черным морем стал первым серьезным инцидентом за год."}
+	for _, tt := range []struct {
+		name  string
+		first Report
+		who   bool
+	}{
+		{"named by a wire", Report{ID: 1, Lang: "en", Published: at, Title: "Russian jets intercept US drone over Black Sea", Text: "Two Su-27 fighters passed in front of a U.S. Navy MQ-4C Triton."}, true},
+		{"named by none", Report{ID: 1, Lang: "en", Published: at, Title: "Russian jets intercept US drone over Black Sea", Text: "Two Su-27 fighters passed in front of a U.S. Navy drone."}, false},
+	} {
+		g := New(Options{})
+		g.Add(tt.first)
+		f := g.x.features(commentary)
+		g.nameOpening(f)
+		if got := slices.Contains(f.heads[headWho], "e"+Key("тритон")); got != tt.who {
+			t.Errorf("%s: Тритон is who %v, want %v", tt.name, got, tt.who)
+		}
+	}
+}
+
+// "Targets" is how English headlines tell sanctions ("US targets Chinese
+// and Kazakh suppliers of Russia's drone factory"): a statement of more to
+// come is then cut against them as against "US sanctions…".
+func TestTargetsAreSanctions(t *testing.T) {
+	g := New(Options{})
+	sanctions := actionBits("sanctions")
+	for _, tt := range []struct {
+		title string
+		want  bool
+	}{
+		{"US targets Chinese and Kazakh suppliers of Russia's drone factory", true},
+		{"Treasury targeted Russia's shadow fleet in new measures", true},
+		{"US and Russia discuss a target date for the next round", false},
+	} {
+		if got := g.x.features(Report{Title: tt.title, Lang: "en"}).titleActions&sanctions != 0; got != tt.want {
+			t.Errorf("%q: sanctions %v, want %v", tt.title, got, tt.want)
 		}
 	}
 }

@@ -110,6 +110,22 @@ var placeNames = []string{
 // names them, so sharing them says little (see params.sideWeight).
 var sideNames = []string{"США", "Россия", "Москва", "Вашингтон", "Кремль", "Белый дом"}
 
+// ukraineNames are the alias groups of Ukraine and its capital. The
+// topic's talks are so often about Ukraine that naming it says nothing
+// of who acted (thirdCountries leaves it out); a headline that opens with
+// it tells Ukraine's own act ("Ukraine says no deal on Zaporizhzhia
+// without Kyiv as U.S.-Russia talks open", "Ukraine's foreign minister
+// asks UN for sea monitors on eve of US-Russia summit"), a third party's
+// (thirdParty).
+var ukraineNames = []string{"Украина", "Киев"}
+
+// appealWords tell of a call on someone to act: a third country that
+// urges the two sides ("China urges U.S. and Russia to keep nuclear test
+// moratorium after Nevada experiment", «Китай призвал Россию и США…»)
+// acts on its own account, as one that offers its capital does
+// (thirdParty).
+var appealWords = wordSet(`urge urges urged призвал призвала призвали призывает призывают`)
+
 // americanNames are the names of sideNames that stand for the American
 // side; the others stand for the Russian.
 var americanNames = []string{"США", "Вашингтон", "Белый дом"}
@@ -293,13 +309,15 @@ type concept struct {
 // lower-case word, a prefix ending in *, or a phrase of such words. An
 // action is what a headline says happened (conflict); a subject is what
 // it happened to or about, the goods, assets and fields of a busy day's
-// small items (subjectConflict).
+// small items (subjectConflict). "Targets" is how the topic's English
+// headlines tell sanctions ("US targets Chinese and Kazakh suppliers of
+// Russia's drone factory").
 var concepts, conceptForms = parseConcepts(`
 call action: call, phone*, telephone*, телефон*, звонок, звонка, звонке, звонком, звонку, звонков, звонил*, позвонил*, созвон*, by phone
 meeting action: meet, meets, meeting*, met, talks, summit*, visit*, consultation*, negotiat*, встреч*, встрет*, встрети*, переговор*, саммит*, визит*, консультац*, принял, приезжал*, прилетел*, прибыл*, arriv*, round, раунд*, sidelines, полях
 session action: совещани*
 swap action: swap*, exchang*, freed, frees, free, releas*, обмен*, освобо*, traded
-sanctions action: sanction*, blacklist*, designat*, санкц*, sdn
+sanctions action: sanction*, blacklist*, designat*, санкц*, sdn, targets, targeted, targeting
 entryban action: entry ban, bars entry, barred entry, bans entry, ban list, въезд*, стоп лист*, stop list
 expulsion action: expel*, expuls*, persona non grata, нон грата, высыл*, выслал*, высылк*, выслан*, leave russia, hours to leave, diplomats to leave, diplomat to leave, staff to leave, staffer to leave, покинуть россию
 court action: sentenc*, convict*, court, jail*, приговор*, осуди*, осужд*, суд, суде, судом
@@ -813,10 +831,12 @@ var (
 // or allowed as possible. Russian perfective verbs are future in the
 // present's form; the list has the ones the topic's acts take, arriving,
 // receiving and opening among them («спецпосланник прилетит в Москву во
-// вторник», «Путин примет…», «посольство откроется…»).
+// вторник», «Путин примет…», «посольство откроется…»); "coming" is what
+// is announced ("Lutnick says more trade cases against Russian goods are
+// coming").
 var (
 	prospectWords = wordSet(`
-		will would could may might plans planned planning expects expected hopes ready premature soon ahead
+		will would could may might plans planned planning expects expected hopes ready premature soon ahead coming
 		signals signaled signalled пока
 		urge urges urged warn warns warned
 		будет будут будем станет станут ждет ждут может могут
@@ -826,6 +846,9 @@ var (
 	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )
+
+// ruPrepositions are the Russian prepositions (opensCommentary).
+var ruPrepositions = wordSet(`в во на под над у за из с со к ко о об по от до для без вне вместо через при про перед между среди после против около`)
 
 // wordSet is the set of the whitespace-separated words of list.
 func wordSet(list string) map[string]bool {

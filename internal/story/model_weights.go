@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.641368, // featBias
-	0.132271,  // featNames
-	-0.881109, // featBothNamed
-	0.197957,  // featWords
-	-0.820704, // featSameLang
-	0.516971,  // featConcepts
-	-0.810590, // featBothConcepts
-	0.279651,  // featFigures
-	-0.449335, // featBothFigures
-	-0.730813, // featSharedNames
-	-0.024337, // featRarestName
-	-0.161334, // featTitleTopic
-	0.166571,  // featTime
-	-2.014139, // featDays
-	-0.912092, // featActions
-	-0.308047, // featSubjects
-	0.617695,  // featSubjectAgree
-	0.251535,  // featOtherWho
-	-0.750814, // featOtherWhere
-	-0.214756, // featOtherFigure
-	0.271465,  // featTimeNames
-	0.177462,  // featTimeWords
-	0.624918,  // featTimeConcepts
-	0.076214,  // featSharedWords
-	0.072510,  // featAgreeWho
-	-0.131561, // featAgreeWhere
-	0.329576,  // featAgreeFigure
-	-0.409680, // featOnlySpeakers
-	0.381834,  // featActionAgree
-	-0.012728, // featSameSubject
-	0.487626,  // featSharedActors
-	0.537379,  // featHand
-	0.319293,  // featNames ≥ 0.1
-	0.183141,  // featNames ≥ 0.25
-	0.045085,  // featNames ≥ 0.5
-	-0.045058, // featNames ≥ 0.75
-	0.551074,  // featConcepts ≥ 0.1
-	0.506633,  // featConcepts ≥ 0.25
-	0.225833,  // featConcepts ≥ 0.5
-	0.305032,  // featConcepts ≥ 0.75
-	0.846657,  // featWords ≥ 0.05
-	0.292317,  // featWords ≥ 0.15
-	-0.070969, // featWords ≥ 0.3
-	-0.002574, // featWords ≥ 0.5
-	0.374279,  // featRarestName ≥ 0.3
-	0.096733,  // featRarestName ≥ 0.5
-	-0.887538, // featRarestName ≥ 0.7
+	-0.620910, // featBias
+	0.117849,  // featNames
+	-0.857223, // featBothNamed
+	0.196435,  // featWords
+	-0.805561, // featSameLang
+	0.478006,  // featConcepts
+	-0.856290, // featBothConcepts
+	0.281108,  // featFigures
+	-0.455569, // featBothFigures
+	-0.718125, // featSharedNames
+	-0.027472, // featRarestName
+	-0.146412, // featTitleTopic
+	0.176028,  // featTime
+	-1.990400, // featDays
+	-0.876523, // featActions
+	-0.289008, // featSubjects
+	0.602313,  // featSubjectAgree
+	0.058289,  // featOtherWho
+	-0.757881, // featOtherWhere
+	-0.203243, // featOtherFigure
+	0.255029,  // featTimeNames
+	0.176799,  // featTimeWords
+	0.598139,  // featTimeConcepts
+	0.070540,  // featSharedWords
+	0.026714,  // featAgreeWho
+	-0.097415, // featAgreeWhere
+	0.319984,  // featAgreeFigure
+	-0.410440, // featOnlySpeakers
+	0.380596,  // featActionAgree
+	0.027878,  // featSameSubject
+	0.493269,  // featSharedActors
+	0.545302,  // featHand
+	0.289728,  // featNames ≥ 0.1
+	0.166092,  // featNames ≥ 0.25
+	0.039748,  // featNames ≥ 0.5
+	-0.050634, // featNames ≥ 0.75
+	0.532683,  // featConcepts ≥ 0.1
+	0.493470,  // featConcepts ≥ 0.25
+	0.249971,  // featConcepts ≥ 0.5
+	0.279893,  // featConcepts ≥ 0.75
+	0.827568,  // featWords ≥ 0.05
+	0.283869,  // featWords ≥ 0.15
+	-0.062741, // featWords ≥ 0.3
+	-0.002462, // featWords ≥ 0.5
+	0.375814,  // featRarestName ≥ 0.3
+	0.113420,  // featRarestName ≥ 0.5
+	-0.891878, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.339595, // featTime ≥ 0.2
-	0.686781,  // featTime ≥ 0.5
-	-0.205036, // featTime ≥ 0.8
-	-1.136385, // featTime ≥ 0.95
-	0.390947,  // featFigures ≥ 0.3
-	0.239331,  // featFigures ≥ 0.7
-	0.837983,  // featHand ≥ 0.065
-	0.598910,  // featHand ≥ 0.13
-	0.218918,  // featHand ≥ 0.26
-	0.191298,  // featRarestName × featTime
-	-0.090501, // featConcepts × featNames
-	0.568557,  // featSubjectAgree × featTime
-	1.046537,  // featSharedActors × featTime
+	-0.323142, // featTime ≥ 0.2
+	0.705836,  // featTime ≥ 0.5
+	-0.214603, // featTime ≥ 0.8
+	-1.099091, // featTime ≥ 0.95
+	0.387947,  // featFigures ≥ 0.3
+	0.242483,  // featFigures ≥ 0.7
+	0.859803,  // featHand ≥ 0.065
+	0.607171,  // featHand ≥ 0.13
+	0.228502,  // featHand ≥ 0.26
+	0.186372,  // featRarestName × featTime
+	-0.084388, // featConcepts × featNames
+	0.559712,  // featSubjectAgree × featTime
+	1.035223,  // featSharedActors × featTime
 }

@@ -45,6 +45,8 @@ type params struct {
 	titleWeight float64
 	// locative reads names after "in" and "в" as places (inPlace).
 	locative bool
+	// openingNames: see extractor.openingNames.
+	openingNames bool
 	// homecoming reads a headline of a release or an exchange that tells
 	// of an arrival as the freed prisoners' return (extractor.homecoming).
 	homecoming bool
@@ -206,6 +208,15 @@ type params struct {
 	// also those a visa or a visit serves. 0: no effect.
 	joinApart float64
 	joinHours float64
+	// nameless is the share of the threshold a report whose headline
+	// names nothing (nameless) must reach against the story it scores
+	// best against to join it, when that score is at least namelessLead
+	// times the next story's (commentaryFits): the next morning's
+	// commentaries tell their event in words of their own, and score
+	// under the threshold against it, though no other story comes near.
+	// 0: no effect.
+	nameless     float64
+	namelessLead float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -278,7 +289,10 @@ var defaultParams = params{
 	drillsMiss:      0.35,
 	joinApart:       0.5,
 	joinHours:       12,
+	nameless:        0.9,
+	namelessLead:    5,
 	locative:        true,
+	openingNames:    true,
 	homecoming:      true,
 	remand:          true,
 }
@@ -376,7 +390,21 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 	for h := range ev.differ {
 		ev.differ[h] = otherHeads(a.f, b.f, h)
 	}
+	if openingDiffers(a.f, b.f, ev.agree) {
+		ev.differ[headWho] = true
+	}
 	return ev
+}
+
+// openingDiffers reports whether the word that opens b's headline as a
+// commentary's does, which no report of the window names
+// (features.openingName), counts as another who against a, a later
+// report whose headline says who or where and never names that word: the
+// commentary is the last report of its event, and what comes after it
+// with actors of its own is another event. Read as a who of b's own, the
+// word would part b from its event's wires too.
+func openingDiffers(a, b *features, agree uint8) bool {
+	return b.openingName != "" && len(a.heads[headWho])+len(a.heads[headWhere]) > 0 && agree&(1<<headWho) == 0 && !a.has(b.openingName)
 }
 
 // evidence is what two reports share, gathered feature by feature.
@@ -451,6 +479,9 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8, bo
 	}
 	for h := range ev.differ {
 		ev.differ[h] = len(a.f.heads[h]) > 0 && len(b.f.heads[h]) > 0 && ev.agree&(1<<h) == 0
+	}
+	if openingDiffers(a.f, b.f, ev.agree) {
+		ev.differ[headWho] = true
 	}
 	return g.combine(a, b, &ev, hours), ev.agree, g.joinsApart(a, b, &ev, hours)
 }
@@ -846,5 +877,5 @@ func drillsOther(a, b *features) bool {
 // thirdParty reports whether a's headline names a third country and
 // neither side while b's names no third country (thirdMiss).
 func thirdParty(a, b *features) bool {
-	return a.titleThird && a.titleSides == 0 && !b.titleThird
+	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
 }

@@ -130,6 +130,7 @@ func New(opts Options) *Grouper {
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
+	g.x.openingNames = g.p.openingNames
 	g.x.homecoming = g.p.homecoming
 	g.x.remand = g.p.remand
 	g.x.sideWeight = g.p.sideWeight
@@ -171,8 +172,10 @@ func Group(reports []Report, opts Options) map[int64]int64 {
 func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
 	f := g.x.features(r)
+	g.nameOpening(f)
 	g.markFeatures(f)
 	best, bestScore := (*storyState)(nil), 0.0
+	second := 0.0
 	g.fits = g.fits[:0]
 	for _, s := range g.candidates(f) {
 		sc := g.storyScore(&g.scratch, s, r.Published)
@@ -183,11 +186,14 @@ func (g *Grouper) Add(r Report) int64 {
 			g.fits = append(g.fits, s)
 		}
 		if sc > bestScore || sc == bestScore && best != nil && s.id < best.id {
+			second = bestScore
 			best, bestScore = s, sc
+		} else if sc > second {
+			second = sc
 		}
 	}
 	id := r.ID
-	if best != nil && bestScore >= g.p.threshold {
+	if best != nil && (bestScore >= g.p.threshold || g.commentaryFits(f, bestScore, second)) {
 		id = best.id
 	}
 	e := g.insert(r.ID, r.Published, f, id)
@@ -313,7 +319,23 @@ func (g *Grouper) Seed(r Report, story int64) {
 	if story == 0 {
 		story = r.ID
 	}
-	g.insert(r.ID, r.Published, g.x.features(r), story)
+	f := g.x.features(r)
+	g.nameOpening(f)
+	g.insert(r.ID, r.Published, f, story)
+}
+
+// nameOpening reads the word that opens f's headline as a commentary's
+// does (features.openingName) as who the headline names when another
+// report of the window names it: «Тритон у Тарханкута» names the drone
+// the wires called "MQ-4C Triton", «Разморозка по лицензии» no one.
+func (g *Grouper) nameOpening(f *features) {
+	if f.openingName == "" {
+		return
+	}
+	if st := g.stats[f.openingName]; st != nil && st.df > 0 {
+		f.addHead(headWho, f.openingName)
+		f.openingName = ""
+	}
 }
 
 // Size returns how many stories and reports the Grouper holds: those of
@@ -521,4 +543,35 @@ func (h *entryHeap) Pop() any {
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return e
+}
+
+// commentaryFits reports whether a report with features f, whose best
+// story scores best and the next one second, joins the best though it
+// scores under the threshold (params.nameless): a commentary's headline
+// names nothing («Три пункта за сорок минут») and its summary tells its
+// event in other words than the wires', so it joins at a lower bar the
+// story no other comes near.
+func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
+	return g.p.nameless > 0 && nameless(f) && best >= g.p.nameless*g.p.threshold && best >= g.p.namelessLead*second
+}
+
+// nameless reports whether f's headline names no side, no one, no place,
+// no agency and no concept (params.nameless): «Счет за больничные
+// серверы»; "In Geneva, Two Leaders Trade a Deal for a Process" names a
+// place. A figure is allowed: «Сорок пять метров над палубой».
+func nameless(f *features) bool {
+	if f.titleSides != 0 {
+		return false
+	}
+	for _, h := range []int{headWho, headWhere, headBody} {
+		if len(f.heads[h]) > 0 {
+			return false
+		}
+	}
+	for _, k := range f.titleTopics {
+		if k[0] == kindConcept {
+			return false
+		}
+	}
+	return true
 }

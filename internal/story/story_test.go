@@ -195,3 +195,85 @@ func TestJoinApart(t *testing.T) {
 		}
 	}
 }
+
+// A commentary whose headline names nothing joins the story it scores
+// best against just under the threshold, when no other story comes
+// near; a headline that names someone does not. The threshold is set so
+// that the commentary scores 0.95 of it.
+func TestCommentaryJoins(t *testing.T) {
+	at := time.Date(2032, 3, 10, 14, 0, 0, 0, time.UTC)
+	wire := Report{ID: 1, Lang: "ru", Published: at, Title: "Минфин США ввел санкции против поставщиков оптоволокна для российских дронов", Text: "В санкционный список внесены компании из Китая и Киргизии, поставлявшие оптоволоконные катушки и кабель для российских беспилотников, управляемых по проводу."}
+	other := Report{ID: 2, Lang: "ru", Published: at.Add(time.Hour), Title: "Лавров провел переговоры с министром иностранных дел Индии", Text: "Министры обсудили туризм и культурные связи."}
+	commentary := Report{ID: 3, Lang: "ru", Published: at.Add(6 * time.Hour), Title: "Счет за катушки", Text: "Ограничения против поставщиков катушек из Киргизии бьют по производству дронов: участники рынка ждут роста цен на кабель."}
+	named := commentary
+	named.Title = "Эксперт Иванов: счет за катушки"
+	// scores places r after the wire and the other report, and returns
+	// its scores against their stories and the story it joined.
+	scores := func(p params, r Report) (wireScore, otherScore float64, joined int64) {
+		g := New(Options{p: &p})
+		first, second := g.Add(wire), g.Add(other)
+		g.p.trace = func(_ Report, story int64, s float64) {
+			switch story {
+			case first:
+				wireScore = s
+			case second:
+				otherScore = s
+			}
+		}
+		return wireScore, otherScore, g.Add(r)
+	}
+	p := defaultParams
+	probe, near, _ := scores(p, commentary)
+	if probe == 0 || near*p.namelessLead > probe {
+		t.Fatalf("the commentary scores %.3f against the wire and %.3f against the other report: the case needs the wire's story alone near", probe, near)
+	}
+	p.threshold = probe / 0.95
+	off := p
+	off.nameless = 0
+	for _, tt := range []struct {
+		name string
+		r    Report
+		p    params
+		want bool
+	}{
+		{"a nameless headline", commentary, p, true},
+		{"a nameless headline, without the lower bar", commentary, off, false},
+		{"a headline that names someone", named, p, false},
+	} {
+		sc, _, joined := scores(tt.p, tt.r)
+		if got := joined == wire.ID; got != tt.want {
+			t.Errorf("%s: joined the sanctions' story %v (score %.3f, threshold %.3f), want %v", tt.name, got, sc, tt.p.threshold, tt.want)
+		}
+		if sc >= tt.p.threshold {
+			t.Errorf("%s: scores %.3f, at the threshold; the case tests the lower bar", tt.name, sc)
+		}
+	}
+}
+
+// A commentary whose opening word no report names keeps a later report
+// that says who acted, and never names that word, at a distance: its
+// headline's word counts as another who against it.
+func TestOpeningNameKeepsOut(t *testing.T) {
+	at := time.Date(2031, 1, 16, 6, 20, 0, 0, time.UTC)
+	commentary := Report{ID: 1, Lang: "ru", Published: at, Title: "Разморозка по лицензии", Text: "Решение американского Минфина открывает окно для обмена заблокированными активами; встреча инвесторов назначена на пятницу."}
+	arrival := Report{ID: 2, Lang: "ru", Published: at.Add(2 * time.Hour), Title: "Уиткофф и Кушнер прилетели в Москву", Text: "Самолет спецпосланника президента США приземлился во Внукове; встреча с Владимиром Путиным запланирована на вторник."}
+	score := func(opening bool) float64 {
+		g := New(Options{})
+		g.Add(commentary)
+		m := g.heap[0]
+		if m.f.openingName == "" {
+			t.Fatal("the commentary's opening word is who its headline names")
+		}
+		if !opening {
+			m.f.openingName = ""
+		}
+		f := g.x.features(arrival)
+		g.markFeatures(f)
+		g.weigh(m.f, &g.other)
+		s, _, _ := g.markedScore(&g.scratch, &g.other, 2)
+		return s
+	}
+	if with, without := score(true), score(false); with >= without {
+		t.Errorf("the arrival scores %.4f against the commentary, %.4f when its opening word is not counted: want lower", with, without)
+	}
+}
