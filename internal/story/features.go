@@ -212,7 +212,11 @@ func (x *extractor) features(r Report) *features {
 	tf := map[string]float64{}
 	x.thirdNames = x.thirdNames[:0]
 	clear(x.mentioned)
-	if x.openingNames {
+	// Only a headline that opens as a commentary's does needs to know
+	// what the report names again; the summary's names are read once
+	// more for it.
+	x.buf = words(r.Title, x.buf[:0])
+	if x.openingNames && opensCommentary(x.buf, 0) {
 		x.mention(r.Title, r.Published)
 		x.mention(r.Text, r.Published)
 	}
@@ -488,7 +492,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 // preposition follows, which only a table (the aliases, the offices) or
 // a second mention can tell a name from a noun (openingName).
 func opensCommentary(ws []word, i int) bool {
-	return i == 0 && ws[i].cyr && !ws[i].upper && len(ws) > 1 && ruPrepositions[ws[1].lower]
+	return i == 0 && len(ws) > 1 && ws[0].cyr && !ws[0].upper && ruPrepositions[ws[1].lower]
 }
 
 // headlineActions are the action bits of the concepts the headline ws
