@@ -874,8 +874,11 @@ func drillsOther(a, b *features) bool {
 	return a.titleDrills && a.titleSides != bothSides && !b.titleDrills && b.titleSides&^a.titleSides != 0
 }
 
-// thirdParty reports whether a's headline names a third country and
-// neither side while b's names no third country (thirdMiss).
+// thirdParty reports whether a's headline tells a third party's own act
+// and b's names no third country and does not open with Ukraine
+// (thirdMiss): a's names a third country and neither side, or a third
+// country's appeal to the sides (appealWords), or it opens with Ukraine
+// or Kyiv (ukraineNames).
 func thirdParty(a, b *features) bool {
 	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
 }
