@@ -179,21 +179,18 @@ type extractor struct {
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	// openingNames reads a word that opens a headline as a commentary's
 	// does (opensCommentary) as a name, but as who the headline names only
-	// when the report names it where a capital says it is a name
-	// (mentioned), or another report of the window names it
-	// (Grouper.nameOpening). Read as a who, «Катушки» and «Разморозка»
-	// parted the next morning's commentary from every report of its
-	// event whose headline names someone.
+	// when the report names it again (a second count of its name, from a
+	// capital inside a sentence or a post its holder holds) or another
+	// report of the window names it (Grouper.features). Read as a who,
+	// «Катушки» and «Разморозка» parted the next morning's commentary
+	// from every report of its event whose headline names someone.
 	openingNames bool
-	// mentioned are the Keys of the names the report being read gives
-	// wherever they stand (mention).
-	mentioned  map[string]bool
-	homecoming bool // see homecoming
-	remand     bool // see remand
-	noPlaceAdj bool // no adjective read as a place (ablation)
-	sideWeight float64
-	sideWords  bool // the sides' names are words too (see params)
-	noSubjects bool // no subject concepts (ablation)
+	homecoming   bool // see homecoming
+	remand       bool // see remand
+	noPlaceAdj   bool // no adjective read as a place (ablation)
+	sideWeight   float64
+	sideWords    bool // the sides' names are words too (see params)
+	noSubjects   bool // no subject concepts (ablation)
 	// speakers are the Keys of speakerNames; speakerWeight is what such a
 	// name counts for (params.speakerWeight).
 	speakers      map[string]bool
@@ -211,17 +208,13 @@ func (x *extractor) features(r Report) *features {
 	}
 	tf := map[string]float64{}
 	x.thirdNames = x.thirdNames[:0]
-	clear(x.mentioned)
-	// Only a headline that opens as a commentary's does needs to know
-	// what the report names again; the summary's names are read once
-	// more for it.
-	x.buf = words(r.Title, x.buf[:0])
-	if x.openingNames && opensCommentary(x.buf, 0) {
-		x.mention(r.Title, r.Published)
-		x.mention(r.Text, r.Published)
-	}
 	x.field(r.Title, x.titleWeight, tf, f, true, r.Published)
 	x.field(r.Text, 1, tf, f, false, r.Published)
+	if f.openingName != "" && tf[f.openingName] > x.titleWeight {
+		// Named again in the report: who the headline names.
+		f.addHead(headWho, f.openingName)
+		f.openingName = ""
+	}
 	f.feats = make([]feat, 0, len(tf))
 	for k, v := range tf {
 		name := k[0] == kindName
@@ -229,38 +222,6 @@ func (x *extractor) features(r Report) *features {
 	}
 	sortFeats(f.feats)
 	return f
-}
-
-// mention adds to x.mentioned the Keys of the names in text that say
-// who wherever they stand: words capitalised inside a sentence, acronyms,
-// and the holders of the posts the text gives on day at («министр
-// иностранных дел России» for "Лавров: …").
-func (x *extractor) mention(text string, at time.Time) {
-	if x.mentioned == nil {
-		x.mentioned = map[string]bool{}
-	}
-	ws := words(text, x.buf[:0])
-	x.buf = ws
-	for _, w := range ws {
-		if w.cap && (w.upper || !w.first) {
-			x.mentioned[Key(w.lower)] = true
-		}
-	}
-	if x.offices == nil {
-		return
-	}
-	stems := make([]string, len(ws))
-	for i, w := range ws {
-		stems[i] = stem(w.lower, w.cyr)
-	}
-	for i := 0; i < len(ws); i++ {
-		if id, n := x.offices.names.match(ws, stems, i); n > 0 {
-			if key := x.offices.holder(id, at); key != "" {
-				x.mentioned[key[1:]] = true
-			}
-			i += n - 1
-		}
-	}
 }
 
 func sortFeats(fs []feat) {
@@ -469,7 +430,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 					// A country or region is neither who nor where.
 				case x.locative && inPlace(ws, used, i):
 					addPlace(key)
-				case x.openingNames && opensCommentary(ws, i) && !x.mentioned[Key(ws[i].lower)]:
+				case x.openingNames && i == 0 && opensCommentary(ws):
 					// A name or a noun: see extractor.openingNames.
 					f.openingName = key
 				case ws[i].next:
@@ -486,13 +447,13 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	}
 }
 
-// opensCommentary reports whether the word at i opens the headline ws
-// the way a Russian paper's commentary opens («Катушки под запретом»,
-// «Разморозка по лицензии», «Тритон у Тарханкута»): a Russian word a
-// preposition follows, which only a table (the aliases, the offices) or
-// a second mention can tell a name from a noun (openingName).
-func opensCommentary(ws []word, i int) bool {
-	return i == 0 && len(ws) > 1 && ws[0].cyr && !ws[0].upper && ruPrepositions[ws[1].lower]
+// opensCommentary reports whether the headline ws opens the way a
+// Russian paper's commentary does («Катушки под запретом», «Разморозка по
+// лицензии», «Тритон у Тарханкута»): with a Russian word a preposition
+// follows, which only a table (the aliases, the offices) or a second
+// mention can tell a name from a noun (openingName).
+func opensCommentary(ws []word) bool {
+	return len(ws) > 1 && ws[0].cyr && !ws[0].upper && ruPrepositions[ws[1].lower]
 }
 
 // headlineActions are the action bits of the concepts the headline ws

@@ -620,8 +620,7 @@ func TestNameOpening(t *testing.T) {
 	} {
 		g := New(Options{})
 		g.Add(tt.first)
-		f := g.x.features(commentary)
-		g.nameOpening(f)
+		f := g.features(commentary)
 		if got := slices.Contains(f.heads[headWho], "e"+Key("тритон")); got != tt.who {
 			t.Errorf("%s: Тритон is who %v, want %v", tt.name, got, tt.who)
 		}

@@ -171,8 +171,7 @@ func Group(reports []Report, opts Options) map[int64]int64 {
 // merged into the one with the smallest id (see Merges).
 func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
-	f := g.x.features(r)
-	g.nameOpening(f)
+	f := g.features(r)
 	g.markFeatures(f)
 	best, bestScore := (*storyState)(nil), 0.0
 	second := 0.0
@@ -319,23 +318,23 @@ func (g *Grouper) Seed(r Report, story int64) {
 	if story == 0 {
 		story = r.ID
 	}
-	f := g.x.features(r)
-	g.nameOpening(f)
-	g.insert(r.ID, r.Published, f, story)
+	g.insert(r.ID, r.Published, g.features(r), story)
 }
 
-// nameOpening reads the word that opens f's headline as a commentary's
-// does (features.openingName) as who the headline names when another
-// report of the window names it: «Тритон у Тарханкута» names the drone
-// the wires called "MQ-4C Triton", «Разморозка по лицензии» no one.
-func (g *Grouper) nameOpening(f *features) {
-	if f.openingName == "" {
-		return
+// features reads r's features as the window sees them: the word that
+// opens its headline as a commentary's does (features.openingName) is
+// who the headline names when another report of the window names it
+// («Тритон у Тарханкута» after the wires' "MQ-4C Triton"; «Разморозка по
+// лицензии» names no one).
+func (g *Grouper) features(r Report) *features {
+	f := g.x.features(r)
+	if f.openingName != "" {
+		if st := g.stats[f.openingName]; st != nil && st.df > 0 {
+			f.addHead(headWho, f.openingName)
+			f.openingName = ""
+		}
 	}
-	if st := g.stats[f.openingName]; st != nil && st.df > 0 {
-		f.addHead(headWho, f.openingName)
-		f.openingName = ""
-	}
+	return f
 }
 
 // Size returns how many stories and reports the Grouper holds: those of
@@ -560,13 +559,8 @@ func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
 // серверы»; "In Geneva, Two Leaders Trade a Deal for a Process" names a
 // place. A figure is allowed: «Сорок пять метров над палубой».
 func nameless(f *features) bool {
-	if f.titleSides != 0 {
+	if f.titleSides != 0 || namesActors(f) {
 		return false
-	}
-	for _, h := range []int{headWho, headWhere, headBody} {
-		if len(f.heads[h]) > 0 {
-			return false
-		}
 	}
 	for _, k := range f.titleTopics {
 		if k[0] == kindConcept {
