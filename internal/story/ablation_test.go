@@ -53,6 +53,7 @@ var ablations = []struct {
 	{"a report joins a story half of whose reports are told apart from it as a statement half a day before or a third party's act (joinApart)", func(p *params) { p.joinApart = 0 }, false},
 	{"a Russian headline's opening word that a preposition follows always read as who (openingNames)", func(p *params) { p.openingNames = false }, false},
 	{"no lower bar for a headline that names nothing (nameless)", func(p *params) { p.nameless = 0 }, false},
+	{"no meeting of more than a day read as one sitting (meetingSpan)", func(p *params) { p.meetingSpan = 0 }, false},
 	{"no figure conflict (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 1 }, false},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},
 	{"the sides' names counted among the words too (the earlier setting)", func(p *params) { p.sideWords = true }, true},

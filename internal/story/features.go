@@ -113,6 +113,10 @@ type features struct {
 	titleSpeakers  []string
 	// titleGloss are the glossary's words the headline uses (kindGloss).
 	titleGloss []string
+	// longMeeting is whether the report tells of a meeting that lasts
+	// more than a day ("two days of talks", «двухдневные консультации»;
+	// meetingDays, params.meetingSpan).
+	longMeeting bool
 	// openingName is the key of the word that opens the headline as a
 	// commentary's does, read as a name but not yet as who the headline
 	// names (extractor.openingNames).
@@ -254,6 +258,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 			f.titleKin = f.titleKin || title
 		}
 	}
+	f.longMeeting = f.longMeeting || meetingDays(ws)
 	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
 		f.titleForecast = forecast(ws)
@@ -846,6 +851,23 @@ func (t *aliasTable) match(ws []word, stems []string, i int) (string, int) {
 		}
 	}
 	return id, best
+}
+
+// meetingDays reports whether ws tell of a meeting of more than a day:
+// a number of days ("two days of talks", "a three-day visit") or a
+// Russian adjective of them («двухдневные консультации», «по итогам
+// двухдневного заседания»).
+func meetingDays(ws []word) bool {
+	for i, w := range ws {
+		if hasAnyPrefix(w.lower, spanPrefixes) {
+			return true
+		}
+		// "two-day talks", "two days of talks"; not "two days after a call".
+		if i > 0 && spanCounts[ws[i-1].lower] && (w.lower == "day" || w.lower == "days" && i+1 < len(ws) && ws[i+1].lower == "of") {
+			return true
+		}
+	}
+	return false
 }
 
 // forecast reports whether the headline ws is a statement of what is to

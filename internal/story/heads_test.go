@@ -646,3 +646,53 @@ func TestTargetsAreSanctions(t *testing.T) {
 		}
 	}
 }
+
+// A meeting lasts more than a day when a report gives its days ("two
+// days of talks", «двухдневные консультации»); days counted after
+// something else ("two days after a call") say nothing of its length.
+func TestMeetingDays(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"U.S. and Russian arms control officials opened two days of talks in Helsinki on Tuesday", true},
+		{"The two-day round ended with a deal to notify bomber exercises", true},
+		{"Делегации начали в Вене двухдневные консультации по стратегической стабильности", true},
+		{"По итогам двухдневного заседания рабочей группы Дмитриев сообщил о дорожной карте", true},
+		{"Putin oversees nuclear drill two days after call with US president", false},
+		{"В Хельсинки начались консультации России и США по стратегической стабильности", false},
+	}
+	for _, tt := range tests {
+		if got := meetingDays(words(tt.text, nil)); got != tt.want {
+			t.Errorf("%q: meeting of more than a day %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// The agreement that closes two days of talks, a day and a half after
+// the wire on their opening, keeps the score of a report of the same
+// day; not when no report gives the talks' days, nor when the two
+// reports name no place or person of each other's.
+func TestMeetingSpan(t *testing.T) {
+	with, without := cutGroupers(func(p *params) { p.meetingSpan = 0 })
+	opening := Report{Lang: "ru", Title: "В Вене начались консультации России и США по стратегической стабильности", Text: "Делегации во главе с Сергеем Рябковым и заместителем госсекретаря начали в Вене двухдневные консультации по стратегической стабильности."}
+	closing := Report{Lang: "ru", Title: "Рябков: Россия и США создадут две рабочие группы по стратегической стабильности", Text: "По итогам консультаций в Вене Россия и США договорились создать две рабочие группы, сообщил Сергей Рябков."}
+	oneDay := opening
+	oneDay.Text = "Делегации во главе с Сергеем Рябковым и заместителем госсекретаря начали в Вене консультации по стратегической стабильности."
+	elsewhere := Report{Lang: "ru", Title: "Россия и США провели консультации по работе посольств", Text: "Консультации дипломатов о работе посольств прошли в Стамбуле, сообщили в МИД России."}
+	tests := []struct {
+		name   string
+		a, b   Report
+		raised bool
+	}{
+		{"the closing after two days of talks", closing, opening, true},
+		{"the closing after talks of no given length", closing, oneDay, false},
+		{"talks elsewhere after two days of talks", elsewhere, opening, false},
+	}
+	for _, tt := range tests {
+		on, off := pairScores(with, without, tt.a, tt.b, 30)
+		if raised := on > off; raised != tt.raised || off == 0 && !tt.raised && on == 0 {
+			t.Errorf("%s: %.3f with the span, %.3f without; want raised %v", tt.name, on, off, tt.raised)
+		}
+	}
+}

@@ -847,6 +847,13 @@ var (
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )
 
+// spanCounts and spanPrefixes tell how many days a meeting lasts
+// (meetingDays): "two days of talks", «двухдневные консультации».
+var (
+	spanCounts   = wordSet(`two three four`)
+	spanPrefixes = []string{"двухднев", "трехднев", "трёхднев", "четырехднев"}
+)
+
 // ruPrepositions are the Russian prepositions (opensCommentary).
 var ruPrepositions = wordSet(`в во на под над у за из с со к ко о об по от до для без вне вместо через при про перед между среди после против около`)
 

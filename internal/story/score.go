@@ -217,6 +217,12 @@ type params struct {
 	// 0: no effect.
 	nameless     float64
 	namelessLead float64
+	// meetingSpan is how many hours the time factor leaves out between
+	// two reports of a meeting when either tells it lasts more than a
+	// day (features.longMeeting): the agreement that closes two days of
+	// talks comes a day and a half after the wires on their opening, and
+	// is their event. 0: no effect.
+	meetingSpan float64
 	// veto, when set, caps a pair's score by the probability the fitted
 	// model (pairModel, model.go) gives it that the two reports tell one
 	// event: a pair the model gives less than vetoAt scores under the
@@ -291,6 +297,7 @@ var defaultParams = params{
 	joinHours:       12,
 	nameless:        0.9,
 	namelessLead:    5,
+	meetingSpan:     24,
 	locative:        true,
 	openingNames:    true,
 	homecoming:      true,
@@ -416,6 +423,7 @@ type evidence struct {
 	rarest    float64           // the idf of the rarest shared name other than the sides'
 	agree     uint8             // bit h: one names one of the other's heads[h]
 	notPlaces int               // shared names other than the sides' and places (placeMiss)
+	places    int               // shared places (meetingSpan)
 	notThird  int               // shared names other than the sides', places, spokespeople's, their offices' and third countries' (thirdMiss)
 	notVoices int               // shared names other than the sides', places, spokespeople's and their offices' (voiceMiss)
 	spokes    int               // the spokesperson's post, when shared (voiceMiss)
@@ -430,6 +438,9 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 	ev.dot[ft.kind] += product
 	if !ft.side || g.p.sidesMiss {
 		ev.shared[ft.kind]++
+	}
+	if g.p.meetingSpan > 0 && kinds[ft.kind] == kindName && !ft.side && g.isPlace(ft.key, a, b) {
+		ev.places++
 	}
 	if g.p.countsNames() && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
 		ev.notPlaces++
@@ -539,7 +550,8 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // assess is a pair's score, and the probability the model's veto gives it
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
-	hand := g.handScore(a, b, ev, hours)
+	clock := g.meetingHours(a.f, b.f, ev, hours)
+	hand := g.handScore(a, b, ev, clock)
 	// The cuts for one speaker's two statements and for a statement of
 	// what is to come against the act it foretold come after the model:
 	// read into the hand-set score, the model's input, every word added
@@ -572,6 +584,21 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	}
 	prob = g.p.veto.score(&x)
 	return min(hand, g.p.threshold*prob/g.p.vetoAt) * cut, prob
+}
+
+// meetingHours is the time between a and b, published hours apart, as
+// the score reads it: meetingSpan hours less when both tell of a meeting
+// in a place both name and either says it lasts more than a day
+// (params.meetingSpan). The cuts that read the order of two reports
+// (forecastMiss) read hours.
+func (g *Grouper) meetingHours(a, b *features, ev *evidence, hours float64) float64 {
+	if g.p.meetingSpan == 0 || !a.longMeeting && !b.longMeeting || a.actions&b.actions&meetingAction == 0 || ev.places == 0 && ev.agree&(1<<headWho|1<<headWhere) == 0 {
+		return hours
+	}
+	if hours < 0 {
+		return min(0, hours+g.p.meetingSpan)
+	}
+	return max(0, hours-g.p.meetingSpan)
 }
 
 // otherStatement reports whether a and b are two statements of one
