@@ -37,7 +37,7 @@ func examples(set []labelled, p params) []example {
 			g.weigh(e.f, &b)
 			ev := g.gather(&a, &b)
 			hours := r.Published.Sub(e.at).Hours()
-			x := pairFeatures(&a, &b, &ev, hours, p.tau, g.idf(0), g.handScore(&a, &b, &ev, g.meetingHours(a.f, b.f, &ev, hours)))
+			x := pairFeatures(&a, &b, &ev, hours, p.tau, g.idf(0), g.handScore(&a, &b, &ev, hours))
 			out = append(out, example{modelInputs(&x), order[r.ID-1].Event == order[e.id-1].Event})
 		}
 		g.insert(r.ID, r.Published, f, r.ID)

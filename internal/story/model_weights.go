@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.621138, // featBias
-	0.117219,  // featNames
-	-0.857364, // featBothNamed
-	0.195852,  // featWords
-	-0.804178, // featSameLang
-	0.474364,  // featConcepts
-	-0.855761, // featBothConcepts
-	0.278581,  // featFigures
-	-0.454907, // featBothFigures
-	-0.718752, // featSharedNames
-	-0.026922, // featRarestName
-	-0.147258, // featTitleTopic
-	0.175754,  // featTime
-	-1.990887, // featDays
-	-0.872729, // featActions
-	-0.288113, // featSubjects
-	0.604088,  // featSubjectAgree
-	0.060781,  // featOtherWho
-	-0.757498, // featOtherWhere
-	-0.202455, // featOtherFigure
-	0.255173,  // featTimeNames
-	0.176629,  // featTimeWords
-	0.595690,  // featTimeConcepts
-	0.070684,  // featSharedWords
-	0.025023,  // featAgreeWho
-	-0.102708, // featAgreeWhere
-	0.322368,  // featAgreeFigure
-	-0.410509, // featOnlySpeakers
-	0.380154,  // featActionAgree
-	0.027765,  // featSameSubject
-	0.491528,  // featSharedActors
-	0.563747,  // featHand
-	0.289117,  // featNames ≥ 0.1
-	0.164277,  // featNames ≥ 0.25
-	0.035637,  // featNames ≥ 0.5
-	-0.050472, // featNames ≥ 0.75
-	0.533350,  // featConcepts ≥ 0.1
-	0.491489,  // featConcepts ≥ 0.25
-	0.244003,  // featConcepts ≥ 0.5
-	0.277449,  // featConcepts ≥ 0.75
-	0.829347,  // featWords ≥ 0.05
-	0.283616,  // featWords ≥ 0.15
-	-0.068236, // featWords ≥ 0.3
-	-0.002413, // featWords ≥ 0.5
-	0.376287,  // featRarestName ≥ 0.3
-	0.111313,  // featRarestName ≥ 0.5
-	-0.892992, // featRarestName ≥ 0.7
+	-0.620910, // featBias
+	0.117849,  // featNames
+	-0.857223, // featBothNamed
+	0.196435,  // featWords
+	-0.805561, // featSameLang
+	0.478006,  // featConcepts
+	-0.856290, // featBothConcepts
+	0.281108,  // featFigures
+	-0.455569, // featBothFigures
+	-0.718125, // featSharedNames
+	-0.027472, // featRarestName
+	-0.146412, // featTitleTopic
+	0.176028,  // featTime
+	-1.990400, // featDays
+	-0.876523, // featActions
+	-0.289008, // featSubjects
+	0.602313,  // featSubjectAgree
+	0.058289,  // featOtherWho
+	-0.757881, // featOtherWhere
+	-0.203243, // featOtherFigure
+	0.255029,  // featTimeNames
+	0.176799,  // featTimeWords
+	0.598139,  // featTimeConcepts
+	0.070540,  // featSharedWords
+	0.026714,  // featAgreeWho
+	-0.097415, // featAgreeWhere
+	0.319984,  // featAgreeFigure
+	-0.410440, // featOnlySpeakers
+	0.380596,  // featActionAgree
+	0.027878,  // featSameSubject
+	0.493269,  // featSharedActors
+	0.545302,  // featHand
+	0.289728,  // featNames ≥ 0.1
+	0.166092,  // featNames ≥ 0.25
+	0.039748,  // featNames ≥ 0.5
+	-0.050634, // featNames ≥ 0.75
+	0.532683,  // featConcepts ≥ 0.1
+	0.493470,  // featConcepts ≥ 0.25
+	0.249971,  // featConcepts ≥ 0.5
+	0.279893,  // featConcepts ≥ 0.75
+	0.827568,  // featWords ≥ 0.05
+	0.283869,  // featWords ≥ 0.15
+	-0.062741, // featWords ≥ 0.3
+	-0.002462, // featWords ≥ 0.5
+	0.375814,  // featRarestName ≥ 0.3
+	0.113420,  // featRarestName ≥ 0.5
+	-0.891878, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.322259, // featTime ≥ 0.2
-	0.706067,  // featTime ≥ 0.5
-	-0.216392, // featTime ≥ 0.8
-	-1.100002, // featTime ≥ 0.95
-	0.384022,  // featFigures ≥ 0.3
-	0.240742,  // featFigures ≥ 0.7
-	0.861268,  // featHand ≥ 0.065
-	0.600190,  // featHand ≥ 0.13
-	0.250984,  // featHand ≥ 0.26
-	0.188443,  // featRarestName × featTime
-	-0.087535, // featConcepts × featNames
-	0.558307,  // featSubjectAgree × featTime
-	1.038296,  // featSharedActors × featTime
+	-0.323142, // featTime ≥ 0.2
+	0.705836,  // featTime ≥ 0.5
+	-0.214603, // featTime ≥ 0.8
+	-1.099091, // featTime ≥ 0.95
+	0.387947,  // featFigures ≥ 0.3
+	0.242483,  // featFigures ≥ 0.7
+	0.859803,  // featHand ≥ 0.065
+	0.607171,  // featHand ≥ 0.13
+	0.228502,  // featHand ≥ 0.26
+	0.186372,  // featRarestName × featTime
+	-0.084388, // featConcepts × featNames
+	0.559712,  // featSubjectAgree × featTime
+	1.035223,  // featSharedActors × featTime
 }

@@ -550,8 +550,15 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // assess is a pair's score, and the probability the model's veto gives it
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
-	clock := g.meetingHours(a.f, b.f, ev, hours)
-	hand := g.handScore(a, b, ev, clock)
+	hand := g.handScore(a, b, ev, hours)
+	// The model reads the time as published and the hand-set score it was
+	// fitted on; a meeting of more than a day changes the hand-set score
+	// alone (meetingHours), as the cuts below do, so that the model's
+	// veto still judges the pair as it was fitted to.
+	modelHand := hand
+	if clock := g.meetingHours(a.f, b.f, ev, hours); clock != hours {
+		hand = g.handScore(a, b, ev, clock)
+	}
 	// The cuts for one speaker's two statements and for a statement of
 	// what is to come against the act it foretold come after the model:
 	// read into the hand-set score, the model's input, every word added
@@ -570,7 +577,7 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if !g.p.modelled() {
 		return hand * cut, 0
 	}
-	x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), hand)
+	x := pairFeatures(a, b, ev, hours, g.p.tau, g.idf(0), modelHand)
 	if g.p.model != nil {
 		// Different people stay a factor: reports of one event often
 		// name different people (a minister, then a spokesman), so the
