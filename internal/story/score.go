@@ -551,10 +551,11 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	hand := g.handScore(a, b, ev, hours)
-	// The model reads the time as published and the hand-set score it was
-	// fitted on; a meeting of more than a day changes the hand-set score
-	// alone (meetingHours), as the cuts below do, so that the model's
-	// veto still judges the pair as it was fitted to.
+	// A meeting of more than a day (meetingHours) moves the hand-set
+	// score alone: the model reads the time as published and the score
+	// it was fitted on, so that its veto judges every pair as it was
+	// fitted to (refitted on the shorter time, it moved sets that have
+	// no such meeting; docs/digest.md, "The pair score").
 	modelHand := hand
 	if clock := g.meetingHours(a.f, b.f, ev, hours); clock != hours {
 		hand = g.handScore(a, b, ev, clock)
@@ -594,8 +595,9 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 }
 
 // meetingHours is the time between a and b, published hours apart, as
-// the score reads it: meetingSpan hours less when both tell of a meeting
-// in a place both name and either says it lasts more than a day
+// the hand-set score reads it: meetingSpan hours less when both tell of
+// a meeting, either says it lasts more than a day, and they name a place
+// both give, or one names a person or place the other's headline gives
 // (params.meetingSpan). The cuts that read the order of two reports
 // (forecastMiss) read hours.
 func (g *Grouper) meetingHours(a, b *features, ev *evidence, hours float64) float64 {
