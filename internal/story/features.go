@@ -117,6 +117,9 @@ type features struct {
 	// more than a day ("two days of talks", «двухдневные консультации»;
 	// meetingDays, params.meetingSpan).
 	longMeeting bool
+	// titleWords is the number of the headline's words
+	// (commentaryHeadline).
+	titleWords int
 	// openingName is the key of the word that opens the headline as a
 	// commentary's does, read as a name but not yet as who the headline
 	// names (extractor.openingNames).
@@ -259,6 +262,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	f.longMeeting = f.longMeeting || meetingDays(ws)
+	if title {
+		f.titleWords = len(ws)
+	}
 	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
 		f.titleForecast = forecast(ws)

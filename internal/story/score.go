@@ -209,14 +209,17 @@ type params struct {
 	joinApart float64
 	joinHours float64
 	// nameless is the share of the threshold a report whose headline
-	// names nothing (nameless) must reach against the story it scores
-	// best against to join it, when that score is at least namelessLead
-	// times the next story's (commentaryFits): the next morning's
-	// commentaries tell their event in words of their own, and score
-	// under the threshold against it, though no other story comes near.
-	// 0: no effect.
-	nameless     float64
-	namelessLead float64
+	// reads as a commentary's (commentaryHeadline: it names nothing, or
+	// it has commentaryWords words or fewer and names no one and tells
+	// no statement) must reach against the story it scores best against
+	// to join it, when that score is at least namelessLead times the
+	// next story's (commentaryFits): the next morning's commentaries
+	// tell their event in words of their own, and score under the
+	// threshold against it, though no other story comes near. 0: no
+	// effect; commentaryWords 0: only a headline that names nothing.
+	nameless        float64
+	namelessLead    float64
+	commentaryWords int
 	// meetingSpan is how many hours the time factor leaves out between
 	// two reports of a meeting when either tells it lasts more than a
 	// day (features.longMeeting): the agreement that closes two days of
@@ -295,8 +298,9 @@ var defaultParams = params{
 	drillsMiss:      0.35,
 	joinApart:       0.5,
 	joinHours:       12,
-	nameless:        0.9,
+	nameless:        0.8,
 	namelessLead:    5,
+	commentaryWords: 5,
 	meetingSpan:     24,
 	locative:        true,
 	openingNames:    true,

@@ -547,11 +547,23 @@ func (h *entryHeap) Pop() any {
 // commentaryFits reports whether a report with features f, whose best
 // story scores best and the next one second, joins the best though it
 // scores under the threshold (params.nameless): a commentary's headline
-// names nothing («Три пункта за сорок минут») and its summary tells its
-// event in other words than the wires', so it joins at a lower bar the
-// story no other comes near.
+// (commentaryHeadline) and summary tell its event in other words than
+// the wires', so it joins at a lower bar the story no other comes near.
 func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
-	return g.p.nameless > 0 && nameless(f) && best >= g.p.nameless*g.p.threshold && best >= g.p.namelessLead*second
+	return g.p.nameless > 0 && g.commentaryHeadline(f) && best >= g.p.nameless*g.p.threshold && best >= g.p.namelessLead*second
+}
+
+// commentaryHeadline reports whether f's headline reads as a paper's
+// commentary's: it names nothing (nameless: «Три пункта за сорок
+// минут»), or it is short, params.commentaryWords words or fewer, names
+// no one and tells no statement («Пятьдесят минут у экватора», «Перехват
+// с орбиты», «Гаванский рейд»). A wire's headline tells who did what,
+// and where, in more words.
+func (g *Grouper) commentaryHeadline(f *features) bool {
+	if nameless(f) {
+		return true
+	}
+	return g.p.commentaryWords > 0 && f.titleWords <= g.p.commentaryWords && len(f.heads[headWho]) == 0 && !f.titleStatement
 }
 
 // nameless reports whether f's headline names no side, no one, no place,
