@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen38.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38"}
+// unseen39.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -38,7 +38,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen2":  {0.96, 0.81},
 	"unseen3":  {0.82, 0.77},
 	"unseen4":  {0.83, 0.77},
-	"unseen5":  {0.73, 0.72},
+	"unseen5":  {0.73, 0.73},
 	"unseen6":  {0.85, 0.58},
 	"unseen7":  {0.86, 0.96},
 	"unseen8":  {0.90, 0.84},
@@ -52,12 +52,12 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen16": {0.82, 0.81},
 	"unseen17": {0.78, 0.76},
 	"unseen18": {0.91, 0.77},
-	"unseen19": {0.72, 0.68},
+	"unseen19": {0.73, 0.71},
 	"unseen20": {0.80, 0.65},
 	"unseen21": {0.88, 0.80},
 	"unseen22": {0.75, 0.58},
 	"unseen23": {0.62, 0.62},
-	"unseen24": {0.61, 0.56},
+	"unseen24": {0.62, 0.59},
 	"unseen25": {0.85, 0.89},
 	"unseen26": {0.81, 0.80},
 	"unseen27": {0.91, 0.86},
@@ -72,6 +72,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen36": {0.80, 0.64},
 	"unseen37": {0.86, 0.70},
 	"unseen38": {0.80, 0.67},
+	"unseen39": {0.71, 0.71},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
