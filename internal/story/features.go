@@ -262,11 +262,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	f.longMeeting = f.longMeeting || meetingDays(ws)
-	if title {
-		f.titleWords = len(ws)
-	}
 	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
+		f.titleWords = len(ws)
 		f.titleForecast = forecast(ws)
 		f.titleDrills = drillsHeadline(ws)
 		f.titleStatement, speakerEnd = statement(ws)
