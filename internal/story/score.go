@@ -443,15 +443,17 @@ func (g *Grouper) share(ev *evidence, ft *feat, product float64, a, b *features)
 	if !ft.side || g.p.sidesMiss {
 		ev.shared[ft.kind]++
 	}
-	if g.p.meetingSpan > 0 && kinds[ft.kind] == kindName && !ft.side && g.isPlace(ft.key, a, b) {
-		ev.places++
-	}
-	if g.p.countsNames() && kinds[ft.kind] == kindName && !ft.side && !g.isPlace(ft.key, a, b) {
-		ev.notPlaces++
-		if !ft.speaker && !ft.voice {
-			ev.notVoices++
-			if !ft.third {
-				ev.notThird++
+	if (g.p.meetingSpan > 0 || g.p.countsNames()) && kinds[ft.kind] == kindName && !ft.side {
+		switch {
+		case g.isPlace(ft.key, a, b):
+			ev.places++
+		case g.p.countsNames():
+			ev.notPlaces++
+			if !ft.speaker && !ft.voice {
+				ev.notVoices++
+				if !ft.third {
+					ev.notThird++
+				}
 			}
 		}
 	}
