@@ -250,7 +250,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	stems := make([]string, len(ws))
 	for i, w := range ws {
 		stems[i] = stem(w.lower, w.cyr)
-		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) {
+		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) {
 			f.titleThird = true
 		}
 		if title && appealWords[w.lower] {
@@ -588,6 +588,18 @@ func (x *extractor) placeOfAdjective(w word) (string, bool) {
 	return "", false
 }
 
+// venueAdjective reports whether the third country's word at ws[i] is an
+// English adjective that says where a meeting was: "after Swiss meeting",
+// "Saudi talks". Russian says it with an adjective that is no country's
+// name («женевские консультации»), which isThirdCountry leaves out too.
+func venueAdjective(ws []word, i int) bool {
+	if ws[i].cyr || i+1 >= len(ws) {
+		return false
+	}
+	c, n := matchConcept(ws, i+1)
+	return n > 0 && concepts[c].action&meetingAction != 0
+}
+
 // isName tells a name from a word that is capitalised only because it
 // starts a sentence. A capital inside a sentence, or an acronym, is a name.
 // At the start of a sentence a word is taken for a name unless it is a
@@ -795,18 +807,26 @@ func (t *aliasTable) whole(name string) (string, bool) {
 	return id, n == len(ws)
 }
 
-// is reports whether word w is a form of the name part whose stem is p:
-// the same stem, or, in Russian, p followed by a case ending ("лукойла"
-// is "лукойл" + "а", "белом" is "бел" + "ом"). stem alone would not do:
-// it reads the "ла" of "Лукойла" as a verb's ending.
+// isForm reports whether word w is a form of the name part whose stem
+// is p: the same stem, or, in Russian, p followed by a case ending
+// ("лукойла" is "лукойл" + "а", "белом" is "бел" + "ом"). stem alone
+// would not do: it reads the "ла" of "Лукойла" as a verb's ending.
 func isForm(w word, wstem, p string) bool {
 	if wstem == p {
 		return true
 	}
-	if !w.cyr || !strings.HasPrefix(w.lower, p) {
+	if !w.cyr {
 		return false
 	}
-	return endings[w.lower[len(p):]]
+	if strings.HasPrefix(w.lower, p) && endings[w.lower[len(p):]] {
+		return true
+	}
+	// A stem too short to lose its ending keeps it: «Ата» of «Алма-Ата»
+	// is «Ате» and «Ату» in other cases.
+	if base, ok := strings.CutSuffix(p, "а"); ok && base != "" && strings.HasPrefix(w.lower, base) {
+		return endings[w.lower[len(base):]]
+	}
+	return false
 }
 
 var endings = func() map[string]bool {

@@ -36,6 +36,12 @@ func TestHeads(t *testing.T) {
 		{"Russia detains US citizen in Siberia on spying charges", nil, nil},
 		{"US, Russian diplomats agree in Qatar to keep talking", nil, nil},
 		// Adjectives in -ский made from common nouns are no places.
+		// Cities of the alias table in any case form, a name Key shares
+		// with a country (Bern's is Bahrain's) and a headline's opening
+		// preposition included.
+		{"Военные России и США проведут встречу в Берне", nil, []string{"e=берн"}},
+		{"В Астане открылся второй раунд консультаций России и США", nil, []string{"e=астан"}},
+		{"Россия и США проведут консультации в Алма-Ате", nil, []string{"e=алмат"}},
 		{"Шпионский скандал омрачил работу посольств", nil, nil},
 		{"Российская делегация прибыла на морской курорт", nil, nil},
 	}
@@ -163,6 +169,28 @@ func TestThirdMiss(t *testing.T) {
 		// one event.
 		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "Turkey's foreign ministry said the ministers discussed trade.", Lang: "en"}, true},
 	})
+	// The host's offer of another meeting, in the city of the talks, is
+	// its own act; an adjective of the host's before a meeting says only
+	// where the talks were.
+	bern := Report{Title: "Военные России и США проведут встречу в Берне", Text: "Начальники генштабов встретятся в столице Швейцарии в среду, сообщил источник в дипломатических кругах.", Lang: "ru"}
+	checkCut(t, func(p *params) { p.thirdMiss = 1 }, bern, []cutCase{
+		{Report{Title: "Швейцария предложила Женеву для встречи Путина и Трампа", Text: "Глава МИД Швейцарии заявил, что Берн готов принять встречу президентов в любое время.", Lang: "ru"}, true},
+		{Report{Title: "Top US and Russian officers meet in Bern", Text: "The generals met in the Swiss capital on Wednesday to discuss avoiding accidents between their forces.", Lang: "en"}, false},
+	})
+}
+
+func TestVenueAdjective(t *testing.T) {
+	g := New(Options{})
+	for title, third := range map[string]bool{
+		"US and Russia agree to keep talking on nuclear arms after Swiss meeting": false,
+		"Saudi talks end without a deal on Black Sea shipping":                    false,
+		"Swiss foreign minister says Switzerland is ready to host a summit":       true,
+		"Cyprus extradites Russian to US on fraud charges":                        true,
+	} {
+		if got := g.x.features(Report{Title: title, Lang: "en"}).titleThird; got != third {
+			t.Errorf("%q names a third country: %v, want %v", title, got, third)
+		}
+	}
 }
 
 // One side's drills and an encounter of the two sides' forces near them
@@ -694,5 +722,24 @@ func TestMeetingSpan(t *testing.T) {
 		if raised := on > off; raised != tt.raised || off == 0 && !tt.raised && on == 0 {
 			t.Errorf("%s: %.3f with the span, %.3f without; want raised %v", tt.name, on, off, tt.raised)
 		}
+	}
+}
+
+// The generals' channel is a subject of its own in both languages, as the
+// fleets' and the air forces' encounters are: the chiefs of staff's talks
+// and a tanker's sanctions are two matters.
+func TestStaffSubject(t *testing.T) {
+	g := New(Options{})
+	ru := g.x.features(Report{Title: "Начальники генштабов России и США встретились в Берне", Lang: "ru"})
+	en := g.x.features(Report{Title: "US, Russian military chiefs meet in Bern", Lang: "en"})
+	oil := g.x.features(Report{Title: "US sanctions tankers carrying Russian oil", Lang: "en"})
+	if ru.titleSubjects == 0 || ru.titleSubjects&en.subjects == 0 {
+		t.Errorf("the chiefs of staff are no subject both headlines share: %b, %b", ru.titleSubjects, en.subjects)
+	}
+	if subjectConflict(ru, en) || subjectConflict(en, ru) {
+		t.Error("one meeting of the chiefs of staff read as two subjects")
+	}
+	if !subjectConflict(en, oil) {
+		t.Error("the chiefs of staff's meeting and sanctions on tankers read as one subject")
 	}
 }

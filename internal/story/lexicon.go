@@ -65,6 +65,9 @@ var builtinAliases = parseAliasTable(`
 Стамбул = Istanbul
 Турция = Turkey = Türkiye
 Женева = Geneva
+Берн = Bern
+Астана = Astana
+Алматы = Алма-Ата = Almaty = Alma-Ata
 Анкоридж = Anchorage
 Аляска = Alaska = аляскинский
 Будапешт = Budapest = венгерская столица = Hungarian capital
@@ -100,9 +103,11 @@ US Open = Открытый чемпионат США
 // otherHeads). Countries and regions are left out: "talks in Turkey" and
 // "talks in Istanbul", "the Alaska summit" and "the summit in Anchorage"
 // are one event. So are the two capitals, which stand for the governments.
+// A city whose Key is a country's needs its alias here to be read as a
+// place: Bern's key is Bahrain's (regionKeys).
 var placeNames = []string{
 	"Эр-Рияд", "Абу-Даби", "Дубай", "Стамбул", "Женева", "Анкоридж", "Будапешт", "Киев",
-	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево",
+	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево", "Берн", "Астана", "Алматы",
 }
 
 // sideNames are the two sides and the names that stand for their
@@ -337,6 +342,7 @@ tanker subject: tanker*, танкер*, vessel*, ship*, судн*, флот*, fl
 satellite subject: satellite*, spacecraft, спутник*, orbit*, орбит*, космос*, космическ*, space, iss, мкс, space station, астронавт*, космонавт*, astronaut*, cosmonaut*, roscosmos, роскосмос*, nasa, наса
 flights subject: flight*, air link*, airline*, рейс*, авиасообщен*, полет*, перевозчик*, авиакомпан*, carrier*
 nuclear subject: nuclear, ядерн*, warhead*, боезаряд*, arsenal*, арсенал*
+staff subject: military chiefs, chiefs of staff, генерального штаба, начальник генштаба, начальники генштабов, начальников генштабов
 treaty: treaty, treaties, договор*, accord
 bill: bill, bills, legislation, законопроект*
 vote: vote, votes, voted, voting, голосовани*, проголосова*, resolution*, резолюци*

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.620910, // featBias
-	0.117849,  // featNames
-	-0.857223, // featBothNamed
-	0.196435,  // featWords
-	-0.805561, // featSameLang
-	0.478006,  // featConcepts
-	-0.856290, // featBothConcepts
-	0.281108,  // featFigures
-	-0.455569, // featBothFigures
-	-0.718125, // featSharedNames
-	-0.027472, // featRarestName
-	-0.146412, // featTitleTopic
-	0.176028,  // featTime
-	-1.990400, // featDays
-	-0.876523, // featActions
-	-0.289008, // featSubjects
-	0.602313,  // featSubjectAgree
-	0.058289,  // featOtherWho
-	-0.757881, // featOtherWhere
-	-0.203243, // featOtherFigure
-	0.255029,  // featTimeNames
-	0.176799,  // featTimeWords
-	0.598139,  // featTimeConcepts
-	0.070540,  // featSharedWords
-	0.026714,  // featAgreeWho
-	-0.097415, // featAgreeWhere
-	0.319984,  // featAgreeFigure
-	-0.410440, // featOnlySpeakers
-	0.380596,  // featActionAgree
-	0.027878,  // featSameSubject
-	0.493269,  // featSharedActors
-	0.545302,  // featHand
-	0.289728,  // featNames ≥ 0.1
-	0.166092,  // featNames ≥ 0.25
-	0.039748,  // featNames ≥ 0.5
-	-0.050634, // featNames ≥ 0.75
-	0.532683,  // featConcepts ≥ 0.1
-	0.493470,  // featConcepts ≥ 0.25
-	0.249971,  // featConcepts ≥ 0.5
-	0.279893,  // featConcepts ≥ 0.75
-	0.827568,  // featWords ≥ 0.05
-	0.283869,  // featWords ≥ 0.15
-	-0.062741, // featWords ≥ 0.3
-	-0.002462, // featWords ≥ 0.5
-	0.375814,  // featRarestName ≥ 0.3
-	0.113420,  // featRarestName ≥ 0.5
-	-0.891878, // featRarestName ≥ 0.7
+	-0.621471, // featBias
+	0.115686,  // featNames
+	-0.857500, // featBothNamed
+	0.195598,  // featWords
+	-0.802275, // featSameLang
+	0.481337,  // featConcepts
+	-0.858504, // featBothConcepts
+	0.279587,  // featFigures
+	-0.456148, // featBothFigures
+	-0.717610, // featSharedNames
+	-0.025897, // featRarestName
+	-0.145644, // featTitleTopic
+	0.173806,  // featTime
+	-1.986618, // featDays
+	-0.874631, // featActions
+	-0.288392, // featSubjects
+	0.607061,  // featSubjectAgree
+	0.058630,  // featOtherWho
+	-0.754966, // featOtherWhere
+	-0.203444, // featOtherFigure
+	0.253360,  // featTimeNames
+	0.175628,  // featTimeWords
+	0.600934,  // featTimeConcepts
+	0.066458,  // featSharedWords
+	0.008046,  // featAgreeWho
+	-0.188217, // featAgreeWhere
+	0.318604,  // featAgreeFigure
+	-0.411521, // featOnlySpeakers
+	0.387845,  // featActionAgree
+	0.016408,  // featSameSubject
+	0.496855,  // featSharedActors
+	0.543968,  // featHand
+	0.284331,  // featNames ≥ 0.1
+	0.179100,  // featNames ≥ 0.25
+	0.035928,  // featNames ≥ 0.5
+	-0.050110, // featNames ≥ 0.75
+	0.538644,  // featConcepts ≥ 0.1
+	0.482120,  // featConcepts ≥ 0.25
+	0.257505,  // featConcepts ≥ 0.5
+	0.271641,  // featConcepts ≥ 0.75
+	0.831427,  // featWords ≥ 0.05
+	0.278228,  // featWords ≥ 0.15
+	-0.065384, // featWords ≥ 0.3
+	-0.002488, // featWords ≥ 0.5
+	0.388349,  // featRarestName ≥ 0.3
+	0.116416,  // featRarestName ≥ 0.5
+	-0.898575, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.323142, // featTime ≥ 0.2
-	0.705836,  // featTime ≥ 0.5
-	-0.214603, // featTime ≥ 0.8
-	-1.099091, // featTime ≥ 0.95
-	0.387947,  // featFigures ≥ 0.3
-	0.242483,  // featFigures ≥ 0.7
-	0.859803,  // featHand ≥ 0.065
-	0.607171,  // featHand ≥ 0.13
-	0.228502,  // featHand ≥ 0.26
-	0.186372,  // featRarestName × featTime
-	-0.084388, // featConcepts × featNames
-	0.559712,  // featSubjectAgree × featTime
-	1.035223,  // featSharedActors × featTime
+	-0.323160, // featTime ≥ 0.2
+	0.703628,  // featTime ≥ 0.5
+	-0.215824, // featTime ≥ 0.8
+	-1.094609, // featTime ≥ 0.95
+	0.386577,  // featFigures ≥ 0.3
+	0.241065,  // featFigures ≥ 0.7
+	0.862625,  // featHand ≥ 0.065
+	0.601810,  // featHand ≥ 0.13
+	0.241535,  // featHand ≥ 0.26
+	0.189278,  // featRarestName × featTime
+	-0.087101, // featConcepts × featNames
+	0.566212,  // featSubjectAgree × featTime
+	1.039930,  // featSharedActors × featTime
 }

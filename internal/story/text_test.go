@@ -146,6 +146,11 @@ func TestAliases(t *testing.T) {
 		{"at the OSCE in Vienna", "в ОБСЕ"},
 		{"an Interpol notice", "уведомление Интерпола"},
 		{"the IOC cleared athletes", "МОК допустил спортсменов"},
+		// A part of a name too short for the stem to lose its ending
+		// keeps the ending in the table: «Ата», «в Алма-Ате», «в Алма-Ату».
+		{"a laboratory in Almaty", "лаборатория в Алма-Ате"},
+		{"flights to Alma-Ata", "рейсы в Алма-Ату"},
+		{"talks in Bern", "переговоры в Берне"},
 	}
 	for _, tt := range tests {
 		fa := x.features(Report{Title: tt.a})
