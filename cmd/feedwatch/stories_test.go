@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen39.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39"}
+// unseen40.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -34,45 +34,46 @@ var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "u
 var storyFloors = map[string]struct{ P, R float64 }{
 	"tuning":   {0.90, 0.80},
 	"holdout":  {0.90, 0.80},
-	"unseen":   {0.96, 0.87},
-	"unseen2":  {0.96, 0.81},
+	"unseen":   {0.96, 0.88},
+	"unseen2":  {0.96, 0.82},
 	"unseen3":  {0.82, 0.77},
-	"unseen4":  {0.83, 0.77},
+	"unseen4":  {0.87, 0.77},
 	"unseen5":  {0.73, 0.73},
-	"unseen6":  {0.85, 0.58},
+	"unseen6":  {0.88, 0.6},
 	"unseen7":  {0.86, 0.96},
 	"unseen8":  {0.90, 0.84},
-	"unseen9":  {0.90, 0.88},
-	"unseen10": {0.87, 0.86},
-	"unseen11": {0.90, 0.73},
-	"unseen12": {0.97, 0.91},
+	"unseen9":  {0.9, 0.89},
+	"unseen10": {0.87, 0.87},
+	"unseen11": {0.9, 0.76},
+	"unseen12": {0.97, 0.94},
 	"unseen13": {0.85, 0.84},
-	"unseen14": {0.74, 0.74},
-	"unseen15": {0.83, 0.76},
-	"unseen16": {0.82, 0.81},
+	"unseen14": {0.75, 0.76},
+	"unseen15": {0.85, 0.78},
+	"unseen16": {0.82, 0.85},
 	"unseen17": {0.78, 0.76},
-	"unseen18": {0.91, 0.77},
-	"unseen19": {0.73, 0.71},
+	"unseen18": {0.91, 0.83},
+	"unseen19": {0.73, 0.77},
 	"unseen20": {0.80, 0.65},
-	"unseen21": {0.88, 0.80},
+	"unseen21": {0.88, 0.82},
 	"unseen22": {0.75, 0.58},
-	"unseen23": {0.62, 0.62},
-	"unseen24": {0.62, 0.59},
+	"unseen23": {0.62, 0.63},
+	"unseen24": {0.63, 0.6},
 	"unseen25": {0.85, 0.89},
 	"unseen26": {0.81, 0.80},
 	"unseen27": {0.91, 0.86},
-	"unseen28": {0.90, 0.88},
-	"unseen29": {0.91, 0.77},
+	"unseen28": {0.9, 0.91},
+	"unseen29": {0.92, 0.78},
 	"unseen30": {0.79, 0.81},
 	"unseen31": {0.80, 0.87},
-	"unseen32": {0.81, 0.62},
+	"unseen32": {0.83, 0.71},
 	"unseen33": {0.84, 0.82},
-	"unseen34": {0.77, 0.70},
+	"unseen34": {0.8, 0.71},
 	"unseen35": {0.90, 0.67},
-	"unseen36": {0.80, 0.64},
+	"unseen36": {0.8, 0.65},
 	"unseen37": {0.86, 0.70},
 	"unseen38": {0.80, 0.67},
 	"unseen39": {0.71, 0.71},
+	"unseen40": {0.81, 0.78},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
