@@ -35,13 +35,13 @@ func TestHeads(t *testing.T) {
 		{"Rubio and Lavrov meet in San Francisco", []string{"erb", "elvrv"}, []string{"esn", "efrnssk"}},
 		{"Russia detains US citizen in Siberia on spying charges", nil, nil},
 		{"US, Russian diplomats agree in Qatar to keep talking", nil, nil},
-		// Adjectives in -ский made from common nouns are no places.
 		// Cities of the alias table in any case form, a name Key shares
 		// with a country (Bern's is Bahrain's) and a headline's opening
 		// preposition included.
 		{"Военные России и США проведут встречу в Берне", nil, []string{"e=берн"}},
 		{"В Астане открылся второй раунд консультаций России и США", nil, []string{"e=астан"}},
 		{"Россия и США проведут консультации в Алма-Ате", nil, []string{"e=алмат"}},
+		// Adjectives in -ский made from common nouns are no places.
 		{"Шпионский скандал омрачил работу посольств", nil, nil},
 		{"Российская делегация прибыла на морской курорт", nil, nil},
 	}
