@@ -54,6 +54,7 @@ var ablations = []struct {
 	{"a Russian headline's opening word that a preposition follows always read as who (openingNames)", func(p *params) { p.openingNames = false }, false},
 	{"no lower bar for a commentary's headline (nameless)", func(p *params) { p.nameless = 0 }, false},
 	{"only a headline that names nothing read as a commentary's (commentaryWords)", func(p *params) { p.commentaryWords = 0 }, false},
+	{"a short headline whose names follow «над», «у», «из» not read as a commentary's (nearNames)", func(p *params) { p.nearNames = false }, false},
 	{"no meeting of more than a day read as one sitting (meetingSpan)", func(p *params) { p.meetingSpan = 0 }, false},
 	{"no figure conflict (the earlier setting)", func(p *params) { p.pairHeads[headFigure] = 1 }, false},
 	{"reports that share no name and no headline topic halved (the earlier setting)", func(p *params) { p.nameMiss = 0.5 }, true},

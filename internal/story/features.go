@@ -120,6 +120,9 @@ type features struct {
 	// titleWords is the number of the headline's words
 	// (commentaryHeadline).
 	titleWords int
+	// nearWho are the keys of the headline's who that follow a
+	// preposition of near, over or from where (nearName).
+	nearWho []string
 	// openingName is the key of the word that opens the headline as a
 	// commentary's does, read as a name but not yet as who the headline
 	// names (extractor.openingNames).
@@ -184,6 +187,7 @@ type extractor struct {
 	titleWeight float64
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
+	nearNames   bool // note who follows «над», «у», «из» (see nearName)
 	// openingNames reads a word that opens a headline as a commentary's
 	// does (opensCommentary) as a name, but as who the headline names only
 	// when the report names it again (a second count of its name, from a
@@ -352,6 +356,12 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 	}
 	for i := 0; i < len(ws); i++ {
 		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
+			if c == pleaConcept && i > 0 && negations[ws[i-1].lower] {
+				// «Не признал вину» is the plea of not guilty the
+				// extradited or the charged make at their first hearing,
+				// part of that story; a guilty plea is an event of its own.
+				continue
+			}
 			if voicePost[i] && concepts[c].id != spokesKey[1:] {
 				// "Пресс-секретарь президента России" names her post,
 				// not a president or a secretary of an embassy: two
@@ -442,6 +452,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 				case x.openingNames && i == 0 && opensCommentary(ws):
 					// A name or a noun: see extractor.openingNames.
 					f.openingName = key
+				case x.nearNames && nearName(ws, i):
+					f.addHead(headWho, key)
+					f.nearWho = addOnce(f.nearWho, key)
 				case ws[i].next:
 					// A headline's second sentence starts with a
 					// capital whatever its first word is ("…посольств.
@@ -551,6 +564,22 @@ func inPlace(ws []word, used []bool, i int) bool {
 		return false
 	}
 	return !regionKeys[Key(ws[j].lower)]
+}
+
+// nearName reports whether the name at ws[i] follows, or continues a
+// name that follows, a preposition that says near, over, under or from
+// where (spatialPrepositions): «Восемь метров над Латакией», «Присяжные
+// из Бруклина», «Встреча у «Парка культуры»». Such a name is most often
+// where the event was or whence someone came, not who acted, and a
+// paper's commentary names its event so; it still counts as who between
+// two headlines, where a sea, a strait or a district is the only name
+// that tells two flights or two hearings apart (docs/digest.md).
+func nearName(ws []word, i int) bool {
+	j := i
+	for j > 0 && ws[j].cap && !ws[j].first && ws[j-1].cap && !ws[j-1].upper {
+		j--
+	}
+	return j > 0 && spatialPrepositions[ws[j-1].lower]
 }
 
 // placeOfAdjective reads a Russian adjective made from the name of a city

@@ -577,8 +577,10 @@ func TestExpulsionToLeave(t *testing.T) {
 
 // A court extending someone's custody, and a trial opening, are hearings
 // of their own: against a sentence in the same city the day before, the
-// headlines name different actions. A custody order after a detention is
-// the detention's next step (remand) and no extension.
+// headlines name different actions. So is a guilty plea, which ends a
+// case without a verdict; a plea of not guilty is made at the first
+// hearing and is none. A custody order after a detention is the
+// detention's next step (remand) and no extension.
 func TestCourtStages(t *testing.T) {
 	g := New(Options{})
 	sentence := g.x.features(Report{Lang: "en", Title: "American sound engineer sentenced in Moscow to five and a half years", Text: "A Moscow court found him guilty of smuggling cannabis oil."})
@@ -590,12 +592,64 @@ func TestCourtStages(t *testing.T) {
 		{"Суд в Москве продлил арест американцу, обвиняемому в контрабанде", true},
 		{"В Екатеринбурге начался суд над жителем, переводившим деньги в фонд США", true},
 		{"Moscow court jails American engineer for five and a half years", false},
+		{"Russian pleads guilty in Brooklyn to smuggling chipmaking tools to Russia", true},
+		{"Россиянин признал вину в вывозе электроники в суде Бостона", true},
+		{"Американец не признал вину в суде Москвы", false},
 	}
 	for _, tt := range tests {
 		f := g.x.features(Report{Title: tt.title})
 		if got := conflict(f, sentence) || conflict(sentence, f); got != tt.conflict {
 			t.Errorf("%q against the sentence: different actions %v, want %v", tt.title, got, tt.conflict)
 		}
+	}
+}
+
+// A name after «над», «у», «из» and the like says where, not who did
+// what: a short headline whose only names are such reads as a paper's
+// commentary, as one that names nothing does, while the name still counts
+// as who between two headlines.
+func TestNearNames(t *testing.T) {
+	tests := []struct {
+		title      string
+		near       []string
+		commentary bool
+	}{
+		{"Восемь метров над Латакией", []string{"e" + Key("латакией")}, true},
+		{"Присяжные из Бруклина", []string{"e" + Key("бруклина")}, true},
+		{"Вопрос из Екатеринбурга", []string{"e" + Key("екатеринбурга")}, true},
+		{"Два дня на Капитолийском холме", []string{"e" + Key("капитолийском")}, true},
+		{"Встреча у «Парка культуры»", []string{"e" + Key("парка")}, true},
+		{"Eight metres over Latakia", []string{"e" + Key("latakia")}, true},
+		// Who acted is named besides, or it is a statement, or a wire's
+		// longer headline.
+		{"Уиткофф из Майами", nil, false},
+		{"Песков: Кремль над схваткой", nil, false},
+		{"Российские истребители перехватили американский самолет над Охотским морем", []string{"e" + Key("охотским")}, false},
+		// Opening words that no preposition follows: an adjective in the
+		// instrumental plural, a number word.
+		{"Первыми не будем", nil, true},
+		{"Полторы тысячи с оговорками", nil, true},
+	}
+	g := New(Options{})
+	for _, tt := range tests {
+		f := g.features(Report{Title: tt.title})
+		if !sameSet(f.nearWho, tt.near) {
+			t.Errorf("%q: names after a preposition of where %v, want %v", tt.title, f.nearWho, tt.near)
+		}
+		for _, k := range f.nearWho {
+			if !slices.Contains(f.heads[headWho], k) {
+				t.Errorf("%q: %s is no longer who", tt.title, k)
+			}
+		}
+		if got := g.commentaryHeadline(f); got != tt.commentary {
+			t.Errorf("%q: a commentary's headline %v, want %v (who %v)", tt.title, got, tt.commentary, f.heads[headWho])
+		}
+	}
+	off := defaultParams
+	off.nearNames = false
+	g = New(Options{p: &off})
+	if f := g.features(Report{Title: "Присяжные из Бруклина"}); g.commentaryHeadline(f) {
+		t.Error("without nearNames a short headline that names a borough after «из» reads as a commentary's")
 	}
 }
 

@@ -138,6 +138,9 @@ var americanNames = []string{"США", "Вашингтон", "Белый дом"
 // locatives are the prepositions after which a name says where.
 var locatives = map[string]bool{"in": true, "at": true, "в": true, "во": true}
 
+// spatialPrepositions say near, over, under or from where (nearName).
+var spatialPrepositions = wordSet(`у над под из через на около возле близ вдоль over off near`)
+
 // regionKeys are the keys of countries, regions and the US states, in
 // English and Russian: places at a scale at which reports of one event
 // differ ("talks in Qatar", "переговоры в Дохе"), so that a headline
@@ -329,6 +332,7 @@ court action: sentenc*, convict*, court, jail*, приговор*, осуди*, 
 custody action: extends custody, extended custody, extends detention, extended detention, extends arrest, extended arrest, продлил арест, продлила арест, продлили арест, продлен арест, продлении ареста
 trial action: trial opens, trial begins, trial began, начался суд, начался процесс, начал рассматривать
 arrest action: arrest*, detain*, detention, задерж*, арест*
+plea action: pleads guilty, pleaded guilty, plead guilty, pleading guilty, guilty plea, признал вину, признала вину, признали вину, признает вину, признал себя виновным, признала себя виновной, признали себя виновными
 charges action: charg*, indict*, обвинени*, обвиня*, предъяв*
 response action: in response, in retaliation, retaliat*, tit-for-tat, tit for tat, reciprocal, mirror, в ответ, ответн*, зеркальн*
 sale action: sell, sells, selling, sale*, divest*, bids, прода*, покупател*, buyer*
@@ -465,7 +469,7 @@ var numberWords = func() map[string]string {
 700: seven hundred, семьсот, семисот
 800: eight hundred, восемьсот, восьмисот
 900: nine hundred, девятьсот, девятисот
-1.5: полутора, half
+1.5: полтора, полторы, полутора, half
 2.5: two and a half, двух с половиной
 4.5: four and a half, четырех с половиной
 mon1: january, январь, января
@@ -525,7 +529,7 @@ var ruPlaceAdjectiveEndings = []string{"ими", "ого", "ому", "ий", "а
 
 // ruAdjectiveEndings mark a capitalised first word as an adjective
 // ("Телефонная дипломатия"), not a name.
-var ruAdjectiveEndings = []string{"ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ого", "его", "ому", "ему", "ым", "им", "ую", "юю"}
+var ruAdjectiveEndings = []string{"ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ого", "его", "ому", "ему", "ым", "им", "ыми", "ими", "ую", "юю"}
 
 // parseAliasTable reads lines of names separated by " = ".
 func parseAliasTable(s string) [][]string {

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.621471, // featBias
-	0.115686,  // featNames
-	-0.857500, // featBothNamed
-	0.195598,  // featWords
-	-0.802275, // featSameLang
-	0.481337,  // featConcepts
-	-0.858504, // featBothConcepts
-	0.279587,  // featFigures
-	-0.456148, // featBothFigures
-	-0.717610, // featSharedNames
-	-0.025897, // featRarestName
-	-0.145644, // featTitleTopic
-	0.173806,  // featTime
-	-1.986618, // featDays
-	-0.874631, // featActions
-	-0.288392, // featSubjects
-	0.607061,  // featSubjectAgree
-	0.058630,  // featOtherWho
-	-0.754966, // featOtherWhere
-	-0.203444, // featOtherFigure
-	0.253360,  // featTimeNames
-	0.175628,  // featTimeWords
-	0.600934,  // featTimeConcepts
-	0.066458,  // featSharedWords
-	0.008046,  // featAgreeWho
-	-0.188217, // featAgreeWhere
-	0.318604,  // featAgreeFigure
-	-0.411521, // featOnlySpeakers
-	0.387845,  // featActionAgree
-	0.016408,  // featSameSubject
-	0.496855,  // featSharedActors
-	0.543968,  // featHand
-	0.284331,  // featNames ≥ 0.1
-	0.179100,  // featNames ≥ 0.25
-	0.035928,  // featNames ≥ 0.5
-	-0.050110, // featNames ≥ 0.75
-	0.538644,  // featConcepts ≥ 0.1
-	0.482120,  // featConcepts ≥ 0.25
-	0.257505,  // featConcepts ≥ 0.5
-	0.271641,  // featConcepts ≥ 0.75
-	0.831427,  // featWords ≥ 0.05
-	0.278228,  // featWords ≥ 0.15
-	-0.065384, // featWords ≥ 0.3
-	-0.002488, // featWords ≥ 0.5
-	0.388349,  // featRarestName ≥ 0.3
-	0.116416,  // featRarestName ≥ 0.5
-	-0.898575, // featRarestName ≥ 0.7
+	-0.618329, // featBias
+	0.110751,  // featNames
+	-0.853662, // featBothNamed
+	0.196504,  // featWords
+	-0.800368, // featSameLang
+	0.477107,  // featConcepts
+	-0.856941, // featBothConcepts
+	0.275251,  // featFigures
+	-0.451963, // featBothFigures
+	-0.715536, // featSharedNames
+	-0.025561, // featRarestName
+	-0.139733, // featTitleTopic
+	0.175622,  // featTime
+	-1.985342, // featDays
+	-0.875671, // featActions
+	-0.282931, // featSubjects
+	0.609171,  // featSubjectAgree
+	0.036902,  // featOtherWho
+	-0.755841, // featOtherWhere
+	-0.202941, // featOtherFigure
+	0.248960,  // featTimeNames
+	0.176262,  // featTimeWords
+	0.598167,  // featTimeConcepts
+	0.069133,  // featSharedWords
+	0.006927,  // featAgreeWho
+	-0.185393, // featAgreeWhere
+	0.322060,  // featAgreeFigure
+	-0.410563, // featOnlySpeakers
+	0.382338,  // featActionAgree
+	0.011284,  // featSameSubject
+	0.497335,  // featSharedActors
+	0.543583,  // featHand
+	0.269420,  // featNames ≥ 0.1
+	0.184438,  // featNames ≥ 0.25
+	0.030413,  // featNames ≥ 0.5
+	-0.049635, // featNames ≥ 0.75
+	0.532481,  // featConcepts ≥ 0.1
+	0.485419,  // featConcepts ≥ 0.25
+	0.253935,  // featConcepts ≥ 0.5
+	0.275373,  // featConcepts ≥ 0.75
+	0.820031,  // featWords ≥ 0.05
+	0.283005,  // featWords ≥ 0.15
+	-0.065139, // featWords ≥ 0.3
+	-0.002480, // featWords ≥ 0.5
+	0.388977,  // featRarestName ≥ 0.3
+	0.112089,  // featRarestName ≥ 0.5
+	-0.894761, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.323160, // featTime ≥ 0.2
-	0.703628,  // featTime ≥ 0.5
-	-0.215824, // featTime ≥ 0.8
-	-1.094609, // featTime ≥ 0.95
-	0.386577,  // featFigures ≥ 0.3
-	0.241065,  // featFigures ≥ 0.7
-	0.862625,  // featHand ≥ 0.065
-	0.601810,  // featHand ≥ 0.13
-	0.241535,  // featHand ≥ 0.26
-	0.189278,  // featRarestName × featTime
-	-0.087101, // featConcepts × featNames
-	0.566212,  // featSubjectAgree × featTime
-	1.039930,  // featSharedActors × featTime
+	-0.321197, // featTime ≥ 0.2
+	0.704346,  // featTime ≥ 0.5
+	-0.227028, // featTime ≥ 0.8
+	-1.081629, // featTime ≥ 0.95
+	0.379572,  // featFigures ≥ 0.3
+	0.240000,  // featFigures ≥ 0.7
+	0.867278,  // featHand ≥ 0.065
+	0.609821,  // featHand ≥ 0.13
+	0.241612,  // featHand ≥ 0.26
+	0.189059,  // featRarestName × featTime
+	-0.085137, // featConcepts × featNames
+	0.570937,  // featSubjectAgree × featTime
+	1.038990,  // featSharedActors × featTime
 }

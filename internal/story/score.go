@@ -45,6 +45,9 @@ type params struct {
 	titleWeight float64
 	// locative reads names after "in" and "в" as places (inPlace).
 	locative bool
+	// nearNames lets a short headline whose only names follow «над»,
+	// «у», «из» and the like read as a commentary's (nearName).
+	nearNames bool
 	// openingNames: see extractor.openingNames.
 	openingNames bool
 	// homecoming reads a headline of a release or an exchange that tells
@@ -303,6 +306,7 @@ var defaultParams = params{
 	commentaryWords: 5,
 	meetingSpan:     24,
 	locative:        true,
+	nearNames:       true,
 	openingNames:    true,
 	homecoming:      true,
 	remand:          true,
@@ -896,6 +900,13 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 // (homecoming); courtAction and arrestAction those of a court and of an
 // arrest (remand).
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
+
+// pleaConcept is the guilty plea's concept, which a negation before it
+// undoes (extractor.field).
+var pleaConcept = slices.IndexFunc(concepts, func(c concept) bool { return c.id == "plea" })
+
+// negations undo the concept after them.
+var negations = wordSet(`не not`)
 
 // foretells reports whether the headline of earlier is a statement of
 // what is to come and that of later tells an act by its actors, or

@@ -130,6 +130,7 @@ func New(opts Options) *Grouper {
 	g.x.noKey = g.p.noKey
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
+	g.x.nearNames = g.p.nearNames
 	g.x.openingNames = g.p.openingNames
 	g.x.homecoming = g.p.homecoming
 	g.x.remand = g.p.remand
@@ -556,14 +557,16 @@ func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
 // commentaryHeadline reports whether f's headline reads as a paper's
 // commentary's: it names nothing (nameless: «Три пункта за сорок
 // минут»), or it is short, params.commentaryWords words or fewer, names
-// no one and tells no statement («Пятьдесят минут у экватора», «Перехват
-// с орбиты», «Гаванский рейд»). A wire's headline tells who did what,
-// and where, in more words.
+// no one but where («Восемь метров над Латакией», params.nearNames) and
+// tells no statement («Пятьдесят минут у экватора», «Перехват с орбиты»,
+// «Гаванский рейд»). A wire's headline tells who did what, and where, in
+// more words.
 func (g *Grouper) commentaryHeadline(f *features) bool {
 	if nameless(f) {
 		return true
 	}
-	return g.p.commentaryWords > 0 && f.titleWords <= g.p.commentaryWords && len(f.heads[headWho]) == 0 && !f.titleStatement
+	// nearWho holds the who that follow «над», «у», «из», once each.
+	return g.p.commentaryWords > 0 && f.titleWords <= g.p.commentaryWords && len(f.heads[headWho]) == len(f.nearWho) && !f.titleStatement
 }
 
 // nameless reports whether f's headline names no side, no one, no place,
