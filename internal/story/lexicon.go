@@ -438,6 +438,13 @@ func actionBits(ids ...string) uint32 {
 	return bits
 }
 
+// pleaConcept is the guilty plea's concept, which a negation before it
+// undoes: «не признал вину» (extractor.field).
+var pleaConcept = slices.IndexFunc(concepts, func(c concept) bool { return c.id == "plea" })
+
+// negations undo the concept after them (pleaConcept).
+var negations = wordSet(`не not`)
+
 // Number words, read as the figures they stand for so that "six hours"
 // meets "шесть часов" and "72 hours" meets "72 часа".
 var numberWords = func() map[string]string {

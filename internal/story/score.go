@@ -901,13 +901,6 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 // arrest (remand).
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
-// pleaConcept is the guilty plea's concept, which a negation before it
-// undoes (extractor.field).
-var pleaConcept = slices.IndexFunc(concepts, func(c concept) bool { return c.id == "plea" })
-
-// negations undo the concept after them.
-var negations = wordSet(`не not`)
-
 // foretells reports whether the headline of earlier is a statement of
 // what is to come and that of later tells an act by its actors, or
 // between the two sides ("US sanctions 37 suppliers of Russia's arms
