@@ -244,16 +244,49 @@ func sortFeats(fs []feat) {
 	}
 }
 
-// field adds the features of one field of a report published at at.
+// field adds the features of one field of a report published at at:
+// the names of the alias table, the posts read as their holders, the
+// concepts, then the figures, words and the other names, in that order,
+// since each pass leaves out the words an earlier one took.
 func (x *extractor) field(text string, weight float64, tf map[string]float64, f *features, title bool, at time.Time) {
 	if text == "" {
 		return
 	}
+	p := x.newFieldPass(text, weight, tf, f, title)
+	p.aliasNames()
+	if x.offices != nil {
+		p.officeHolders(at)
+	}
+	p.concepts()
+	p.wordsAndNames()
+}
+
+// fieldPass is the state of reading one field (extractor.field).
+type fieldPass struct {
+	x      *extractor
+	ws     []word
+	stems  []string
+	weight float64
+	tf     map[string]float64
+	f      *features
+	title  bool
+	// speakerEnd: the headline's words before it are who spoke.
+	speakerEnd int
+	// home and custody: the headline tells of freed prisoners coming
+	// home (homecoming) or of a custody order after a detention (remand).
+	home, custody bool
+	used          []bool // taken by an alias or a phrase
+	sideWord      []bool // a word of the sides' names
+	voicePost     []bool // a word of a spokesperson's post
+	inConcept     []bool // a word of a concept
+}
+
+func (x *extractor) newFieldPass(text string, weight float64, tf map[string]float64, f *features, title bool) *fieldPass {
 	ws := words(text, x.buf[:0])
 	x.buf = ws
-	stems := make([]string, len(ws))
+	p := &fieldPass{x: x, ws: ws, stems: make([]string, len(ws)), weight: weight, tf: tf, f: f, title: title}
 	for i, w := range ws {
-		stems[i] = stem(w.lower, w.cyr)
+		p.stems[i] = stem(w.lower, w.cyr)
 		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) {
 			f.titleThird = true
 		}
@@ -266,133 +299,152 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		}
 	}
 	f.longMeeting = f.longMeeting || meetingDays(ws)
-	speakerEnd := 0 // the headline's words before it are who spoke
 	if title {
 		f.titleWords = len(ws)
 		f.titleForecast = forecast(ws)
 		f.titleDrills = drillsHeadline(ws)
-		f.titleStatement, speakerEnd = statement(ws)
+		f.titleStatement, p.speakerEnd = statement(ws)
 	}
-	// addSpeaker records the name key at word i as who spoke, when the
-	// headline is a statement and the word comes before what was said.
-	addSpeaker := func(i int, key string) {
-		if i < speakerEnd {
-			f.titleSpeakers = addOnce(f.titleSpeakers, key)
-		}
-	}
-	var home, custody bool
 	if title && (x.homecoming || x.remand) {
 		acts := headlineActions(ws)
-		home = x.homecoming && homecoming(ws, acts)
-		custody = x.remand && remand(ws, acts)
-	}
-	// addPlace records where the headline says the event was; a freed
-	// prisoner's airport is where he came home.
-	addPlace := func(key string) {
-		if !home {
-			f.addHead(headWhere, key)
-		}
+		p.home = x.homecoming && homecoming(ws, acts)
+		p.custody = x.remand && remand(ws, acts)
 	}
 	flags := make([]bool, 4*len(ws))
-	used := flags[:len(ws)]                   // taken by an alias or a phrase
-	sideWord := flags[len(ws) : 2*len(ws)]    // a word of the sides' names
-	voicePost := flags[2*len(ws) : 3*len(ws)] // a word of a spokesperson's post
-	inConcept := flags[3*len(ws):]            // a word of a concept
-	end := 0                                  // past the latest name of the aliases that is no side's
+	p.used = flags[:len(ws)]
+	p.sideWord = flags[len(ws) : 2*len(ws)]
+	p.voicePost = flags[2*len(ws) : 3*len(ws)]
+	p.inConcept = flags[3*len(ws):]
+	return p
+}
+
+// addSpeaker records the name key at word i as who spoke, when the
+// headline is a statement and the word comes before what was said.
+func (p *fieldPass) addSpeaker(i int, key string) {
+	if i < p.speakerEnd {
+		p.f.titleSpeakers = addOnce(p.f.titleSpeakers, key)
+	}
+}
+
+// addPlace records where the headline says the event was; a freed
+// prisoner's airport is where he came home.
+func (p *fieldPass) addPlace(key string) {
+	if !p.home {
+		p.f.addHead(headWhere, key)
+	}
+}
+
+// aliasNames reads the names of the alias table.
+func (p *fieldPass) aliasNames() {
+	x, ws, f, title := p.x, p.ws, p.f, p.title
+	end := 0 // past the latest name of the aliases that is no side's
 	for i := 0; i < len(ws); i++ {
-		if id, n := x.aliases.match(ws, stems, i); n > 0 {
-			if x.aliases.bodies[id] && i > 0 && isThirdCountry(ws[i-1].lower) {
-				// "China's navy" is not the US Navy, nor "японская
-				// береговая охрана" Russia's border guard.
-				continue
+		id, n := x.aliases.match(ws, p.stems, i)
+		if n == 0 {
+			continue
+		}
+		if x.aliases.bodies[id] && i > 0 && isThirdCountry(ws[i-1].lower) {
+			// "China's navy" is not the US Navy, nor "японская
+			// береговая охрана" Russia's border guard.
+			continue
+		}
+		if i < end && !x.aliases.sides[id] {
+			// A name inside a longer one is part of it: "Navy" in
+			// "Russian Navy" is not the US Navy. A side's name is
+			// also itself: "Минфин США" names the United States.
+			continue
+		}
+		if !x.aliases.sides[id] {
+			end = max(end, i+n)
+		}
+		key := string(kindName) + id
+		if title && x.aliases.sides[id] {
+			if x.aliases.america[id] {
+				f.titleSides |= americanSide
+			} else {
+				f.titleSides |= russianSide
 			}
-			if i < end && !x.aliases.sides[id] {
-				// A name inside a longer one is part of it: "Navy" in
-				// "Russian Navy" is not the US Navy. A side's name is
-				// also itself: "Минфин США" names the United States.
-				continue
-			}
-			if !x.aliases.sides[id] {
-				end = max(end, i+n)
-			}
-			key := string(kindName) + id
-			if title && x.aliases.sides[id] {
-				if x.aliases.america[id] {
-					f.titleSides |= americanSide
-				} else {
-					f.titleSides |= russianSide
-				}
-			}
-			addSpeaker(i, key)
-			ukraine := x.aliases.ukraine[id]
-			if (ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) })) && !slices.Contains(x.thirdNames, key) {
-				x.thirdNames = append(x.thirdNames, key)
-			}
-			if title && i == 0 && ukraine {
-				f.titleUkraine = true
-			}
-			switch {
-			case !title:
-			case x.aliases.places[id]:
-				addPlace(key)
-			case x.aliases.people[id]:
-				f.addHead(headWho, key)
-			case x.aliases.bodies[id]:
-				f.addHead(headBody, key)
-			}
-			w := weight
-			if x.aliases.sides[id] {
-				w *= x.sideWeight
-			}
-			tf[key] += w
+		}
+		p.addSpeaker(i, key)
+		ukraine := x.aliases.ukraine[id]
+		if (ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) })) && !slices.Contains(x.thirdNames, key) {
+			x.thirdNames = append(x.thirdNames, key)
+		}
+		if title && i == 0 && ukraine {
+			f.titleUkraine = true
+		}
+		switch {
+		case !title:
+		case x.aliases.places[id]:
+			p.addPlace(key)
+		case x.aliases.people[id]:
+			f.addHead(headWho, key)
+		case x.aliases.bodies[id]:
+			f.addHead(headBody, key)
+		}
+		w := p.weight
+		if x.aliases.sides[id] {
+			w *= x.sideWeight
+		}
+		p.tf[key] += w
+		for j := i; j < i+n; j++ {
+			p.used[j] = true
+			p.sideWord[j] = x.aliases.sides[id] && !x.sideWords
+		}
+	}
+}
+
+// concepts reads the concepts of the lexicon.
+func (p *fieldPass) concepts() {
+	x, ws, f := p.x, p.ws, p.f
+	for i := 0; i < len(ws); i++ {
+		c, n := matchConcept(ws, i)
+		if n == 0 || x.noSubjects && concepts[c].subject != 0 {
+			continue
+		}
+		if c == pleaConcept && i > 0 && negations[ws[i-1].lower] {
+			// «Не признал вину» is the plea of not guilty the
+			// extradited or the charged make at their first hearing,
+			// part of that story; a guilty plea is an event of its own.
+			continue
+		}
+		if p.voicePost[i] && concepts[c].id != spokesKey[1:] {
+			// "Пресс-секретарь президента России" names her post,
+			// not a president or a secretary of an embassy: two
+			// statements of hers would share them on every matter.
+			continue
+		}
+		key := string(kindConcept) + concepts[c].id
+		p.tf[key] += p.weight
+		for j := i; j < i+n; j++ {
+			p.inConcept[j] = true
+		}
+		f.actions |= concepts[c].action
+		f.subjects |= concepts[c].subject
+		switch {
+		case !p.title:
+		case p.home && concepts[c].action == meetingAction && isArrival(ws[i].lower):
+			// The freed prisoners' arrival is no meeting.
+		case p.custody && concepts[c].action == courtAction:
+			// Nor is a custody order's court an action of its own.
+		default:
+			f.titleActions |= concepts[c].action
+			f.titleSubjects |= concepts[c].subject
+			f.addTitleTopic(key)
+		}
+		if n > 1 {
 			for j := i; j < i+n; j++ {
-				used[j] = true
-				sideWord[j] = x.aliases.sides[id] && !x.sideWords
+				p.used[j] = true
 			}
 		}
 	}
-	if x.offices != nil {
-		x.officeHolders(ws, stems, weight, tf, f, title, at, voicePost, addSpeaker)
-	}
-	for i := 0; i < len(ws); i++ {
-		if c, n := matchConcept(ws, i); n > 0 && (!x.noSubjects || concepts[c].subject == 0) {
-			if c == pleaConcept && i > 0 && negations[ws[i-1].lower] {
-				// «Не признал вину» is the plea of not guilty the
-				// extradited or the charged make at their first hearing,
-				// part of that story; a guilty plea is an event of its own.
-				continue
-			}
-			if voicePost[i] && concepts[c].id != spokesKey[1:] {
-				// "Пресс-секретарь президента России" names her post,
-				// not a president or a secretary of an embassy: two
-				// statements of hers would share them on every matter.
-				continue
-			}
-			key := string(kindConcept) + concepts[c].id
-			tf[key] += weight
-			for j := i; j < i+n; j++ {
-				inConcept[j] = true
-			}
-			f.actions |= concepts[c].action
-			f.subjects |= concepts[c].subject
-			switch {
-			case !title:
-			case home && concepts[c].action == meetingAction && isArrival(ws[i].lower):
-				// The freed prisoners' arrival is no meeting.
-			case custody && concepts[c].action == courtAction:
-				// Nor is a custody order's court an action of its own.
-			default:
-				f.titleActions |= concepts[c].action
-				f.titleSubjects |= concepts[c].subject
-				f.addTitleTopic(key)
-			}
-			if n > 1 {
-				for j := i; j < i+n; j++ {
-					used[j] = true
-				}
-			}
-		}
-	}
+}
+
+// wordsAndNames reads the figures, the words (and the glossary's) and the
+// names no table knows, with the places the Russian adjectives of cities
+// name.
+func (p *fieldPass) wordsAndNames() {
+	x, ws, f, title, weight := p.x, p.ws, p.f, p.title, p.weight
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if n, ok := number(ws, i); ok {
@@ -403,70 +455,77 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 					f.addHead(headFigure, key)
 				}
 			}
-			tf[key] += weight
+			p.tf[key] += weight
 			continue
 		}
 		if w.digit || stopWords[w.lower] {
 			continue
 		}
-		if utf8.RuneCountInString(w.lower) >= 3 && !sideWord[i] {
-			tf[string(kindWord)+f.lang+":"+stems[i]] += weight
-			if g, n := matchForm(glossaryForms, ws, i); n > 0 && !inConcept[i] {
+		if utf8.RuneCountInString(w.lower) >= 3 && !p.sideWord[i] {
+			p.tf[string(kindWord)+f.lang+":"+p.stems[i]] += weight
+			if g, n := matchForm(glossaryForms, ws, i); n > 0 && !p.inConcept[i] {
 				key := string(kindGloss) + glossary[g].id
-				tf[key] += weight
+				p.tf[key] += weight
 				if title {
 					f.titleGloss = addOnce(f.titleGloss, key)
 				}
 			}
 		}
-		if used[i] {
+		if p.used[i] {
 			continue
 		}
 		if key, ok := x.placeOfAdjective(w); ok {
 			if title {
-				addPlace(key)
+				p.addPlace(key)
 			}
-			tf[key] += weight
+			p.tf[key] += weight
 			continue
 		}
 		if isName(ws, i) {
-			k := Key(w.lower)
-			if x.noKey {
-				k = stems[i]
-			}
-			if len(k) >= 2 {
-				key := string(kindName) + k
-				addSpeaker(i, key)
-				if isThirdCountry(w.lower) && !slices.Contains(x.thirdNames, key) {
-					x.thirdNames = append(x.thirdNames, key)
-				}
-				w := weight
-				switch {
-				case x.speakers[k] && x.speakerWeight != 1:
-					// A spokesperson says who spoke, not who acted.
-					w *= x.speakerWeight
-				case !title || regionKeys[k]:
-					// A country or region is neither who nor where.
-				case x.locative && inPlace(ws, used, i):
-					addPlace(key)
-				case x.openingNames && i == 0 && opensCommentary(ws):
-					// A name or a noun: see extractor.openingNames.
-					f.openingName = key
-				case x.nearNames && nearName(ws, i):
-					f.addHead(headWho, key)
-					f.nearWho = addOnce(f.nearWho, key)
-				case ws[i].next:
-					// A headline's second sentence starts with a
-					// capital whatever its first word is ("…посольств.
-					// Вопрос о дипсобственности снова отложен"); a
-					// name there is a name, but not surely a who.
-				default:
-					f.addHead(headWho, key)
-				}
-				tf[key] += w
-			}
+			p.name(i)
 		}
 	}
+}
+
+// name reads the name at ws[i], which no table knows, and what the
+// headline says it is: who, where, or neither.
+func (p *fieldPass) name(i int) {
+	x, ws, f := p.x, p.ws, p.f
+	k := Key(ws[i].lower)
+	if x.noKey {
+		k = p.stems[i]
+	}
+	if len(k) < 2 {
+		return
+	}
+	key := string(kindName) + k
+	p.addSpeaker(i, key)
+	if isThirdCountry(ws[i].lower) && !slices.Contains(x.thirdNames, key) {
+		x.thirdNames = append(x.thirdNames, key)
+	}
+	w := p.weight
+	switch {
+	case x.speakers[k] && x.speakerWeight != 1:
+		// A spokesperson says who spoke, not who acted.
+		w *= x.speakerWeight
+	case !p.title || regionKeys[k]:
+		// A country or region is neither who nor where.
+	case x.locative && inPlace(ws, p.used, i):
+		p.addPlace(key)
+	case x.openingNames && i == 0 && opensCommentary(ws):
+		// A name or a noun: see extractor.openingNames.
+		f.openingName = key
+	case x.nearNames && nearName(ws, i):
+		f.addHead(headWho, key)
+		f.nearWho = addOnce(f.nearWho, key)
+	case ws[i].next:
+		// A headline's second sentence starts with a capital whatever
+		// its first word is ("…посольств. Вопрос о дипсобственности
+		// снова отложен"); a name there is a name, but not surely a who.
+	default:
+		f.addHead(headWho, key)
+	}
+	p.tf[key] += w
 }
 
 // opensCommentary reports whether the headline ws opens the way a
@@ -519,9 +578,10 @@ func homecoming(ws []word, acts uint32) bool {
 // still names the ministry and the country), so that a report that gives
 // both the post and the name counts the name twice, as one that gives the
 // name twice does.
-func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf map[string]float64, f *features, title bool, at time.Time, voicePost []bool, addSpeaker func(int, string)) {
+func (p *fieldPass) officeHolders(at time.Time) {
+	x, ws := p.x, p.ws
 	for i := 0; i < len(ws); i++ {
-		id, n := x.offices.names.match(ws, stems, i)
+		id, n := x.offices.names.match(ws, p.stems, i)
 		if n == 0 {
 			continue
 		}
@@ -531,18 +591,18 @@ func (x *extractor) officeHolders(ws []word, stems []string, weight float64, tf 
 		if key == "" {
 			continue
 		}
-		addSpeaker(start, key)
-		w := weight
+		p.addSpeaker(start, key)
+		w := p.weight
 		switch {
 		case x.speakers[key[1:]]:
 			w *= x.speakerWeight
 			for j := start; j <= i; j++ {
-				voicePost[j] = true
+				p.voicePost[j] = true
 			}
-		case title:
-			f.addHead(headWho, key)
+		case p.title:
+			p.f.addHead(headWho, key)
 		}
-		tf[key] += w
+		p.tf[key] += w
 	}
 }
 
