@@ -439,7 +439,7 @@ func actionBits(ids ...string) uint32 {
 }
 
 // pleaConcept is the guilty plea's concept, which a negation before it
-// undoes: «не признал вину» (extractor.field).
+// undoes: «не признал вину» (fieldPass.concepts).
 var pleaConcept = slices.IndexFunc(concepts, func(c concept) bool { return c.id == "plea" })
 
 // negations undo the concept after them (pleaConcept).
