@@ -148,10 +148,9 @@ func TestHeadNamesAreAliases(t *testing.T) {
 }
 
 // A headline naming a third country and neither side is a third party's
-// act, and so is a statement of what one side will do with it: against a
-// report whose headline names no third country, sharing only the sides,
-// places and offices, it is cut; a third party's words on the event,
-// naming its people, are not.
+// act: against a report whose headline names no third country, sharing
+// only the sides, places and offices, it is cut; a third party's words on
+// the event, naming its people, are not.
 func TestThirdMiss(t *testing.T) {
 	talks := Report{Title: "US, Russian diplomats meet in Istanbul on embassy operations", Text: "The talks at the Russian consulate general, hosted by Turkey, were led by ambassador Alexander Darchiev and a deputy assistant secretary of state.", Lang: "en"}
 	checkCut(t, func(p *params) { p.thirdMiss = 1 }, talks, []cutCase{
@@ -166,9 +165,6 @@ func TestThirdMiss(t *testing.T) {
 		// are so often about it.
 		{Report{Title: "Ukraine says no deal without Kyiv as US-Russia talks open in Istanbul", Text: "Ukraine's foreign ministry said any arrangement reached in Istanbul without it would not be recognised.", Lang: "en"}, true},
 		{Report{Title: "US and Russia discuss Ukraine in Istanbul embassy talks", Text: "The foreign ministry said the delegations also touched on a ceasefire.", Lang: "en"}, false},
-		// What one side says it will do with the third country is their
-		// business, not the two sides'.
-		{Report{Title: "Кремль: Путин в Стамбуле проведет отдельные переговоры с президентом Турции", Text: "Встреча пройдет после переговоров с американской делегацией, сообщили в Кремле.", Lang: "ru"}, true},
 		// Turkey named in both is the third country itself, no evidence of
 		// one event.
 		{Report{Title: "Turkey's Fidan hosts Iran's foreign minister in Istanbul", Text: "Turkey's foreign ministry said the ministers discussed trade.", Lang: "en"}, true},
@@ -456,8 +452,6 @@ func TestForecast(t *testing.T) {
 		{"Lutnick says more trade cases against Russian goods are coming", true},
 		{"Ушаков допустил разговор Путина с президентом США в ближайшие недели", true},
 		{"Песков: разговор Путина с президентом США пока не стоит в графике", true},
-		{"Захарова: Лавров встретится с госсекретарем США в Маскате 17 февраля", true},
-		{"Кремль: Путин в Стамбуле проведет отдельные переговоры с президентом Турции", true},
 		{"Путин и Трамп провели телефонный разговор", false},
 		{"Россия и США открыли в Женеве консультации по стратегической стабильности", false},
 		{"Рябков: консультации с США в Женеве прошли конструктивно", false},

@@ -923,10 +923,8 @@ func drillsOther(a, b *features) bool {
 // thirdParty reports whether a's headline tells a third party's own act
 // and b's names no third country and does not open with Ukraine
 // (thirdMiss): a's names a third country and neither side, or a third
-// country's appeal to the sides (appealWords), or what is to come
-// between one side and a third country («Кремль: Путин в Стамбуле
-// проведет отдельные переговоры с президентом Турции»), or it opens with
-// Ukraine or Kyiv (ukraineNames).
+// country's appeal to the sides (appealWords), or it opens with Ukraine
+// or Kyiv (ukraineNames).
 func thirdParty(a, b *features) bool {
-	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal || a.titleForecast && a.titleSides != bothSides) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
+	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
 }
