@@ -100,6 +100,9 @@ type features struct {
 	// kin and titleKin are whether the report, and its headline, name a
 	// relative of someone (kinWords, params.kinMiss).
 	kin, titleKin bool
+	// titleLeftOut is whether the headline tells of someone left out
+	// ("asks why he was left out of swap", leftOut).
+	titleLeftOut bool
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
@@ -292,6 +295,9 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 		}
 		if title && appealWords[w.lower] {
 			f.titleAppeal = true
+		}
+		if title && leftOut(ws, i) {
+			f.titleLeftOut = true
 		}
 		if isKin(w.lower) {
 			f.kin = true
@@ -526,6 +532,17 @@ func (p *fieldPass) name(i int) {
 		f.addHead(headWho, key)
 	}
 	p.tf[key] += w
+}
+
+// leftOut reports whether ws[i] starts the words that tell of someone
+// left out: "left out", "left behind", «не вошел», «не вошедшего», «не
+// включен» (kinLeftOut).
+func leftOut(ws []word, i int) bool {
+	if i+1 >= len(ws) {
+		return false
+	}
+	w, next := ws[i].lower, ws[i+1].lower
+	return w == "left" && (next == "out" || next == "behind") || w == "не" && hasAnyPrefix(next, leftOutPrefixes)
 }
 
 // opensCommentary reports whether the headline ws opens the way a

@@ -263,15 +263,22 @@ func TestHeadsMiss(t *testing.T) {
 // left out of shares the swap, the sides and the day; a report that names
 // the family's American, or whose freed prisoners were met by relatives,
 // or that tells of a sentence (his, as far as the words tell), is not
-// cut.
+// cut, unless the family's headline says he was left out of it.
 func TestKinMiss(t *testing.T) {
 	if bits.OnesCount32(justiceActions) != 3 || bits.OnesCount32(swapAction) != 1 {
 		t.Fatalf("justiceActions %b, swapAction %b: a concept of kinOther is no longer an action", justiceActions, swapAction)
 	}
-	appeal := Report{Title: "Family of American jailed in Perm asks why he was left out of swap", Text: "Relatives of Michael Travers, serving nine years in a Russian penal colony, said the State Department had not explained why he was not part of the exchange.", Lang: "en"}
+	appeal := Report{Title: "Family of American jailed in Perm urges Washington to bring him home", Text: "Relatives of Michael Travers, serving nine years in a Russian penal colony, said the State Department had not explained why he was not part of the exchange.", Lang: "en"}
+	leftOut := appeal
+	leftOut.Title = "Family of American jailed in Perm asks why he was left out of swap"
+	swapRU := Report{Title: "Россия и США провели обмен заключенными в Абу-Даби", Text: "Освобожденного россиянина во Внукове встретили родственники.", Lang: "ru"}
+	checkCut(t, func(p *params) { p.kinMiss = 1 }, leftOut, []cutCase{
+		{swapRU, true},
+		{Report{Title: "Court in Perm rejects appeal of jailed American Travers", Text: "Michael Travers, serving nine years in a penal colony, will stay in prison, his lawyer said.", Lang: "en"}, false},
+	})
 	checkCut(t, func(p *params) { p.kinMiss = 1 }, appeal, []cutCase{
 		{Report{Title: "US and Russia swap prisoners in Abu Dhabi", Text: "An American teacher was released in exchange for a Russian engineer convicted of export violations, the White House said.", Lang: "en"}, true},
-		{Report{Title: "Россия и США провели обмен заключенными в Абу-Даби", Text: "Освобожденного россиянина во Внукове встретили родственники.", Lang: "ru"}, false},
+		{swapRU, false},
 		{Report{Title: "Court in Perm rejects appeal of jailed American Travers", Text: "Michael Travers, serving nine years in a penal colony, will stay in prison, his lawyer said.", Lang: "en"}, false},
 		// A sentence's story, whose headline need not name the man.
 		{Report{Title: "Moscow court jails US citizen for four years over scuffle with police", Text: "The US Embassy said it was following the case closely.", Lang: "en"}, false},

@@ -641,6 +641,10 @@ var kinWords = wordSet(`
 		мать матери отец отца отцу сын сына сыну сыном дочь дочери дочерей родители родителей родителям
 	`)
 
+// leftOutPrefixes follow «не» in the words that tell of someone left out
+// of an exchange (leftOut).
+var leftOutPrefixes = []string{"вошел", "вошла", "вошедш", "включен", "включил"}
+
 // isKin reports whether the lower-case word w names a relative.
 func isKin(w string) bool { return kinWords[w] }
 

@@ -4,65 +4,65 @@ package story
 
 // fittedModel is pairModel fitted on developmentSets (model_test.go).
 var fittedModel = pairModel{
-	-0.618329, // featBias
-	0.110751,  // featNames
-	-0.853662, // featBothNamed
-	0.196504,  // featWords
-	-0.800368, // featSameLang
-	0.477107,  // featConcepts
-	-0.856941, // featBothConcepts
-	0.275251,  // featFigures
-	-0.451963, // featBothFigures
-	-0.715536, // featSharedNames
-	-0.025561, // featRarestName
-	-0.139733, // featTitleTopic
-	0.175622,  // featTime
-	-1.985342, // featDays
-	-0.875671, // featActions
-	-0.282931, // featSubjects
-	0.609171,  // featSubjectAgree
-	0.036902,  // featOtherWho
-	-0.755841, // featOtherWhere
-	-0.202941, // featOtherFigure
-	0.248960,  // featTimeNames
-	0.176262,  // featTimeWords
-	0.598167,  // featTimeConcepts
-	0.069133,  // featSharedWords
-	0.006927,  // featAgreeWho
-	-0.185393, // featAgreeWhere
-	0.322060,  // featAgreeFigure
-	-0.410563, // featOnlySpeakers
-	0.382338,  // featActionAgree
-	0.011284,  // featSameSubject
-	0.497335,  // featSharedActors
-	0.543583,  // featHand
-	0.269420,  // featNames ≥ 0.1
-	0.184438,  // featNames ≥ 0.25
-	0.030413,  // featNames ≥ 0.5
-	-0.049635, // featNames ≥ 0.75
-	0.532481,  // featConcepts ≥ 0.1
-	0.485419,  // featConcepts ≥ 0.25
-	0.253935,  // featConcepts ≥ 0.5
-	0.275373,  // featConcepts ≥ 0.75
-	0.820031,  // featWords ≥ 0.05
-	0.283005,  // featWords ≥ 0.15
-	-0.065139, // featWords ≥ 0.3
+	-0.618937, // featBias
+	0.110541,  // featNames
+	-0.853941, // featBothNamed
+	0.196065,  // featWords
+	-0.800671, // featSameLang
+	0.476469,  // featConcepts
+	-0.856614, // featBothConcepts
+	0.273589,  // featFigures
+	-0.448307, // featBothFigures
+	-0.716918, // featSharedNames
+	-0.023935, // featRarestName
+	-0.140254, // featTitleTopic
+	0.175139,  // featTime
+	-1.985082, // featDays
+	-0.872444, // featActions
+	-0.281165, // featSubjects
+	0.608723,  // featSubjectAgree
+	0.039464,  // featOtherWho
+	-0.756502, // featOtherWhere
+	-0.203337, // featOtherFigure
+	0.248455,  // featTimeNames
+	0.175941,  // featTimeWords
+	0.598224,  // featTimeConcepts
+	0.070511,  // featSharedWords
+	0.003888,  // featAgreeWho
+	-0.187247, // featAgreeWhere
+	0.320696,  // featAgreeFigure
+	-0.411307, // featOnlySpeakers
+	0.383772,  // featActionAgree
+	0.011390,  // featSameSubject
+	0.497470,  // featSharedActors
+	0.544244,  // featHand
+	0.267619,  // featNames ≥ 0.1
+	0.184639,  // featNames ≥ 0.25
+	0.027909,  // featNames ≥ 0.5
+	-0.050109, // featNames ≥ 0.75
+	0.532235,  // featConcepts ≥ 0.1
+	0.481412,  // featConcepts ≥ 0.25
+	0.252704,  // featConcepts ≥ 0.5
+	0.275286,  // featConcepts ≥ 0.75
+	0.819637,  // featWords ≥ 0.05
+	0.286202,  // featWords ≥ 0.15
+	-0.066069, // featWords ≥ 0.3
 	-0.002480, // featWords ≥ 0.5
-	0.388977,  // featRarestName ≥ 0.3
-	0.112089,  // featRarestName ≥ 0.5
-	-0.894761, // featRarestName ≥ 0.7
+	0.390010,  // featRarestName ≥ 0.3
+	0.112858,  // featRarestName ≥ 0.5
+	-0.889523, // featRarestName ≥ 0.7
 	0.000000,  // featRarestName ≥ 0.9
-	-0.321197, // featTime ≥ 0.2
-	0.704346,  // featTime ≥ 0.5
-	-0.227028, // featTime ≥ 0.8
-	-1.081629, // featTime ≥ 0.95
-	0.379572,  // featFigures ≥ 0.3
-	0.240000,  // featFigures ≥ 0.7
-	0.867278,  // featHand ≥ 0.065
-	0.609821,  // featHand ≥ 0.13
-	0.241612,  // featHand ≥ 0.26
-	0.189059,  // featRarestName × featTime
-	-0.085137, // featConcepts × featNames
-	0.570937,  // featSubjectAgree × featTime
-	1.038990,  // featSharedActors × featTime
+	-0.321991, // featTime ≥ 0.2
+	0.703496,  // featTime ≥ 0.5
+	-0.225420, // featTime ≥ 0.8
+	-1.082448, // featTime ≥ 0.95
+	0.377334,  // featFigures ≥ 0.3
+	0.238885,  // featFigures ≥ 0.7
+	0.872166,  // featHand ≥ 0.065
+	0.614627,  // featHand ≥ 0.13
+	0.239679,  // featHand ≥ 0.26
+	0.190010,  // featRarestName × featTime
+	-0.085290, // featConcepts × featNames
+	0.570477,  // featSubjectAgree × featTime
+	1.038002,  // featSharedActors × featTime
 }

@@ -163,7 +163,8 @@ type params struct {
 	// (kinOther), and they share no name besides the sides' and places:
 	// a family's appeal on the day of a swap its relative was left out of
 	// is its own act, not the swap, unless it names the swap's people.
-	// 1: no effect.
+	// A headline that says its relative was left out is cut against the
+	// exchange whatever the two share (kinLeftOut). 1: no effect.
 	kinMiss float64
 	// forecastMiss multiplies the score of two reports when the headline
 	// of the earlier one, published forecastHours or more before the
@@ -742,7 +743,7 @@ func (g *Grouper) apart(a, b *weighted, ev *evidence, hours float64) bool {
 }
 
 func (g *Grouper) kinApart(a, b *weighted, ev *evidence) bool {
-	return g.p.kinMiss != 1 && ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f))
+	return g.p.kinMiss != 1 && (kinLeftOut(a.f, b.f) || kinLeftOut(b.f, a.f) || ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f)))
 }
 
 func (g *Grouper) forecastApart(a, b *weighted, hours float64) bool {
@@ -887,6 +888,16 @@ func namesActors(f *features) bool {
 // Trump to include him in next swap"); its appeal on the day of a swap he
 // was left out of is another event than the swap, whose reports tell of
 // the freed prisoners' sentences too.
+// kinLeftOut reports whether a's headline tells of a family whose own
+// was left out of an exchange and b is a report of the exchange, or of a
+// release, that tells of no one left out (kinMiss): "Family of American
+// jailed in Perm asks why he was left out of swap" is the family's appeal
+// whatever names and relatives the exchange's reports share with it
+// («освобожденного встретили родственники»).
+func kinLeftOut(a, b *features) bool {
+	return a.titleKin && a.titleLeftOut && !b.titleLeftOut && b.actions&swapAction != 0
+}
+
 func kinOther(a, b *features) bool {
 	return a.titleKin && !b.kin && (b.actions&justiceActions == 0 || b.actions&swapAction != 0)
 }
