@@ -521,7 +521,7 @@ func (p *fieldPass) name(i int) {
 	case x.openingNames && i == 0 && opensCommentary(ws):
 		// A name or a noun: see extractor.openingNames.
 		f.openingName = key
-	case x.nearNames && nearName(ws, i):
+	case x.nearNames && nearName(ws, p.used, i):
 		f.addHead(headWho, key)
 		f.nearWho = addOnce(f.nearWho, key)
 	case ws[i].next:
@@ -633,10 +633,7 @@ func (p *fieldPass) officeHolders(at time.Time) {
 // Минобороны заявили") is taken for a place too: such a headline is about
 // what the body said, and rarely names another place.
 func inPlace(ws []word, used []bool, i int) bool {
-	j := i
-	for j > 0 && ws[j].cap && !ws[j].first && !used[j-1] && ws[j-1].cap && !ws[j-1].upper {
-		j-- // back to the first word of the name
-	}
+	j := nameStart(ws, used, i)
 	if j == 0 || !locatives[ws[j-1].lower] || ws[i].upper {
 		return false
 	}
@@ -651,12 +648,20 @@ func inPlace(ws []word, used []bool, i int) bool {
 // paper's commentary names its event so; it still counts as who between
 // two headlines, where a sea, a strait or a district is the only name
 // that tells two flights or two hearings apart (docs/digest.md).
-func nearName(ws []word, i int) bool {
+func nearName(ws []word, used []bool, i int) bool {
+	j := nameStart(ws, used, i)
+	return j > 0 && spatialPrepositions[ws[j-1].lower]
+}
+
+// nameStart returns the index of the first word of the name that ws[i]
+// is part of: "Francisco" in "in San Francisco" continues "San". A word
+// an alias or a phrase took (used) starts no name.
+func nameStart(ws []word, used []bool, i int) int {
 	j := i
-	for j > 0 && ws[j].cap && !ws[j].first && ws[j-1].cap && !ws[j-1].upper {
+	for j > 0 && ws[j].cap && !ws[j].first && !used[j-1] && ws[j-1].cap && !ws[j-1].upper {
 		j--
 	}
-	return j > 0 && spatialPrepositions[ws[j-1].lower]
+	return j
 }
 
 // placeOfAdjective reads a Russian adjective made from the name of a city

@@ -888,6 +888,10 @@ func namesActors(f *features) bool {
 // Trump to include him in next swap"); its appeal on the day of a swap he
 // was left out of is another event than the swap, whose reports tell of
 // the freed prisoners' sentences too.
+func kinOther(a, b *features) bool {
+	return a.titleKin && !b.kin && (b.actions&justiceActions == 0 || b.actions&swapAction != 0)
+}
+
 // kinLeftOut reports whether a's headline tells of a family whose own
 // was left out of an exchange and b is a report of the exchange, or of a
 // release, that tells of no one left out (kinMiss): "Family of American
@@ -896,10 +900,6 @@ func namesActors(f *features) bool {
 // («освобожденного встретили родственники»).
 func kinLeftOut(a, b *features) bool {
 	return a.titleKin && a.titleLeftOut && !b.titleLeftOut && b.actions&swapAction != 0
-}
-
-func kinOther(a, b *features) bool {
-	return a.titleKin && !b.kin && (b.actions&justiceActions == 0 || b.actions&swapAction != 0)
 }
 
 // justiceActions are the actions of a detention's, a charge's or a
