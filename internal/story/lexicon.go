@@ -851,19 +851,26 @@ var (
 // («пока не стоит в графике», «в ближайшие недели»), and what is signalled
 // or allowed as possible. Russian perfective verbs are future in the
 // present's form; the list has the ones the topic's acts take, arriving,
-// receiving and opening among them («спецпосланник прилетит в Москву во
-// вторник», «Путин примет…», «посольство откроется…»); "coming" is what
-// is announced ("Lutnick says more trade cases against Russian goods are
-// coming").
+// receiving, opening and leading a delegation among them («спецпосланник
+// прилетит в Москву во вторник», «Путин примет…», «посольство
+// откроется…», «делегацию возглавит замминистра»); "coming" is what is
+// announced ("Lutnick says more trade cases against Russian goods are
+// coming"), and what not to expect is to come as well («прорыва ждать
+// не стоит», "don't expect a breakthrough"). Plural and singular forms
+// differ in how often they speak of a separate act: «Путин проведет
+// переговоры с президентом Турции» on a summit's eve is an event of its
+// own, and read as a statement of what is to come it would lose the cut
+// that keeps it from the aides' meeting (docs/digest.md).
 var (
 	prospectWords = wordSet(`
-		will would could may might plans planned planning expects expected hopes ready premature soon ahead coming
+		will would could may might plans planned planning expect expects expected hopes ready premature soon ahead coming
 		signals signaled signalled пока
 		urge urges urged warn warns warned
-		будет будут будем станет станут ждет ждут может могут
+		будет будут будем станет станут ждать ждет ждут может могут
 		встретятся созвонятся проведут обсудят подпишут посетит прибудет состоится состоятся
 		начнутся пройдут пройдет
-		прилетит прилетят приедет приедут примет примут откроется откроются откроет открыта вылетит посетят`)
+		прилетит прилетят приедет приедут примет примут откроется откроются откроет открыта вылетит посетят
+		возглавит возглавят`)
 	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )
