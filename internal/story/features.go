@@ -106,6 +106,10 @@ type features struct {
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
+	// eveActions are the actions of the event the headline dates its own
+	// by, the one it comes ahead of (eveOf): a report of that event,
+	// hours or days later, tells another event than this one (foretells).
+	eveActions uint32
 	// titleDrills is whether the headline tells an exercise that is no
 	// joint one (drillsHeadline, params.drillsMiss).
 	titleDrills bool
@@ -308,6 +312,9 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 	if title {
 		f.titleWords = len(ws)
 		f.titleForecast = forecast(ws)
+		if at := eveOf(ws); at > 0 {
+			f.eveActions = headlineActions(ws[at:])
+		}
 		f.titleDrills = drillsHeadline(ws)
 		f.titleStatement, p.speakerEnd = statement(ws)
 	}
@@ -1026,6 +1033,24 @@ func forecast(ws []word) bool {
 		}
 	}
 	return statement && prospect
+}
+
+// eveOf returns the index of the first word after "ahead of", "on the
+// eve of", «накануне» or «в преддверии» in the headline ws, or 0 when it
+// has none. What follows is an event to come that the headline dates its
+// own by: "Rubio and Lavrov speak by phone ahead of embassy talks",
+// «Путин провел переговоры с президентом ОАЭ накануне встречи с
+// президентом США», "Senators warn against sanctions relief ahead of
+// Lavrov visit". The talks, the summit and the visit are told by their
+// own reports a day later; the call, the host's talks and the letter are
+// not part of them.
+func eveOf(ws []word) int {
+	for i, w := range ws {
+		if eveWords[w.lower] || i > 0 && w.lower == "of" && eveOfWords[ws[i-1].lower] {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // colonSpeaker reports whether ws[i] is the first word after a colon that

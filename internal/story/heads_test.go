@@ -517,6 +517,45 @@ func TestForecastMiss(t *testing.T) {
 	}
 }
 
+// A headline that dates its own event by one to come ("ahead of", "on the
+// eve of", «накануне») loses against a later report of that event; not
+// against a later report of its own event, which tells no such act, nor
+// against a report of the same hours.
+func TestEveMiss(t *testing.T) {
+	with, without := cutGroupers(func(p *params) { p.forecastMiss = 1 })
+	host := Report{Lang: "ru", Title: "Путин провел переговоры с президентом Казахстана накануне встречи с президентом США", Text: "Президент России обсудил в Астане с президентом Казахстана торговлю и транзит, сообщили в Кремле."}
+	summit := Report{Lang: "ru", Title: "В Астане начались переговоры Путина и президента США", Text: "Президенты России и США начали встречу в резиденции президента Казахстана."}
+	call := Report{Lang: "en", Title: "Lavrov and US secretary of state speak by phone ahead of embassy talks", Text: "The foreign ministers discussed the embassies' staffing and a date for talks in Istanbul."}
+	callNote := Report{Lang: "ru", Title: "Звонок без прорыва: о чем договорились главы МИД России и США", Text: "Министры иностранных дел России и США по телефону обсудили работу посольств."}
+	tests := []struct {
+		name  string
+		a, b  Report
+		hours float64 // a's publication less b's
+		cut   bool
+	}{
+		{"the summit fifteen hours after the host's talks on its eve", summit, host, 15, true},
+		{"the summit two hours after", summit, host, 2, false},
+		{"the call's next-day word after the call ahead of talks", callNote, call, 17, false},
+	}
+	for _, tt := range tests {
+		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
+		if cut := on < off; cut != tt.cut || off == 0 {
+			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
+		}
+	}
+	for title, want := range map[string]bool{
+		"Senators warn against sanctions relief ahead of Lavrov visit":                   true,
+		"Ukraine's foreign minister asks UN for sea monitors on eve of US-Russia summit": true,
+		"В преддверии саммита в Астане Казахстан усилил охрану":                          true,
+		"Звонок накануне праздника":                                                      false,
+		"US and Russian diplomats see hard talks ahead":                                  false,
+	} {
+		if got := New(Options{}).x.features(Report{Title: title}).eveActions != 0; got != want {
+			t.Errorf("%q: dates its event by another to come %v, want %v", title, got, want)
+		}
+	}
+}
+
 // A headline tells what someone said when a word of saying comes near its
 // start or a name comes before a colon; the names before either are who
 // spoke (among them the Kremlin of "Kremlin aide Ushakov"). A word of

@@ -875,6 +875,10 @@ var (
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
 )
 
+// eveWords, and eveOfWords before "of", say that what follows in a
+// headline is an event to come that it dates its own by (eveOf).
+var eveWords, eveOfWords = wordSet(`накануне преддверии`), wordSet(`eve ahead`)
+
 // spanCounts and spanPrefixes tell how many days a meeting lasts
 // (meetingDays): "two days of talks", «двухдневные консультации».
 var (

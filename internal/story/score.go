@@ -913,11 +913,14 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
 // foretells reports whether the headline of earlier is a statement of
-// what is to come and that of later tells an act by its actors, or
-// between the two sides ("US sanctions 37 suppliers of Russia's arms
-// industry"), and is no such statement (forecastMiss).
+// what is to come, or dates its own event by one to come whose action
+// later's headline tells (eveActions), and that of later tells an act by
+// its actors, or between the two sides ("US sanctions 37 suppliers of
+// Russia's arms industry"), and is no such statement (forecastMiss). A
+// call "ahead of embassy talks" is not cut against the next morning's
+// word on the call, which tells no talks.
 func foretells(earlier, later *features) bool {
-	return earlier.titleForecast && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
+	return (earlier.titleForecast || earlier.eveActions&later.titleActions != 0) && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
 }
 
 // drillsOther reports whether a's headline tells an exercise of at most
