@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen43.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43"}
+// unseen44.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43", "unseen44"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -56,7 +56,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen20": {0.87, 0.71},
 	"unseen21": {0.88, 0.85},
 	"unseen22": {0.75, 0.58},
-	"unseen23": {0.62, 0.63},
+	"unseen23": {0.65, 0.63},
 	"unseen24": {0.63, 0.6},
 	"unseen25": {0.85, 0.89},
 	"unseen26": {0.81, 0.82},
@@ -65,18 +65,19 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen29": {0.92, 0.78},
 	"unseen30": {0.82, 0.83},
 	"unseen31": {0.80, 0.87},
-	"unseen32": {0.84, 0.76},
+	"unseen32": {0.87, 0.76},
 	"unseen33": {0.84, 0.82},
 	"unseen34": {0.83, 0.72},
 	"unseen35": {0.90, 0.67},
-	"unseen36": {0.83, 0.65},
+	"unseen36": {0.88, 0.65},
 	"unseen37": {0.87, 0.70},
 	"unseen38": {0.81, 0.70},
 	"unseen39": {0.75, 0.71},
 	"unseen40": {0.81, 0.78},
 	"unseen41": {0.83, 0.80},
 	"unseen42": {0.79, 0.66},
-	"unseen43": {0.82, 0.74},
+	"unseen43": {0.91, 0.74},
+	"unseen44": {0.74, 0.78},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
