@@ -856,11 +856,12 @@ var (
 // откроется…», «делегацию возглавит замминистра»); "coming" is what is
 // announced ("Lutnick says more trade cases against Russian goods are
 // coming"), and what not to expect is to come as well («прорыва ждать
-// не стоит», "don't expect a breakthrough"). Plural and singular forms
-// differ in how often they speak of a separate act: «Путин проведет
-// переговоры с президентом Турции» on a summit's eve is an event of its
-// own, and read as a statement of what is to come it would lose the cut
-// that keeps it from the aides' meeting (docs/digest.md).
+// не стоит», "don't expect a breakthrough"). The singular of the plural
+// futures is left out: on a summit's eve, «Путин проведет переговоры с
+// президентом Турции» is a third party's meeting of its own, and read as
+// a statement of what is to come it would lose the cut that keeps it from
+// the aides' meeting, since two such statements are not cut against each
+// other (docs/digest.md).
 var (
 	prospectWords = wordSet(`
 		will would could may might plans planned planning expect expects expected hopes ready premature soon ahead coming
