@@ -353,6 +353,28 @@ func checkCut(t *testing.T, off func(*params), a Report, cases []cutCase) {
 	}
 }
 
+// timedCut is a pair of reports published hours apart and whether a cut
+// must lower their score.
+type timedCut struct {
+	name  string
+	a, b  Report
+	hours float64 // a's publication less b's
+	cut   bool
+}
+
+// checkTimedCuts is checkCut for pairs that a cut reads by their order
+// and the hours between them.
+func checkTimedCuts(t *testing.T, off func(*params), cases []timedCut) {
+	t.Helper()
+	with, without := cutGroupers(off)
+	for _, tt := range cases {
+		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
+		if cut := on < off; cut != tt.cut || off == 0 {
+			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
+		}
+	}
+}
+
 // cutGroupers returns a Grouper with the shipped settings and one with a
 // cut switched off by off.
 func cutGroupers(off func(*params)) (with, without *Grouper) {
@@ -481,16 +503,10 @@ func TestForecast(t *testing.T) {
 // not tell, published hours after it; not against an act before it, one
 // of the same hours, or another statement.
 func TestForecastMiss(t *testing.T) {
-	with, without := cutGroupers(func(p *params) { p.forecastMiss = 1 })
 	statement := Report{Lang: "ru", Title: "Ушаков: Путин и Трамп созвонятся, когда будет что обсуждать", Text: "Помощник президента России сказал, что телефонный разговор президентов России и США пока не планируется."}
 	call := Report{Lang: "ru", Title: "Путин и Трамп провели телефонный разговор", Text: "Президенты России и США обсудили по телефону Украину, сообщил Ушаков."}
 	other := Report{Lang: "ru", Title: "Песков: Путин и Трамп созвонятся, когда будет необходимость", Text: "Пресс-секретарь президента России сказал, что разговор президентов России и США пока не планируется."}
-	tests := []struct {
-		name  string
-		a, b  Report
-		hours float64 // a's publication less b's
-		cut   bool
-	}{
+	tests := []timedCut{
 		{"the call a day after the statement", call, statement, 24, true},
 		{"the statement placed after the call it preceded", statement, call, -24, true},
 		{"the statement a day after the call", statement, call, 24, false},
@@ -500,21 +516,11 @@ func TestForecastMiss(t *testing.T) {
 	signal := Report{Lang: "en", Title: "Treasury Secretary signals more Russia sanctions on arms supply chains", Text: "The Treasury secretary said new measures against suppliers of Russia's defense industry would come soon."}
 	bothSides := Report{Lang: "en", Title: "US sanctions 37 suppliers of Russia's arms industry", Text: "The Treasury designated companies that ship machine tools to Russian defense plants."}
 	oneSide := Report{Lang: "en", Title: "US sanctions 37 suppliers of machine tools", Text: "The Treasury designated companies that ship machine tools to Russian defense plants."}
-	tests = append(tests, []struct {
-		name  string
-		a, b  Report
-		hours float64
-		cut   bool
-	}{
-		{"an act naming both sides a day after the statement", bothSides, signal, 24, true},
-		{"an act naming one side a day after the statement", oneSide, signal, 24, false},
-	}...)
-	for _, tt := range tests {
-		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
-		if cut := on < off; cut != tt.cut || off == 0 {
-			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
-		}
-	}
+	tests = append(tests,
+		timedCut{"an act naming both sides a day after the statement", bothSides, signal, 24, true},
+		timedCut{"an act naming one side a day after the statement", oneSide, signal, 24, false},
+	)
+	checkTimedCuts(t, func(p *params) { p.forecastMiss = 1 }, tests)
 }
 
 // A headline that dates its own event by one to come ("ahead of", "on the
@@ -522,27 +528,15 @@ func TestForecastMiss(t *testing.T) {
 // against a later report of its own event, which tells no such act, nor
 // against a report of the same hours.
 func TestEveMiss(t *testing.T) {
-	with, without := cutGroupers(func(p *params) { p.forecastMiss = 1 })
 	host := Report{Lang: "ru", Title: "Путин провел переговоры с президентом Казахстана накануне встречи с президентом США", Text: "Президент России обсудил в Астане с президентом Казахстана торговлю и транзит, сообщили в Кремле."}
 	summit := Report{Lang: "ru", Title: "В Астане начались переговоры Путина и президента США", Text: "Президенты России и США начали встречу в резиденции президента Казахстана."}
 	call := Report{Lang: "en", Title: "Lavrov and US secretary of state speak by phone ahead of embassy talks", Text: "The foreign ministers discussed the embassies' staffing and a date for talks in Istanbul."}
 	callNote := Report{Lang: "ru", Title: "Звонок без прорыва: о чем договорились главы МИД России и США", Text: "Министры иностранных дел России и США по телефону обсудили работу посольств."}
-	tests := []struct {
-		name  string
-		a, b  Report
-		hours float64 // a's publication less b's
-		cut   bool
-	}{
+	checkTimedCuts(t, func(p *params) { p.forecastMiss = 1 }, []timedCut{
 		{"the summit fifteen hours after the host's talks on its eve", summit, host, 15, true},
 		{"the summit two hours after", summit, host, 2, false},
 		{"the call's next-day word after the call ahead of talks", callNote, call, 17, false},
-	}
-	for _, tt := range tests {
-		on, off := pairScores(with, without, tt.a, tt.b, tt.hours)
-		if cut := on < off; cut != tt.cut || off == 0 {
-			t.Errorf("%s: %.3f with the cut, %.3f without; want cut %v", tt.name, on, off, tt.cut)
-		}
-	}
+	})
 	for title, want := range map[string]bool{
 		"Senators warn against sanctions relief ahead of Lavrov visit":                   true,
 		"Ukraine's foreign minister asks UN for sea monitors on eve of US-Russia summit": true,
