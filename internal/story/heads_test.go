@@ -3,6 +3,7 @@ package story
 import (
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -344,13 +345,11 @@ type cutCase struct {
 // cut exactly where the case says, and not 0 without it.
 func checkCut(t *testing.T, off func(*params), a Report, cases []cutCase) {
 	t.Helper()
-	with, without := cutGroupers(off)
-	for _, tt := range cases {
-		on, off := pairScores(with, without, a, tt.b, 1)
-		if cut := on < off; cut != tt.cut || off == 0 {
-			t.Errorf("%q: %.3f with the cut, %.3f without; want cut %v", tt.b.Title, on, off, tt.cut)
-		}
+	timed := make([]timedCut, len(cases))
+	for i, tt := range cases {
+		timed[i] = timedCut{strconv.Quote(tt.b.Title), a, tt.b, 1, tt.cut}
 	}
+	checkTimedCuts(t, off, timed)
 }
 
 // timedCut is a pair of reports published hours apart and whether a cut
