@@ -44,10 +44,11 @@ const (
 	kindConcept = 'c' // a concept of the bilingual table
 	kindNumber  = 'n' // a figure, written in digits or words
 	kindGloss   = 'g' // a word of the news glossary, in either language
-	numKinds    = 5
+	kindSea     = 's' // a sea, in either language (seaNames)
+	numKinds    = 6
 )
 
-var kinds = [numKinds]byte{kindName, kindWord, kindConcept, kindNumber, kindGloss}
+var kinds = [numKinds]byte{kindName, kindWord, kindConcept, kindNumber, kindGloss, kindSea}
 
 func kindIndex(k byte) uint8 {
 	switch k {
@@ -59,6 +60,8 @@ func kindIndex(k byte) uint8 {
 		return 2
 	case kindGloss:
 		return 4
+	case kindSea:
+		return 5
 	}
 	return 3
 }
@@ -130,6 +133,14 @@ type features struct {
 	// nearWho are the keys of the headline's who that follow a
 	// preposition of near, over or from where (nearName).
 	nearWho []string
+	// seaSpellings are the names the report reads in the words that name
+	// a sea, each with the sea: «над Баренцевым» is the name "brnĉv",
+	// "over the Barents" "brnĉ", and both are one sea (Grouper.reread).
+	seaSpellings []seaSpelling
+	// designations are the headline's figures that number an aircraft, a
+	// ship or a missile ("МиГ-31", "RC-135"): a name, not a figure of
+	// the event.
+	designations []string
 	// openingName is the key of the word that opens the headline as a
 	// commentary's does, read as a name but not yet as who the headline
 	// names (extractor.openingNames).
@@ -187,7 +198,8 @@ func (f *features) has(key string) bool {
 // extractor turns reports into features with one alias table.
 type extractor struct {
 	aliases *aliasTable
-	offices *offices // nil: posts are no names (ablation)
+	seas    *aliasTable // seaNames; nil: a sea is only the names that spell it (ablation)
+	offices *offices    // nil: posts are no names (ablation)
 	// titleWeight is how much more a word in the headline counts than one
 	// in the summary: the headline says what the report is about, the
 	// summary also gives background.
@@ -260,6 +272,7 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		return
 	}
 	p := x.newFieldPass(text, weight, tf, f, title)
+	p.seaNames()
 	p.aliasNames()
 	if x.offices != nil {
 		p.officeHolders(at)
@@ -345,6 +358,42 @@ func (p *fieldPass) addPlace(key string) {
 	if !p.home {
 		p.f.addHead(headWhere, key)
 	}
+}
+
+// seaSpelling is a name (kindName key) that spells a sea (kindSea key).
+type seaSpelling struct{ name, sea string }
+
+// seaNames reads the seas (kindSea). It takes no word from the passes
+// after it: the names they read are the model's input, and the seas come
+// after the model (Grouper.reread).
+func (p *fieldPass) seaNames() {
+	if p.x.seas == nil {
+		return
+	}
+	for i := 0; i < len(p.ws); i++ {
+		id, n := p.x.seas.match(p.ws, p.stems, i)
+		if n == 0 {
+			continue
+		}
+		sea := string(kindSea) + id
+		p.tf[sea] += p.weight
+		for j := i; j < i+n; j++ {
+			if k, ok := p.nameKey(j); ok && isName(p.ws, j) {
+				p.f.seaSpellings = append(p.f.seaSpellings, seaSpelling{string(kindName) + k, sea})
+			}
+		}
+		i += n - 1
+	}
+}
+
+// nameKey is the key of the name at ws[i] (name), and whether it is long
+// enough to be one.
+func (p *fieldPass) nameKey(i int) (string, bool) {
+	k := Key(p.ws[i].lower)
+	if p.x.noKey {
+		k = p.stems[i]
+	}
+	return k, len(k) >= 2
 }
 
 // aliasNames reads the names of the alias table.
@@ -466,6 +515,9 @@ func (p *fieldPass) wordsAndNames() {
 				f.addTitleTopic(key)
 				if !strings.HasPrefix(n, "mon") {
 					f.addHead(headFigure, key)
+					if w.joined {
+						f.designations = addOnce(f.designations, key)
+					}
 				}
 			}
 			p.tf[key] += weight
@@ -504,11 +556,8 @@ func (p *fieldPass) wordsAndNames() {
 // headline says it is: who, where, or neither.
 func (p *fieldPass) name(i int) {
 	x, ws, f := p.x, p.ws, p.f
-	k := Key(ws[i].lower)
-	if x.noKey {
-		k = p.stems[i]
-	}
-	if len(k) < 2 {
+	k, ok := p.nameKey(i)
+	if !ok {
 		return
 	}
 	key := string(kindName) + k

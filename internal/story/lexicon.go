@@ -110,6 +110,26 @@ var placeNames = []string{
 	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево", "Берн", "Астана", "Алматы",
 }
 
+// seaNames are the seas and the ocean where the two sides' ships and
+// aircraft meet, a line each, in both languages: "over the Barents Sea"
+// and «над Баренцевым морем». Key does not meet them: the Russian
+// adjective keeps its -ев-, -ов-, -ск-.
+var seaNames = parseAliasTable(`
+Баренцево море = Barents Sea = Barents = Баренцево
+Берингово море = Bering Sea = Берингов пролив = Bering Strait = Bering = Берингово
+Охотское море = Sea of Okhotsk = Okhotsk Sea = Okhotsk = Охотское
+Японское море = Sea of Japan = Japan Sea
+Средиземное море = Mediterranean Sea = Mediterranean = Средиземное = Средиземноморье
+Норвежское море = Norwegian Sea
+Северное море = North Sea
+Карское море = Kara Sea
+Чукотское море = Chukchi Sea
+Каспийское море = Caspian Sea = Caspian = Каспий
+Азовское море = Sea of Azov = Azov Sea = Азовское
+Красное море = Red Sea
+Тихий океан = Pacific Ocean = Pacific
+`)
+
 // sideNames are the two sides and the names that stand for their
 // governments, of the alias groups above. Nearly every report of the topic
 // names them, so sharing them says little (see params.sideWeight).

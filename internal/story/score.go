@@ -68,6 +68,8 @@ type params struct {
 	// spelled, not by Key, and noPlaceAdjectives reads no adjective as a
 	// place (ablation).
 	noAliases, noKey, noPlaceAdjectives bool
+	// noSeas reads no sea as one in both languages (kindSea).
+	noSeas bool
 	// noOffices reads no post of officeTable as its holder's name.
 	noOffices bool
 	// noSubjects leaves the subject concepts out (ablation).
@@ -217,13 +219,19 @@ type params struct {
 	// it has commentaryWords words or fewer and names no one and tells
 	// no statement) must reach against the story it scores best against
 	// to join it, when that score is at least namelessLead times the
-	// next story's (commentaryFits): the next morning's commentaries
+	// next story's (commentaryStory): the next morning's commentaries
 	// tell their event in words of their own, and score under the
 	// threshold against it, though no other story comes near. 0: no
 	// effect; commentaryWords 0: only a headline that names nothing.
 	nameless        float64
 	namelessLead    float64
 	commentaryWords int
+	// commentaryNames puts first, for a commentary whose headline names
+	// someone or somewhere, the stories that name them (commentaryStory).
+	commentaryNames bool
+	// designations reads a headline's figures that number an aircraft or
+	// a ship as no figures to differ on (reread).
+	designations bool
 	// meetingSpan is how many hours the time factor leaves out between
 	// two reports of a meeting when either tells it lasts more than a
 	// day (features.longMeeting): the agreement that closes two days of
@@ -262,8 +270,9 @@ type params struct {
 var defaultParams = params{
 	// Concepts count twice: the bilingual table is what a Russian and an
 	// English report of one event share besides names. The glossary's
-	// words count across languages as words do within one.
-	weight:   [numKinds]float64{1, 1, 2, 0.75, 1},
+	// words count across languages as words do within one. The seas are
+	// read into the names after the model (reread), not on their own.
+	weight:   [numKinds]float64{1, 1, 2, 0.75, 1, 0},
 	tau:      30,
 	square:   true,
 	conflict: 0.5,
@@ -304,6 +313,8 @@ var defaultParams = params{
 	joinHours:       12,
 	nameless:        0.3,
 	namelessLead:    2,
+	commentaryNames: true,
+	designations:    true,
 	commentaryWords: 5,
 	meetingSpan:     24,
 	locative:        true,
@@ -505,7 +516,11 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8, bo
 	if openingDiffers(a.f, b.f, ev.agree) {
 		ev.differ[headWho] = true
 	}
-	return g.combine(a, b, &ev, hours), ev.agree, g.joinsApart(a, b, &ev, hours)
+	agree := ev.agree
+	if ev.dot[kindIndex(kindSea)] > 0 {
+		agree |= seaAgree(a.f, b.f)
+	}
+	return g.combine(a, b, &ev, hours), agree, g.joinsApart(a, b, &ev, hours)
 }
 
 // agreeHeads is markedScore's agree for two reports: bit h when either
@@ -561,14 +576,18 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // assess is a pair's score, and the probability the model's veto gives it
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
-	hand := g.handScore(a, b, ev, hours)
-	// A meeting of more than a day (meetingHours) moves the hand-set
-	// score alone: the model reads the time as published and the score
-	// it was fitted on, so that its veto judges every pair as it was
-	// fitted to (refitted on the shorter time, it moved sets that have
-	// no such meeting; docs/digest.md, "The pair score").
-	modelHand := hand
-	if clock := g.meetingHours(a.f, b.f, ev, hours); clock != hours {
+	modelHand := g.handScore(a, b, ev, hours)
+	// The seas and the designations (reread) and a meeting of more than
+	// a day (meetingHours) move the hand-set score alone: the model reads
+	// the reports, the time as published and the score as it was fitted
+	// on them, so that its veto judges every pair as it was fitted to
+	// (refitted, it moves sets none of them touch; docs/digest.md, "The
+	// pair score").
+	hand := modelHand
+	clock := g.meetingHours(a.f, b.f, ev, hours)
+	if r := g.reread(a, b, ev); r != nil {
+		hand = g.handScore(&r.a, &r.b, &r.ev, clock)
+	} else if clock != hours {
 		hand = g.handScore(a, b, ev, clock)
 	}
 	// The cuts for one speaker's two statements and for a statement of
@@ -729,6 +748,75 @@ func (g *Grouper) handScore(a, b *weighted, ev *evidence, hours float64) float64
 		}
 	}
 	return s
+}
+
+// rereading is two reports and their evidence as the hand-set score reads
+// them after the model (Grouper.reread).
+type rereading struct {
+	a, b weighted
+	ev   evidence
+}
+
+// reread reads a and b, and their evidence, as the model does not: the
+// seas both name count among the names they share («над Баренцевым
+// морем» and "over the Barents Sea", which Key does not meet), a
+// headline's spelling of a sea agrees with the other report's naming it,
+// and a headline whose only figures number an aircraft or a ship
+// ("МиГ-31", "RC-135") gives no figure to differ on. nil when none
+// applies, and the pair is read as the model reads it.
+func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
+	sk, nk := kindIndex(kindSea), kindIndex(kindName)
+	seas := ev.dot[sk] > 0
+	designations := g.p.designations && ev.differ[headFigure] && (onlyDesignations(a.f) || onlyDesignations(b.f))
+	if !seas && !designations {
+		return nil
+	}
+	r := &g.rereading
+	r.a, r.b, r.ev = *a, *b, *ev
+	if seas {
+		r.a.norm[nk] = math.Hypot(a.norm[nk], a.norm[sk])
+		r.b.norm[nk] = math.Hypot(b.norm[nk], b.norm[sk])
+		r.ev.dot[nk] += ev.dot[sk]
+		r.ev.shared[nk] += ev.shared[sk]
+		r.ev.notPlaces += ev.shared[sk]
+		r.ev.notVoices += ev.shared[sk]
+		agree := seaAgree(a.f, b.f)
+		r.ev.agree |= agree
+		for h := range r.ev.differ {
+			if agree&(1<<h) != 0 {
+				r.ev.differ[h] = false
+			}
+		}
+	}
+	if designations {
+		r.ev.differ[headFigure] = false
+	}
+	return r
+}
+
+// onlyDesignations reports whether every figure f's headline gives is a
+// designation.
+func onlyDesignations(f *features) bool {
+	return len(f.designations) == len(f.heads[headFigure])
+}
+
+// seaAgree is agreeHeads for the seas: bit h when a name of one
+// headline's heads[h] spells a sea the other report names.
+func seaAgree(a, b *features) uint8 {
+	var agree uint8
+	for _, pair := range [2][2]*features{{a, b}, {b, a}} {
+		for _, sp := range pair[0].seaSpellings {
+			if !pair[1].has(sp.sea) {
+				continue
+			}
+			for h := range numHeads {
+				if slices.Contains(pair[0].heads[h], sp.name) {
+					agree |= 1 << h
+				}
+			}
+		}
+	}
+	return agree
 }
 
 // apart reports whether a cut that reads a and b, published hours apart,

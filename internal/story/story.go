@@ -79,7 +79,11 @@ type Grouper struct {
 	shared  map[*storyState]float64 // candidates: rarity of what they share
 	cands   []*storyState
 	fits    []*storyState // the candidates a report fits
-	merges  []Merge       // since the last call of Merges
+	scored  []scoredStory // the candidates a report was scored against
+	// rereading is reread's result, kept here so that it costs no
+	// allocation.
+	rereading rereading
+	merges    []Merge // since the last call of Merges
 }
 
 type entry struct {
@@ -119,6 +123,9 @@ func New(opts Options) *Grouper {
 		builtin = nil
 	}
 	g.x.aliases = newAliasTable(builtin, opts.Aliases)
+	if !g.p.noSeas {
+		g.x.seas = newAliasTable(seaNames)
+	}
 	if !g.p.noOffices {
 		offices, err := newOffices(officeTable, g.x.aliases)
 		if err != nil {
@@ -174,9 +181,7 @@ func (g *Grouper) Add(r Report) int64 {
 	r.Published = g.advance(r.Published)
 	f := g.features(r)
 	g.markFeatures(f)
-	best, bestScore := (*storyState)(nil), 0.0
-	second := 0.0
-	g.fits = g.fits[:0]
+	g.fits, g.scored = g.fits[:0], g.scored[:0]
 	for _, s := range g.candidates(f) {
 		sc := g.storyScore(&g.scratch, s, r.Published)
 		if g.p.trace != nil {
@@ -185,16 +190,13 @@ func (g *Grouper) Add(r Report) int64 {
 		if sc >= g.p.threshold {
 			g.fits = append(g.fits, s)
 		}
-		if sc > bestScore || sc == bestScore && best != nil && s.id < best.id {
-			second = bestScore
-			best, bestScore = s, sc
-		} else if sc > second {
-			second = sc
-		}
+		g.scored = append(g.scored, scoredStory{s, sc})
 	}
 	id := r.ID
-	if best != nil && (bestScore >= g.p.threshold || g.commentaryFits(f, bestScore, second)) {
+	if best, score := g.bestScored(nil); best != nil && score >= g.p.threshold {
 		id = best.id
+	} else if s := g.commentaryStory(f); s != nil {
+		id = s.id
 	}
 	e := g.insert(r.ID, r.Published, f, id)
 	if g.p.merge && len(g.fits) > 1 {
@@ -545,13 +547,81 @@ func (h *entryHeap) Pop() any {
 	return e
 }
 
-// commentaryFits reports whether a report with features f, whose best
-// story scores best and the next one second, joins the best though it
-// scores under the threshold (params.nameless): a commentary's headline
-// (commentaryHeadline) and summary tell its event in other words than
-// the wires', so it joins at a lower bar the story no other comes near.
-func (g *Grouper) commentaryFits(f *features, best, second float64) bool {
-	return g.p.nameless > 0 && g.commentaryHeadline(f) && best >= g.p.nameless*g.p.threshold && best >= g.p.namelessLead*second
+// scoredStory is a candidate story and a report's score against it.
+type scoredStory struct {
+	story *storyState
+	score float64
+}
+
+// bestScored is the story of g.scored that the report scores best
+// against (ties to the older) among those keep allows (all when keep is
+// nil), and its score.
+func (g *Grouper) bestScored(keep func(*storyState) bool) (*storyState, float64) {
+	var best *storyState
+	var score float64
+	for _, c := range g.scored {
+		if keep != nil && !keep(c.story) {
+			continue
+		}
+		if best == nil || c.score > score || c.score == score && c.story.id < best.id {
+			best, score = c.story, c.score
+		}
+	}
+	return best, score
+}
+
+// commentaryStory is the story that a report with features f joins,
+// scoring under the threshold against every story, or nil
+// (params.nameless): a commentary's headline (commentaryHeadline) and
+// summary tell its event in other words than the wires', so it joins at
+// a lower bar the story it scores best against, when no rival comes near
+// (namelessLead). When the headline names someone or somewhere
+// («Двенадцать метров над Охотским»), the stories that name them come
+// first, and only they are rivals (params.commentaryNames): an event
+// whose wires started two stories, the intercept over the Sea of Okhotsk
+// and the protest of it "near Kamchatka", leaves the commentary that
+// names the sea a story to join, not two rivals.
+func (g *Grouper) commentaryStory(f *features) *storyState {
+	if g.p.nameless == 0 || !g.commentaryHeadline(f) {
+		return nil
+	}
+	bar := g.p.nameless * g.p.threshold
+	var names []string
+	if g.p.commentaryNames {
+		names = slices.Concat(f.heads[headWho], f.heads[headWhere])
+	}
+	rival := func(s *storyState) bool { return len(names) == 0 || storyNames(s, f, names) }
+	best, score := g.bestScored(rival)
+	if best == nil || score < bar {
+		best, score = g.bestScored(nil)
+	}
+	if best == nil || score < bar {
+		return nil
+	}
+	for _, c := range g.scored {
+		if c.story != best && rival(c.story) && score < g.p.namelessLead*c.score {
+			return nil
+		}
+	}
+	return best
+}
+
+// storyNames reports whether a report of s names one of names, f's, or
+// the sea one of them spells.
+func storyNames(s *storyState, f *features, names []string) bool {
+	for _, m := range s.members {
+		for _, k := range names {
+			if m.f.has(k) {
+				return true
+			}
+		}
+		for _, sp := range f.seaSpellings {
+			if slices.Contains(names, sp.name) && m.f.has(sp.sea) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // commentaryHeadline reports whether f's headline reads as a paper's

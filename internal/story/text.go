@@ -43,6 +43,9 @@ type word struct {
 	colon bool   // first word after a colon: "Песков: встреча не планируется"
 	cyr   bool   // written in Cyrillic
 	digit bool   // a number (2601, 4.5)
+	// joined: the word follows a letter across a hyphen, as the number of
+	// a designation does ("МиГ-31", "RC-135").
+	joined bool
 }
 
 // words splits text into words. Letters and digits make words; everything
@@ -115,15 +118,21 @@ func words(text string, dst []word) []word {
 		}
 		s := b.String()
 		first, _ := utf8.DecodeRuneInString(s)
+		joined := false
+		if start > 1 && text[start-1] == '-' {
+			before, _ := utf8.DecodeLastRuneInString(text[:start-1])
+			joined = unicode.IsLetter(before)
+		}
 		w := word{
-			lower: fold(s),
-			cap:   unicode.IsUpper(first),
-			upper: letters >= 2 && uppers == letters,
-			first: sentenceStart,
-			next:  afterStop,
-			colon: afterColon,
-			cyr:   first >= 0x400 && first <= 0x4FF,
-			digit: allDigits,
+			lower:  fold(s),
+			cap:    unicode.IsUpper(first),
+			upper:  letters >= 2 && uppers == letters,
+			first:  sentenceStart,
+			next:   afterStop,
+			colon:  afterColon,
+			cyr:    first >= 0x400 && first <= 0x4FF,
+			digit:  allDigits,
+			joined: joined,
 		}
 		sentenceStart, afterStop, afterColon = false, false, false
 		dst = append(dst, w)
