@@ -49,6 +49,7 @@ var ablations = []struct {
 	{"a freed prisoner's coming home read as a meeting, its airport as the event's place", func(p *params) { p.homecoming = false }, false},
 	{"a court's custody order after a detention read as a court's action of its own", func(p *params) { p.remand = false }, false},
 	{"no cut for a statement of what is to come against a later act (forecastMiss)", func(p *params) { p.forecastMiss = 1 }, false},
+	{"a headline that names a day ahead not read as a statement of what is to come on that day (dates)", func(p *params) { p.dates = false }, false},
 	{"no cut for one person's two statements that share nothing else (statementMiss)", func(p *params) { p.statementMiss = 1 }, false},
 	{"no cut for one side's drills against an encounter of the two sides' forces (drillsMiss)", func(p *params) { p.drillsMiss = 1 }, false},
 	{"a report joins a story half of whose reports are told apart from it as a statement half a day before or a third party's act (joinApart)", func(p *params) { p.joinApart = 0 }, false},

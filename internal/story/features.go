@@ -113,6 +113,11 @@ type features struct {
 	// by, the one it comes ahead of (eveOf): a report of that event,
 	// hours or days later, tells another event than this one (foretells).
 	eveActions uint32
+	// hoursToDate is, when the headline names a day one to sixty days
+	// after the report's own («встретится в Нью-Йорке 23 сентября»,
+	// "set June 23 summit"), the hours from the report to that day's
+	// start (dayAhead): what happens on it is another event (foretells).
+	hoursToDate float64
 	// titleDrills is whether the headline tells an exercise that is no
 	// joint one (drillsHeadline, params.drillsMiss).
 	titleDrills bool
@@ -207,6 +212,7 @@ type extractor struct {
 	noKey       bool // names as spelled (ablation)
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	nearNames   bool // note who follows «над», «у», «из» (see nearName)
+	dates       bool // read the day a headline names ahead (dayAhead)
 	// openingNames reads a word that opens a headline as a commentary's
 	// does (opensCommentary) as a name, but as who the headline names only
 	// when the report names it again (a second count of its name, from a
@@ -272,6 +278,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		return
 	}
 	p := x.newFieldPass(text, weight, tf, f, title)
+	if title && x.dates {
+		f.hoursToDate = dayAhead(p.ws, at)
+	}
 	p.seaNames()
 	p.aliasNames()
 	if x.offices != nil {
@@ -1082,6 +1091,50 @@ func forecast(ws []word) bool {
 		}
 	}
 	return statement && prospect
+}
+
+// dayAhead is the hours from at to the start of the earliest day the
+// headline ws names, by its day and month («23 сентября», «14–15 июня»,
+// "Sept. 23", "June 9"), that falls one to sixty days after at's; 0 when
+// it names none. A month without a year is the nearest such: «5 января»
+// in December is next January's.
+func dayAhead(ws []word, at time.Time) float64 {
+	today := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
+	best := 0.0
+	for i, w := range ws {
+		month, ok := monthWords[w.lower]
+		if !ok {
+			continue
+		}
+		day := 0
+		switch {
+		case i+1 < len(ws) && !w.cyr && ws[i+1].digit:
+			day, _ = strconv.Atoi(ws[i+1].lower)
+		case i > 0 && ws[i-1].digit:
+			// The first of a range: «14–15 июня».
+			k := i - 1
+			for k > 0 && ws[k-1].digit {
+				k--
+			}
+			day, _ = strconv.Atoi(ws[k].lower)
+		}
+		if day < 1 || day > 31 {
+			continue
+		}
+		for _, year := range []int{at.Year(), at.Year() + 1} {
+			d := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+			if d.Day() != day {
+				break // no such day: 31 June
+			}
+			if ahead := d.Sub(today).Hours() / 24; ahead >= 1 && ahead <= 60 {
+				if h := d.Sub(at).Hours(); best == 0 || h < best {
+					best = h
+				}
+				break
+			}
+		}
+	}
+	return best
 }
 
 // eveOf returns the index of the first word after "ahead of", "on the

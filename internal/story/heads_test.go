@@ -839,3 +839,55 @@ func TestStaffSubject(t *testing.T) {
 		t.Error("the chiefs of staff's meeting and sanctions on tankers read as one subject")
 	}
 }
+
+// A headline that names a day ahead, by its day and month, dates an act
+// to come; the first day of a range counts, and a day past, today's or
+// more than sixty days ahead dates nothing.
+func TestDayAhead(t *testing.T) {
+	at := time.Date(2033, 9, 20, 9, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		title string
+		days  float64 // days from at's start to the day named
+	}{
+		{"Захарова: Лавров встретится с госсекретарем США в Нью-Йорке 23 сентября", 3},
+		{"Рябков: консультации с США пройдут в Женеве 14–15 октября", 24},
+		{"Рябков: консультации России и США в Женеве пройдут 30 сентября – 1 октября", 10},
+		{"Kremlin aide, US national security adviser set Sept. 23 summit in Abu Dhabi", 3},
+		{"US to reopen St. Petersburg consulate on September 21, names consul general", 1},
+		{"US, Russia set Oct 2 start for treaty talks", 12},
+		{"Дарчиев возложил цветы к мемориалу жертвам терактов 11 сентября", 0},
+		{"Встреча пройдет 20 сентября", 0},
+		{"Конвенция вступит в силу 1 декабря", 0},
+		{"Trump at Mar-a-Lago says talks go on", 0},
+	} {
+		want := 0.0
+		if tt.days > 0 {
+			want = tt.days*24 - 9.5
+		}
+		if got := dayAhead(words(tt.title, nil), at); got != want {
+			t.Errorf("%q: %v hours to the day named, want %v", tt.title, got, want)
+		}
+	}
+	// Read by each Grouper itself: without the dates the statement names
+	// no day.
+	date := Report{Lang: "ru", Title: "Захарова: Лавров встретится с госсекретарем США в Нью-Йорке 23 сентября", Text: "Министр иностранных дел России и госсекретарь США встретятся на полях Генассамблеи ООН, сообщила официальный представитель МИД.", Published: at}
+	meeting := Report{Lang: "en", Title: "Lavrov, U.S. secretary of state meet in New York", Text: "Russia's foreign minister and the U.S. secretary of state met on the sidelines of the UN General Assembly.", Published: at.Add(64 * time.Hour)}
+	for _, tt := range []struct {
+		name  string
+		hours float64
+		cut   bool
+	}{
+		{"the meeting on the day the statement named", 64, true},
+		{"a meeting a day and a half before it", 30, false},
+	} {
+		meeting.Published = at.Add(time.Duration(tt.hours) * time.Hour)
+		on, off, _, _ := rereadScores(func(p *params) { p.dates = false }, meeting, date, tt.hours)
+		if cut := on < off; cut != tt.cut || off == 0 {
+			t.Errorf("%s: %.3f with the dates, %.3f without; want cut %v", tt.name, on, off, tt.cut)
+		}
+	}
+	december := time.Date(2033, 12, 28, 12, 0, 0, 0, time.UTC)
+	if got := dayAhead(words("Апелляцию рассмотрят 5 января", nil), december); got != 8*24-12 {
+		t.Errorf("5 January from 28 December: %v hours, want %v", got, 8*24-12)
+	}
+}

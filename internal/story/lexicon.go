@@ -3,6 +3,7 @@ package story
 import (
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -108,6 +109,21 @@ US Open = Открытый чемпионат США
 var placeNames = []string{
 	"Эр-Рияд", "Абу-Даби", "Дубай", "Стамбул", "Женева", "Анкоридж", "Будапешт", "Киев",
 	"Санкт-Петербург", "Нью-Йорк", "Майами", "Пекин", "Внуково", "Шереметьево", "Берн", "Астана", "Алматы",
+}
+
+// monthWords are the months, as a headline writes them before or after a
+// day: «23 сентября», "Sept. 23", "23 September" (dayAhead). English
+// "May" is left out: "Kremlin may 5…" would be a date.
+var monthWords = map[string]time.Month{
+	"января": time.January, "февраля": time.February, "марта": time.March, "апреля": time.April,
+	"мая": time.May, "июня": time.June, "июля": time.July, "августа": time.August,
+	"сентября": time.September, "октября": time.October, "ноября": time.November, "декабря": time.December,
+	"january": time.January, "jan": time.January, "february": time.February, "feb": time.February,
+	"march": time.March, "mar": time.March, "april": time.April, "apr": time.April,
+	"june": time.June, "jun": time.June, "july": time.July, "jul": time.July,
+	"august": time.August, "aug": time.August, "september": time.September, "sept": time.September, "sep": time.September,
+	"october": time.October, "oct": time.October, "november": time.November, "nov": time.November,
+	"december": time.December, "dec": time.December,
 }
 
 // seaNames are the seas and the ocean where the two sides' ships and

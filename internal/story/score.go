@@ -232,6 +232,9 @@ type params struct {
 	// designations reads a headline's figures that number an aircraft or
 	// a ship as no figures to differ on (reread).
 	designations bool
+	// dates reads a headline that names a day ahead as a statement of
+	// what is to come on that day (features.hoursToDate, foretells).
+	dates bool
 	// meetingSpan is how many hours the time factor leaves out between
 	// two reports of a meeting when either tells it lasts more than a
 	// day (features.longMeeting): the agreement that closes two days of
@@ -315,6 +318,7 @@ var defaultParams = params{
 	namelessLead:    2,
 	commentaryNames: true,
 	designations:    true,
+	dates:           true,
 	commentaryWords: 5,
 	meetingSpan:     24,
 	locative:        true,
@@ -835,7 +839,7 @@ func (g *Grouper) kinApart(a, b *weighted, ev *evidence) bool {
 }
 
 func (g *Grouper) forecastApart(a, b *weighted, hours float64) bool {
-	return g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f) || hours <= -g.p.forecastHours && foretells(a.f, b.f))
+	return g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f, hours) || hours <= -g.p.forecastHours && foretells(a.f, b.f, -hours))
 }
 
 // joinsApart reports whether a and b, published hours apart, are told
@@ -1000,15 +1004,17 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 // arrest (remand).
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
-// foretells reports whether the headline of earlier is a statement of
-// what is to come, or dates its own event by one to come whose action
-// later's headline tells (eveActions), and that of later tells an act by
-// its actors, or between the two sides ("US sanctions 37 suppliers of
-// Russia's arms industry"), and is no such statement (forecastMiss). A
-// call "ahead of embassy talks" is not cut against the next morning's
-// word on the call, which tells no talks.
-func foretells(earlier, later *features) bool {
-	return (earlier.titleForecast || earlier.eveActions&later.titleActions != 0) && !later.titleForecast && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
+// foretells reports whether the headline of earlier, published hours
+// before later, is a statement of what is to come, or dates its own
+// event by one to come whose action later's headline tells (eveActions),
+// or names a day that later comes on (dayCame), and that of later tells
+// an act by its actors, or between the two sides ("US sanctions 37
+// suppliers of Russia's arms industry"), and is no such statement
+// (forecastMiss). A call "ahead of embassy talks" is not cut against the
+// next morning's word on the call, which tells no talks, nor the call
+// that set a meeting «в Астане 25 апреля» against its next-day reports.
+func foretells(earlier, later *features, hours float64) bool {
+	return (earlier.titleForecast || earlier.eveActions&later.titleActions != 0 || dayCame(earlier, hours)) && !later.titleForecast && later.hoursToDate == 0 && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
 }
 
 // drillsOther reports whether a's headline tells an exercise of at most
@@ -1029,4 +1035,12 @@ func drillsOther(a, b *features) bool {
 // or Kyiv (ukraineNames).
 func thirdParty(a, b *features) bool {
 	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
+}
+
+// dayCame reports whether a report published hours after one whose
+// headline names a day ahead (hoursToDate) comes on that day or after it,
+// less half a day for the time zones: the act it tells is the one the
+// earlier headline dated, not the earlier report's own.
+func dayCame(earlier *features, hours float64) bool {
+	return earlier.hoursToDate > 0 && hours >= earlier.hoursToDate-12
 }

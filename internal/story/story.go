@@ -138,6 +138,7 @@ func New(opts Options) *Grouper {
 	g.x.noPlaceAdj = g.p.noPlaceAdjectives
 	g.x.locative = g.p.locative
 	g.x.nearNames = g.p.nearNames
+	g.x.dates = g.p.dates
 	g.x.openingNames = g.p.openingNames
 	g.x.homecoming = g.p.homecoming
 	g.x.remand = g.p.remand
