@@ -872,16 +872,25 @@ func TestDayAhead(t *testing.T) {
 	// no day.
 	date := Report{Lang: "ru", Title: "Захарова: Лавров встретится с госсекретарем США в Нью-Йорке 23 сентября", Text: "Министр иностранных дел России и госсекретарь США встретятся на полях Генассамблеи ООН, сообщила официальный представитель МИД.", Published: at}
 	meeting := Report{Lang: "en", Title: "Lavrov, U.S. secretary of state meet in New York", Text: "Russia's foreign minister and the U.S. secretary of state met on the sidelines of the UN General Assembly.", Published: at.Add(64 * time.Hour)}
+	// The opening of a group's session names no action the lists know,
+	// but it is the news of the day the dates were given for; a word on
+	// it that day is what someone said, and is not cut.
+	dates := Report{Lang: "ru", Title: "Рябков: рабочая группа России и США по верификации соберется в Женеве 22–23 сентября", Text: "Эксперты обсудят инспекции по будущему договору о стратегических вооружениях.", Published: at}
+	opening := Report{Lang: "ru", Title: "В Женеве начала работу группа России и США по верификации будущего договора", Text: "Эксперты двух стран обсуждают инспекции по будущему договору о стратегических вооружениях.", Published: at.Add(40 * time.Hour)}
+	word := Report{Lang: "ru", Title: "Рябков: группа по верификации в Женеве работает в деловой атмосфере", Text: "Эксперты России и США обсуждают инспекции по будущему договору.", Published: at.Add(40 * time.Hour)}
 	for _, tt := range []struct {
 		name  string
+		a, b  Report
 		hours float64
 		cut   bool
 	}{
-		{"the meeting on the day the statement named", 64, true},
-		{"a meeting a day and a half before it", 30, false},
+		{"the meeting on the day the statement named", meeting, date, 64, true},
+		{"a meeting a day and a half before it", meeting, date, 30, false},
+		{"the group's opening on the day given for it", opening, dates, 40, true},
+		{"a word on the group that day", word, dates, 40, false},
 	} {
-		meeting.Published = at.Add(time.Duration(tt.hours) * time.Hour)
-		on, off, _, _ := rereadScores(func(p *params) { p.dates = false }, meeting, date, tt.hours)
+		tt.a.Published = at.Add(time.Duration(tt.hours) * time.Hour)
+		on, off, _, _ := rereadScores(func(p *params) { p.dates = false }, tt.a, tt.b, tt.hours)
 		if cut := on < off; cut != tt.cut || off == 0 {
 			t.Errorf("%s: %.3f with the dates, %.3f without; want cut %v", tt.name, on, off, tt.cut)
 		}

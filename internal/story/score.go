@@ -1005,16 +1005,27 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
 
 // foretells reports whether the headline of earlier, published hours
-// before later, is a statement of what is to come, or dates its own
-// event by one to come whose action later's headline tells (eveActions),
-// or names a day that later comes on (dayCame), and that of later tells
-// an act by its actors, or between the two sides ("US sanctions 37
-// suppliers of Russia's arms industry"), and is no such statement
-// (forecastMiss). A call "ahead of embassy talks" is not cut against the
-// next morning's word on the call, which tells no talks, nor the call
-// that set a meeting «в Астане 25 апреля» against its next-day reports.
+// before later, tells of what is to come that later's tells happened
+// (forecastMiss). Later's headline must name its actors, or the two
+// sides ("US sanctions 37 suppliers of Russia's arms industry"), and be
+// no statement of what is to come itself. Earlier's is cut against it
+// when it is a statement of what is to come, or dates its own event by
+// one to come whose action later's headline tells (eveActions), and
+// later's tells an act; or when it names a day that later comes on
+// (dayCame), and later's tells the day's news, not what someone said:
+// «В Женеве начала работу группа…» names no action the lists know, but
+// it is the day Ryabkov gave. A call "ahead of embassy talks" is not cut
+// against the next morning's word on the call, which tells no talks, nor
+// the call that set a meeting «в Астане 25 апреля» against its next-day
+// reports.
 func foretells(earlier, later *features, hours float64) bool {
-	return (earlier.titleForecast || earlier.eveActions&later.titleActions != 0 || dayCame(earlier, hours)) && !later.titleForecast && later.hoursToDate == 0 && later.titleActions != 0 && (namesActors(later) || later.titleSides == bothSides)
+	if later.titleForecast || later.hoursToDate > 0 || !namesActors(later) && later.titleSides != bothSides {
+		return false
+	}
+	if dayCame(earlier, hours) {
+		return later.titleActions != 0 || !later.titleStatement
+	}
+	return later.titleActions != 0 && (earlier.titleForecast || earlier.eveActions&later.titleActions != 0)
 }
 
 // drillsOther reports whether a's headline tells an exercise of at most
