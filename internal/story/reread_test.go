@@ -6,21 +6,12 @@ import (
 )
 
 // rereadScores scores a against b, published hours after b, with the
-// shipped settings and with off applied, each reading the reports itself,
-// and gives the probability the shipped model's veto gives the pair under
-// each.
+// shipped settings and with off applied (pairScores), and gives the
+// probability the shipped model's veto gives the pair under each.
 func rereadScores(off func(*params), a, b Report, hours float64) (on, without, probOn, probWithout float64) {
-	p := defaultParams
-	off(&p)
-	score := func(g *Grouper) (float64, float64) {
-		var wa, wb weighted
-		g.weigh(g.x.features(a), &wa)
-		g.weigh(g.x.features(b), &wb)
-		ev := g.gather(&wa, &wb)
-		return g.assess(&wa, &wb, &ev, hours)
-	}
-	on, probOn = score(New(Options{}))
-	without, probWithout = score(New(Options{p: &p}))
+	with, withOut := cutGroupers(off)
+	on, probOn = assessPair(with, a, b, hours)
+	without, probWithout = assessPair(withOut, a, b, hours)
 	return on, without, probOn, probWithout
 }
 
