@@ -90,6 +90,13 @@ type features struct {
 	// titleThird is whether the headline names a third country
 	// (thirdCountries).
 	titleThird bool
+	// titleThirdFirst is whether a third country's name is one of the
+	// headline's first two words, the subject of its verb or its
+	// subject's owner («Минэкономики Киргизии проверит…») (reactions).
+	titleThirdFirst bool
+	// titleThirdNames are the keys of the third countries' names the
+	// headline gives (feat.third).
+	titleThirdNames []string
 	// titleUkraine is whether the headline opens with Ukraine or Kyiv,
 	// the subject of its verb (thirdParty).
 	titleUkraine bool
@@ -318,6 +325,7 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 		p.stems[i] = stem(w.lower, w.cyr)
 		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) {
 			f.titleThird = true
+			f.titleThirdFirst = f.titleThirdFirst || i < 2
 		}
 		if title && appealWords[w.lower] {
 			f.titleAppeal = true
@@ -438,8 +446,8 @@ func (p *fieldPass) aliasNames() {
 		}
 		p.addSpeaker(i, key)
 		ukraine := x.aliases.ukraine[id]
-		if (ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) })) && !slices.Contains(x.thirdNames, key) {
-			x.thirdNames = append(x.thirdNames, key)
+		if ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) {
+			p.addThird(key)
 		}
 		if title && i == 0 && ukraine {
 			f.titleUkraine = true
@@ -561,6 +569,18 @@ func (p *fieldPass) wordsAndNames() {
 	}
 }
 
+// addThird notes key as a third country's name (feat.third), and as one
+// the headline gives.
+func (p *fieldPass) addThird(key string) {
+	x := p.x
+	if !slices.Contains(x.thirdNames, key) {
+		x.thirdNames = append(x.thirdNames, key)
+	}
+	if p.title {
+		p.f.titleThirdNames = addOnce(p.f.titleThirdNames, key)
+	}
+}
+
 // name reads the name at ws[i], which no table knows, and what the
 // headline says it is: who, where, or neither.
 func (p *fieldPass) name(i int) {
@@ -571,8 +591,8 @@ func (p *fieldPass) name(i int) {
 	}
 	key := string(kindName) + k
 	p.addSpeaker(i, key)
-	if isThirdCountry(ws[i].lower) && !slices.Contains(x.thirdNames, key) {
-		x.thirdNames = append(x.thirdNames, key)
+	if isThirdCountry(ws[i].lower) {
+		p.addThird(key)
 	}
 	w := p.weight
 	switch {

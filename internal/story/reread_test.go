@@ -132,3 +132,49 @@ func TestCommentaryNames(t *testing.T) {
 		}
 	}
 }
+
+// An act and the answers to it are one story, though each answer names
+// its speaker and the act's headline names someone else: read after the
+// model, two headlines that name one action, one of them a statement that
+// names no one but who made it, give no people to differ on. A statement
+// of a meeting, a statement of what is to come and a third country's own
+// act keep their people apart.
+func TestReactions(t *testing.T) {
+	expels := Report{Lang: "en", Title: "US expels Russian diplomat Sokolov over approach to defence engineer", Text: "The State Department declared Ilya Sokolov, a second secretary of Russia's embassy in Washington persona non grata and gave him three days to leave, after the FBI said he had sought missile data from an engineer in Ohio."}
+	ambassador := Report{Lang: "ru", Title: "Дарчиев назвал высылку российского дипломата из США недружественным шагом", Text: "Посол России в США Александр Дарчиев назвал решение Госдепартамента выслать второго секретаря посольства недружественным шагом и отверг обвинения ФБР."}
+	spokeswoman := Report{Lang: "ru", Title: "Захарова пообещала ответить на высылку российского дипломата из США", Text: "Официальный представитель МИД России Мария Захарова заявила, что Москва ответит на высылку второго секретаря посольства в Вашингтоне."}
+	forecast := Report{Lang: "ru", Title: "Захарова: новых высылок американских дипломатов пока не планируется", Text: "Официальный представитель МИД России Мария Захарова заявила, что Москва пока не планирует высылать американских дипломатов."}
+	sanctions := Report{Lang: "en", Title: "US sanctions Altyn Logistic, eight other suppliers of Russian drone parts", Text: "The Treasury Department imposed sanctions on Altyn Logistic and eight other companies in Kyrgyzstan and China that it said shipped navigation modules to Russian drone makers."}
+	answer := Report{Lang: "ru", Title: "Захарова назвала новые санкции США против поставщиков дронов давлением", Text: "Официальный представитель МИД России Мария Захарова назвала санкции Минфина США против поставщиков деталей для дронов давлением на третьи страны."}
+	review := Report{Lang: "ru", Title: "Минэкономики Киргизии проверит компании из санкционного списка США", Text: "Министерство экономики Киргизии проверит три компании, попавшие под санкции Минфина США, и при нарушениях отзовет их лицензии на экспорт."}
+	talks := Report{Lang: "ru", Title: "Рябков назвал консультации с США в Женеве полезными", Text: "Замглавы МИД России Сергей Рябков назвал полезными консультации с американской делегацией в Женеве."}
+	envoy := Report{Lang: "en", Title: "Dmitriev calls talks with US envoy in Miami constructive", Text: "Kirill Dmitriev said his talks with the US special envoy in Miami were constructive and would continue next month."}
+	checkLifts(t, func(p *params) { p.reactions = false }, []liftCase{
+		{"the ambassador's answer and the act", ambassador, expels, true},
+		{"two officials' answers", spokeswoman, ambassador, true},
+		{"a statement of what is to come and the act", forecast, expels, false},
+		{"the spokeswoman's answer and the sanctions", answer, sanctions, true},
+		{"the spokeswoman's answer and Kyrgyzstan's review", review, answer, false},
+		{"two statements of two meetings", envoy, talks, false},
+	})
+}
+
+// A third country's statement of what it will do is its own news, not
+// the event whose sides it names: cut, after the model, against a report
+// that does not name the country. Its statement of what it did, and a
+// report that names it, are left as they were.
+func TestThirdFirst(t *testing.T) {
+	sanctions := Report{Lang: "en", Title: "US sanctions optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies that it said supplied thermal sights and lenses to Russian arms plants."}
+	maker := Report{Lang: "en", Title: "Belarus lens maker shrugs off US sanctions, says exports to Russia will go on", Text: "A state-owned optics plant in Minsk said it had no assets in the United States and would keep supplying Russian customers."}
+	belarus := Report{Lang: "en", Title: "US sanctions Belarusian and Chinese optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies in Belarus and China that it said supplied thermal sights to Russian arms plants."}
+	talks := Report{Lang: "ru", Title: "В Женеве начались консультации России и США по стратегической стабильности", Text: "Делегации России и США начали в Женеве консультации по стратегической стабильности, сообщили в МИД России."}
+	offer := Report{Lang: "en", Title: "Switzerland says it is ready to host a US-Russia summit in Geneva", Text: "Switzerland's foreign minister said Bern was ready to host a meeting of the Russian and US presidents in Geneva at short notice."}
+	broker := Report{Lang: "en", Title: "Serbia's president says he helped broker US-Russia prisoner swap", Text: "Serbia's president said Belgrade had offered its airport and security services for the exchange of two prisoners."}
+	swap := Report{Lang: "ru", Title: "ФСБ: Россия и США провели обмен заключенными в Белграде", Text: "Россия и США провели в Белграде обмен заключенными, сообщили в ФСБ."}
+	checkTimedCuts(t, func(p *params) { p.thirdFirst = false }, []timedCut{
+		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
+		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, false},
+		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
+		{"Serbia's account of the swap", broker, swap, 4, false},
+	})
+}

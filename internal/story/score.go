@@ -232,6 +232,19 @@ type params struct {
 	// designations reads a headline's figures that number an aircraft or
 	// a ship as no figures to differ on (reread).
 	designations bool
+	// reactions reads two headlines that name one action, one of them
+	// a statement that names no one but who made it, as giving no people
+	// to differ on (reread): "US expels Russian diplomat…" and «Дарчиев
+	// назвал высылку российского дипломата…» are an act and the answer
+	// to it, and two officials' answers to one act are one story.
+	reactions bool
+	// thirdFirst cuts by thirdMiss, after the model, two reports one of
+	// whose headlines opens with a third country the other does not name
+	// and tells of its act or of what it will do: "Armenia to check
+	// firms named in new US sanctions" and "Turkey ready to host
+	// US-Russia summit" are third parties' own news whatever the sides'
+	// names they share with the event they follow.
+	thirdFirst bool
 	// dates reads a headline that names a day ahead as a statement of
 	// what is to come on that day (features.hoursToDate, foretells).
 	dates bool
@@ -318,6 +331,8 @@ var defaultParams = params{
 	namelessLead:    2,
 	commentaryNames: true,
 	designations:    true,
+	reactions:       true,
+	thirdFirst:      true,
 	dates:           true,
 	commentaryWords: 5,
 	meetingSpan:     24,
@@ -609,6 +624,9 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.drillsApart(a, b) {
 		cut *= g.p.drillsMiss
 	}
+	if g.p.thirdFirst && (thirdActs(a.f, b.f) || thirdActs(b.f, a.f)) {
+		cut *= g.p.thirdMiss
+	}
 	if !g.p.modelled() {
 		return hand * cut, 0
 	}
@@ -772,7 +790,8 @@ func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 	sk, nk := kindIndex(kindSea), kindIndex(kindName)
 	seas := ev.dot[sk] > 0
 	designations := g.p.designations && ev.differ[headFigure] && (onlyDesignations(a.f) || onlyDesignations(b.f))
-	if !seas && !designations {
+	reactions := g.p.reactions && ev.differ[headWho] && (answers(a.f, b.f) || answers(b.f, a.f))
+	if !seas && !designations && !reactions {
 		return nil
 	}
 	r := &g.rereading
@@ -795,7 +814,34 @@ func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 	if designations {
 		r.ev.differ[headFigure] = false
 	}
+	if reactions {
+		r.ev.differ[headWho] = false
+	}
 	return r
+}
+
+// answers reports whether a's headline is an answer to b's act or to the
+// act b answers too (reactions): both name one action, not a meeting or
+// a call, and a's is a statement that names no one but who made it;
+// unless b's tells of a third country's own act, opening with it:
+// «Минэкономики Киргизии проверит компании из санкционного списка США»
+// is Kyrgyzstan's act, not the sanctions', where "Russia frees American
+// in swap brokered by Qatar" is the swap.
+func answers(a, b *features) bool {
+	return a.titleActions&b.titleActions != 0 && (a.titleActions|b.titleActions)&encounterActions == 0 && speakersOnly(a) && !a.titleForecast && (!b.titleThirdFirst || b.titleStatement && !b.titleForecast)
+}
+
+// thirdActs reports whether a's headline opens with a third country
+// that b does not name, and tells of its act or of what it will do, not
+// what it said of someone else's (params.thirdFirst).
+func thirdActs(a, b *features) bool {
+	return a.titleThirdFirst && a.titleForecast && slices.ContainsFunc(a.titleThirdNames, func(k string) bool { return !b.has(k) })
+}
+
+// speakersOnly reports whether f's headline tells what someone said and
+// names no one as who but those who said it.
+func speakersOnly(f *features) bool {
+	return f.titleStatement && len(f.heads[headWho]) > 0 && !slices.ContainsFunc(f.heads[headWho], func(k string) bool { return !slices.Contains(f.titleSpeakers, k) })
 }
 
 // onlyDesignations reports whether every figure f's headline gives is a
@@ -1003,6 +1049,11 @@ var justiceActions, swapAction = actionBits("court", "arrest", "charges"), actio
 // (homecoming); courtAction and arrestAction those of a court and of an
 // arrest (remand).
 var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits("court"), actionBits("arrest")
+
+// encounterActions are the actions of people meeting or talking: who
+// speaks of a meeting or a call took part in it, and two such statements
+// by different people are two encounters as often as one (reactions).
+var encounterActions = actionBits("meeting", "call", "session")
 
 // foretells reports whether the headline of earlier, published hours
 // before later, tells of what is to come that later's tells happened
