@@ -92,10 +92,11 @@ type features struct {
 	titleThird bool
 	// titleThirdFirst is whether a third country's name is one of the
 	// headline's first two words, the subject of its verb or its
-	// subject's owner («Минэкономики Киргизии проверит…») (reactions).
+	// subject's owner («Минэкономики Киргизии проверит…») (answers,
+	// thirdForetells).
 	titleThirdFirst bool
 	// titleThirdNames are the keys of the third countries' names the
-	// headline gives (feat.third).
+	// headline gives (feat.third, thirdForetells).
 	titleThirdNames []string
 	// titleUkraine is whether the headline opens with Ukraine or Kyiv,
 	// the subject of its verb (thirdParty).

@@ -240,10 +240,11 @@ type params struct {
 	reactions bool
 	// thirdFirst cuts by thirdMiss, after the model, two reports one of
 	// whose headlines opens with a third country the other does not name
-	// and tells of its act or of what it will do: "Armenia to check
-	// firms named in new US sanctions" and "Turkey ready to host
-	// US-Russia summit" are third parties' own news whatever the sides'
-	// names they share with the event they follow.
+	// and tells what is to come (thirdForetells): "Turkey ready to host
+	// US-Russia summit" and "Belarus optics maker shrugs off US
+	// sanctions, says deliveries will continue" are third parties' own
+	// news whatever the sides' names they share with the event they
+	// follow.
 	thirdFirst bool
 	// dates reads a headline that names a day ahead as a statement of
 	// what is to come on that day (features.hoursToDate, foretells).
@@ -596,12 +597,12 @@ func (g *Grouper) combine(a, b *weighted, ev *evidence, hours float64) float64 {
 // (0 without the veto).
 func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, prob float64) {
 	modelHand := g.handScore(a, b, ev, hours)
-	// The seas and the designations (reread) and a meeting of more than
-	// a day (meetingHours) move the hand-set score alone: the model reads
-	// the reports, the time as published and the score as it was fitted
-	// on them, so that its veto judges every pair as it was fitted to
-	// (refitted, it moves sets none of them touch; docs/digest.md, "The
-	// pair score").
+	// The seas, the designations and the answers (reread) and a meeting
+	// of more than a day (meetingHours) move the hand-set score alone:
+	// the model reads the reports, the time as published and the score
+	// as it was fitted on them, so that its veto judges every pair as it
+	// was fitted to (refitted, it moves sets none of them touch;
+	// docs/digest.md, "The pair score").
 	hand := modelHand
 	clock := g.meetingHours(a.f, b.f, ev, hours)
 	if r := g.reread(a, b, ev); r != nil {
@@ -624,7 +625,7 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.drillsApart(a, b) {
 		cut *= g.p.drillsMiss
 	}
-	if g.p.thirdFirst && (thirdActs(a.f, b.f) || thirdActs(b.f, a.f)) {
+	if g.thirdFirstApart(a, b) {
 		cut *= g.p.thirdMiss
 	}
 	if !g.p.modelled() {
@@ -784,8 +785,10 @@ type rereading struct {
 // морем» and "over the Barents Sea", which Key does not meet), a
 // headline's spelling of a sea agrees with the other report's naming it,
 // and a headline whose only figures number an aircraft or a ship
-// ("МиГ-31", "RC-135") gives no figure to differ on. nil when none
-// applies, and the pair is read as the model reads it.
+// ("МиГ-31", "RC-135") gives no figure to differ on, and an answer to an
+// act gives no people to differ on with the act or another answer to it
+// (answers). nil when none applies, and the pair is read as the model
+// reads it.
 func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 	sk, nk := kindIndex(kindSea), kindIndex(kindName)
 	seas := ev.dot[sk] > 0
@@ -821,20 +824,23 @@ func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 }
 
 // answers reports whether a's headline is an answer to b's act or to the
-// act b answers too (reactions): both name one action, not a meeting or
-// a call, and a's is a statement that names no one but who made it;
-// unless b's tells of a third country's own act, opening with it:
-// «Минэкономики Киргизии проверит компании из санкционного списка США»
-// is Kyrgyzstan's act, not the sanctions', where "Russia frees American
-// in swap brokered by Qatar" is the swap.
+// act b answers too (reactions): both name one action and neither a
+// meeting, a call or a session (encounterActions), and a's is a
+// statement that names no one but who made it and does not tell what is
+// to come; unless b's opens with a third country and tells its own act
+// or what it will do: «Минэкономики Киргизии проверит компании из
+// санкционного списка США» is Kyrgyzstan's act, not the sanctions',
+// where "Russia frees American in swap brokered by Qatar" is the swap.
 func answers(a, b *features) bool {
 	return a.titleActions&b.titleActions != 0 && (a.titleActions|b.titleActions)&encounterActions == 0 && speakersOnly(a) && !a.titleForecast && (!b.titleThirdFirst || b.titleStatement && !b.titleForecast)
 }
 
-// thirdActs reports whether a's headline opens with a third country
-// that b does not name, and tells of its act or of what it will do, not
-// what it said of someone else's (params.thirdFirst).
-func thirdActs(a, b *features) bool {
+// thirdForetells reports whether a's headline opens with a third
+// country that b does not name and tells what is to come
+// (params.thirdFirst). A third country's acts are left to thirdMiss: cut
+// so, they part the events a third country acts in (an extradition from
+// Cyprus, whose Russian reports name «Кипр», which Key does not meet).
+func thirdForetells(a, b *features) bool {
 	return a.titleThirdFirst && a.titleForecast && slices.ContainsFunc(a.titleThirdNames, func(k string) bool { return !b.has(k) })
 }
 
@@ -902,6 +908,10 @@ func (g *Grouper) thirdApart(a, b *weighted, ev *evidence) bool {
 
 func (g *Grouper) drillsApart(a, b *weighted) bool {
 	return g.p.drillsMiss != 1 && (drillsOther(a.f, b.f) || drillsOther(b.f, a.f))
+}
+
+func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
+	return g.p.thirdFirst && (thirdForetells(a.f, b.f) || thirdForetells(b.f, a.f))
 }
 
 func (g *Grouper) statementApart(a, b *weighted) bool {
