@@ -169,12 +169,14 @@ func TestThirdFirst(t *testing.T) {
 	belarus := Report{Lang: "en", Title: "US sanctions Belarusian and Chinese optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies in Belarus and China that it said supplied thermal sights to Russian arms plants."}
 	talks := Report{Lang: "ru", Title: "В Женеве начались консультации России и США по стратегической стабильности", Text: "Делегации России и США начали в Женеве консультации по стратегической стабильности, сообщили в МИД России."}
 	offer := Report{Lang: "en", Title: "Switzerland says it is ready to host a US-Russia summit in Geneva", Text: "Switzerland's foreign minister said Bern was ready to host a meeting of the Russian and US presidents in Geneva at short notice."}
+	president := Report{Lang: "en", Title: "Swiss president says Geneva ready to host Putin and US president", Text: "The president of the Swiss Confederation said the city could host the two leaders at short notice."}
 	broker := Report{Lang: "en", Title: "Serbia's president says he helped broker US-Russia prisoner swap", Text: "Serbia's president said Belgrade had offered its airport and security services for the exchange of two prisoners."}
 	swap := Report{Lang: "ru", Title: "ФСБ: Россия и США провели обмен заключенными в Белграде", Text: "Россия и США провели в Белграде обмен заключенными, сообщили в ФСБ."}
 	checkTimedCuts(t, func(p *params) { p.thirdFirst = false }, []timedCut{
 		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
 		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, false},
 		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
+		{"the Swiss president's offer and talks in Geneva", president, talks, 4, true},
 		{"Serbia's account of the swap", broker, swap, 4, false},
 	})
 }

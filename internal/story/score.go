@@ -240,11 +240,11 @@ type params struct {
 	reactions bool
 	// thirdFirst cuts by thirdMiss, after the model, two reports one of
 	// whose headlines opens with a third country the other does not name
-	// and tells what is to come (thirdForetells): "Turkey ready to host
-	// US-Russia summit" and "Belarus optics maker shrugs off US
-	// sanctions, says deliveries will continue" are third parties' own
-	// news whatever the sides' names they share with the event they
-	// follow.
+	// and tells what is to come (thirdForetells): "Swiss president says
+	// Geneva ready to host Putin and US president" and "Belarus optics
+	// maker shrugs off US sanctions, says deliveries will continue" are
+	// third parties' own news whatever the sides' names they share with
+	// the event they follow.
 	thirdFirst bool
 	// dates reads a headline that names a day ahead as a statement of
 	// what is to come on that day (features.hoursToDate, foretells).
