@@ -152,8 +152,10 @@ type features struct {
 	seaSpellings []seaSpelling
 	// designations are the headline's figures that number an aircraft, a
 	// ship or a missile ("МиГ-31", "RC-135"): a name, not a figure of
-	// the event.
+	// the event. plainFigures are those it gives on their own, which may
+	// be the same number («Су-35 … в 35 метрах»).
 	designations []string
+	plainFigures []string
 	// openingName is the key of the word that opens the headline as a
 	// commentary's does, read as a name but not yet as who the headline
 	// names (extractor.openingNames).
@@ -535,6 +537,8 @@ func (p *fieldPass) wordsAndNames() {
 					f.addHead(headFigure, key)
 					if w.joined {
 						f.designations = addOnce(f.designations, key)
+					} else {
+						f.plainFigures = addOnce(f.plainFigures, key)
 					}
 				}
 			}

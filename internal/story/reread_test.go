@@ -90,6 +90,18 @@ func TestDesignations(t *testing.T) {
 			t.Errorf("%q: designations %v, want %v", title, got, want)
 		}
 	}
+	// A headline that gives a designation's number on its own too has a
+	// figure of the event.
+	for title, want := range map[string]bool{
+		"Су-35 сопроводил американский самолет-разведчик":                  true,
+		"Су-35 прошел в 35 метрах от американского самолета-разведчика":    false,
+		"Су-35 прошел в 30 метрах от американского самолета-разведчика":    false,
+		"МиГ-31 и Су-35 сопроводили американский самолет-разведчик RC-135": true,
+	} {
+		if got := onlyDesignations(g.x.features(Report{Title: title})); got != want {
+			t.Errorf("%q: only designations %v, want %v", title, got, want)
+		}
+	}
 	escort := Report{Lang: "ru", Title: "Су-35 сопроводил американский самолет-разведчик над Охотским морем", Text: "Дежурный истребитель поднимался для перехвата самолета-разведчика над акваторией Охотского моря, сообщило Минобороны России."}
 	commentary := Report{Lang: "ru", Title: "Двенадцать метров над Охотским", Text: "Эпизод с разведчиком у Камчатки показывает, что каналы предупреждения инцидентов работают с перебоями."}
 	expelled := Report{Lang: "ru", Title: "Россия вышлет 12 американских дипломатов", Text: "МИД России объявил персонами нон грата американских дипломатов в ответ на высылку из США."}

@@ -851,9 +851,11 @@ func speakersOnly(f *features) bool {
 }
 
 // onlyDesignations reports whether every figure f's headline gives is a
-// designation.
+// designation, and never given on its own.
 func onlyDesignations(f *features) bool {
-	return len(f.designations) == len(f.heads[headFigure])
+	return !slices.ContainsFunc(f.heads[headFigure], func(k string) bool {
+		return !slices.Contains(f.designations, k) || slices.Contains(f.plainFigures, k)
+	})
 }
 
 // seaAgree is agreeHeads for the seas: bit h when a name of one
