@@ -204,6 +204,11 @@ func sharesAny(a, b []string) bool {
 	return slices.ContainsFunc(a, func(k string) bool { return slices.Contains(b, k) })
 }
 
+// containsAll reports whether every key of b is one of a's.
+func containsAll(a, b []string) bool {
+	return !slices.ContainsFunc(b, func(k string) bool { return !slices.Contains(a, k) })
+}
+
 // has reports whether f has the feature key.
 func (f *features) has(key string) bool {
 	_, ok := slices.BinarySearchFunc(f.feats, key, func(ft feat, k string) int { return strings.Compare(ft.key, k) })

@@ -832,7 +832,10 @@ func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 // санкционного списка США» is Kyrgyzstan's act, not the sanctions',
 // where "Russia frees American in swap brokered by Qatar" is the swap.
 func answers(a, b *features) bool {
-	return a.titleActions&b.titleActions != 0 && (a.titleActions|b.titleActions)&encounterActions == 0 && speakersOnly(a) && !a.titleForecast && (!b.titleThirdFirst || b.titleStatement && !b.titleForecast)
+	oneAct := a.titleActions&b.titleActions != 0 && (a.titleActions|b.titleActions)&encounterActions == 0
+	answer := speakersOnly(a) && !a.titleForecast
+	thirdsOwn := b.titleThirdFirst && (!b.titleStatement || b.titleForecast)
+	return oneAct && answer && !thirdsOwn
 }
 
 // thirdForetells reports whether a's headline opens with a third
@@ -847,7 +850,7 @@ func thirdForetells(a, b *features) bool {
 // speakersOnly reports whether f's headline tells what someone said and
 // names no one as who but those who said it.
 func speakersOnly(f *features) bool {
-	return f.titleStatement && len(f.heads[headWho]) > 0 && !slices.ContainsFunc(f.heads[headWho], func(k string) bool { return !slices.Contains(f.titleSpeakers, k) })
+	return f.titleStatement && len(f.heads[headWho]) > 0 && containsAll(f.titleSpeakers, f.heads[headWho])
 }
 
 // onlyDesignations reports whether every figure f's headline gives is a
