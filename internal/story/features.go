@@ -104,6 +104,11 @@ type features struct {
 	// titleAppeal is whether the headline tells of a call on someone to
 	// act (appealWords, thirdParty).
 	titleAppeal bool
+	// titleGoodOffices is whether the headline tells of a mediator, or
+	// of thanks («Песков поблагодарил Катар за посредничество в обмене
+	// с США»): a third country it names helped the sides' act rather
+	// than acted on its own (goodOfficesPrefixes, thirdPaired).
+	titleGoodOffices bool
 	// titleSides says which sides (sideNames) the headline names: none,
 	// americanSide, russianSide or both ("US sanctions suppliers of
 	// Russia's arms industry").
@@ -121,6 +126,11 @@ type features struct {
 	// by, the one it comes ahead of (eveOf): a report of that event,
 	// hours or days later, tells another event than this one (foretells).
 	eveActions uint32
+	// callsMeeting is whether the headline tells a call that discussed
+	// a meeting and names a place, which is the meeting's: a call has
+	// none («Лавров и Рубио обсудили по телефону консультации в Женеве»)
+	// (extractor.callPlaces, foretells).
+	callsMeeting bool
 	// hoursToDate is, when the headline names a day one to sixty days
 	// after the report's own («встретится в Нью-Йорке 23 сентября»,
 	// "set June 23 summit"), the hours from the report to that day's
@@ -228,6 +238,7 @@ type extractor struct {
 	locative    bool // names after "in" and "в" are places (see inPlace)
 	nearNames   bool // note who follows «над», «у», «из» (see nearName)
 	dates       bool // read the day a headline names ahead (dayAhead)
+	callPlaces  bool // read a call's place as the meeting's it discussed (features.callsMeeting)
 	// openingNames reads a word that opens a headline as a commentary's
 	// does (opensCommentary) as a name, but as who the headline names only
 	// when the report names it again (a second count of its name, from a
@@ -260,6 +271,9 @@ func (x *extractor) features(r Report) *features {
 	tf := map[string]float64{}
 	x.thirdNames = x.thirdNames[:0]
 	x.field(r.Title, x.titleWeight, tf, f, true, r.Published)
+	if x.callPlaces {
+		f.callsMeeting = f.titleActions&callAction != 0 && f.titleActions&meetingAction != 0 && len(f.heads[headWhere]) > 0
+	}
 	x.field(r.Text, 1, tf, f, false, r.Published)
 	if f.openingName != "" && tf[f.openingName] > x.titleWeight {
 		// Named again in the report: who the headline names.
@@ -337,6 +351,9 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 		}
 		if title && appealWords[w.lower] {
 			f.titleAppeal = true
+		}
+		if title && hasAnyPrefix(w.lower, goodOfficesPrefixes) {
+			f.titleGoodOffices = true
 		}
 		if title && leftOut(ws, i) {
 			f.titleLeftOut = true

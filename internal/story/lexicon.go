@@ -167,6 +167,13 @@ var ukraineNames = []string{"Украина", "Киев"}
 // (thirdParty).
 var appealWords = wordSet(`urge urges urged призвал призвала призвали призывает призывают`)
 
+// goodOfficesPrefixes tell of a mediator's help or of thanks for it: a
+// third country a headline names beside one side and such a word
+// brokered or hosted the sides' act ("Russia frees American in
+// Saudi-brokered swap", «Песков поблагодарил ОАЭ за посредничество в
+// обмене с США») rather than acted with that side (thirdPaired).
+var goodOfficesPrefixes = []string{"mediat", "broker", "thank", "посредни", "благодар", "поблагодар", "содейств"}
+
 // americanNames are the names of sideNames that stand for the American
 // side; the others stand for the Russian.
 var americanNames = []string{"США", "Вашингтон", "Белый дом"}

@@ -174,7 +174,9 @@ func TestReactions(t *testing.T) {
 // A third country's statement of what it will do is its own news, not
 // the event whose sides it names: cut, after the model, against a report
 // that does not name the country. Its statement of what it did, and a
-// report that names it, are left as they were.
+// report that names it, are left as they were. The Swiss president's
+// offer names one side too, so the cut of a third country beside one
+// side (TestThirdPair), which comes to the same, is switched off with it.
 func TestThirdFirst(t *testing.T) {
 	sanctions := Report{Lang: "en", Title: "US sanctions optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies that it said supplied thermal sights and lenses to Russian arms plants."}
 	maker := Report{Lang: "en", Title: "Belarus lens maker shrugs off US sanctions, says exports to Russia will go on", Text: "A state-owned optics plant in Minsk said it had no assets in the United States and would keep supplying Russian customers."}
@@ -184,11 +186,53 @@ func TestThirdFirst(t *testing.T) {
 	president := Report{Lang: "en", Title: "Swiss president says Geneva ready to host Putin and US president", Text: "The president of the Swiss Confederation said the city could host the two leaders at short notice."}
 	broker := Report{Lang: "en", Title: "Serbia's president says he helped broker US-Russia prisoner swap", Text: "Serbia's president said Belgrade had offered its airport and security services for the exchange of two prisoners."}
 	swap := Report{Lang: "ru", Title: "ФСБ: Россия и США провели обмен заключенными в Белграде", Text: "Россия и США провели в Белграде обмен заключенными, сообщили в ФСБ."}
-	checkTimedCuts(t, func(p *params) { p.thirdFirst = false }, []timedCut{
+	checkTimedCuts(t, func(p *params) { p.thirdFirst, p.thirdPair = false, false }, []timedCut{
 		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
 		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, false},
 		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
 		{"the Swiss president's offer and talks in Geneva", president, talks, 4, true},
 		{"Serbia's account of the swap", broker, swap, 4, false},
+	})
+}
+
+// Two pairs of countries at one venue are two events: a headline that
+// names a third country acting beside one side is cut, after the model,
+// against one that names the other side and no third country. A third
+// country thanked for its good offices helped the sides' act, and a
+// report that names the country, or names only the same side, is left as
+// it was.
+func TestThirdPair(t *testing.T) {
+	china := Report{Lang: "en", Title: "US and China hold talks on military uses of artificial intelligence in Geneva", Text: "American and Chinese officials met in Geneva for a first round of talks on the military uses of artificial intelligence, the State Department said."}
+	russia := Report{Lang: "en", Title: "US, Russian negotiators open two days of arms talks in Geneva", Text: "American and Russian delegations began two days of talks on strategic stability in Geneva, the State Department said."}
+	ryabkov := Report{Lang: "ru", Title: "Рябков прибыл в Женеву на консультации с США", Text: "Замглавы МИД России Сергей Рябков прибыл в Женеву на консультации с американской делегацией по стратегической стабильности."}
+	abstains := Report{Lang: "en", Title: "China says it will stay out of US-Russian arms talks in Geneva", Text: "China's foreign ministry said Beijing would not join the talks between the United States and Russia in Geneva."}
+	investment := Report{Lang: "ru", Title: "Россия и ОАЭ подписали в Абу-Даби соглашение о защите инвестиций", Text: "Министры экономики России и ОАЭ подписали в Абу-Даби соглашение о взаимной защите капиталовложений."}
+	swap := Report{Lang: "en", Title: "US frees Russian hacker in Abu Dhabi prisoner swap", Text: "The United States released a Russian hacker in exchange for an American teacher in Abu Dhabi, officials said."}
+	thanks := Report{Lang: "ru", Title: "Песков поблагодарил ОАЭ за посредничество в обмене с США", Text: "Пресс-секретарь президента России Дмитрий Песков поблагодарил руководство ОАЭ за посредничество в обмене заключенными с США в Абу-Даби."}
+	checkTimedCuts(t, func(p *params) { p.thirdPair = false }, []timedCut{
+		{"talks with China and talks with Russia", china, russia, 3, true},
+		{"Russia's agreement with the Emirates and the swap there", investment, swap, 3, true},
+		{"thanks to the Emirates for the swap", thanks, swap, 3, false},
+		{"China's word on the talks, which names China", abstains, china, 3, false},
+		{"talks with China and a headline that names only the United States", china, ryabkov, 3, false},
+	})
+}
+
+// A call has no place: the place its headline names is that of the
+// meeting it discussed, and a report of a meeting there a day later is
+// that meeting, told apart from the call as what the call foretold. The
+// call's other reports, a call's that names no place and a statement on
+// the meeting are left as they were.
+func TestCallPlaces(t *testing.T) {
+	call := Report{Lang: "ru", Title: "Лавров и госсекретарь США обсудили по телефону консультации в Женеве", Text: "Министр иностранных дел России Сергей Лавров и госсекретарь США обсудили по телефону предстоящие консультации по стратегической стабильности."}
+	placeless := Report{Lang: "ru", Title: "Лавров и госсекретарь США обсудили по телефону консультации по стабильности", Text: "Министр иностранных дел России Сергей Лавров и госсекретарь США обсудили по телефону предстоящие консультации по стратегической стабильности."}
+	talks := Report{Lang: "ru", Title: "В Женеве начались консультации России и США по стратегической стабильности", Text: "Делегации России и США начали в Женеве консультации по стратегической стабильности, сообщили в МИД России."}
+	wire := Report{Lang: "en", Title: "Lavrov, US secretary of state discuss Geneva talks by phone", Text: "Russian Foreign Minister Sergei Lavrov and the US secretary of state discussed upcoming strategic stability consultations in Geneva by phone."}
+	ryabkov := Report{Lang: "ru", Title: "Рябков назвал консультации с США в Женеве полезными", Text: "Замглавы МИД России Сергей Рябков назвал полезными консультации с американской делегацией в Женеве."}
+	checkTimedCuts(t, func(p *params) { p.callPlaces = false }, []timedCut{
+		{"the talks a day after the call", talks, call, 20, true},
+		{"the call's wire report", wire, call, 16, false},
+		{"the talks after a call that names no place", talks, placeless, 20, false},
+		{"a statement on the talks", ryabkov, call, 30, false},
 	})
 }

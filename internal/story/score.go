@@ -246,9 +246,20 @@ type params struct {
 	// third parties' own news whatever the sides' names they share with
 	// the event they follow.
 	thirdFirst bool
+	// thirdPair cuts by thirdMiss, after the model, two reports one of
+	// whose headlines names a third country as acting beside one side,
+	// the other's the other side and no third country (thirdPaired): "US
+	// and China hold talks on military AI in Geneva" and "US, Russian arms
+	// negotiators open two days of talks in Geneva" are two pairs of
+	// countries at one venue.
+	thirdPair bool
 	// dates reads a headline that names a day ahead as a statement of
 	// what is to come on that day (features.hoursToDate, foretells).
 	dates bool
+	// callPlaces reads the place a call's headline names as that of the
+	// meeting it discussed (features.callsMeeting): a later report of a
+	// meeting there tells the meeting, not the call (foretells).
+	callPlaces bool
 	// meetingSpan is how many hours the time factor leaves out between
 	// two reports of a meeting when either tells it lasts more than a
 	// day (features.longMeeting): the agreement that closes two days of
@@ -334,7 +345,9 @@ var defaultParams = params{
 	designations:    true,
 	reactions:       true,
 	thirdFirst:      true,
+	thirdPair:       true,
 	dates:           true,
+	callPlaces:      true,
 	commentaryWords: 5,
 	meetingSpan:     24,
 	locative:        true,
@@ -625,7 +638,7 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.drillsApart(a, b) {
 		cut *= g.p.drillsMiss
 	}
-	if g.thirdFirstApart(a, b) {
+	if g.thirdFirstApart(a, b) || g.thirdPairApart(a, b, ev) {
 		cut *= g.p.thirdMiss
 	}
 	if !g.p.modelled() {
@@ -919,6 +932,10 @@ func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
 	return g.p.thirdFirst && (thirdForetells(a.f, b.f) || thirdForetells(b.f, a.f))
 }
 
+func (g *Grouper) thirdPairApart(a, b *weighted, ev *evidence) bool {
+	return g.p.thirdPair && ev.notThird == 0 && (thirdPaired(a.f, b.f) || thirdPaired(b.f, a.f))
+}
+
 func (g *Grouper) statementApart(a, b *weighted) bool {
 	return g.p.statementMiss != 1 && otherStatement(a.f, b.f)
 }
@@ -1070,6 +1087,9 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 // by different people are two encounters as often as one (reactions).
 var encounterActions = actionBits("meeting", "call", "session")
 
+// callAction is the action of a call (features.callsMeeting).
+var callAction = actionBits("call")
+
 // foretells reports whether the headline of earlier, published hours
 // before later, tells of what is to come that later's tells happened
 // (forecastMiss). Later's headline must name its actors, or the two
@@ -1090,6 +1110,9 @@ func foretells(earlier, later *features, hours float64) bool {
 	}
 	if dayCame(earlier, hours) {
 		return later.titleActions != 0 || !later.titleStatement
+	}
+	if earlier.callsMeeting && later.titleActions&callAction == 0 && later.titleActions&meetingAction != 0 && !later.titleStatement {
+		return true
 	}
 	return later.titleActions != 0 && (earlier.titleForecast || earlier.eveActions&later.titleActions != 0)
 }
@@ -1112,6 +1135,18 @@ func drillsOther(a, b *features) bool {
 // or Kyiv (ukraineNames).
 func thirdParty(a, b *features) bool {
 	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
+}
+
+// thirdPaired reports whether a's headline names a third country
+// acting beside one side, and b's the other side and no third country,
+// and does not open with Ukraine (params.thirdPair): «Россия и ОАЭ
+// подписали в Абу-Даби соглашение о защите инвестиций» is not the swap
+// told by "US frees Russian hacker in Abu Dhabi swap". A third country
+// named as a mediator, or thanked (titleGoodOffices), helped the sides'
+// act.
+func thirdPaired(a, b *features) bool {
+	oneSide := a.titleSides == americanSide || a.titleSides == russianSide
+	return a.titleThird && oneSide && !a.titleGoodOffices && !b.titleThird && !b.titleUkraine && a.titleSides|b.titleSides == bothSides
 }
 
 // dayCame reports whether a report published hours after one whose

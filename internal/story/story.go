@@ -139,6 +139,7 @@ func New(opts Options) *Grouper {
 	g.x.locative = g.p.locative
 	g.x.nearNames = g.p.nearNames
 	g.x.dates = g.p.dates
+	g.x.callPlaces = g.p.callPlaces
 	g.x.openingNames = g.p.openingNames
 	g.x.homecoming = g.p.homecoming
 	g.x.remand = g.p.remand
