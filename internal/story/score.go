@@ -1103,7 +1103,9 @@ var callAction = actionBits("call")
 // it is the day Ryabkov gave. A call "ahead of embassy talks" is not cut
 // against the next morning's word on the call, which tells no talks, nor
 // the call that set a meeting «в Астане 25 апреля» against its next-day
-// reports.
+// reports. A call whose headline names the place of the meeting it
+// discussed (callsMeeting) foretells a later report of a meeting that
+// tells no call and is no statement.
 func foretells(earlier, later *features, hours float64) bool {
 	if later.titleForecast || later.hoursToDate > 0 || !namesActors(later) && later.titleSides != bothSides {
 		return false
