@@ -95,7 +95,12 @@ type entry struct {
 }
 
 type storyState struct {
-	id      int64
+	id int64
+	// born is the seq of the report that started the story, the
+	// earliest of the two on a merge: ties between stories go to the
+	// one that formed first, so that grouping does not depend on the ids
+	// a caller gives (a store's, in the order concurrent polls ended).
+	born    int64
 	members []*entry // in the order they were added
 }
 
@@ -273,6 +278,7 @@ func (g *Grouper) merge(a, b *storyState) {
 		m.story = a
 	}
 	a.members = append(a.members, b.members...)
+	a.born = min(a.born, b.born)
 	slices.SortFunc(a.members, func(x, y *entry) int { return cmp.Compare(x.seq, y.seq) })
 	// b may still be held where candidates were listed; its reports are
 	// a's now, and must not outlive their eviction through it.
@@ -365,7 +371,7 @@ func (g *Grouper) advance(t time.Time) time.Time {
 func (g *Grouper) insert(id int64, at time.Time, f *features, story int64) *entry {
 	s := g.stories[story]
 	if s == nil {
-		s = &storyState{id: story}
+		s = &storyState{id: story, born: g.seq + 1}
 		g.stories[story] = s
 	}
 	g.seq++
@@ -478,7 +484,7 @@ func (g *Grouper) candidates(f *features) []*storyState {
 		if c := cmp.Compare(g.shared[b], g.shared[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.id, b.id)
+		return cmp.Compare(a.born, b.born)
 	})
 	if len(out) > maxCandidates {
 		out = out[:maxCandidates]
@@ -565,7 +571,7 @@ func (g *Grouper) bestScored(keep func(*storyState) bool) (*storyState, float64)
 		if keep != nil && !keep(c.story) {
 			continue
 		}
-		if best == nil || c.score > score || c.score == score && c.story.id < best.id {
+		if best == nil || c.score > score || c.score == score && c.story.born < best.born {
 			best, score = c.story, c.score
 		}
 	}

@@ -286,3 +286,28 @@ func TestOpeningNameKeepsOut(t *testing.T) {
 		t.Errorf("the arrival scores %.4f against the commentary, %.4f when its opening word is not counted: want lower", with, without)
 	}
 }
+
+// The ids a caller gives are labels: a store gives them in the order
+// concurrent polls ended, so the same reports added in the same order
+// must form the same stories whatever their ids. Ties between stories
+// (two that score alike, or share alike with a report) go to the one
+// that formed first.
+func TestGroupingIgnoresIDs(t *testing.T) {
+	for _, name := range readSets {
+		rs := reports(loadSet(t, name))
+		want := Group(rs, Options{})
+		relabelled := slices.Clone(rs)
+		for i := range relabelled {
+			// Ids in the reverse of the order of publication.
+			relabelled[i].ID = int64(10000 - i)
+		}
+		got := Group(relabelled, Options{})
+		for i := range rs {
+			for j := i + 1; j < len(rs); j++ {
+				if same, again := want[rs[i].ID] == want[rs[j].ID], got[relabelled[i].ID] == got[relabelled[j].ID]; same != again {
+					t.Errorf("%s: reports %d and %d in one story %v with ids in publication order, %v with them reversed", name, i+1, j+1, same, again)
+				}
+			}
+		}
+	}
+}
