@@ -61,6 +61,7 @@ var ablations = []struct {
 	{"an aircraft's or a ship's number read as a figure to differ on (designations)", func(p *params) { p.designations = false }, false},
 	{"answers to one act keep their speakers apart (reactions off)", func(p *params) { p.reactions = false }, false},
 	{"no cut of a third country's statement of what it will do (thirdFirst off)", func(p *params) { p.thirdFirst = false }, false},
+	{"a third country's offer not cut as its word on what it will do is (thirdOffers off)", func(p *params) { p.thirdOffers = false }, false},
 	{"no cut of a third country acting beside one side (thirdPair off)", func(p *params) { p.thirdPair = false }, false},
 	{"a call's place not read as that of the meeting it discussed (callPlaces off)", func(p *params) { p.callPlaces = false }, false},
 	{"a commentary's names do not put first the stories that name them (commentaryNames)", func(p *params) { p.commentaryNames = false }, false},

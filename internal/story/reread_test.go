@@ -195,6 +195,19 @@ func TestThirdFirst(t *testing.T) {
 	})
 }
 
+// A third country's offer to host is its own news, as its word on what
+// it will do is: cut, after the model, against a report that does not
+// name the country, and left as it was against one that does.
+func TestThirdOffers(t *testing.T) {
+	offer := Report{Lang: "en", Title: "Austria offers Vienna for Putin's second meeting with US president", Text: "Austria's foreign minister said Vienna was ready to host the Russian and US presidents' second meeting in July."}
+	meeting := Report{Lang: "en", Title: "Lavrov and US secretary of state meet in Vienna", Text: "Russian Foreign Minister Sergei Lavrov and the US secretary of state met for two hours in Vienna and discussed the presidents' next meeting."}
+	host := Report{Lang: "en", Title: "Austria's foreign minister receives Lavrov before his talks with US secretary of state", Text: "Austria's foreign minister met Russian Foreign Minister Sergei Lavrov in Vienna before his meeting with the US secretary of state."}
+	checkTimedCuts(t, func(p *params) { p.thirdOffers = false }, []timedCut{
+		{"Austria's offer and the ministers' meeting", offer, meeting, 3, true},
+		{"Austria's offer and a report that names Austria", offer, host, 3, false},
+	})
+}
+
 // Two pairs of countries at one venue are two events: a headline that
 // names a third country acting beside one side is cut, after the model,
 // against one that names the other side and no third country. A third

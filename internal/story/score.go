@@ -246,6 +246,11 @@ type params struct {
 	// third parties' own news whatever the sides' names they share with
 	// the event they follow.
 	thirdFirst bool
+	// thirdOffers reads a third country's offer, as thirdFirst does its
+	// word on what is to come (thirdForetells): "Austria offers Vienna
+	// for Putin's second meeting with US president" is the host's news,
+	// not the ministers' meeting in Vienna that day.
+	thirdOffers bool
 	// thirdPair cuts by thirdMiss, after the model, two reports one of
 	// whose headlines names a third country as acting beside one side,
 	// the other's the other side and no third country (thirdPaired): "US
@@ -345,6 +350,7 @@ var defaultParams = params{
 	designations:    true,
 	reactions:       true,
 	thirdFirst:      true,
+	thirdOffers:     true,
 	thirdPair:       true,
 	dates:           true,
 	callPlaces:      true,
@@ -852,12 +858,14 @@ func answers(a, b *features) bool {
 }
 
 // thirdForetells reports whether a's headline opens with a third
-// country that b does not name and tells what is to come
-// (params.thirdFirst). A third country's acts are left to thirdMiss: cut
-// so, they part the events a third country acts in (an extradition from
-// Cyprus, whose Russian reports name «Кипр», which Key does not meet).
-func thirdForetells(a, b *features) bool {
-	return a.titleThirdFirst && a.titleForecast && slices.ContainsFunc(a.titleThirdNames, func(k string) bool { return !b.has(k) })
+// country that b does not name and tells what is to come, or, with
+// offers, an offer (params.thirdFirst, params.thirdOffers). A third
+// country's acts are left to thirdMiss: cut so, they part the events a
+// third country acts in (an extradition from Cyprus, whose Russian
+// reports name «Кипр», which Key does not meet).
+func thirdForetells(a, b *features, offers bool) bool {
+	offer := offers && a.titleActions&proposalAction != 0
+	return a.titleThirdFirst && (a.titleForecast || offer) && slices.ContainsFunc(a.titleThirdNames, func(k string) bool { return !b.has(k) })
 }
 
 // speakersOnly reports whether f's headline tells what someone said and
@@ -929,7 +937,7 @@ func (g *Grouper) drillsApart(a, b *weighted) bool {
 }
 
 func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
-	return g.p.thirdFirst && (thirdForetells(a.f, b.f) || thirdForetells(b.f, a.f))
+	return g.p.thirdFirst && (thirdForetells(a.f, b.f, g.p.thirdOffers) || thirdForetells(b.f, a.f, g.p.thirdOffers))
 }
 
 func (g *Grouper) thirdPairApart(a, b *weighted, ev *evidence) bool {
@@ -1087,8 +1095,9 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 // by different people are two encounters as often as one (reactions).
 var encounterActions = actionBits("meeting", "call", "session")
 
-// callAction is the action of a call (features.callsMeeting).
-var callAction = actionBits("call")
+// callAction is the action of a call (features.callsMeeting), and
+// proposalAction that of an offer (thirdForetells).
+var callAction, proposalAction = actionBits("call"), actionBits("proposal")
 
 // foretells reports whether the headline of earlier, published hours
 // before later, tells of what is to come that later's tells happened
