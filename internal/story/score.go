@@ -459,6 +459,7 @@ func (g *Grouper) gather(a, b *weighted) evidence {
 	if openingDiffers(a.f, b.f, ev.agree) {
 		ev.differ[headWho] = true
 	}
+	ev.readSeas(a.f, b.f)
 	return ev
 }
 
@@ -481,6 +482,7 @@ type evidence struct {
 	actors    int               // shared names other than the sides' and the spokespeople's
 	rarest    float64           // the idf of the rarest shared name other than the sides'
 	agree     uint8             // bit h: one names one of the other's heads[h]
+	seaAgree  uint8             // bit h: a name of one's heads[h] spells a sea the other names (seaAgree)
 	notPlaces int               // shared names other than the sides' and places (placeMiss)
 	places    int               // shared places (meetingSpan)
 	notThird  int               // shared names other than the sides', places, spokespeople's, their offices' and third countries' (thirdMiss)
@@ -555,11 +557,17 @@ func (g *Grouper) markedScore(a, b *weighted, hours float64) (float64, uint8, bo
 	if openingDiffers(a.f, b.f, ev.agree) {
 		ev.differ[headWho] = true
 	}
-	agree := ev.agree
+	ev.readSeas(a.f, b.f)
+	return g.combine(a, b, &ev, hours), ev.agree | ev.seaAgree, g.joinsApart(a, b, &ev, hours)
+}
+
+// readSeas notes, when a and b share a sea, which heads agree through it
+// (seaAgree), for the rereading after the model and for the story's
+// differences.
+func (ev *evidence) readSeas(a, b *features) {
 	if ev.dot[kindIndex(kindSea)] > 0 {
-		agree |= seaAgree(a.f, b.f)
+		ev.seaAgree = seaAgree(a, b)
 	}
-	return g.combine(a, b, &ev, hours), agree, g.joinsApart(a, b, &ev, hours)
 }
 
 // agreeHeads is markedScore's agree for two reports: bit h when either
@@ -825,10 +833,9 @@ func (g *Grouper) reread(a, b *weighted, ev *evidence) *rereading {
 		r.ev.shared[nk] += ev.shared[sk]
 		r.ev.notPlaces += ev.shared[sk]
 		r.ev.notVoices += ev.shared[sk]
-		agree := seaAgree(a.f, b.f)
-		r.ev.agree |= agree
+		r.ev.agree |= ev.seaAgree
 		for h := range r.ev.differ {
-			if agree&(1<<h) != 0 {
+			if ev.seaAgree&(1<<h) != 0 {
 				r.ev.differ[h] = false
 			}
 		}
