@@ -884,9 +884,7 @@ func speakersOnly(f *features) bool {
 // onlyDesignations reports whether every figure f's headline gives is a
 // designation, and never given on its own.
 func onlyDesignations(f *features) bool {
-	return !slices.ContainsFunc(f.heads[headFigure], func(k string) bool {
-		return !slices.Contains(f.designations, k) || slices.Contains(f.plainFigures, k)
-	})
+	return containsAll(f.designations, f.heads[headFigure]) && !sharesAny(f.heads[headFigure], f.plainFigures)
 }
 
 // seaAgree is agreeHeads for the seas: bit h when a name of one
@@ -1152,8 +1150,13 @@ func drillsOther(a, b *features) bool {
 // country's appeal to the sides (appealWords), or it opens with Ukraine
 // or Kyiv (ukraineNames).
 func thirdParty(a, b *features) bool {
-	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && !b.titleThird && !b.titleUkraine
+	return (a.titleThird && (a.titleSides == 0 || a.titleAppeal) || a.titleUkraine) && noThirdParty(b)
 }
+
+// noThirdParty reports whether f's headline names no third country and
+// does not open with Ukraine: the report a third party's headline is
+// told apart from (thirdParty, thirdPaired).
+func noThirdParty(f *features) bool { return !f.titleThird && !f.titleUkraine }
 
 // thirdPaired reports whether a's headline names a third country
 // acting beside one side, and b's the other side and no third country,
@@ -1164,7 +1167,7 @@ func thirdParty(a, b *features) bool {
 // act.
 func thirdPaired(a, b *features) bool {
 	oneSide := a.titleSides == americanSide || a.titleSides == russianSide
-	return a.titleThird && oneSide && !a.titleGoodOffices && !b.titleThird && !b.titleUkraine && a.titleSides|b.titleSides == bothSides
+	return a.titleThird && oneSide && !a.titleGoodOffices && noThirdParty(b) && a.titleSides|b.titleSides == bothSides
 }
 
 // dayCame reports whether a report published hours after one whose
