@@ -98,6 +98,9 @@ type features struct {
 	// titleThirdNames are the keys of the third countries' names the
 	// headline gives (feat.third, thirdForetells).
 	titleThirdNames []string
+	// titleThirdWhere are those of titleThirdNames the headline gives as
+	// where its event took place ("after talks in Turkey", thirdForetells).
+	titleThirdWhere []string
 	// titleUkraine is whether the headline opens with Ukraine or Kyiv,
 	// the subject of its verb (thirdParty).
 	titleUkraine bool
@@ -311,6 +314,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		f.hoursToDate = dayAhead(p.ws, at)
 	}
 	p.seaNames()
+	if title {
+		p.thirdCountryHeadline()
+	}
 	p.aliasNames()
 	if x.offices != nil {
 		p.officeHolders(at)
@@ -337,6 +343,7 @@ type fieldPass struct {
 	sideWord      []bool // a word of the sides' names
 	voicePost     []bool // a word of a spokesperson's post
 	inConcept     []bool // a word of a concept
+	inSea         []bool // a word of a sea's name (seaNames)
 }
 
 func (x *extractor) newFieldPass(text string, weight float64, tf map[string]float64, f *features, title bool) *fieldPass {
@@ -345,10 +352,6 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 	p := &fieldPass{x: x, ws: ws, stems: make([]string, len(ws)), weight: weight, tf: tf, f: f, title: title}
 	for i, w := range ws {
 		p.stems[i] = stem(w.lower, w.cyr)
-		if title && isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) {
-			f.titleThird = true
-			f.titleThirdFirst = f.titleThirdFirst || i < 2
-		}
 		if title && appealWords[w.lower] {
 			f.titleAppeal = true
 		}
@@ -378,12 +381,28 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 		p.home = x.homecoming && homecoming(ws, acts)
 		p.custody = x.remand && remand(ws, acts)
 	}
-	flags := make([]bool, 4*len(ws))
+	flags := make([]bool, 5*len(ws))
 	p.used = flags[:len(ws)]
 	p.sideWord = flags[len(ws) : 2*len(ws)]
 	p.voicePost = flags[2*len(ws) : 3*len(ws)]
-	p.inConcept = flags[3*len(ws):]
+	p.inConcept = flags[3*len(ws) : 4*len(ws)]
+	p.inSea = flags[4*len(ws):]
 	return p
+}
+
+// thirdCountryHeadline reads whether the headline names a third country
+// (titleThird), and whether it opens with it (titleThirdFirst). A
+// country named as where («в Швейцарии»), as a meeting's adjective
+// ("after Swiss meeting", venueAdjective) or in a sea's name ("over the
+// Sea of Japan", seaNames) is not a party to what the headline tells.
+func (p *fieldPass) thirdCountryHeadline() {
+	ws, f := p.ws, p.f
+	for i, w := range ws {
+		if isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) && !p.inSea[i] {
+			f.titleThird = true
+			f.titleThirdFirst = f.titleThirdFirst || i < 2
+		}
+	}
 }
 
 // addSpeaker records the name key at word i as who spoke, when the
@@ -407,7 +426,8 @@ type seaSpelling struct{ name, sea string }
 
 // seaNames reads the seas (kindSea). It takes no word from the passes
 // after it: the names they read are the model's input, and the seas come
-// after the model (Grouper.reread).
+// after the model (Grouper.reread). It marks the words of a sea's name,
+// whose country ("Sea of Japan") is no third country (inSea).
 func (p *fieldPass) seaNames() {
 	if p.x.seas == nil {
 		return
@@ -420,6 +440,7 @@ func (p *fieldPass) seaNames() {
 		sea := string(kindSea) + id
 		p.tf[sea] += p.weight
 		for j := i; j < i+n; j++ {
+			p.inSea[j] = true
 			if k, ok := p.nameKey(j); ok && isName(p.ws, j) {
 				p.f.seaSpellings = append(p.f.seaSpellings, seaSpelling{string(kindName) + k, sea})
 			}
@@ -472,7 +493,7 @@ func (p *fieldPass) aliasNames() {
 		p.addSpeaker(i, key)
 		ukraine := x.aliases.ukraine[id]
 		if ukraine || slices.ContainsFunc(ws[i:i+n], func(w word) bool { return isThirdCountry(w.lower) }) {
-			p.addThird(key)
+			p.addThird(key, i)
 		}
 		if title && i == 0 && ukraine {
 			f.titleUkraine = true
@@ -596,15 +617,19 @@ func (p *fieldPass) wordsAndNames() {
 	}
 }
 
-// addThird notes key as a third country's name (feat.third), and as one
-// the headline gives.
-func (p *fieldPass) addThird(key string) {
+// addThird notes key, the name at word i, as a third country's name
+// (feat.third), as one the headline gives, and as one it gives as where
+// ("after talks in Turkey").
+func (p *fieldPass) addThird(key string, i int) {
 	x := p.x
 	if !slices.Contains(x.thirdNames, key) {
 		x.thirdNames = append(x.thirdNames, key)
 	}
 	if p.title {
 		p.f.titleThirdNames = addOnce(p.f.titleThirdNames, key)
+		if i > 0 && locatives[p.ws[i-1].lower] {
+			p.f.titleThirdWhere = addOnce(p.f.titleThirdWhere, key)
+		}
 	}
 }
 
@@ -618,8 +643,8 @@ func (p *fieldPass) name(i int) {
 	}
 	key := string(kindName) + k
 	p.addSpeaker(i, key)
-	if isThirdCountry(ws[i].lower) {
-		p.addThird(key)
+	if isThirdCountry(ws[i].lower) && !p.inSea[i] {
+		p.addThird(key, i)
 	}
 	w := p.weight
 	switch {

@@ -187,6 +187,9 @@ func TestVenueAdjective(t *testing.T) {
 		"Saudi talks end without a deal on Black Sea shipping":                    false,
 		"Swiss foreign minister says Switzerland is ready to host a summit":       true,
 		"Cyprus extradites Russian to US on fraud charges":                        true,
+		// A country in a sea's name is the sea's.
+		"Russian fighter intercepts US patrol plane over the Sea of Japan": false,
+		"Japan protests Russian bomber flights over the Sea of Japan":      true,
 	} {
 		if got := g.x.features(Report{Title: title, Lang: "en"}).titleThird; got != third {
 			t.Errorf("%q names a third country: %v, want %v", title, got, third)

@@ -186,13 +186,36 @@ func TestThirdFirst(t *testing.T) {
 	president := Report{Lang: "en", Title: "Swiss president says Geneva ready to host Putin and US president", Text: "The president of the Swiss Confederation said the city could host the two leaders at short notice."}
 	broker := Report{Lang: "en", Title: "Serbia's president says he helped broker US-Russia prisoner swap", Text: "Serbia's president said Belgrade had offered its airport and security services for the exchange of two prisoners."}
 	swap := Report{Lang: "ru", Title: "ФСБ: Россия и США провели обмен заключенными в Белграде", Text: "Россия и США провели в Белграде обмен заключенными, сообщили в ФСБ."}
+	turkey := Report{Lang: "en", Title: "Turkey ready to host more US-Russia meetings, foreign minister says", Text: "Turkey's foreign minister said Ankara was open to talks between the two countries at any level."}
+	inTurkey := Report{Lang: "en", Title: "US, Russia agree to share data on ransomware groups after talks in Turkey", Text: "A State Department official said Washington would judge the new channel by what Moscow does against criminals on its soil."}
+	hosted := Report{Lang: "en", Title: "Turkey hosts US-Russia talks on ransomware", Text: "Turkey's foreign ministry said officials of the two countries met in Ankara on cybercrime."}
 	checkTimedCuts(t, func(p *params) { p.thirdFirst, p.thirdPair = false, false }, []timedCut{
 		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
+		{"Turkey's offer and talks its headline places in Turkey", turkey, inTurkey, 4, true},
+		{"Turkey's offer and talks it hosts", turkey, hosted, 4, false},
 		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, false},
 		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
 		{"the Swiss president's offer and talks in Geneva", president, talks, 4, true},
 		{"Serbia's account of the swap", broker, swap, 4, false},
 	})
+}
+
+// A third country's word on what it will do is its own news however much
+// it shares with the event it follows: the host's offer of a summit, in
+// the city of talks that opened that day, is told apart from the talks,
+// where a cut as deep as that for a third country's act (thirdMiss)
+// leaves the two together.
+func TestThirdFirstMiss(t *testing.T) {
+	offer := Report{Lang: "en", Title: "Turkey ready to host US-Russia summit in Istanbul, foreign minister says", Text: "Turkey's foreign minister said Ankara was ready to host a meeting of the US and Russian presidents, as the two countries' diplomats met in Istanbul."}
+	talks := Report{Lang: "en", Title: "US and Russian diplomats open new round of embassy talks in Istanbul", Text: "Delegations of the State Department and Russia's foreign ministry began two days of talks in Istanbul on visas and diplomatic staffing."}
+	p := defaultParams
+	p.thirdFirstMiss = p.thirdMiss
+	shipped, halved := New(Options{}), New(Options{p: &p})
+	on, _ := assessPair(shipped, offer, talks, 4)
+	off, _ := assessPair(halved, offer, talks, 4)
+	if on >= shipped.p.threshold || off < shipped.p.threshold {
+		t.Errorf("the host's offer and the talks: %.3f with thirdFirstMiss, %.3f with thirdMiss; want below and above %.2f", on, off, shipped.p.threshold)
+	}
 }
 
 // A third country's offer to host is its own news, as its word on what
@@ -222,6 +245,12 @@ func TestThirdPair(t *testing.T) {
 	investment := Report{Lang: "ru", Title: "Россия и ОАЭ подписали в Абу-Даби соглашение о защите инвестиций", Text: "Министры экономики России и ОАЭ подписали в Абу-Даби соглашение о взаимной защите капиталовложений."}
 	swap := Report{Lang: "en", Title: "US frees Russian hacker in Abu Dhabi prisoner swap", Text: "The United States released a Russian hacker in exchange for an American teacher in Abu Dhabi, officials said."}
 	thanks := Report{Lang: "ru", Title: "Песков поблагодарил ОАЭ за посредничество в обмене с США", Text: "Пресс-секретарь президента России Дмитрий Песков поблагодарил руководство ОАЭ за посредничество в обмене заключенными с США в Абу-Даби."}
+	host := Report{Lang: "en", Title: "Austria closes central Vienna for the US president's summit with Putin", Text: "Austrian police closed the streets around the Hofburg palace for Friday's summit of the two presidents."}
+	ministers := Report{Lang: "en", Title: "US secretary of state and Lavrov meet in Vienna ahead of summit", Text: "The US secretary of state and Russian Foreign Minister Sergei Lavrov met for three hours at the Russian embassy in Vienna to settle the summit's texts."}
+	checkTimedCuts(t, func(p *params) { p.hostActs = false }, []timedCut{
+		{"the host's act and the ministers' meeting", host, ministers, 5, true},
+		{"the host's act and a report that names the host", host, Report{Lang: "en", Title: "Austria's foreign minister greets Lavrov in Vienna", Text: "Austria's foreign minister met the Russian minister at the airport."}, 5, false},
+	})
 	checkTimedCuts(t, func(p *params) { p.thirdPair = false }, []timedCut{
 		{"talks with China and talks with Russia", china, russia, 3, true},
 		{"Russia's agreement with the Emirates and the swap there", investment, swap, 3, true},

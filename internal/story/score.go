@@ -246,6 +246,13 @@ type params struct {
 	// third parties' own news whatever the sides' names they share with
 	// the event they follow.
 	thirdFirst bool
+	// thirdFirstMiss is thirdFirst's cut. It is deeper than thirdMiss:
+	// "Turkey ready to host US-Russia summit in Istanbul, foreign minister
+	// says" shares the city, the sides and the meeting with the embassy
+	// talks opening there that day, and a cut by half leaves it in their
+	// story; a third country's word on what it will do is its own news
+	// however much it shares.
+	thirdFirstMiss float64
 	// thirdOffers reads a third country's offer, as thirdFirst does its
 	// word on what is to come (thirdForetells): "Austria offers Vienna
 	// for Putin's second meeting with US president" is the host's news,
@@ -258,6 +265,12 @@ type params struct {
 	// negotiators open two days of talks in Geneva" are two pairs of
 	// countries at one venue.
 	thirdPair bool
+	// hostActs reads a headline that opens with a third country and
+	// names one side as the host's act (thirdPaired), whichever side the
+	// other report names: "Austria seals off central Vienna for Putin's
+	// meeting with US president" is not the ministers' meeting in Vienna
+	// that day.
+	hostActs bool
 	// dates reads a headline that names a day ahead as a statement of
 	// what is to come on that day (features.hoursToDate, foretells).
 	dates bool
@@ -336,6 +349,7 @@ var defaultParams = params{
 	sameSource:      1,
 	speakerConflict: 0.5,
 	thirdMiss:       0.5,
+	thirdFirstMiss:  0.15,
 	headsMiss:       0.35,
 	kinMiss:         0.25,
 	forecastMiss:    0.35,
@@ -351,6 +365,7 @@ var defaultParams = params{
 	reactions:       true,
 	thirdFirst:      true,
 	thirdOffers:     true,
+	hostActs:        true,
 	thirdPair:       true,
 	dates:           true,
 	callPlaces:      true,
@@ -652,7 +667,9 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.drillsApart(a, b) {
 		cut *= g.p.drillsMiss
 	}
-	if g.thirdFirstApart(a, b) || g.thirdPairApart(a, b, ev) {
+	if g.thirdFirstApart(a, b) {
+		cut *= g.p.thirdFirstMiss
+	} else if g.thirdPairApart(a, b, ev) {
 		cut *= g.p.thirdMiss
 	}
 	if !g.p.modelled() {
@@ -872,7 +889,9 @@ func answers(a, b *features) bool {
 // reports name «Кипр», which Key does not meet).
 func thirdForetells(a, b *features, offers bool) bool {
 	offer := offers && a.titleActions&proposalAction != 0
-	return a.titleThirdFirst && (a.titleForecast || offer) && slices.ContainsFunc(a.titleThirdNames, func(k string) bool { return !b.has(k) })
+	return a.titleThirdFirst && (a.titleForecast || offer) && slices.ContainsFunc(a.titleThirdNames, func(k string) bool {
+		return !b.has(k) || !b.titleThird && slices.Contains(b.titleThirdWhere, k)
+	})
 }
 
 // speakersOnly reports whether f's headline tells what someone said and
@@ -946,7 +965,7 @@ func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
 }
 
 func (g *Grouper) thirdPairApart(a, b *weighted, ev *evidence) bool {
-	return g.p.thirdPair && ev.notThird == 0 && (thirdPaired(a.f, b.f) || thirdPaired(b.f, a.f))
+	return g.p.thirdPair && ev.notThird == 0 && (thirdPaired(a.f, b.f, g.p.hostActs) || thirdPaired(b.f, a.f, g.p.hostActs))
 }
 
 func (g *Grouper) statementApart(a, b *weighted) bool {
@@ -1165,9 +1184,9 @@ func noThirdParty(f *features) bool { return !f.titleThird && !f.titleUkraine }
 // told by "US frees Russian hacker in Abu Dhabi swap". A third country
 // named as a mediator, or thanked (titleGoodOffices), helped the sides'
 // act.
-func thirdPaired(a, b *features) bool {
+func thirdPaired(a, b *features, hostActs bool) bool {
 	oneSide := a.titleSides == americanSide || a.titleSides == russianSide
-	return a.titleThird && oneSide && !a.titleGoodOffices && noThirdParty(b) && a.titleSides|b.titleSides == bothSides
+	return a.titleThird && oneSide && !a.titleGoodOffices && noThirdParty(b) && (a.titleSides|b.titleSides == bothSides || hostActs && a.titleThirdFirst)
 }
 
 // dayCame reports whether a report published hours after one whose
