@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen50.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43", "unseen44", "unseen45", "unseen46", "unseen47", "unseen48", "unseen49", "unseen50"}
+// unseen51.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43", "unseen44", "unseen45", "unseen46", "unseen47", "unseen48", "unseen49", "unseen50", "unseen51"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -38,7 +38,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen2":  {0.96, 0.85},
 	"unseen3":  {0.82, 0.77},
 	"unseen4":  {0.87, 0.77},
-	"unseen5":  {0.73, 0.73},
+	"unseen5":  {0.77, 0.74},
 	"unseen6":  {0.89, 0.61},
 	"unseen7":  {0.86, 0.96},
 	"unseen8":  {0.90, 0.84},
@@ -55,16 +55,16 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen19": {0.76, 0.78},
 	"unseen20": {0.87, 0.73},
 	"unseen21": {0.88, 0.85},
-	"unseen22": {0.75, 0.58},
+	"unseen22": {0.76, 0.58},
 	"unseen23": {0.65, 0.63},
 	"unseen24": {0.63, 0.6},
 	"unseen25": {0.85, 0.89},
-	"unseen26": {0.82, 0.87},
+	"unseen26": {0.85, 0.87},
 	"unseen27": {0.91, 0.86},
 	"unseen28": {0.9, 0.91},
 	"unseen29": {0.92, 0.81},
 	"unseen30": {0.84, 0.83},
-	"unseen31": {0.80, 0.87},
+	"unseen31": {0.84, 0.87},
 	"unseen32": {0.88, 0.82},
 	"unseen33": {0.86, 0.86},
 	"unseen34": {0.86, 0.76},
@@ -75,15 +75,16 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen39": {0.76, 0.72},
 	"unseen40": {0.81, 0.78},
 	"unseen41": {0.83, 0.80},
-	"unseen42": {0.85, 0.73},
+	"unseen42": {0.87, 0.73},
 	"unseen43": {0.91, 0.74},
-	"unseen44": {0.75, 0.83},
+	"unseen44": {0.78, 0.83},
 	"unseen45": {0.87, 0.86},
 	"unseen46": {0.74, 0.77},
 	"unseen47": {0.78, 0.73},
 	"unseen48": {0.88, 0.71},
-	"unseen49": {0.74, 0.70},
-	"unseen50": {0.80, 0.70},
+	"unseen49": {0.84, 0.70},
+	"unseen50": {0.82, 0.73},
+	"unseen51": {0.74, 0.74},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
