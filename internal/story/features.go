@@ -125,6 +125,9 @@ type features struct {
 	// titleForecast is whether the headline is a statement of what is to
 	// come (forecast, params.forecastMiss).
 	titleForecast bool
+	// titleSoon is whether the headline names the coming days ("this
+	// week", «до конца недели», soonWords, soonPhrases).
+	titleSoon bool
 	// eveActions are the actions of the event the headline dates its own
 	// by, the one it comes ahead of (eveOf): a report of that event,
 	// hours or days later, tells another event than this one (foretells).
@@ -370,6 +373,7 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 	if title {
 		f.titleWords = len(ws)
 		f.titleForecast = forecast(ws)
+		f.titleSoon = soon(ws)
 		if at := eveOf(ws); at > 0 {
 			f.eveActions = headlineActions(ws[at:])
 		}
@@ -1144,7 +1148,8 @@ func meetingDays(ws []word) bool {
 
 // forecast reports whether the headline ws is a statement of what is to
 // come: someone's word (sayWords, or a capitalised name before a colon)
-// on what will, may or is meant to happen (prospectWords). Such a
+// on what will, may or is meant to happen (prospectWords), or on the
+// coming days (soon). Such a
 // statement, made hours or days before the act it speaks of, is another
 // event than the act: the Kremlin spokesman calling talk of a summit's
 // date premature is not the talks that open in Geneva the next day
@@ -1162,7 +1167,7 @@ func forecast(ws []word) bool {
 			prospect = true
 		}
 	}
-	return statement && prospect
+	return statement && (prospect || soon(ws))
 }
 
 // dayAhead is the hours from at to the start of the earliest day the
@@ -1248,4 +1253,18 @@ func statement(ws []word) (said bool, n int) {
 		}
 	}
 	return false, 0
+}
+
+// saysWhen reports whether f's headline says when what it tells is to
+// come, and soon: a day ahead or the coming days (params.soonMiss).
+func (f *features) saysWhen() bool { return f.titleSoon || f.hoursToDate > 0 }
+
+// soon reports whether the headline ws names the coming days.
+func soon(ws []word) bool {
+	for i, w := range ws {
+		if soonWords[w.lower] || i > 0 && slices.Contains(soonPhrases, [2]string{ws[i-1].lower, w.lower}) {
+			return true
+		}
+	}
+	return false
 }

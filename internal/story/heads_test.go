@@ -496,6 +496,8 @@ func TestForecast(t *testing.T) {
 		{"Песков: от консультаций в Вене прорыва ждать не стоит", true},
 		{"Kremlin says not to expect a breakthrough at Vienna consultations", true},
 		{"Рябков: российскую делегацию в Вене возглавит замглавы МИД", true},
+		{"Захарова: разговор Лаврова с госсекретарем США возможен в сентябре", true},
+		{"Захарова: текст соглашения о визах с США парафируют на этой неделе", true},
 		{"Путин и Трамп провели телефонный разговор", false},
 		{"Россия и США открыли в Женеве консультации по стратегической стабильности", false},
 		{"Рябков: консультации с США в Женеве прошли конструктивно", false},
@@ -533,6 +535,41 @@ func TestForecastMiss(t *testing.T) {
 		timedCut{"an act naming one side a day after the statement", oneSide, signal, 24, false},
 	)
 	checkTimedCuts(t, func(p *params) { p.forecastMiss = 1 }, tests)
+}
+
+// A statement that says when its act is to come, a day ahead or in the
+// coming days, is cut deeper against the act than one that says no when:
+// the spokeswoman's date for the signing and the envoy's arrival for it
+// that evening share the protocol, the city and the sides, and a cut to
+// forecastMiss leaves them one story.
+func TestSoonMiss(t *testing.T) {
+	at := time.Date(2031, 3, 11, 9, 0, 0, 0, time.UTC)
+	text := "Официальный представитель МИД России сообщила, что замглавы МИД Сергей Рябков и помощник госсекретаря США парафируют текст соглашения о визах для дипломатов в Стамбуле."
+	dated := Report{Lang: "ru", Title: "Захарова: текст соглашения о визах с США парафируют в Стамбуле 12 марта", Text: text, Published: at}
+	thisWeek := Report{Lang: "ru", Title: "Захарова: текст соглашения о визах с США парафируют в Стамбуле на этой неделе", Text: text, Published: at}
+	undated := Report{Lang: "ru", Title: "Захарова: текст соглашения о визах с США парафируют в Стамбуле", Text: text, Published: at}
+	arrival := Report{Lang: "ru", Title: "Рябков прилетел в Стамбул для парафирования соглашения о визах с США", Text: "Замглавы МИД России Сергей Рябков прибыл в Стамбул, где парафирует с американской делегацией текст соглашения о визах для дипломатов.", Published: at.Add(10 * time.Hour)}
+	p := defaultParams
+	p.soonMiss = p.forecastMiss
+	shipped, light := New(Options{}), New(Options{p: &p})
+	for _, tt := range []struct {
+		name      string
+		statement Report
+		deeper    bool
+	}{
+		{"a date", dated, true},
+		{"this week", thisWeek, true},
+		{"no when", undated, false},
+	} {
+		on, _ := assessPair(shipped, arrival, tt.statement, 10)
+		off, _ := assessPair(light, arrival, tt.statement, 10)
+		if off == 0 || (on < off) != tt.deeper {
+			t.Errorf("%s: %.3f with soonMiss, %.3f with forecastMiss; want deeper %v", tt.name, on, off, tt.deeper)
+		}
+		if tt.deeper && (on >= shipped.p.threshold || off < shipped.p.threshold) {
+			t.Errorf("%s: %.3f with soonMiss, %.3f with forecastMiss; want below and above %.2f", tt.name, on, off, shipped.p.threshold)
+		}
+	}
 }
 
 // A headline that dates its own event by one to come ("ahead of", "on the

@@ -910,13 +910,20 @@ var (
 		will would could may might plans planned planning expect expects expected hopes ready premature soon ahead coming
 		signals signaled signalled пока
 		urge urges urged warn warns warned
-		будет будут будем станет станут ждать ждет ждут может могут
+		будет будут будем станет станут ждать ждет ждут может могут возможен
 		встретятся созвонятся проведут обсудят подпишут посетит прибудет состоится состоятся
 		начнутся пройдут пройдет
 		прилетит прилетят приедет приедут примет примут откроется откроются откроет открыта вылетит посетят
 		возглавит возглавят`)
 	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
 	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
+)
+
+// soonWords and soonPhrases name the coming days: a statement that says
+// its act comes then says when (features.titleSoon, params.soonMiss).
+var (
+	soonWords   = wordSet(`tomorrow завтра`)
+	soonPhrases = [][2]string{{"this", "week"}, {"next", "week"}, {"coming", "days"}, {"within", "days"}, {"конца", "недели"}, {"этой", "неделе"}, {"следующей", "неделе"}, {"ближайшие", "дни"}}
 )
 
 // eveWords, and eveOfWords before "of", say that what follows in a
