@@ -60,6 +60,7 @@ var ablations = []struct {
 	{"no meeting of more than a day read as one sitting (meetingSpan)", func(p *params) { p.meetingSpan = 0 }, false},
 	{"an aircraft's or a ship's number read as a figure to differ on (designations)", func(p *params) { p.designations = false }, false},
 	{"answers to one act keep their speakers apart (reactions off)", func(p *params) { p.reactions = false }, false},
+	{"a statement that says when its act comes cut as one that does not (soonMiss at forecastMiss)", func(p *params) { p.soonMiss = p.forecastMiss }, false},
 	{"no cut of a third country's statement of what it will do (thirdFirst off)", func(p *params) { p.thirdFirst = false }, false},
 	{"a third country's offer not cut as its word on what it will do is (thirdOffers off)", func(p *params) { p.thirdOffers = false }, false},
 	{"a third country's statement of what it will do cut by half, as its act is (thirdFirstMiss at thirdMiss)", func(p *params) { p.thirdFirstMiss = p.thirdMiss }, false},
