@@ -182,16 +182,17 @@ type params struct {
 	// the model. 1: no effect.
 	forecastMiss  float64
 	forecastHours float64
-	// soonMiss is forecastMiss's cut in its place when the earlier
-	// headline says when, and soon: a day ahead (features.hoursToDate) or
-	// the coming days (features.titleSoon, saysWhen). «Захарова: текст договора с США
-	// парафируют в Женеве 5 октября» and «Рябков прилетел в Женеву для
-	// парафирования договора с США» that evening share the treaty, the
-	// city and the sides, and cut to 0.35 they stay one story; a
-	// statement of when is the speaker's news, the act on that day
-	// another. A statement that says no when ("freeing jailed Americans
-	// would be 'a good signal'") keeps the lighter cut: its "would" is
-	// as often reported speech of the act as a forecast. 1: no effect.
+	// soonMiss is the cut in forecastMiss's place when the earlier
+	// headline says when, and soon: a day ahead (features.hoursToDate)
+	// or the coming days (features.titleSoon, saysWhen). «Захарова:
+	// текст договора с США парафируют в Женеве 5 октября» and «Рябков
+	// прилетел в Женеву для парафирования договора с США» that evening
+	// share the treaty, the city and the sides, and cut to 0.35 they
+	// stay one story; a statement of when is the speaker's news, the act
+	// on that day another. A statement that says no when ("freeing
+	// jailed Americans would be 'a good signal'") keeps the lighter cut:
+	// its "would" is as often reported speech of the act as a forecast.
+	// 1: no effect.
 	soonMiss float64
 	// statementMiss multiplies the score of two reports whose headlines
 	// both tell what one person said (statement) and share nothing but
@@ -1209,7 +1210,8 @@ func noThirdParty(f *features) bool { return !f.titleThird && !f.titleUkraine }
 // подписали в Абу-Даби соглашение о защите инвестиций» is not the swap
 // told by "US frees Russian hacker in Abu Dhabi swap". A third country
 // named as a mediator, or thanked (titleGoodOffices), helped the sides'
-// act.
+// act. With hostActs, a headline that opens with the third country tells
+// its act whichever side b's names (params.hostActs).
 func thirdPaired(a, b *features, hostActs bool) bool {
 	oneSide := a.titleSides == americanSide || a.titleSides == russianSide
 	return a.titleThird && oneSide && !a.titleGoodOffices && noThirdParty(b) && (a.titleSides|b.titleSides == bothSides || hostActs && a.titleThirdFirst)
