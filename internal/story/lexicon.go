@@ -869,14 +869,15 @@ func isThirdCountry(w string) bool {
 }
 
 // sayWords tell that a headline reports what someone said ("Treasury
-// chief says…", "Рябков заявил…", "Senators urge…"), or let it be known
+// chief says…", "Рябков заявил…", "Senators urge…", "Lavrov tells UN…"),
+// or let it be known
 // ("Treasury Secretary signals…", «Ушаков допустил…»), and labelWords open
 // a headline that is an outlet's rubric, not a speaker ("Analysis: …",
 // "Мнение: …"). A headline is a statement when it has a say word, or a
 // speaker's name before a colon ("Песков: …", "Глава МИД Венгрии: …").
 var (
 	sayWords = wordSet(`
-		says said urge urges urged warns warned
+		says said urge urges urged warns warned tells
 		заявил заявила заявили заявляет заявляют считает считают назвал назвала назвали
 		сообщил сообщила сообщили говорит призвал призвала призвали предупредил
 		предупредила предупредили signals signaled signalled допустил допустила допустили
@@ -899,7 +900,8 @@ var (
 // откроется…», «делегацию возглавит замминистра»); "coming" is what is
 // announced ("Lutnick says more trade cases against Russian goods are
 // coming"), and what not to expect is to come as well («прорыва ждать
-// не стоит», "don't expect a breakthrough"). The singular of the plural
+// не стоит», "don't expect a breakthrough"), as is what will not be
+// ("China won't join…": the words split "won't" into "won" and "t"). The singular of the plural
 // futures is left out: on a summit's eve, «Путин проведет переговоры с
 // президентом Турции» is a third party's meeting of its own, and read as
 // a statement of what is to come it would lose the cut that keeps it from
@@ -916,7 +918,7 @@ var (
 		прилетит прилетят приедет приедут примет примут откроется откроются откроет открыта вылетит посетят
 		возглавит возглавят`)
 	prospectPrefixes = []string{"готов", "намерен", "планир", "ожида", "преждевременн", "срок", "возможн", "собира", "надеет", "рассчитыва", "призва", "призыва", "ближайш", "график", "допус"}
-	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}}
+	prospectPhrases  = [][2]string{{"to", "meet"}, {"to", "hold"}, {"to", "visit"}, {"to", "sign"}, {"no", "date"}, {"open", "to"}, {"won", "t"}}
 )
 
 // soonWords and soonPhrases name the coming days: a statement that says
