@@ -402,7 +402,7 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 func (p *fieldPass) thirdCountryHeadline() {
 	ws, f := p.ws, p.f
 	for i, w := range ws {
-		if isThirdCountry(w.lower) && (i == 0 || !locatives[ws[i-1].lower]) && !venueAdjective(ws, i) && !p.inSea[i] {
+		if isThirdCountry(w.lower) && !afterLocative(ws, i) && !venueAdjective(ws, i) && !p.inSea[i] {
 			f.titleThird = true
 			f.titleThirdFirst = f.titleThirdFirst || i < 2
 		}
@@ -631,7 +631,7 @@ func (p *fieldPass) addThird(key string, i int) {
 	}
 	if p.title {
 		p.f.titleThirdNames = addOnce(p.f.titleThirdNames, key)
-		if i > 0 && locatives[p.ws[i-1].lower] {
+		if afterLocative(p.ws, i) {
 			p.f.titleThirdWhere = addOnce(p.f.titleThirdWhere, key)
 		}
 	}
@@ -775,11 +775,15 @@ func (p *fieldPass) officeHolders(at time.Time) {
 // what the body said, and rarely names another place.
 func inPlace(ws []word, used []bool, i int) bool {
 	j := nameStart(ws, used, i)
-	if j == 0 || !locatives[ws[j-1].lower] || ws[i].upper {
+	if !afterLocative(ws, j) || ws[i].upper {
 		return false
 	}
 	return !regionKeys[Key(ws[j].lower)]
 }
+
+// afterLocative reports whether ws[i] follows "in", "at", «в» or
+// another of the locatives: a name there says where.
+func afterLocative(ws []word, i int) bool { return i > 0 && locatives[ws[i-1].lower] }
 
 // nearName reports whether the name at ws[i] follows, or continues a
 // name that follows, a preposition that says near, over, under or from

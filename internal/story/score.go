@@ -674,9 +674,7 @@ func (g *Grouper) assess(a, b *weighted, ev *evidence, hours float64) (score, pr
 	if g.statementApart(a, b) {
 		cut = g.p.statementMiss
 	}
-	if g.forecastApart(a, b, hours) {
-		cut *= g.forecastCut(a, b, hours)
-	}
+	cut *= g.forecastCut(a, b, hours)
 	if g.drillsApart(a, b) {
 		cut *= g.p.drillsMiss
 	}
@@ -953,22 +951,35 @@ func (g *Grouper) kinApart(a, b *weighted, ev *evidence) bool {
 	return g.p.kinMiss != 1 && (kinLeftOut(a.f, b.f) || kinLeftOut(b.f, a.f) || ev.notPlaces == 0 && (kinOther(a.f, b.f) || kinOther(b.f, a.f)))
 }
 
-// forecastCut is the cut for a and b, published hours apart, that
-// forecastApart tells apart: soonMiss when the earlier one's headline
-// says when, forecastMiss otherwise.
-func (g *Grouper) forecastCut(a, b *weighted, hours float64) float64 {
-	earlier := b.f
-	if hours < 0 {
-		earlier = a.f
+// foretelling is the earlier of a and b, published hours apart, when
+// its headline foretells the other's act forecastHours or more before
+// it (foretells), and nil otherwise.
+func (g *Grouper) foretelling(a, b *weighted, hours float64) *features {
+	switch {
+	case g.p.forecastMiss == 1:
+	case hours >= g.p.forecastHours && foretells(b.f, a.f, hours):
+		return b.f
+	case hours <= -g.p.forecastHours && foretells(a.f, b.f, -hours):
+		return a.f
 	}
-	if earlier.saysWhen() {
-		return g.p.soonMiss
-	}
-	return g.p.forecastMiss
+	return nil
 }
 
 func (g *Grouper) forecastApart(a, b *weighted, hours float64) bool {
-	return g.p.forecastMiss != 1 && (hours >= g.p.forecastHours && foretells(b.f, a.f, hours) || hours <= -g.p.forecastHours && foretells(a.f, b.f, -hours))
+	return g.foretelling(a, b, hours) != nil
+}
+
+// forecastCut is the cut for a and b, published hours apart: soonMiss
+// when the earlier one foretells the other and says when, forecastMiss
+// when it foretells it and says no when, 1 when it does not.
+func (g *Grouper) forecastCut(a, b *weighted, hours float64) float64 {
+	switch earlier := g.foretelling(a, b, hours); {
+	case earlier == nil:
+		return 1
+	case earlier.saysWhen():
+		return g.p.soonMiss
+	}
+	return g.p.forecastMiss
 }
 
 // joinsApart reports whether a and b, published hours apart, are told
