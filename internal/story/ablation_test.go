@@ -63,6 +63,7 @@ var ablations = []struct {
 	{"a statement that says when its act comes cut as one that does not (soonMiss at forecastMiss)", func(p *params) { p.soonMiss = p.forecastMiss }, false},
 	{"no cut of a third country's statement of what it will do (thirdFirst off)", func(p *params) { p.thirdFirst = false }, false},
 	{"a third country's offer not cut as its word on what it will do is (thirdOffers off)", func(p *params) { p.thirdOffers = false }, false},
+	{"a third country's answer to sanctions not cut as its word on what it will do is (thirdAnswers off)", func(p *params) { p.thirdAnswers = false }, false},
 	{"a third country's statement of what it will do cut by half, as its act is (thirdFirstMiss at thirdMiss)", func(p *params) { p.thirdFirstMiss = p.thirdMiss }, false},
 	{"no cut of a third country acting beside one side (thirdPair off)", func(p *params) { p.thirdPair = false }, false},
 	{"a host's act cut only against a report that names the other side (hostActs off)", func(p *params) { p.hostActs = false }, false},

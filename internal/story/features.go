@@ -95,6 +95,12 @@ type features struct {
 	// subject's owner («Минэкономики Киргизии проверит…») (answers,
 	// thirdForetells).
 	titleThirdFirst bool
+	// titleThirdOpens is whether the headline names a third country
+	// among its first two words and before either side: "Singapore
+	// reviews licence of trader hit by US sanctions" opens with its
+	// subject, "US, Britain and Australia jointly sanction…" with the
+	// side that acts (thirdAnswers).
+	titleThirdOpens bool
 	// titleThirdNames are the keys of the third countries' names the
 	// headline gives (feat.third, thirdForetells).
 	titleThirdNames []string
@@ -321,6 +327,9 @@ func (x *extractor) field(text string, weight float64, tf map[string]float64, f 
 		p.thirdCountryHeadline()
 	}
 	p.aliasNames()
+	if title {
+		p.f.titleThirdOpens = p.f.titleThirdFirst && (p.sideAt < 0 || p.thirdAt < p.sideAt)
+	}
 	if x.offices != nil {
 		p.officeHolders(at)
 	}
@@ -347,12 +356,15 @@ type fieldPass struct {
 	voicePost     []bool // a word of a spokesperson's post
 	inConcept     []bool // a word of a concept
 	inSea         []bool // a word of a sea's name (seaNames)
+	// thirdAt and sideAt: the headline's first word of a third
+	// country's name and of a side's (-1: none).
+	thirdAt, sideAt int
 }
 
 func (x *extractor) newFieldPass(text string, weight float64, tf map[string]float64, f *features, title bool) *fieldPass {
 	ws := words(text, x.buf[:0])
 	x.buf = ws
-	p := &fieldPass{x: x, ws: ws, stems: make([]string, len(ws)), weight: weight, tf: tf, f: f, title: title}
+	p := &fieldPass{x: x, ws: ws, stems: make([]string, len(ws)), weight: weight, tf: tf, f: f, title: title, thirdAt: -1, sideAt: -1}
 	for i, w := range ws {
 		p.stems[i] = stem(w.lower, w.cyr)
 		if title && appealWords[w.lower] {
@@ -405,6 +417,9 @@ func (p *fieldPass) thirdCountryHeadline() {
 		if isThirdCountry(w.lower) && !afterLocative(ws, i) && !venueAdjective(ws, i) && !p.inSea[i] {
 			f.titleThird = true
 			f.titleThirdFirst = f.titleThirdFirst || i < 2
+			if p.thirdAt < 0 {
+				p.thirdAt = i
+			}
 		}
 	}
 }
@@ -488,6 +503,9 @@ func (p *fieldPass) aliasNames() {
 		}
 		key := string(kindName) + id
 		if title && x.aliases.sides[id] {
+			if p.sideAt < 0 {
+				p.sideAt = i
+			}
 			if x.aliases.america[id] {
 				f.titleSides |= americanSide
 			} else {

@@ -8,7 +8,7 @@ import (
 // Floors a little under the measured figures (docs/digest.md): a change
 // that loses precision or recall on either set fails here.
 var floors = map[string]struct{ P, R float64 }{
-	"tuning.jsonl":   {0.95, 0.94},
+	"tuning.jsonl":   {0.99, 0.94},
 	"holdout.jsonl":  {0.99, 0.97},
 	"unseen.jsonl":   {0.96, 0.94},
 	"unseen2.jsonl":  {0.93, 0.85},
@@ -47,22 +47,22 @@ var floors = map[string]struct{ P, R float64 }{
 	"unseen35.jsonl": {0.94, 0.64},
 	"unseen36.jsonl": {0.90, 0.61},
 	"unseen37.jsonl": {0.91, 0.67},
-	"unseen38.jsonl": {0.86, 0.67},
+	"unseen38.jsonl": {0.89, 0.67},
 	"unseen39.jsonl": {0.86, 0.74},
-	"unseen40.jsonl": {0.89, 0.69},
+	"unseen40.jsonl": {0.92, 0.69},
 	"unseen41.jsonl": {0.89, 0.74},
 	"unseen42.jsonl": {0.86, 0.63},
 	"unseen43.jsonl": {0.94, 0.72},
-	"unseen44.jsonl": {0.82, 0.77},
+	"unseen44.jsonl": {0.85, 0.77},
 	"unseen45.jsonl": {0.94, 0.63},
 	"unseen46.jsonl": {0.78, 0.65},
 	"unseen47.jsonl": {0.83, 0.67},
 	"unseen48.jsonl": {0.92, 0.76},
 	"unseen49.jsonl": {0.85, 0.63},
 	"unseen50.jsonl": {0.87, 0.74},
-	"unseen51.jsonl": {0.90, 0.58},
-	"unseen52.jsonl": {0.73, 0.58},
-	"unseen53.jsonl": {0.86, 0.80},
+	"unseen51.jsonl": {0.91, 0.61},
+	"unseen52.jsonl": {0.74, 0.58},
+	"unseen53.jsonl": {0.89, 0.80},
 }
 
 func TestGroupingQuality(t *testing.T) {

@@ -174,13 +174,13 @@ func TestReactions(t *testing.T) {
 // A third country's statement of what it will do is its own news, not
 // the event whose sides it names: cut, after the model, against a report
 // that does not name the country. Its statement of what it did, and a
-// report that names it, are left as they were. The Swiss president's
+// report that names it, are left as they were, unless it answers
+// sanctions (TestThirdAnswers). The Swiss president's
 // offer names one side too, so the cut of a third country beside one
 // side (TestThirdPair), which comes to the same, is switched off with it.
 func TestThirdFirst(t *testing.T) {
 	sanctions := Report{Lang: "en", Title: "US sanctions optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies that it said supplied thermal sights and lenses to Russian arms plants."}
 	maker := Report{Lang: "en", Title: "Belarus lens maker shrugs off US sanctions, says exports to Russia will go on", Text: "A state-owned optics plant in Minsk said it had no assets in the United States and would keep supplying Russian customers."}
-	belarus := Report{Lang: "en", Title: "US sanctions Belarusian and Chinese optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies in Belarus and China that it said supplied thermal sights to Russian arms plants."}
 	talks := Report{Lang: "ru", Title: "В Женеве начались консультации России и США по стратегической стабильности", Text: "Делегации России и США начали в Женеве консультации по стратегической стабильности, сообщили в МИД России."}
 	offer := Report{Lang: "en", Title: "Switzerland says it is ready to host a US-Russia summit in Geneva", Text: "Switzerland's foreign minister said Bern was ready to host a meeting of the Russian and US presidents in Geneva at short notice."}
 	president := Report{Lang: "en", Title: "Swiss president says Geneva ready to host Putin and US president", Text: "The president of the Swiss Confederation said the city could host the two leaders at short notice."}
@@ -193,10 +193,39 @@ func TestThirdFirst(t *testing.T) {
 		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
 		{"Turkey's offer and talks its headline places in Turkey", turkey, inTurkey, 4, true},
 		{"Turkey's offer and talks it hosts", turkey, hosted, 4, false},
-		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, false},
 		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
 		{"the Swiss president's offer and talks in Geneva", president, talks, 4, true},
 		{"Serbia's account of the swap", broker, swap, 4, false},
+	})
+}
+
+// A third country's answer to sanctions, its headline opening with the
+// country, is its own news: cut, after the model, against any report
+// whose headline does not open with a third country, though the
+// sanctions' reports name the country's firms. A headline that opens
+// with a side acting beside third countries, one that opens with a third
+// country, and a third country's act that answers no sanctions are left
+// as they were.
+func TestThirdAnswers(t *testing.T) {
+	maker := Report{Lang: "en", Title: "Belarus lens maker shrugs off US sanctions, says exports to Russia will go on", Text: "A state-owned optics plant in Minsk said it had no assets in the United States and would keep supplying Russian customers."}
+	belarus := Report{Lang: "en", Title: "US sanctions Belarusian and Chinese optics makers supplying Russia's military", Text: "The Treasury Department imposed sanctions on eleven companies in Belarus and China that it said supplied thermal sights to Russian arms plants."}
+	review := Report{Lang: "ru", Title: "Минэкономики Киргизии проверит компании из санкционного списка США", Text: "Министерство экономики Киргизии проверит три компании, попавшие под санкции Минфина США, и при нарушениях отзовет их лицензии на экспорт."}
+	drones := Report{Lang: "en", Title: "US sanctions Altyn Logistic, eight other suppliers of Russian drone parts", Text: "The Treasury Department imposed sanctions on Altyn Logistic and eight other companies in Kyrgyzstan and China that it said shipped navigation modules to Russian drone makers."}
+	singapore := Report{Lang: "en", Title: "Singapore reviews licence of trader hit by US sanctions over Russian satellite chips", Text: "Singapore's trade ministry said it was reviewing the licence of a local electronics distributor the Treasury designated for shipping processors to Russian satellite makers."}
+	chips := Report{Lang: "en", Title: "US targets Singapore, Hong Kong firms feeding Russia's satellite builders", Text: "The Treasury imposed sanctions on eleven companies in Russia, Hong Kong and Singapore that it said shipped space-rated processors to Russian satellite makers."}
+	joint := Report{Lang: "en", Title: "US, Britain and Australia jointly sanction Russian ransomware leaders", Text: "The Treasury, together with London and Canberra, imposed sanctions on five Russian nationals it said ran a ransomware group that extorted hospitals."}
+	ransomware := Report{Lang: "en", Title: "US sanctions Russian ransomware group's leaders", Text: "The Treasury Department imposed sanctions on five Russian nationals it said led a ransomware group that attacked hospitals and schools."}
+	kazakhstan := Report{Lang: "en", Title: "Kazakhstan reviews licence of Almaty firm hit by US sanctions", Text: "Kazakhstan's trade ministry said it was reviewing the export licence of an Almaty trading company the US Treasury designated for supplying Russian drone makers."}
+	kazakh := Report{Lang: "ru", Title: "Казахстан проверит лицензию алматинской компании, попавшей под санкции США", Text: "Министерство торговли Казахстана проверит экспортную лицензию алматинской компании, которую Минфин США обвинил в поставках для российских производителей дронов."}
+	extradites := Report{Lang: "en", Title: "Thailand extradites Russian ransomware suspect to United States", Text: "Thai police put a Russian man wanted on US ransomware charges on a flight to New York after a court approved his extradition."}
+	arrives := Report{Lang: "en", Title: "Russian ransomware suspect appears in US court after extradition", Text: "A Russian man extradited from Thailand pleaded not guilty in a New York federal court to charges of running a ransomware group."}
+	checkTimedCuts(t, func(p *params) { p.thirdAnswers = false }, []timedCut{
+		{"the maker's answer and sanctions that name Belarus", maker, belarus, 30, true},
+		{"Kyrgyzstan's review and sanctions that name Kyrgyzstan", review, drones, 20, true},
+		{"Singapore's review and sanctions whose headline names Singapore", singapore, chips, 20, true},
+		{"a side's sanctions beside third countries", joint, ransomware, 2, false},
+		{"two reports of Kazakhstan's review", kazakh, kazakhstan, 2, false},
+		{"an extradition and the suspect in court", arrives, extradites, 20, false},
 	})
 }
 

@@ -270,6 +270,14 @@ type params struct {
 	// for Putin's second meeting with US president" is the host's news,
 	// not the ministers' meeting in Vienna that day.
 	thirdOffers bool
+	// thirdAnswers reads a headline that opens with a third country, as
+	// its subject, and tells of sanctions, as that country's answer to
+	// them (thirdForetells), against any report whose headline does not
+	// open with a third country: "Singapore reviews licence of trader hit
+	// by US sanctions over Russian satellite chips" is Singapore's news,
+	// not the Treasury's, though the sanctions' reports name Singapore's
+	// firms.
+	thirdAnswers bool
 	// thirdPair cuts by thirdMiss, after the model, two reports one of
 	// whose headlines names a third country as acting beside one side,
 	// the other's the other side and no third country (thirdPaired): "US
@@ -378,6 +386,7 @@ var defaultParams = params{
 	reactions:       true,
 	thirdFirst:      true,
 	thirdOffers:     true,
+	thirdAnswers:    true,
 	hostActs:        true,
 	thirdPair:       true,
 	dates:           true,
@@ -894,11 +903,16 @@ func answers(a, b *features) bool {
 
 // thirdForetells reports whether a's headline opens with a third
 // country that b does not name and tells what is to come, or, with
-// offers, an offer (params.thirdFirst, params.thirdOffers). A third
+// offers, an offer (params.thirdFirst, params.thirdOffers); or, with
+// answers, whether a's tells a third country's answer to sanctions and
+// b's does not open with a third country (params.thirdAnswers). A third
 // country's acts are left to thirdMiss: cut so, they part the events a
 // third country acts in (an extradition from Cyprus, whose Russian
 // reports name «Кипр», which Key does not meet).
-func thirdForetells(a, b *features, offers bool) bool {
+func thirdForetells(a, b *features, offers, answers bool) bool {
+	if answers && a.titleThirdOpens && a.titleActions&sanctionsAction != 0 && !b.titleThirdFirst {
+		return true
+	}
 	offer := offers && a.titleActions&proposalAction != 0
 	return a.titleThirdFirst && (a.titleForecast || offer) && slices.ContainsFunc(a.titleThirdNames, func(k string) bool {
 		return !b.has(k) || !b.titleThird && slices.Contains(b.titleThirdWhere, k)
@@ -999,7 +1013,8 @@ func (g *Grouper) drillsApart(a, b *weighted) bool {
 }
 
 func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
-	return g.p.thirdFirst && (thirdForetells(a.f, b.f, g.p.thirdOffers) || thirdForetells(b.f, a.f, g.p.thirdOffers))
+	offers, answers := g.p.thirdOffers, g.p.thirdAnswers
+	return g.p.thirdFirst && (thirdForetells(a.f, b.f, offers, answers) || thirdForetells(b.f, a.f, offers, answers))
 }
 
 func (g *Grouper) thirdPairApart(a, b *weighted, ev *evidence) bool {
@@ -1158,8 +1173,9 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 var encounterActions = actionBits("meeting", "call", "session")
 
 // callAction is the action of a call (features.callsMeeting), and
-// proposalAction that of an offer (thirdForetells).
-var callAction, proposalAction = actionBits("call"), actionBits("proposal")
+// proposalAction that of an offer, and sanctionsAction that of sanctions
+// (thirdForetells).
+var callAction, proposalAction, sanctionsAction = actionBits("call"), actionBits("proposal"), actionBits("sanctions")
 
 // foretells reports whether the headline of earlier, published hours
 // before later, tells of what is to come that later's tells happened
