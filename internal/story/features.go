@@ -1188,8 +1188,19 @@ func forecast(ws []word) bool {
 		if i > 0 && slices.Contains(prospectPhrases, [2]string{ws[i-1].lower, w.lower}) {
 			prospect = true
 		}
+		if rulingOut(ws, i) {
+			statement, prospect = true, true
+		}
 	}
 	return statement && (prospect || soon(ws))
+}
+
+// rulingOut reports whether ws[i] ends a phrase that rules something out
+// (rulesOut). Its Russian «не исключил» is left out: «Путин не исключил
+// новых обменов» is one answer of a news conference, told apart from the
+// others if read so (docs/digest.md).
+func rulingOut(ws []word, i int) bool {
+	return i > 0 && slices.Contains(rulesOut, [2]string{ws[i-1].lower, ws[i].lower})
 }
 
 // dayAhead is the hours from at to the start of the earliest day the
@@ -1272,6 +1283,9 @@ func statement(ws []word) (said bool, n int) {
 	for i, w := range ws {
 		if sayWords[w.lower] && i <= 4 || colonSpeaker(ws, i) {
 			return true, i
+		}
+		if i <= 5 && rulingOut(ws, i) {
+			return true, i - 1
 		}
 	}
 	return false, 0

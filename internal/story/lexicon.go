@@ -882,6 +882,10 @@ var (
 		сообщил сообщила сообщили говорит призвал призвала призвали предупредил
 		предупредила предупредили signals signaled signalled допустил допустила допустили
 		допускает допускают`)
+	// rulesOut: to rule something out is to say it will not be ("China
+	// rules out joining US-Russian talks…"), a statement of what is to
+	// come (statement, forecast, rulingOut).
+	rulesOut   = [][2]string{{"rules", "out"}, {"ruled", "out"}, {"ruling", "out"}}
 	labelWords = wordSet(`analysis opinion explainer update exclusive comment commentary interview
 		анализ мнение комментарий интервью колонка`)
 )

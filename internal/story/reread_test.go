@@ -189,6 +189,8 @@ func TestThirdFirst(t *testing.T) {
 	turkey := Report{Lang: "en", Title: "Turkey ready to host more US-Russia meetings, foreign minister says", Text: "Turkey's foreign minister said Ankara was open to talks between the two countries at any level."}
 	inTurkey := Report{Lang: "en", Title: "US, Russia agree to share data on ransomware groups after talks in Turkey", Text: "A State Department official said Washington would judge the new channel by what Moscow does against criminals on its soil."}
 	hosted := Report{Lang: "en", Title: "Turkey hosts US-Russia talks on ransomware", Text: "Turkey's foreign ministry said officials of the two countries met in Ankara on cybercrime."}
+	china := Report{Lang: "en", Title: "China rules out joining US-Russian talks on tactical nuclear arms", Text: "China's disarmament envoy told the Conference on Disarmament that Beijing would not take part in talks on non-strategic weapons while its arsenal is a fraction of theirs."}
+	tactical := Report{Lang: "en", Title: "US, Russia open Geneva talks on tactical nuclear arms", Text: "American and Russian delegations began the first talks on non-strategic nuclear weapons in Geneva."}
 	checkTimedCuts(t, func(p *params) { p.thirdFirst, p.thirdPair = false, false }, []timedCut{
 		{"the maker's answer and the sanctions", maker, sanctions, 30, true},
 		{"Turkey's offer and talks its headline places in Turkey", turkey, inTurkey, 4, true},
@@ -196,6 +198,7 @@ func TestThirdFirst(t *testing.T) {
 		{"Switzerland's offer and talks in Geneva", offer, talks, 4, true},
 		{"the Swiss president's offer and talks in Geneva", president, talks, 4, true},
 		{"Serbia's account of the swap", broker, swap, 4, false},
+		{"China ruling out joining the talks and the talks", china, tactical, 5, true},
 	})
 }
 
