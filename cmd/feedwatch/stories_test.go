@@ -24,8 +24,8 @@ import (
 // unseen2.jsonl, written before it was changed again and measured once,
 // after; unseen3.jsonl, a busy stretch from few outlets among other
 // news, unseen4.jsonl, two busy days, and unseen5.jsonl to
-// unseen54.jsonl, each written before the next change and measured once.
-var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43", "unseen44", "unseen45", "unseen46", "unseen47", "unseen48", "unseen49", "unseen50", "unseen51", "unseen52", "unseen53", "unseen54"}
+// unseen55.jsonl, each written before the next change and measured once.
+var storySets = []string{"tuning", "holdout", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", "unseen8", "unseen9", "unseen10", "unseen11", "unseen12", "unseen13", "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21", "unseen22", "unseen23", "unseen24", "unseen25", "unseen26", "unseen27", "unseen28", "unseen29", "unseen30", "unseen31", "unseen32", "unseen33", "unseen34", "unseen35", "unseen36", "unseen37", "unseen38", "unseen39", "unseen40", "unseen41", "unseen42", "unseen43", "unseen44", "unseen45", "unseen46", "unseen47", "unseen48", "unseen49", "unseen50", "unseen51", "unseen52", "unseen53", "unseen54", "unseen55"}
 
 // storyFloors are what each set must keep, in every variant: the goal
 // (pairwise precision 0.90, recall 0.80) on the sets it holds for, and a
@@ -88,6 +88,7 @@ var storyFloors = map[string]struct{ P, R float64 }{
 	"unseen52": {0.72, 0.73},
 	"unseen53": {0.91, 0.92},
 	"unseen54": {0.94, 0.77},
+	"unseen55": {0.88, 0.85},
 }
 
 // TestPreviewJSONGroupsStories serves each labelled set of
