@@ -99,7 +99,7 @@ type features struct {
 	// among its first two words and before either side: "Singapore
 	// reviews licence of trader hit by US sanctions" opens with its
 	// subject, "US, Britain and Australia jointly sanction…" with the
-	// side that acts (thirdAnswers).
+	// side that acts (answersSanctions).
 	titleThirdOpens bool
 	// titleThirdNames are the keys of the third countries' names the
 	// headline gives (feat.third, thirdForetells).

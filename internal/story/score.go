@@ -272,11 +272,11 @@ type params struct {
 	thirdOffers bool
 	// thirdAnswers reads a headline that opens with a third country, as
 	// its subject, and tells of sanctions, as that country's answer to
-	// them (thirdForetells), against any report whose headline does not
-	// open with a third country: "Singapore reviews licence of trader hit
-	// by US sanctions over Russian satellite chips" is Singapore's news,
-	// not the Treasury's, though the sanctions' reports name Singapore's
-	// firms.
+	// them (answersSanctions), cut as thirdFirst cuts, against any report
+	// whose headline does not open with a third country: "Singapore
+	// reviews licence of trader hit by US sanctions over Russian satellite
+	// chips" is Singapore's news, not the Treasury's, though the
+	// sanctions' reports name Singapore's firms.
 	thirdAnswers bool
 	// thirdPair cuts by thirdMiss, after the model, two reports one of
 	// whose headlines names a third country as acting beside one side,
@@ -903,20 +903,24 @@ func answers(a, b *features) bool {
 
 // thirdForetells reports whether a's headline opens with a third
 // country that b does not name and tells what is to come, or, with
-// offers, an offer (params.thirdFirst, params.thirdOffers); or, with
-// answers, whether a's tells a third country's answer to sanctions and
-// b's does not open with a third country (params.thirdAnswers). A third
+// offers, an offer (params.thirdFirst, params.thirdOffers). A third
 // country's acts are left to thirdMiss: cut so, they part the events a
 // third country acts in (an extradition from Cyprus, whose Russian
-// reports name «Кипр», which Key does not meet).
-func thirdForetells(a, b *features, offers, answers bool) bool {
-	if answers && a.titleThirdOpens && a.titleActions&sanctionsAction != 0 && !b.titleThirdFirst {
-		return true
-	}
+// reports name «Кипр», which Key does not meet), but for its answer to
+// sanctions (answersSanctions).
+func thirdForetells(a, b *features, offers bool) bool {
 	offer := offers && a.titleActions&proposalAction != 0
 	return a.titleThirdFirst && (a.titleForecast || offer) && slices.ContainsFunc(a.titleThirdNames, func(k string) bool {
 		return !b.has(k) || !b.titleThird && slices.Contains(b.titleThirdWhere, k)
 	})
+}
+
+// answersSanctions reports whether a's headline opens with a third
+// country, before either side, and tells of sanctions, and b's does not
+// open with a third country (params.thirdAnswers): the country's answer
+// to the sanctions, against any report but another of its own.
+func answersSanctions(a, b *features) bool {
+	return a.titleThirdOpens && a.titleActions&sanctionsAction != 0 && !b.titleThirdFirst
 }
 
 // speakersOnly reports whether f's headline tells what someone said and
@@ -1013,8 +1017,11 @@ func (g *Grouper) drillsApart(a, b *weighted) bool {
 }
 
 func (g *Grouper) thirdFirstApart(a, b *weighted) bool {
-	offers, answers := g.p.thirdOffers, g.p.thirdAnswers
-	return g.p.thirdFirst && (thirdForetells(a.f, b.f, offers, answers) || thirdForetells(b.f, a.f, offers, answers))
+	if !g.p.thirdFirst {
+		return false
+	}
+	answer := g.p.thirdAnswers && (answersSanctions(a.f, b.f) || answersSanctions(b.f, a.f))
+	return answer || thirdForetells(a.f, b.f, g.p.thirdOffers) || thirdForetells(b.f, a.f, g.p.thirdOffers)
 }
 
 func (g *Grouper) thirdPairApart(a, b *weighted, ev *evidence) bool {
@@ -1173,8 +1180,8 @@ var meetingAction, courtAction, arrestAction = actionBits("meeting"), actionBits
 var encounterActions = actionBits("meeting", "call", "session")
 
 // callAction is the action of a call (features.callsMeeting), and
-// proposalAction that of an offer, and sanctionsAction that of sanctions
-// (thirdForetells).
+// proposalAction that of an offer (thirdForetells), and sanctionsAction
+// that of sanctions (answersSanctions).
 var callAction, proposalAction, sanctionsAction = actionBits("call"), actionBits("proposal"), actionBits("sanctions")
 
 // foretells reports whether the headline of earlier, published hours
