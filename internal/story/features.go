@@ -412,16 +412,15 @@ func (x *extractor) newFieldPass(text string, weight float64, tf map[string]floa
 // ("after Swiss meeting", venueAdjective) or in a sea's name ("over the
 // Sea of Japan", seaNames) is not a party to what the headline tells.
 func (p *fieldPass) thirdCountryHeadline() {
-	ws, f := p.ws, p.f
+	ws := p.ws
 	for i, w := range ws {
 		if isThirdCountry(w.lower) && !afterLocative(ws, i) && !venueAdjective(ws, i) && !p.inSea[i] {
-			f.titleThird = true
-			f.titleThirdFirst = f.titleThirdFirst || i < 2
-			if p.thirdAt < 0 {
-				p.thirdAt = i
-			}
+			p.thirdAt = i
+			break
 		}
 	}
+	p.f.titleThird = p.thirdAt >= 0
+	p.f.titleThirdFirst = p.f.titleThird && p.thirdAt < 2
 }
 
 // addSpeaker records the name key at word i as who spoke, when the
